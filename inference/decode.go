@@ -1,0 +1,300 @@
+package inference
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+
+	"golang.org/x/image/draw"
+)
+
+// Limits of DecodeImage.
+const (
+	// MinImageSide is the smallest width or height accepted.
+	MinImageSide = 32
+	// MaxDecodePixels is the largest image (width·height) decoded at all; beyond it the
+	// decoder's memory would be unbounded (a decompression bomb).
+	MaxDecodePixels = 100_000_000
+	// MaxImageSide is the longest side kept after decoding: larger images are scaled
+	// down (a face needs far fewer pixels), which bounds the memory of every later stage.
+	MaxImageSide = 2048
+	// MaxFileBytes is the largest image file DecodeFile reads.
+	MaxFileBytes = 64 << 20
+)
+
+var (
+	// ErrBadImage means the data is not a readable JPEG or PNG (empty, truncated,
+	// corrupt, or another format).
+	ErrBadImage = errors.New("not a readable JPEG or PNG image")
+	// ErrImageTooSmall means the image is smaller than MinImageSide on a side.
+	ErrImageTooSmall = errors.New("image too small")
+	// ErrImageTooLarge means the image has more than MaxDecodePixels pixels, or the
+	// file more than MaxFileBytes bytes.
+	ErrImageTooLarge = errors.New("image too large")
+)
+
+// DecodeImage decodes a JPEG or PNG, turns it upright by its EXIF orientation, flattens
+// any transparency onto white, and scales it down to at most MaxImageSide pixels on its
+// longer side. Errors wrap ErrBadImage, ErrImageTooSmall or ErrImageTooLarge.
+func DecodeImage(data []byte) (image.Image, error) {
+	if len(data) == 0 {
+		return nil, fmt.Errorf("decoding image: the data is empty (0 bytes): %w", ErrBadImage)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("decoding image header (%d bytes): %v: %w", len(data), err, ErrBadImage)
+	}
+	if format != "jpeg" && format != "png" {
+		return nil, fmt.Errorf("decoding image: format %s is not supported, use JPEG or PNG: %w", format, ErrBadImage)
+	}
+	if cfg.Width < MinImageSide || cfg.Height < MinImageSide {
+		return nil, fmt.Errorf("decoding image: %dx%d pixels, a face needs at least %dx%d: %w",
+			cfg.Width, cfg.Height, MinImageSide, MinImageSide, ErrImageTooSmall)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > MaxDecodePixels {
+		return nil, fmt.Errorf("decoding image: %dx%d pixels is more than %d million; resize it first: %w",
+			cfg.Width, cfg.Height, MaxDecodePixels/1_000_000, ErrImageTooLarge)
+	}
+	var img image.Image
+	orient := 1
+	switch format {
+	case "jpeg":
+		img, err = jpeg.Decode(bytes.NewReader(data))
+		orient = exifOrientation(data)
+	case "png":
+		img, err = png.Decode(bytes.NewReader(data))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s (%dx%d, %d bytes; truncated or corrupt?): %v: %w",
+			format, cfg.Width, cfg.Height, len(data), err, ErrBadImage)
+	}
+	img = flattenAlpha(img)
+	img = downscale(img, MaxImageSide)
+	img = orientImage(img, orient)
+	return img, nil
+}
+
+// DecodeFile reads and decodes an image file; errors name the file.
+func DecodeFile(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading image %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading image %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("reading image %s: it is a folder, not a file: %w", path, ErrBadImage)
+	}
+	if st.Size() > MaxFileBytes {
+		return nil, fmt.Errorf("reading image %s: %d bytes is more than %d MiB: %w", path, st.Size(), MaxFileBytes>>20, ErrImageTooLarge)
+	}
+	data := make([]byte, st.Size())
+	if _, err := readFull(f, data); err != nil {
+		return nil, fmt.Errorf("reading image %s: %w", path, err)
+	}
+	img, err := DecodeImage(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return img, nil
+}
+
+func readFull(f *os.File, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := f.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// flattenAlpha composites an image with transparency onto white; opaque images are
+// returned as they are.
+func flattenAlpha(img image.Image) image.Image {
+	type opaquer interface{ Opaque() bool }
+	if o, ok := img.(opaquer); ok && o.Opaque() {
+		return img
+	}
+	switch img.(type) {
+	case *image.YCbCr, *image.Gray, *image.Gray16, *image.CMYK:
+		return img
+	}
+	b := img.Bounds()
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Over)
+	return dst
+}
+
+// downscale scales img so that its longer side is at most maxSide (antialiased).
+func downscale(img image.Image, maxSide int) image.Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= maxSide && h <= maxSide {
+		return img
+	}
+	s := float64(maxSide) / float64(max(w, h))
+	nw, nh := max(1, int(float64(w)*s+0.5)), max(1, int(float64(h)*s+0.5))
+	// A box pre-reduction by an integer factor first keeps the kernel scaler fast.
+	if k := int(1 / s / 2); k >= 2 {
+		img = boxReduce(img, k)
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, nw, nh))
+	draw.BiLinear.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
+	return dst
+}
+
+// boxReduce averages k×k blocks into an RGBA image (k ≥ 2).
+func boxReduce(img image.Image, k int) image.Image {
+	r := toRaster(img, nil)
+	w, h := r.w/k, r.h/k
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	sums := make([]uint32, 3*w)
+	n := uint32(k * k)
+	for y := 0; y < h; y++ {
+		clear(sums)
+		for dy := 0; dy < k; dy++ {
+			row := r.pix[(y*k+dy)*r.stride:]
+			for x := 0; x < w; x++ {
+				p := row[x*k*r.bpp:]
+				var sr, sg, sb uint32
+				for dx := 0; dx < k; dx++ {
+					q := p[dx*r.bpp:]
+					sr += uint32(q[0])
+					sg += uint32(q[1])
+					sb += uint32(q[2])
+				}
+				sums[3*x] += sr
+				sums[3*x+1] += sg
+				sums[3*x+2] += sb
+			}
+		}
+		out := dst.Pix[y*dst.Stride:]
+		for x := 0; x < w; x++ {
+			out[4*x] = uint8(sums[3*x] / n)
+			out[4*x+1] = uint8(sums[3*x+1] / n)
+			out[4*x+2] = uint8(sums[3*x+2] / n)
+			out[4*x+3] = 255
+		}
+	}
+	return dst
+}
+
+// orientImage applies an EXIF orientation (1..8) so the result is upright.
+func orientImage(img image.Image, o int) image.Image {
+	if o < 2 || o > 8 {
+		return img
+	}
+	r := toRaster(img, nil)
+	w, h := r.w, r.h
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	for y := 0; y < h; y++ {
+		row := r.pix[y*r.stride:]
+		for x := 0; x < w; x++ {
+			var dx, dy int
+			switch o {
+			case 2: // mirrored horizontally
+				dx, dy = w-1-x, y
+			case 3: // rotated 180
+				dx, dy = w-1-x, h-1-y
+			case 4: // mirrored vertically
+				dx, dy = x, h-1-y
+			case 5: // transposed
+				dx, dy = y, x
+			case 6: // rotated 90 clockwise to view
+				dx, dy = h-1-y, x
+			case 7: // transverse
+				dx, dy = h-1-y, w-1-x
+			case 8: // rotated 90 counter-clockwise to view
+				dx, dy = y, w-1-x
+			}
+			p := row[x*r.bpp:]
+			q := dst.Pix[dy*dst.Stride+4*dx:]
+			q[0], q[1], q[2], q[3] = p[0], p[1], p[2], 255
+		}
+	}
+	return dst
+}
+
+// exifOrientation returns the EXIF orientation tag of a JPEG (1 when absent or unreadable).
+func exifOrientation(data []byte) int {
+	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
+		return 1
+	}
+	i := 2
+	for i+4 <= len(data) {
+		if data[i] != 0xFF {
+			return 1
+		}
+		marker := data[i+1]
+		if marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) {
+			i += 2
+			continue
+		}
+		if marker == 0xDA || marker == 0xD9 { // start of scan: no more metadata
+			return 1
+		}
+		n := int(binary.BigEndian.Uint16(data[i+2:]))
+		if n < 2 || i+2+n > len(data) {
+			return 1
+		}
+		seg := data[i+4 : i+2+n]
+		if marker == 0xE1 && len(seg) > 14 && string(seg[:6]) == "Exif\x00\x00" {
+			if o := tiffOrientation(seg[6:]); o != 0 {
+				return o
+			}
+		}
+		i += 2 + n
+	}
+	return 1
+}
+
+func tiffOrientation(t []byte) int {
+	if len(t) < 8 {
+		return 0
+	}
+	var bo binary.ByteOrder
+	switch string(t[:2]) {
+	case "II":
+		bo = binary.LittleEndian
+	case "MM":
+		bo = binary.BigEndian
+	default:
+		return 0
+	}
+	off := int(bo.Uint32(t[4:]))
+	if off < 8 || off+2 > len(t) {
+		return 0
+	}
+	n := int(bo.Uint16(t[off:]))
+	for k := 0; k < n; k++ {
+		e := off + 2 + 12*k
+		if e+12 > len(t) {
+			return 0
+		}
+		if bo.Uint16(t[e:]) == 0x0112 {
+			v := int(bo.Uint16(t[e+8:]))
+			if v >= 1 && v <= 8 {
+				return v
+			}
+			return 0
+		}
+	}
+	return 0
+}
