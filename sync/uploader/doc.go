@@ -1,0 +1,49 @@
+// Package uploader is the sync engine: it turns the offline queue into delivered jobs and
+// recorded results, without an operator touching it, never sending a job twice under two
+// ids, and never burning through a broken configuration in a retry storm.
+//
+// The engine (Uploader) is written against two small interfaces declared here: a Queue (the
+// jobs ready to send, claim, settle) and a Sender (one submission to the compare API). The
+// adapters in offline.go and compare.go plug in the real offline.Queue and compare.Client;
+// the tests use hand-written fakes and, end to end, the real sandbox behind a fault proxy.
+//
+// What it does:
+//
+//   - It wakes on a new job (Notify), on a change of connectivity (ConnectivityChanged), and
+//     on a timer (the earliest next-attempt time of a queued job, or Options.PollInterval).
+//   - Before sending after a network failure it probes connectivity cheaply (a Prober, e.g.
+//     a TCP dial of the API host), so a kiosk that is offline for hours does not push
+//     megabytes into a dead link.
+//   - Failures back off exponentially with jitter up to a cap (Backoff, shaped like
+//     BackOff(ctx, err) with nil resetting); a server's Retry-After is honoured (up to
+//     Options.MaxRetryAfter). Each job also keeps its own next-attempt time, so one job the
+//     server keeps failing does not hold the others back.
+//   - It sends Options.InFlight jobs at a time (1 or 2; default 2).
+//
+// What it does with each answer (the error classes of the compare client):
+//
+//   - 0840, 0841, 0941: done, with the result stored.
+//   - 2204, 2413 and other permanent answers: failed for good, with the server's reason.
+//   - 2205, 2214, 2220: halt. The job goes to held, nothing more is sent, and ONE alert
+//     (EventHalted) says why; for 2205 it also says when the server's Date differs from the
+//     kiosk's clock by more than Options.SkewTolerance, with the measured difference. The
+//     halt is remembered (StateStore) with a fingerprint of the configuration (Options.ConfigID)
+//     and lifts only when the configuration changes (Reconfigure) or an operator asks (Resume);
+//     then held jobs go back to the queue.
+//   - 2209: needs-operator (the operator may re-send it with allow_new_enroll).
+//   - 2215: the job reached the server before (e.g. a lost response): it is marked delivered
+//     with its result unknown (Result.Unknown), never re-sent under a new job id.
+//   - Network errors, timeouts, 5xx, 429 and 2201/2210: back to the queue with a next-attempt
+//     time; the connection is probed before the next attempt when the failure was a network one.
+//
+// A crash mid-upload leaves the job in `sending`; the queue puts it back to `queued` when it
+// is opened again, the engine sends it again with the same job id, and the server's job id
+// check (2215) makes that safe: the job ends delivered once.
+//
+// Progress events (job, bytes sent, bytes total) are throttled to about fifty per job. Events
+// are delivered synchronously to Options.OnEvent, which must not block. Status summarises
+// connectivity, queue counts, jobs in flight, last success, last error and the halt.
+//
+// Caveats: the engine never logs customer data; it logs job ids (generated, not customer
+// ids) and server codes. Drain and Run may not run at the same time on one Uploader.
+package uploader
