@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/smartselfie/kiosk-agent/inference"
 )
 
 // DefaultPath is where the packaged agent looks for its config file.
@@ -34,15 +36,19 @@ type Config struct {
 	// ONNXRuntimeLib is the path of libonnxruntime.so.1; empty means search
 	// (ONNXRUNTIME_LIB, beside the binary, the packaged path).
 	ONNXRuntimeLib string `json:"onnxruntime_lib,omitempty"`
+	// Inference holds the face-analysis thresholds (quality gates, liveness, match);
+	// a zero field means its default (inference.DefaultThresholds).
+	Inference inference.Thresholds `json:"inference"`
 }
 
 // Default returns a Config that works on a packaged kiosk.
 func Default() Config {
 	host, _ := os.Hostname()
 	return Config{
-		DataDir:  "/var/lib/kiosk-agent",
-		KioskID:  host,
-		LogLevel: "info",
+		DataDir:   "/var/lib/kiosk-agent",
+		KioskID:   host,
+		LogLevel:  "info",
+		Inference: inference.DefaultThresholds(),
 	}
 }
 
@@ -80,6 +86,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	if err := c.Inference.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
