@@ -365,7 +365,8 @@ func Similarity(a, b []float32) float64 {
 }
 
 // Compare compares the largest face of a with the largest face of b (stills detector).
-// A side without a face is an error wrapping ErrNoFace and naming the side ("A"/"B").
+// An error about one image is a *SideError naming it ("A"/"B"); a side without a face
+// wraps ErrNoFace ("no face in image A").
 func (e *Engine) Compare(a, b image.Image) (*Comparison, error) {
 	ea, err := e.embedLargest(a, "A")
 	if err != nil {
@@ -384,21 +385,31 @@ func (e *Engine) Compare(a, b image.Image) (*Comparison, error) {
 	}, nil
 }
 
+// SideError is an error of Compare about one of its two images; Side is "A" or "B".
+// errors.Is(err, ErrNoFace) tells a side without a face.
+type SideError struct {
+	Side string
+	Err  error
+}
+
+func (e *SideError) Error() string { return e.Err.Error() }
+func (e *SideError) Unwrap() error { return e.Err }
+
 func (e *Engine) embedLargest(img image.Image, side string) ([]float32, error) {
 	if img == nil {
-		return nil, fmt.Errorf("comparing: image %s: %w: no image", side, ErrBadImage)
+		return nil, &SideError{side, fmt.Errorf("comparing: image %s: %w: no image", side, ErrBadImage)}
 	}
 	an, err := e.Analyze(img, AnalyzeOptions{Still: true})
 	if err != nil {
-		return nil, fmt.Errorf("comparing: image %s: %w", side, err)
+		return nil, &SideError{side, fmt.Errorf("comparing: image %s: %w", side, err)}
 	}
 	i := largest(an.Faces)
 	if i < 0 {
-		return nil, fmt.Errorf("no face in image %s: %w", side, ErrNoFace)
+		return nil, &SideError{side, fmt.Errorf("no face in image %s: %w", side, ErrNoFace)}
 	}
 	emb, err := e.Embed(img, an.Faces[i])
 	if err != nil {
-		return nil, fmt.Errorf("comparing: image %s: %w", side, err)
+		return nil, &SideError{side, fmt.Errorf("comparing: image %s: %w", side, err)}
 	}
 	return emb, nil
 }
