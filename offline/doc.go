@@ -1,0 +1,93 @@
+// Package offline is the kiosk's durable job queue: every enrollment the operator was
+// told is saved is sealed into a bbolt database in the data dir and kept, unread by
+// anyone who takes the disk, until it is delivered; then its images are deleted.
+//
+// # Files in the data dir
+//
+//   - device.key (0600, created at first start): the device's 32-byte master secret.
+//     From it are derived the AES-256 key that wraps each job's data key, the ed25519
+//     key that signs each job, and the HMAC key of the user-id hashes. Losing it loses
+//     every unsent job; back it up with the kiosk's identity.
+//   - queue.db: the bbolt database (buckets jobs, blobs, audit, meta, damaged). Every
+//     commit is fsynced (bbolt's default) before a call returns.
+//
+// # Sealing
+//
+// Enqueue validates a Job, draws a fresh AES-256-GCM data key, encrypts the fields and
+// images with it, wraps the data key with the device key, both with the job id and
+// schema version as associated data, and signs a digest of the fields and the SHA-256
+// of every image with the device's ed25519 key. No image byte is written in clear.
+// Load checks the signature and decrypts before anything is sent; a job that fails
+// is moved to StateQuarantined with a clear reason, never sent, and its bytes kept.
+//
+// # States
+//
+// A job's State changes only through SetState (Claim, Retry and Purge are built on
+// it), which checks the transition, records it with an audit event in one commit, and
+// then emits an Event to subscribers:
+//
+//	queued → sending → done (with the Result) | failed (reason) | held (reason)
+//	                 | needs-operator (reason) | queued (NextAttempt, Attempts)
+//	held, needs-operator, failed → queued (Retry by an operator; held also by the uploader)
+//	any state but done → quarantined (integrity check failed)
+//
+// A job found in sending when the queue opens goes back to queued.
+//
+// # How the uploader uses it
+//
+//	q, err := offline.Open(dir, offline.Options{Settings: cfg.Offline, Clock: clk, Logger: log})
+//	events, stop := q.Subscribe(16)          // wake on EventEnqueued / EventState
+//	for _, e := range q.Ready(0) {           // queued and due, oldest first
+//		q.Claim(e.ID)                        // queued → sending
+//		job, err := q.Load(e.ID)             // verify + decrypt; ErrQuarantined if it fails
+//		... send ...
+//		q.SetState(e.ID, offline.StateDone, offline.Update{Result: &offline.Result{...}})
+//		// or StateFailed / StateHeld / StateNeedsOperator with Update{Reason: ...}
+//		// or StateQueued with Update{NextAttempt: t, Attempts: n, Reason: lastErr}
+//	}
+//	q.NextAttempt()                          // when the next backed-off job is due
+//	q.Counts()                               // status summary, from memory
+//
+// # Retention and limits
+//
+// Settings (config key "offline") hold the limits and retention; zero fields take
+// DefaultSettings. Images of a done job are deleted with the transition (or after
+// PurgeImagesAfterMinutes, by Sweep); failed, needs-operator and quarantined jobs keep
+// their images until an operator purges them or FailedImagesMaxDays pass; finished
+// records and audit events are deleted after KeepResultsDays. Sweep runs one pass;
+// RunRetention runs it periodically. Enqueue refuses a job with a *LimitError
+// (ErrQueueFull, ErrDiskLimit, ErrDiskFull, ErrQueueStale) whose Operator field is a
+// sentence for the operator. MaxDiskMB counts the sealed payloads still on disk (the
+// bbolt file never shrinks; freed pages are reused). MinFreeDiskMB is checked with
+// statfs on the data dir before each enqueue, and a write that fails with ENOSPC is
+// also an ErrDiskFull.
+//
+// # Failures of the file
+//
+// A database held by another process: Open fails with ErrLocked naming the file
+// (after Options.LockTimeout). A database that bbolt cannot open, or that panics while
+// being read, is renamed queue.db.corrupt-TIME (never deleted), a new one is started,
+// and an Alert is returned by Alerts and written to the log and audit log. A single
+// job record that no longer decodes is quarantined and its bytes kept in the damaged
+// bucket. A device.key that does not match the database: ErrWrongDeviceKey.
+//
+// # Schema versions
+//
+// Each record carries a schema version (SchemaVersion, now 2). Records of version 1
+// are upgraded in the transaction that opens the queue (see upgrade.go).
+//
+// # Audit log
+//
+// An append-only log in the same database (an event commits with the change it
+// records): enrolled, sent, result, requeued, retry, quarantined, purged,
+// operator_sign_in, db_recovered. User ids appear only as a keyed hash
+// (HashUserID: HMAC-SHA256 under a key derived from the device key, 16 hex digits),
+// so they cannot be guessed from a copy of the disk without the device key. Only
+// retention removes events.
+//
+// # Caveats
+//
+// One process at a time (bbolt's file lock). Events are hints and are dropped for a
+// subscriber whose buffer is full: re-read the queue after waking. Reasons and results
+// are stored in clear; callers must not put customer data in them.
+package offline

@@ -1,0 +1,473 @@
+package offline
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func putRecord(tx *bolt.Tx, r *record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding job record: %w", err)
+	}
+	return tx.Bucket(bucketJobs).Put([]byte(r.ID), b)
+}
+
+func getRecord(tx *bolt.Tx, id string) (*record, error) {
+	v := tx.Bucket(bucketJobs).Get([]byte(id))
+	if v == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	r := &record{}
+	if err := json.Unmarshal(v, r); err != nil {
+		return nil, fmt.Errorf("job %s: record does not decode: %w", id, err)
+	}
+	return r, nil
+}
+
+// update runs fn in a write transaction under q.mu, then (after the commit) applies
+// the index changes and emits the events that fn collected.
+func (q *Queue) update(fn func(tx *bolt.Tx, c *commit) error) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return ErrClosed
+	}
+	c := &commit{}
+	err := q.db.Update(func(tx *bolt.Tx) error { return fn(tx, c) })
+	if err != nil {
+		if errors.Is(err, syscall.ENOSPC) {
+			return &LimitError{Kind: ErrDiskFull, Operator: "the kiosk's disk is full and nothing more can be saved; free space on the disk (or call support) before enrolling more customers"}
+		}
+		return err
+	}
+	for id, ie := range c.idx {
+		if ie == nil {
+			delete(q.idx, id)
+		} else {
+			q.idx[id] = ie
+		}
+	}
+	q.emitLocked(c.events...)
+	return nil
+}
+
+// commit collects what a write transaction changes in memory once it commits.
+type commit struct {
+	idx    map[string]*idxEntry
+	events []Event
+}
+
+func (c *commit) set(e *Entry) {
+	if c.idx == nil {
+		c.idx = map[string]*idxEntry{}
+	}
+	c.idx[e.ID] = indexOf(e)
+}
+
+func (c *commit) remove(id string) {
+	if c.idx == nil {
+		c.idx = map[string]*idxEntry{}
+	}
+	c.idx[id] = nil
+}
+
+func (c *commit) emit(e Event) { c.events = append(c.events, e) }
+
+// Enqueue validates, seals (encrypts and signs) and stores a new job in StateQueued,
+// and returns its entry once the commit is on disk (fsync). A refusal by a limit is a
+// *LimitError (errors.Is ErrQueueFull, ErrDiskLimit, ErrDiskFull or ErrQueueStale)
+// whose Operator field is a sentence for the operator.
+func (q *Queue) Enqueue(j *Job) (Entry, error) {
+	if j.KioskID == "" {
+		j.KioskID = q.kioskID
+	}
+	now := q.clk.Now()
+	if j.Created.IsZero() {
+		j.Created = now
+	}
+	j.Created = j.Created.UTC().Round(0)
+	if err := j.Validate(); err != nil {
+		return Entry{}, err
+	}
+	blob, sig, err := q.key.seal(j)
+	if err != nil {
+		return Entry{}, fmt.Errorf("sealing job %s: %w", j.ID, err)
+	}
+	r := &record{Sig: sig, Entry: Entry{
+		ID: j.ID, Version: SchemaVersion, State: StateQueued, Created: j.Created, Updated: now,
+		UserHash: q.key.hashUser(j.UserID), ComparisonType: j.ComparisonType, LivenessFrames: len(j.Liveness),
+		SealedBytes: int64(len(blob)), PrechecksOK: j.Prechecks.OK, Forced: j.Prechecks.Forced,
+	}}
+	err = q.update(func(tx *bolt.Tx, c *commit) error {
+		if tx.Bucket(bucketJobs).Get([]byte(j.ID)) != nil {
+			return fmt.Errorf("%w: %s; choose another job id", ErrDuplicateJob, j.ID)
+		}
+		if err := q.checkLimitsLocked(now, int64(len(blob))); err != nil {
+			return err
+		}
+		if err := putRecord(tx, r); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketBlobs).Put([]byte(j.ID), blob); err != nil {
+			return err
+		}
+		if err := q.appendAudit(tx, AuditEvent{Kind: AuditEnrolled, JobID: j.ID, UserHash: r.UserHash, Operator: j.OperatorID}); err != nil {
+			return err
+		}
+		c.set(&r.Entry)
+		c.emit(Event{Kind: EventEnqueued, JobID: j.ID, To: StateQueued, Time: now})
+		return nil
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("enqueueing job %s: %w", j.ID, err)
+	}
+	return r.Entry, nil
+}
+
+// checkLimitsLocked refuses a new job of size bytes when a limit is reached.
+func (q *Queue) checkLimitsLocked(now time.Time, size int64) error {
+	s := q.set
+	var unsent int
+	var oldest time.Time
+	var used int64
+	for _, ie := range q.idx {
+		used += ie.bytes
+		if ie.state.Unsent() {
+			unsent++
+			if oldest.IsZero() || ie.created.Before(oldest) {
+				oldest = ie.created
+			}
+		}
+	}
+	if s.MaxJobs > 0 && unsent >= s.MaxJobs {
+		return &LimitError{Kind: ErrQueueFull, Operator: fmt.Sprintf(
+			"%d enrollments are waiting to be sent, the most this kiosk keeps; connect the kiosk to the network and let them sync before enrolling more customers", unsent)}
+	}
+	if s.MaxOldestUnsentDays > 0 && !oldest.IsZero() && now.Sub(oldest) > time.Duration(s.MaxOldestUnsentDays)*day {
+		return &LimitError{Kind: ErrQueueStale, Operator: fmt.Sprintf(
+			"an enrollment has waited %d days to be sent (the limit is %d); connect the kiosk to the network, or call support, before enrolling more customers",
+			int(now.Sub(oldest)/day), s.MaxOldestUnsentDays)}
+	}
+	if s.MaxDiskMB > 0 && used+size > int64(s.MaxDiskMB)<<20 {
+		return &LimitError{Kind: ErrDiskLimit, Operator: fmt.Sprintf(
+			"the queue holds %d MB of enrollments, the most allowed (%d MB); let the kiosk sync, or ask an operator to purge failed jobs, before enrolling more customers",
+			used>>20, s.MaxDiskMB)}
+	}
+	if s.MinFreeDiskMB > 0 {
+		free, err := q.freeSpace(q.dir)
+		if err != nil {
+			q.log.Warn("checking free disk space", "dir", q.dir, "err", err)
+		} else if int64(free)-2*size < int64(s.MinFreeDiskMB)<<20 {
+			return &LimitError{Kind: ErrDiskFull, Operator: fmt.Sprintf(
+				"the kiosk's disk has only %d MB free (at least %d MB must stay free); free space on the disk, or call support, before enrolling more customers",
+				free>>20, s.MinFreeDiskMB)}
+		}
+	}
+	return nil
+}
+
+// Get returns the entry of one job.
+func (q *Queue) Get(id string) (Entry, error) {
+	var e Entry
+	err := q.db.View(func(tx *bolt.Tx) error {
+		r, err := getRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		e = r.Entry
+		return nil
+	})
+	return e, err
+}
+
+// ListOptions filter List. The zero value lists every job.
+type ListOptions struct {
+	// States, when not empty, keeps only jobs in these states.
+	States []State
+}
+
+// List returns the entries of the jobs, oldest first (by created time, then id).
+func (q *Queue) List(o ListOptions) ([]Entry, error) {
+	want := map[State]bool{}
+	for _, s := range o.States {
+		want[s] = true
+	}
+	var out []Entry
+	err := q.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
+			var r record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("listing jobs: record %q does not decode: %w", k, err)
+			}
+			if len(want) == 0 || want[r.State] {
+				out = append(out, r.Entry)
+			}
+			return nil
+		})
+	})
+	sortEntries(out)
+	return out, err
+}
+
+func sortEntries(es []Entry) {
+	sort.Slice(es, func(i, j int) bool {
+		if !es[i].Created.Equal(es[j].Created) {
+			return es[i].Created.Before(es[j].Created)
+		}
+		return es[i].ID < es[j].ID
+	})
+}
+
+// Ready returns the queued jobs whose next attempt is due, oldest first; at most
+// limit entries when limit > 0.
+func (q *Queue) Ready(limit int) ([]Entry, error) {
+	now := q.clk.Now()
+	type cand struct {
+		id      string
+		created time.Time
+	}
+	q.mu.Lock()
+	var cs []cand
+	for id, ie := range q.idx {
+		if ie.state == StateQueued && !ie.nextAttempt.After(now) {
+			cs = append(cs, cand{id, ie.created})
+		}
+	}
+	q.mu.Unlock()
+	sort.Slice(cs, func(i, j int) bool {
+		if !cs[i].created.Equal(cs[j].created) {
+			return cs[i].created.Before(cs[j].created)
+		}
+		return cs[i].id < cs[j].id
+	})
+	if limit > 0 && len(cs) > limit {
+		cs = cs[:limit]
+	}
+	out := make([]Entry, 0, len(cs))
+	err := q.db.View(func(tx *bolt.Tx) error {
+		for _, c := range cs {
+			r, err := getRecord(tx, c.id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if r.State == StateQueued {
+				out = append(out, r.Entry)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// NextAttempt returns the earliest next-attempt time among queued jobs that are not
+// yet due, and false when there is none (the uploader sleeps until then).
+func (q *Queue) NextAttempt() (time.Time, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.clk.Now()
+	var best time.Time
+	for _, ie := range q.idx {
+		if ie.state == StateQueued && ie.nextAttempt.After(now) && (best.IsZero() || ie.nextAttempt.Before(best)) {
+			best = ie.nextAttempt
+		}
+	}
+	return best, !best.IsZero()
+}
+
+// Counts is the number of jobs in each state, for a status summary.
+type Counts struct {
+	ByState map[State]int `json:"by_state"`
+	// Unsent counts queued, sending and held jobs.
+	Unsent int `json:"unsent"`
+	// OldestUnsent is the creation time of the oldest unsent job (zero if none).
+	OldestUnsent time.Time `json:"oldest_unsent,omitzero"`
+	// SealedBytes is the space taken by the sealed payloads still on disk.
+	SealedBytes int64 `json:"sealed_bytes"`
+	// DroppedEvents counts events not delivered to slow subscribers.
+	DroppedEvents uint64 `json:"dropped_events"`
+}
+
+// Counts summarises the queue from memory (no disk read).
+func (q *Queue) Counts() Counts {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	c := Counts{ByState: map[State]int{}, DroppedEvents: q.dropped}
+	for _, ie := range q.idx {
+		c.ByState[ie.state]++
+		c.SealedBytes += ie.bytes
+		if ie.state.Unsent() {
+			c.Unsent++
+			if c.OldestUnsent.IsZero() || ie.created.Before(c.OldestUnsent) {
+				c.OldestUnsent = ie.created
+			}
+		}
+	}
+	return c
+}
+
+// Update carries what SetState records with a transition.
+type Update struct {
+	// Reason is required for failed, held, needs-operator and quarantined; optional
+	// for queued (the last error). It must not hold customer data.
+	Reason string
+	// Result is required for done.
+	Result *Result
+	// NextAttempt (queued only): do not offer the job in Ready before this time.
+	NextAttempt time.Time
+	// Attempts (queued only): the number of send attempts made so far.
+	Attempts int
+	// Operator names who acted, for the audit log (operator actions only).
+	Operator string
+}
+
+// SetState is the one setter of a job's state: it checks the transition, records it
+// (with the audit event) in one fsynced commit, then emits an EventState. Moving to
+// done purges the images at once unless PurgeImagesAfterMinutes is set.
+func (q *Queue) SetState(id string, to State, u Update) (Entry, error) {
+	var out Entry
+	err := q.update(func(tx *bolt.Tx, c *commit) error {
+		r, err := getRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		e, err := q.transition(tx, c, r, to, u)
+		out = e
+		return err
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("moving job %s to %s: %w", id, to, err)
+	}
+	return out, nil
+}
+
+func (q *Queue) transition(tx *bolt.Tx, c *commit, r *record, to State, u Update) (Entry, error) {
+	from := r.State
+	if !CanMove(from, to) {
+		return Entry{}, fmt.Errorf("%w: job %s is %s", ErrBadTransition, r.ID, from)
+	}
+	switch to {
+	case StateDone:
+		if u.Result == nil {
+			return Entry{}, fmt.Errorf("%w: done needs the server's result", ErrBadTransition)
+		}
+	case StateFailed, StateHeld, StateNeedsOperator, StateQuarantined:
+		if u.Reason == "" {
+			return Entry{}, fmt.Errorf("%w: %s needs a reason", ErrBadTransition, to)
+		}
+	}
+	now := q.clk.Now()
+	r.State = to
+	r.Updated = now
+	r.Reason = u.Reason
+	if u.Result != nil {
+		res := *u.Result
+		r.Result = &res
+	}
+	if to == StateQueued {
+		r.NextAttempt = u.NextAttempt
+		if u.Attempts > 0 || from != StateSending {
+			r.Attempts = u.Attempts
+		}
+	} else if to != StateSending {
+		r.NextAttempt = time.Time{}
+	}
+	purge := to == StateDone && q.set.PurgeImagesAfterMinutes == 0
+	if purge {
+		if err := tx.Bucket(bucketBlobs).Delete([]byte(r.ID)); err != nil {
+			return Entry{}, err
+		}
+		r.ImagesPurged = true
+		r.PurgedAt = now
+	}
+	if err := putRecord(tx, r); err != nil {
+		return Entry{}, err
+	}
+	ev := AuditEvent{JobID: r.ID, UserHash: r.UserHash, Operator: u.Operator, From: from.String(), To: to.String(), Detail: u.Reason}
+	switch to {
+	case StateSending:
+		ev.Kind = AuditSent
+	case StateDone:
+		ev.Kind = AuditResult
+		ev.Detail = r.Result.Code + " " + r.Result.Text
+	case StateQuarantined:
+		ev.Kind = AuditQuarantined
+	case StateQueued:
+		ev.Kind = AuditRequeued
+		if u.Operator != "" {
+			ev.Kind = AuditRetry
+		}
+	default:
+		ev.Kind = AuditResult
+	}
+	if err := q.appendAudit(tx, ev); err != nil {
+		return Entry{}, err
+	}
+	if purge {
+		if err := q.appendAudit(tx, AuditEvent{Kind: AuditPurged, JobID: r.ID, UserHash: r.UserHash, Detail: "images deleted: job done"}); err != nil {
+			return Entry{}, err
+		}
+		c.emit(Event{Kind: EventImagesPurged, JobID: r.ID, From: to, To: to, Time: now})
+	}
+	c.set(&r.Entry)
+	c.events = append([]Event{{Kind: EventState, JobID: r.ID, From: from, To: to, Time: now}}, c.events...)
+	return r.Entry, nil
+}
+
+// Claim moves a queued job to sending (the uploader calls it before Load).
+func (q *Queue) Claim(id string) (Entry, error) { return q.SetState(id, StateSending, Update{}) }
+
+// Load opens a job's sealed payload: it checks the device signature and decrypts
+// the fields and images. A job that fails the check is quarantined (never sent; its
+// bytes are kept) and Load returns an error matching ErrQuarantined with the reason.
+func (q *Queue) Load(id string) (*Job, error) {
+	var r *record
+	var blob []byte
+	err := q.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if r, err = getRecord(tx, id); err != nil {
+			return err
+		}
+		if b := tx.Bucket(bucketBlobs).Get([]byte(id)); b != nil {
+			blob = append([]byte(nil), b...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading job %s: %w", id, err)
+	}
+	if r.State == StateQuarantined {
+		return nil, fmt.Errorf("loading job %s: %w: %s", id, ErrQuarantined, r.Reason)
+	}
+	if r.ImagesPurged {
+		return nil, fmt.Errorf("loading job %s: %w", id, ErrImagesPurged)
+	}
+	var j *Job
+	if blob == nil {
+		err = &integrityError{"the sealed payload is missing from the database"}
+	} else {
+		j, err = q.key.open(id, blob, r.Sig)
+		clear(blob)
+	}
+	var ie *integrityError
+	if errors.As(err, &ie) {
+		q.log.Error("job failed its integrity check; quarantined", "job_id", id, "reason", ie.msg)
+		if _, qerr := q.SetState(id, StateQuarantined, Update{Reason: ie.msg}); qerr != nil {
+			return nil, fmt.Errorf("loading job %s: %w: %s (and quarantining it failed: %v)", id, ErrQuarantined, ie.msg, qerr)
+		}
+		return nil, fmt.Errorf("loading job %s: %w: %s", id, ErrQuarantined, ie.msg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading job %s: %w", id, err)
+	}
+	return j, nil
+}

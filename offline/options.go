@@ -1,0 +1,82 @@
+package offline
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+)
+
+// Settings are the queue's limits and retention, as they appear in the config file
+// under "offline". Zero means the default; a negative limit means no limit.
+type Settings struct {
+	// MaxJobs is the most unsent jobs (queued, sending, held) kept. Default 1000.
+	MaxJobs int `json:"max_jobs,omitempty"`
+	// MaxDiskMB is the most space the sealed payloads in the queue may take. Default 4096.
+	MaxDiskMB int `json:"max_disk_mb,omitempty"`
+	// MinFreeDiskMB is the free space that must remain on the data disk after a new
+	// job is sealed. Default 256.
+	MinFreeDiskMB int `json:"min_free_disk_mb,omitempty"`
+	// MaxOldestUnsentDays refuses new jobs once the oldest unsent job is this old
+	// (the kiosk has been offline too long). Default 14.
+	MaxOldestUnsentDays int `json:"max_oldest_unsent_days,omitempty"`
+	// PurgeImagesAfterMinutes is how long a done job keeps its images. Default 0: at once.
+	PurgeImagesAfterMinutes int `json:"purge_images_after_minutes,omitempty"`
+	// KeepResultsDays is how long finished job records (without images) and audit
+	// events are kept. Default 90.
+	KeepResultsDays int `json:"keep_results_days,omitempty"`
+	// FailedImagesMaxDays is how long failed, needs-operator and quarantined jobs keep
+	// their images when no operator acts. Default 30.
+	FailedImagesMaxDays int `json:"failed_images_max_days,omitempty"`
+}
+
+// DefaultSettings returns the defaults that the zero Settings stand for.
+func DefaultSettings() Settings {
+	return Settings{
+		MaxJobs:             1000,
+		MaxDiskMB:           4096,
+		MinFreeDiskMB:       256,
+		MaxOldestUnsentDays: 14,
+		KeepResultsDays:     90,
+		FailedImagesMaxDays: 30,
+	}
+}
+
+// withDefaults fills zero fields from DefaultSettings.
+func (s Settings) withDefaults() Settings {
+	d := DefaultSettings()
+	def := func(v *int, dv int) {
+		if *v == 0 {
+			*v = dv
+		}
+	}
+	def(&s.MaxJobs, d.MaxJobs)
+	def(&s.MaxDiskMB, d.MaxDiskMB)
+	def(&s.MinFreeDiskMB, d.MinFreeDiskMB)
+	def(&s.MaxOldestUnsentDays, d.MaxOldestUnsentDays)
+	def(&s.KeepResultsDays, d.KeepResultsDays)
+	def(&s.FailedImagesMaxDays, d.FailedImagesMaxDays)
+	if s.PurgeImagesAfterMinutes < 0 {
+		s.PurgeImagesAfterMinutes = 0
+	}
+	return s
+}
+
+const day = 24 * time.Hour
+
+// Options configure Open. The zero value is usable.
+type Options struct {
+	Settings
+	// KioskID is written into jobs that do not name their kiosk.
+	KioskID string
+	// Clock is the source of time; nil means the wall clock.
+	Clock clock.Clock
+	// Logger receives the queue's logs; nil discards them.
+	Logger *slog.Logger
+	// LockTimeout is how long Open waits for another process to release the
+	// database. Default 2 s.
+	LockTimeout time.Duration
+
+	// freeSpace reports the free bytes on the disk holding dir (tests replace it).
+	freeSpace func(dir string) (uint64, error)
+}
