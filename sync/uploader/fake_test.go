@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/offline"
 )
 
 // fakeQueue is an in-memory Queue that checks every transition.
@@ -190,8 +191,17 @@ func (s *fakeSender) Send(ctx context.Context, job Job, progress func(sent, tota
 		s.active--
 		s.mu.Unlock()
 	}()
-	if job.Payload != job.ID {
-		return Result{}, fmt.Errorf("payload %v is not the job's", job.Payload)
+	switch p := job.Payload.(type) {
+	case string:
+		if p != job.ID {
+			return Result{}, fmt.Errorf("payload %v is not the job's", p)
+		}
+	case *offline.Job:
+		if p.ID != job.ID || len(p.Selfie) == 0 {
+			return Result{}, fmt.Errorf("payload of %s is job %s", job.ID, p.ID)
+		}
+	default:
+		return Result{}, fmt.Errorf("payload %T", p)
 	}
 	const total = 100 << 10
 	for sent := int64(0); sent <= total; sent += 1 << 10 {

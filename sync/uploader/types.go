@@ -184,6 +184,7 @@ type Outcome struct {
 	Result    *Result   // StateDone
 	Reason    string    // StateFailed, StateHeld, StateNeedsOperator; the last error for StateQueued
 	NotBefore time.Time // StateQueued: the next attempt time
+	Attempts  int       // StateQueued: attempts made so far (the job's Attempt)
 }
 
 // HaltError is returned by Drain when sending is halted. It wraps ErrHalted.

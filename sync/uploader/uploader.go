@@ -69,7 +69,7 @@ type Uploader struct {
 	loaded    bool
 	inflight  map[string]*Progress
 	retrying  map[string]bool // jobs whose last attempt failed and may be retried: they go last
-	release   bool // held jobs must go back to the queue
+	release   bool            // held jobs must go back to the queue
 	needProbe bool
 	bo        Backoff   // global: after failures of any job
 	boUntil   time.Time // no attempt before this
@@ -621,7 +621,7 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 		o = Outcome{State: StateDone, Result: &r}
 		ev.Kind, ev.Result = EventDelivered, &r
 	case interrupted:
-		o = Outcome{State: StateQueued, NotBefore: now, Reason: "interrupted: the sync stopped"}
+		o = Outcome{State: StateQueued, NotBefore: now, Reason: "interrupted: the sync stopped", Attempts: f.job.Attempt}
 		ev.Kind, ev.Retry, ev.Reason = EventRetry, now, o.Reason
 	case errors.As(f.err, &se):
 	default:
@@ -656,7 +656,7 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 			jd := u.bo.Delay(f.job.Attempt)
 			u.mu.Unlock()
 			next := now.Add(max(jd, ra))
-			o = Outcome{State: StateQueued, NotBefore: next, Reason: reason}
+			o = Outcome{State: StateQueued, NotBefore: next, Reason: reason, Attempts: f.job.Attempt}
 			ev.Kind, ev.Reason, ev.Retry = EventRetry, reason, next
 		}
 	}
