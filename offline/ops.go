@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,7 +43,7 @@ func (q *Queue) update(fn func(tx *bolt.Tx, c *commit) error) error {
 	c := &commit{}
 	err := q.db.Update(func(tx *bolt.Tx) error { return fn(tx, c) })
 	if err != nil {
-		if errors.Is(err, syscall.ENOSPC) {
+		if errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), syscall.ENOSPC.Error()) {
 			return &LimitError{Kind: ErrDiskFull, Operator: "the kiosk's disk is full and nothing more can be saved; free space on the disk (or call support) before enrolling more customers"}
 		}
 		return err
