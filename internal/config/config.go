@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/offline"
 )
 
 // DefaultPath is where the packaged agent looks for its config file.
@@ -39,6 +40,9 @@ type Config struct {
 	// Inference holds the face-analysis thresholds (quality gates, liveness, match);
 	// a zero field means its default (inference.DefaultThresholds).
 	Inference inference.Thresholds `json:"inference"`
+	// Offline holds the offline queue's limits and retention; a zero field means its
+	// default (offline.DefaultSettings), a negative limit means no limit.
+	Offline offline.Settings `json:"offline"`
 }
 
 // Default returns a Config that works on a packaged kiosk.
