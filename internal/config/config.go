@@ -18,6 +18,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
 // DefaultPath is where the packaged agent looks for its config file.
@@ -43,6 +44,9 @@ type Config struct {
 	// Offline holds the offline queue's limits and retention; a zero field means its
 	// default (offline.DefaultSettings), a negative limit means no limit.
 	Offline offline.Settings `json:"offline"`
+	// Sync holds the sync engine's knobs (in flight, backoff, poll, skew tolerance); a
+	// zero field means its default (see uploader.Settings).
+	Sync uploader.Settings `json:"sync"`
 }
 
 // Default returns a Config that works on a packaged kiosk.
@@ -92,6 +96,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
 	}
 	if err := c.Inference.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Sync.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
