@@ -86,3 +86,6 @@ type memState struct{ p Persisted }
 
 func (m *memState) Load() (Persisted, error)       { return m.p, nil }
 func (m *memState) Save(p Persisted, _ bool) error { m.p = p; return nil }
+
+// StateFile is the name of the sync state file in the data dir (FileState).
+const StateFile = "sync-state.json"
