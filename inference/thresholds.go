@@ -48,15 +48,18 @@ type Thresholds struct {
 
 // DefaultThresholds returns the defaults.
 //
-// Match (0.42): MobileFaceNet cosines on the shared test photos (YuNet landmarks, aligned
-// to the ArcFace template) were, for 15 same-person pairs, min 0.49, and for 175
-// different-person pairs, max 0.34 (inference/models/PROVENANCE.md; re-measured by
-// TestMatchPairs, which prints both). 0.42 sits in the middle of that gap; with so few
-// photos it is a starting point, not a measured operating point.
-// Liveness (0.5): the live photos score 0.82–1.00 except the retouched dfA_img5 (0.09,
-// a known false reject); the spoof print 0.21 and the document specimen 0.20.
-// MinSharpness (15): the sharpest-looking test photos measure well above 100, a Gaussian
-// blur (σ≈3 on a 640-px face) brings them under 15 (see TestBlurGate).
+// Match (0.42): MobileFaceNet cosines on the shared test photos (largest face, stills
+// detector, aligned to the ArcFace template), as TestMatchPairs measures them: 15
+// same-person pairs, min 0.476, median 0.747; 175 different-person pairs, max 0.307,
+// median 0.013 (PROVENANCE.md measured 0.491 and 0.338 with another pipeline). 0.42
+// sits in that gap, a little nearer the same-person side, as a false match (accepting
+// an impostor) costs more than a retake. With so few photos it is a starting point,
+// not a measured operating point.
+// Liveness (0.5): mean probability of "real" of the two models; live photos score
+// 0.76–1.00 except the retouched dfA_img5 (0.09 on frames, 0.48 on stills: a known false
+// reject), the spoof print 0.17–0.27 and the document specimen 0.01–0.25.
+// MinSharpness (25): the face photos measure 89 (document specimen) to 4116; a strong
+// blur brings a face to about 3 (TestQualityGates, TestPhotosLightAndSharpness).
 func DefaultThresholds() Thresholds {
 	return Thresholds{
 		DetectScore:   0.5,
@@ -70,7 +73,7 @@ func DefaultThresholds() Thresholds {
 		MinLuminance:  50,
 		MaxLuminance:  225,
 		MaxSaturated:  0.25,
-		MinSharpness:  15,
+		MinSharpness:  25,
 		Liveness:      0.5,
 		Match:         0.42,
 		TurnYaw:       20,
