@@ -33,6 +33,7 @@ const (
 	ResetResponse             // forward the whole request; reset as the answer starts (a lost response)
 	Stall                     // forward AfterBytes of the request, then stop reading and never answer
 	Status                    // read the whole request, answer StatusCode (with Header, Body), close
+	HoldResponse              // forward the whole request; swallow the answer and hold the connection open
 )
 
 // Fault is what happens to one connection.
@@ -246,6 +247,14 @@ func (p *Proxy) handle(c net.Conn, f Fault) {
 		// Forward the first bytes, then stop reading: the client's writes fill the
 		// buffers and block, and nothing comes back until the proxy closes.
 		p.up.copy(up, c, f.AfterBytes)
+		<-p.quit
+		reset(c)
+		reset(up)
+		return
+	case HoldResponse:
+		// The server gets the request and answers; the client never hears back.
+		go p.up.copy(up, c, -1)
+		go io.Copy(io.Discard, up)
 		<-p.quit
 		reset(c)
 		reset(up)

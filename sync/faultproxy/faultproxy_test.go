@@ -64,6 +64,7 @@ func TestFaults(t *testing.T) {
 				}
 			}},
 		{name: "lost response", fault: &Fault{Kind: ResetResponse}, wantErr: true, wantWhole: 1},
+		{name: "held response", fault: &Fault{Kind: HoldResponse}, wantErr: true, wantWhole: 1},
 		{name: "500", fault: ptr(Answer(500, `{"code":"2201","error":"system error","success":false}`)), wantCode: 500},
 		{name: "429 retry-after", fault: ptr(Answer(429, `{}`, "Retry-After", "7")), wantCode: 429,
 			check: func(t *testing.T, resp *http.Response, _ error) {
