@@ -14,6 +14,7 @@ func TestPassiveLiveness(t *testing.T) {
 	e := testEngine(t)
 	for _, still := range []bool{false, true} {
 		live, liveOK, spoof, spoofOK := 0, 0, 0, 0
+		minLive, maxSpoof := 1.0, 0.0
 		for _, m := range testimages.Manifest(t) {
 			if m.Faces != 1 {
 				continue
@@ -32,6 +33,9 @@ func TestPassiveLiveness(t *testing.T) {
 			switch m.Category {
 			case "live":
 				live++
+				if m.File != knownLivenessFalseReject {
+					minLive = min(minLive, f.Liveness.Score)
+				}
 				if f.Liveness.Live {
 					liveOK++
 				} else if m.File == knownLivenessFalseReject {
@@ -41,6 +45,8 @@ func TestPassiveLiveness(t *testing.T) {
 				}
 			case "spoof", "document":
 				spoof++
+				maxSpoof = max(maxSpoof, f.Liveness.Score)
+				t.Logf("still=%v: %s (%s) score %.3f", still, m.File, m.Category, f.Liveness.Score)
 				if !f.Liveness.Live {
 					spoofOK++
 				} else {
@@ -48,7 +54,8 @@ func TestPassiveLiveness(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("still=%v: live photos judged live %d/%d; spoof print + document judged not live %d/%d", still, liveOK, live, spoofOK, spoof)
+		t.Logf("still=%v: live photos judged live %d/%d (lowest score %.3f without %s); spoof print + document judged not live %d/%d (highest %.3f)",
+			still, liveOK, live, minLive, knownLivenessFalseReject, spoofOK, spoof, maxSpoof)
 		if live < 10 || spoof < 2 {
 			t.Fatalf("too few photos: %d live, %d spoof", live, spoof)
 		}

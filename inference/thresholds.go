@@ -55,9 +55,10 @@ type Thresholds struct {
 // sits in that gap, a little nearer the same-person side, as a false match (accepting
 // an impostor) costs more than a retake. With so few photos it is a starting point,
 // not a measured operating point.
-// Liveness (0.5): mean probability of "real" of the two models; live photos score
-// 0.76–1.00 except the retouched dfA_img5 (0.09 on frames, 0.48 on stills: a known false
-// reject), the spoof print 0.17–0.27 and the document specimen 0.01–0.25.
+// Liveness (0.5): mean probability of "real" of the two models (TestPassiveLiveness):
+// the live photos score 0.76–1.00 except the retouched dfA_img5 (0.09 on frames, 0.48 on
+// stills: a known false reject), the spoof print 0.17–0.27 and the document specimen
+// 0.25–0.27.
 // MinSharpness (25): the face photos measure 89 (document specimen) to 4116; a strong
 // blur brings a face to about 3 (TestQualityGates, TestPhotosLightAndSharpness).
 func DefaultThresholds() Thresholds {
