@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/offline"
+)
+
+func init() {
+	register(&command{name: "enroll", summary: "check images on the device and seal an enrollment into the offline queue", run: runEnroll})
+}
+
+// enrollList is a repeatable string flag.
+type enrollList []string
+
+func (l *enrollList) String() string     { return strings.Join(*l, ",") }
+func (l *enrollList) Set(v string) error { *l = append(*l, v); return nil }
+
+// enrollOutput is what `kioskctl enroll --json` prints.
+type enrollOutput struct {
+	JobID     string            `json:"job_id"`
+	State     string            `json:"state"` // queued, or refused when a precheck failed
+	Prechecks offline.Prechecks `json:"prechecks"`
+}
+
+const enrollUsage = `--user-id ID --selfie FILE --liveness FILE (4 to 8 times) --comparison FILE
+       [--comparison-type ID_PHOTO|PORTRAIT|DOCUMENT] [--job-id ID] [--allow-new-enroll]
+       [--callback-url URL] [--param KEY=VALUE ...] [--operator-id OP] [--force | --no-prechecks] [--json]`
+
+func runEnroll(g *globals, args []string) int {
+	fs := g.newFlagSet("enroll", enrollUsage)
+	userID := fs.String("user-id", "", "the customer's user id (required)")
+	jobID := fs.String("job-id", "", "job id (default: generated, unique)")
+	selfie := fs.String("selfie", "", "selfie JPEG (required)")
+	var liveness, params enrollList
+	fs.Var(&liveness, "liveness", "liveness frame JPEG; give it 4 to 8 times")
+	comparison := fs.String("comparison", "", "comparison image JPEG: ID authority photo, portrait or document (required)")
+	compType := fs.String("comparison-type", offline.ComparisonIDPhoto, "ID_PHOTO, PORTRAIT or DOCUMENT")
+	allowNew := fs.Bool("allow-new-enroll", false, "allow enrolling a user id that is already enrolled")
+	callback := fs.String("callback-url", "", "URL where the server also posts the result")
+	fs.Var(&params, "param", "extra partner param KEY=VALUE (repeatable), echoed back by the server")
+	operator := fs.String("operator-id", "", "the operator enrolling (audit log)")
+	force := fs.Bool("force", false, "seal the job even though a precheck failed (the job records it)")
+	noChecks := fs.Bool("no-prechecks", false, "seal without running the face checks (tests, demos; the job records it)")
+	asJSON := fs.Bool("json", false, "print {\"job_id\",\"state\",\"prechecks\"} as JSON")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	var usage []string
+	if fs.NArg() > 0 {
+		usage = append(usage, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if *userID == "" {
+		usage = append(usage, "--user-id is required")
+	}
+	if *selfie == "" {
+		usage = append(usage, "--selfie is required")
+	}
+	if *comparison == "" {
+		usage = append(usage, "--comparison is required")
+	}
+	if n := len(liveness); n < offline.MinLivenessFrames || n > offline.MaxLivenessFrames {
+		usage = append(usage, fmt.Sprintf("give --liveness 4 to 8 times (got %d)", n))
+	}
+	pp := map[string]string{}
+	for _, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			usage = append(usage, fmt.Sprintf("--param %q is not KEY=VALUE", p))
+			continue
+		}
+		pp[k] = v
+	}
+	if len(usage) > 0 {
+		fmt.Fprintf(g.stderr, "kioskctl enroll: %s\n", strings.Join(usage, "; "))
+		fs.Usage()
+		return exitUsage
+	}
+	if *jobID == "" {
+		*jobID = newJobID()
+	}
+
+	// Read the files (they are sealed as given) and check they are JPEG.
+	read := func(role, path string) ([]byte, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", role, err)
+		}
+		if !bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}) {
+			return nil, fmt.Errorf("%s %s is not a JPEG file; the compare API takes JPEG images", role, path)
+		}
+		return b, nil
+	}
+	j := &offline.Job{ID: *jobID, UserID: *userID, PartnerParams: pp, ComparisonType: *compType, AllowNewEnroll: *allowNew,
+		CallbackURL: *callback, OperatorID: *operator}
+	var err error
+	if j.Selfie, err = read("selfie", *selfie); err != nil {
+		return g.errorf("enroll: %v", err)
+	}
+	if j.Comparison, err = read("comparison image", *comparison); err != nil {
+		return g.errorf("enroll: %v", err)
+	}
+	for i, p := range liveness {
+		b, err := read(fmt.Sprintf("liveness frame %d", i+1), p)
+		if err != nil {
+			return g.errorf("enroll: %v", err)
+		}
+		j.Liveness = append(j.Liveness, b)
+	}
+	if err := j.Validate(); err != nil {
+		return g.errorf("enroll: %v", err)
+	}
+
+	if !*noChecks {
+		pc, err := enrollPrechecks(g, j)
+		if err != nil {
+			return g.errorf("enroll: prechecks: %v (to seal without checks, add --no-prechecks)", err)
+		}
+		j.Prechecks = pc
+		if !pc.OK {
+			if !*force {
+				if *asJSON {
+					queueJSON(g.stdout, enrollOutput{JobID: j.ID, State: "refused", Prechecks: pc})
+				}
+				g.errorf("enroll: %d precheck(s) failed; nothing was saved. Retake the images, or add --force to seal the job anyway:", len(pc.Problems))
+				for _, p := range pc.Problems {
+					fmt.Fprintf(g.stderr, "  %s: %s\n", p.Image, p.Message)
+				}
+				return exitError
+			}
+			j.Prechecks.Forced = true
+		}
+	}
+
+	q, err := openQueue(g)
+	if err != nil {
+		return g.errorf("enroll: %v", err)
+	}
+	defer q.Close()
+	e, err := q.Enqueue(j)
+	if err != nil {
+		var le *offline.LimitError
+		if errors.As(err, &le) {
+			return g.errorf("enroll: not saved: %s", le.Operator)
+		}
+		return g.errorf("enroll: not saved: %v", err)
+	}
+	if *asJSON {
+		if err := queueJSON(g.stdout, enrollOutput{JobID: e.ID, State: e.State.String(), Prechecks: j.Prechecks}); err != nil {
+			return g.errorf("enroll: %v", err)
+		}
+		return exitOK
+	}
+	checks := "prechecks passed"
+	switch {
+	case !j.Prechecks.Ran:
+		checks = "prechecks not run"
+	case j.Prechecks.Forced:
+		checks = fmt.Sprintf("%d precheck(s) failed, sealed anyway (--force)", len(j.Prechecks.Problems))
+	}
+	fmt.Fprintf(g.stdout, "job %s sealed into the offline queue (%s; %s)\n", e.ID, e.State, checks)
+	return exitOK
+}
+
+// newJobID returns a unique job id: the UTC time and 8 random hex digits.
+func newJobID() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return "k-" + time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// enrollPrechecks runs the on-device checks: the selfie's quality gates and passive
+// liveness, each liveness frame (one face, the same person as the selfie, no repeated
+// picture; the head-turn prompts are not known for files and are not checked), and
+// the selfie-vs-comparison match and identical-image check.
+func enrollPrechecks(g *globals, j *offline.Job) (offline.Prechecks, error) {
+	pc := offline.Prechecks{Ran: true}
+	add := func(img string, p inference.Problem) {
+		pc.Problems = append(pc.Problems, offline.PrecheckProblem{Image: img, Code: p.Code, Message: p.Message})
+	}
+	decode := func(role string, b []byte) (image.Image, error) {
+		img, err := inference.DecodeImage(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", role, err)
+		}
+		return img, nil
+	}
+	selfie, err := decode("selfie", j.Selfie)
+	if err != nil {
+		return pc, err
+	}
+	comp, err := decode("comparison image", j.Comparison)
+	if err != nil {
+		return pc, err
+	}
+	frames := make([]inference.LivenessFrame, len(j.Liveness))
+	for i, b := range j.Liveness {
+		if frames[i].Image, err = decode(fmt.Sprintf("liveness frame %d", i+1), b); err != nil {
+			return pc, err
+		}
+	}
+	e, err := inferenceEngine(g)
+	if err != nil {
+		return pc, err
+	}
+	defer e.Close()
+
+	a, err := e.Analyze(selfie, inference.AnalyzeOptions{Still: true, Liveness: true})
+	if err != nil {
+		return pc, fmt.Errorf("selfie: %w", err)
+	}
+	for _, p := range a.Quality.Problems {
+		add("selfie", p)
+	}
+	if len(a.Faces) > 0 {
+		al, err := e.ActiveLiveness(selfie, frames)
+		if err != nil && !errors.Is(err, inference.ErrNoFace) {
+			return pc, fmt.Errorf("liveness frames: %w", err)
+		}
+		if al != nil {
+			for _, fr := range al.Frames {
+				for _, p := range fr.Problems {
+					if p.Code == inference.ProblemPromptNotFollowed {
+						continue
+					}
+					add(fmt.Sprintf("liveness[%d]", fr.Index), p)
+				}
+			}
+			for _, p := range al.Problems {
+				add("liveness", p)
+			}
+		}
+		c, err := e.Compare(selfie, comp)
+		var se *inference.SideError
+		switch {
+		case errors.As(err, &se) && errors.Is(err, inference.ErrNoFace):
+			if se.Side == "B" {
+				add("comparison", inference.Problem{Code: inference.ProblemNoFace, Message: "No face was found in the comparison image."})
+			}
+		case err != nil:
+			return pc, fmt.Errorf("comparing selfie and comparison image: %w", err)
+		default:
+			sim, match, ident := c.Similarity, c.Match, c.Identical
+			pc.Similarity, pc.Match, pc.Identical = &sim, &match, &ident
+			if !c.Match {
+				add("pair", inference.Problem{Code: "no_match", Message: fmt.Sprintf("The selfie does not match the comparison image (similarity %.2f, needs %.2f).", c.Similarity, c.Threshold)})
+			}
+			if c.Identical {
+				add("pair", inference.Problem{Code: "identical", Message: "The selfie and the comparison image are the same picture: take a new selfie."})
+			}
+		}
+	}
+	pc.OK = len(pc.Problems) == 0
+	return pc, nil
+}

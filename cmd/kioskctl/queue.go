@@ -1,0 +1,348 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/offline"
+)
+
+func init() {
+	register(&command{name: "queue", summary: "the offline queue: list | show ID | retry ID | purge [ID]", run: runQueue})
+}
+
+// openQueue opens the offline queue in the configured data dir and prints any alert
+// (e.g. a corrupt database moved aside) to stderr.
+func openQueue(g *globals) (*offline.Queue, error) {
+	c, err := g.config()
+	if err != nil {
+		return nil, err
+	}
+	level := slog.LevelWarn
+	if c.LogLevel == "debug" {
+		level = slog.LevelDebug
+	}
+	q, err := offline.Open(c.DataDir, offline.Options{
+		Settings: c.Offline,
+		KioskID:  c.KioskID,
+		Logger:   slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range q.Alerts() {
+		fmt.Fprintf(g.stderr, "kioskctl: ALERT: %s\n", a.Message)
+	}
+	return q, nil
+}
+
+func queueJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+const queueUsage = `list [--state STATE] [--json]
+       kioskctl queue show [--json] ID
+       kioskctl queue retry [--allow-new-enroll] [--operator-id OP] [--json] ID
+       kioskctl queue purge [--json]                      (apply retention now)
+       kioskctl queue purge [--force] [--operator-id OP] [--json] ID   (delete one job's images)`
+
+func runQueue(g *globals, args []string) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(g.stderr, "usage: kioskctl queue %s\n", queueUsage)
+		return exitUsage
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "list":
+		return runQueueList(g, args)
+	case "show":
+		return runQueueShow(g, args)
+	case "retry":
+		return runQueueRetry(g, args)
+	case "purge":
+		return runQueuePurge(g, args)
+	}
+	fmt.Fprintf(g.stderr, "kioskctl queue: unknown sub-command %q\nusage: kioskctl queue %s\n", sub, queueUsage)
+	return exitUsage
+}
+
+// queueArgs parses fs and returns its positional argument ("" when there is none).
+func queueArgs(g *globals, fs *flag.FlagSet, args []string, minIDs, maxIDs int) (string, bool) {
+	if err := fs.Parse(args); err != nil {
+		return "", false
+	}
+	if fs.NArg() < minIDs || fs.NArg() > maxIDs {
+		if maxIDs == 0 {
+			fmt.Fprintf(g.stderr, "kioskctl %s: takes no arguments\n", fs.Name())
+		} else {
+			fmt.Fprintf(g.stderr, "kioskctl %s: give one job id\n", fs.Name())
+		}
+		fs.Usage()
+		return "", false
+	}
+	return fs.Arg(0), true
+}
+
+func runQueueList(g *globals, args []string) int {
+	fs := g.newFlagSet("queue list", "[--state STATE] [--json]")
+	state := fs.String("state", "", "only jobs in this state (queued, sending, done, failed, held, needs-operator, quarantined)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, ok := queueArgs(g, fs, args, 0, 0); !ok {
+		return exitUsage
+	}
+	var opts offline.ListOptions
+	if *state != "" {
+		s, err := offline.ParseState(*state)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "kioskctl queue list: %v\n", err)
+			return exitUsage
+		}
+		opts.States = []offline.State{s}
+	}
+	q, err := openQueue(g)
+	if err != nil {
+		return g.errorf("queue list: %v", err)
+	}
+	defer q.Close()
+	es, err := q.List(opts)
+	if err != nil {
+		return g.errorf("queue list: %v", err)
+	}
+	if *asJSON {
+		if es == nil {
+			es = []offline.Entry{}
+		}
+		if err := queueJSON(g.stdout, map[string]any{"jobs": es, "counts": q.Counts()}); err != nil {
+			return g.errorf("queue list: %v", err)
+		}
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB ID\tSTATE\tCREATED\tATTEMPTS\tIMAGES\tRESULT / REASON")
+	for _, e := range es {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.State, e.Created.Local().Format("2006-01-02 15:04"), e.Attempts, queueImagesWord(e), queueOutcome(e))
+	}
+	tw.Flush()
+	c := q.Counts()
+	var parts []string
+	for _, s := range offline.States {
+		if n := c.ByState[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	if len(parts) == 0 {
+		parts = []string{"empty"}
+	}
+	noun := "jobs"
+	if len(es) == 1 {
+		noun = "job"
+	}
+	fmt.Fprintf(g.stdout, "%d %s: %s\n", len(es), noun, strings.Join(parts, ", "))
+	return exitOK
+}
+
+func queueImagesWord(e offline.Entry) string {
+	if e.ImagesPurged {
+		return "purged"
+	}
+	return fmt.Sprintf("%d KB", (e.SealedBytes+1023)/1024)
+}
+
+func queueOutcome(e offline.Entry) string {
+	if e.Result != nil {
+		return strings.TrimSpace(e.Result.Code + " " + e.Result.Text)
+	}
+	return e.Reason
+}
+
+// queueShowJSON is `kioskctl queue show --json`: the entry, and what the sealed job
+// holds (the user id truncated, no images).
+type queueShowJSON struct {
+	Entry     offline.Entry `json:"entry"`
+	Integrity string        `json:"integrity"` // ok, quarantined, images purged
+	Sealed    *sealedView   `json:"sealed,omitempty"`
+}
+
+type sealedView struct {
+	UserID         string             `json:"user_id_truncated"`
+	ComparisonType string             `json:"comparison_type"`
+	AllowNewEnroll bool               `json:"allow_new_enroll"`
+	CallbackURL    string             `json:"callback_url,omitempty"`
+	KioskID        string             `json:"kiosk_id,omitempty"`
+	OperatorID     string             `json:"operator_id,omitempty"`
+	PartnerParams  []string           `json:"partner_param_keys,omitempty"`
+	Prechecks      offline.Prechecks  `json:"prechecks"`
+	Images         map[string]float64 `json:"image_kb"`
+}
+
+// queueTruncateID keeps the first 3 characters of a customer id.
+func queueTruncateID(s string) string {
+	r := []rune(s)
+	if len(r) <= 3 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:3]) + "…"
+}
+
+func runQueueShow(g *globals, args []string) int {
+	fs := g.newFlagSet("queue show", "[--json] ID")
+	asJSON := fs.Bool("json", false, "print JSON")
+	id, ok := queueArgs(g, fs, args, 1, 1)
+	if !ok {
+		return exitUsage
+	}
+	q, err := openQueue(g)
+	if err != nil {
+		return g.errorf("queue show: %v", err)
+	}
+	defer q.Close()
+	e, err := q.Get(id)
+	if err != nil {
+		return g.errorf("queue show: %v", err)
+	}
+	out := queueShowJSON{Entry: e, Integrity: "ok"}
+	if e.State != offline.StateSending { // never read a job under the uploader's hands
+		j, err := q.Load(id)
+		switch {
+		case errors.Is(err, offline.ErrImagesPurged):
+			out.Integrity = "images purged"
+		case errors.Is(err, offline.ErrQuarantined):
+			out.Integrity = "quarantined"
+			out.Entry, _ = q.Get(id)
+		case err != nil:
+			return g.errorf("queue show: %v", err)
+		default:
+			v := &sealedView{UserID: queueTruncateID(j.UserID), ComparisonType: j.ComparisonType, AllowNewEnroll: j.AllowNewEnroll,
+				CallbackURL: j.CallbackURL, KioskID: j.KioskID, OperatorID: j.OperatorID, Prechecks: j.Prechecks,
+				Images: map[string]float64{"selfie": queueKB(j.Selfie), "comparison": queueKB(j.Comparison)}}
+			for i, f := range j.Liveness {
+				v.Images[fmt.Sprintf("liveness[%d]", i)] = queueKB(f)
+			}
+			for k := range j.PartnerParams {
+				v.PartnerParams = append(v.PartnerParams, k)
+			}
+			out.Sealed = v
+		}
+	} else {
+		out.Integrity = "not checked (being sent)"
+	}
+	if *asJSON {
+		if err := queueJSON(g.stdout, out); err != nil {
+			return g.errorf("queue show: %v", err)
+		}
+		return exitOK
+	}
+	w := g.stdout
+	fmt.Fprintf(w, "job %s  (schema v%d)\n", e.ID, e.Version)
+	fmt.Fprintf(w, "  state:       %s\n", out.Entry.State)
+	fmt.Fprintf(w, "  created:     %s\n", e.Created.Local().Format(time.RFC3339))
+	fmt.Fprintf(w, "  updated:     %s\n", out.Entry.Updated.Local().Format(time.RFC3339))
+	fmt.Fprintf(w, "  attempts:    %d\n", e.Attempts)
+	if !e.NextAttempt.IsZero() {
+		fmt.Fprintf(w, "  next try:    %s\n", e.NextAttempt.Local().Format(time.RFC3339))
+	}
+	if out.Entry.Reason != "" {
+		fmt.Fprintf(w, "  reason:      %s\n", out.Entry.Reason)
+	}
+	if r := e.Result; r != nil {
+		fmt.Fprintf(w, "  result:      %s %s (smile job %s)\n", r.Code, r.Text, r.SmileJobID)
+		for k, v := range r.Actions {
+			fmt.Fprintf(w, "    %s: %s\n", k, v)
+		}
+	}
+	fmt.Fprintf(w, "  user:        hash %s\n", e.UserHash)
+	fmt.Fprintf(w, "  integrity:   %s\n", out.Integrity)
+	if v := out.Sealed; v != nil {
+		fmt.Fprintf(w, "  user id:     %s\n", v.UserID)
+		fmt.Fprintf(w, "  comparison:  %s, %.0f KB\n", v.ComparisonType, v.Images["comparison"])
+		fmt.Fprintf(w, "  selfie:      %.0f KB; liveness frames: %d\n", v.Images["selfie"], len(v.Images)-2)
+		fmt.Fprintf(w, "  allow new enroll: %v\n", v.AllowNewEnroll)
+		pc := "ok"
+		switch {
+		case !v.Prechecks.Ran:
+			pc = "not run"
+		case v.Prechecks.Forced:
+			pc = fmt.Sprintf("%d problems, sealed by operator's --force", len(v.Prechecks.Problems))
+		case !v.Prechecks.OK:
+			pc = fmt.Sprintf("%d problems", len(v.Prechecks.Problems))
+		}
+		fmt.Fprintf(w, "  prechecks:   %s\n", pc)
+	}
+	return exitOK
+}
+
+func queueKB(b []byte) float64 { return float64(len(b)) / 1024 }
+
+func runQueueRetry(g *globals, args []string) int {
+	fs := g.newFlagSet("queue retry", "[--allow-new-enroll] [--operator-id OP] [--json] ID")
+	allow := fs.Bool("allow-new-enroll", false, "re-seal the job with allow_new_enroll=true (answer to \"user already enrolled\")")
+	op := fs.String("operator-id", "", "who decides (audit log)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	id, ok := queueArgs(g, fs, args, 1, 1)
+	if !ok {
+		return exitUsage
+	}
+	q, err := openQueue(g)
+	if err != nil {
+		return g.errorf("queue retry: %v", err)
+	}
+	defer q.Close()
+	e, err := q.Retry(id, offline.RetryOptions{Operator: *op, AllowNewEnroll: *allow})
+	if err != nil {
+		return g.errorf("queue retry: %v", err)
+	}
+	if *asJSON {
+		queueJSON(g.stdout, e)
+		return exitOK
+	}
+	fmt.Fprintf(g.stdout, "job %s is %s again; it will be sent when the network allows\n", e.ID, e.State)
+	return exitOK
+}
+
+func runQueuePurge(g *globals, args []string) int {
+	fs := g.newFlagSet("queue purge", "[--force] [--operator-id OP] [--json] [ID]")
+	force := fs.Bool("force", false, "also purge a job that is still queued (it will never be sent)")
+	op := fs.String("operator-id", "", "who decides (audit log)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	id, ok := queueArgs(g, fs, args, 0, 1)
+	if !ok {
+		return exitUsage
+	}
+	q, err := openQueue(g)
+	if err != nil {
+		return g.errorf("queue purge: %v", err)
+	}
+	defer q.Close()
+	if id == "" {
+		rep, err := q.Sweep()
+		if err != nil {
+			return g.errorf("queue purge: %v", err)
+		}
+		if *asJSON {
+			queueJSON(g.stdout, rep)
+			return exitOK
+		}
+		fmt.Fprintf(g.stdout, "retention applied: images of %d jobs deleted, %d old records and %d old audit events removed\n",
+			rep.ImagesPurged, rep.RecordsDeleted, rep.AuditDeleted)
+		return exitOK
+	}
+	e, err := q.Purge(id, offline.PurgeOptions{Operator: *op, Force: *force})
+	if err != nil {
+		return g.errorf("queue purge: %v", err)
+	}
+	if *asJSON {
+		queueJSON(g.stdout, e)
+		return exitOK
+	}
+	fmt.Fprintf(g.stdout, "job %s: images deleted; the job is %s and its record stays for the audit trail\n", e.ID, e.State)
+	return exitOK
+}
