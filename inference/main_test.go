@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"testing"
@@ -25,7 +27,7 @@ var (
 func testEngine(t testing.TB) *Engine {
 	t.Helper()
 	engineOnce.Do(func() {
-		engine, engineErr = Open(Options{Workers: 2, Threads: 1})
+		engine, engineErr = Open(Options{Workers: 2, Threads: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	})
 	if engineErr != nil {
 		t.Fatalf("opening engine (run `make setup`, and set ONNXRUNTIME_LIB): %v", engineErr)
