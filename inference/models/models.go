@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"strings"
 )
 
 // File names of the models (the same in the embedded copy and in a models folder).
@@ -57,6 +57,7 @@ func Load(dir string) (Set, error) {
 		where = "models folder " + dir
 	}
 	var s Set
+	var missing []string
 	var errs []error
 	for _, m := range []struct {
 		name string
@@ -71,8 +72,7 @@ func Load(dir string) (Set, error) {
 		b, err := fs.ReadFile(fsys, m.name)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, fmt.Errorf("loading %s: %s: %w (copy it from inference/models, or leave models_dir empty for the built-in copies)",
-					where, filepath.Join(dir, m.name), ErrMissing))
+				missing = append(missing, m.name)
 			} else {
 				errs = append(errs, fmt.Errorf("loading %s: %w", where, err))
 			}
@@ -84,11 +84,28 @@ func Load(dir string) (Set, error) {
 		}
 		*m.dst = b
 	}
-	if err := errors.Join(errs...); err != nil {
-		return Set{}, err
+	if len(missing) > 0 {
+		errs = append(errs, fmt.Errorf("loading %s: %w: %s (copy them from inference/models, or leave models_dir empty for the built-in copies)",
+			where, ErrMissing, strings.Join(missing, ", ")))
+	}
+	if len(errs) > 0 {
+		return Set{}, oneLine(errs)
 	}
 	return s, nil
 }
+
+// oneLine joins errors on one line ("; "), keeping errors.Is for each.
+type oneLine []error
+
+func (e oneLine) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e oneLine) Unwrap() []error { return e }
 
 // Verify checks b against the committed sha256 of the model file name.
 func Verify(name string, b []byte) error {
