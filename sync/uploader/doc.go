@@ -18,7 +18,9 @@
 //     BackOff(ctx, err) with nil resetting); a server's Retry-After is honoured (up to
 //     Options.MaxRetryAfter). Each job also keeps its own next-attempt time, so one job the
 //     server keeps failing does not hold the others back.
-//   - It sends Options.InFlight jobs at a time (1 or 2; default 2).
+//   - It sends Options.InFlight jobs at a time (1 or 2; default 2), but only one until the
+//     server has accepted the configuration (any answer but a halt) since start-up or the
+//     last configuration change, so a wrong key costs exactly one request.
 //
 // What it does with each answer (the error classes of the compare client):
 //

@@ -62,14 +62,17 @@ type Uploader struct {
 	connCh  chan struct{} // connectivity changed
 	running atomic.Bool
 
-	mu        sync.Mutex
-	sender    Sender
-	configID  string
-	p         Persisted
-	loaded    bool
-	inflight  map[string]*Progress
-	retrying  map[string]bool // jobs whose last attempt failed and may be retried: they go last
-	release   bool            // held jobs must go back to the queue
+	mu       sync.Mutex
+	sender   Sender
+	configID string
+	p        Persisted
+	loaded   bool
+	inflight map[string]*Progress
+	retrying map[string]bool // jobs whose last attempt failed and may be retried: they go last
+	release  bool            // held jobs must go back to the queue
+	// confirmed is set once the server accepted this configuration (any answer but a
+	// halt). Until then one job at a time is sent, so a wrong key costs one request.
+	confirmed bool
 	needProbe bool
 	bo        Backoff   // global: after failures of any job
 	boUntil   time.Time // no attempt before this
@@ -171,6 +174,9 @@ func (u *Uploader) Reconfigure(s Sender, configID string) {
 	if !u.loaded {
 		u.loadLocked()
 	}
+	if configID != u.configID {
+		u.confirmed = false
+	}
 	u.sender = s
 	u.configID = configID
 	lifted := u.p.Halt != nil && u.p.Halt.ConfigID != configID
@@ -204,6 +210,7 @@ func (u *Uploader) Resume() {
 
 func (u *Uploader) liftLocked() {
 	u.p.Halt = nil
+	u.confirmed = false
 	u.release = true
 	u.boUntil = time.Time{}
 	u.bo.Next(nil)
@@ -376,7 +383,13 @@ func (u *Uploader) run(ctx context.Context, drain bool) (rep Report, err error) 
 		}
 
 		// Launch what may be launched.
-		if halt == nil && !now.Before(boUntil) && n < u.opts.InFlight {
+		u.mu.Lock()
+		slots := u.opts.InFlight
+		if !u.confirmed {
+			slots = 1
+		}
+		u.mu.Unlock()
+		if halt == nil && !now.Before(boUntil) && n < slots {
 			u.mu.Lock()
 			limit := u.opts.InFlight + n + len(u.retrying)
 			u.mu.Unlock()
@@ -393,7 +406,7 @@ func (u *Uploader) run(ctx context.Context, drain bool) (rep Report, err error) 
 			}
 			launched := false
 			for _, id := range ids {
-				if n >= u.opts.InFlight {
+				if n >= slots {
 					break
 				}
 				job, err := u.q.Claim(ctx, id)
@@ -413,7 +426,7 @@ func (u *Uploader) run(ctx context.Context, drain bool) (rep Report, err error) 
 				launched = true
 				u.launch(wctx, job, done)
 			}
-			if launched && n < u.opts.InFlight {
+			if launched && n < slots {
 				continue // fill the other slot or find the next job
 			}
 		}
@@ -667,6 +680,7 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 	switch {
 	case f.err == nil:
 		u.bo.Next(nil)
+		u.confirmed = true
 		u.p.LastSuccess = now
 		if u.setConnLocked("online", now) {
 			extra = append(extra, Event{Kind: EventOnline, Time: now})
@@ -694,6 +708,7 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 		u.saveLocked(false)
 	default: // the server answered
 		u.bo.Next(nil)
+		u.confirmed = se.Class != ClassHalt
 		if u.setConnLocked("online", now) {
 			extra = append(extra, Event{Kind: EventOnline, Time: now})
 		}
