@@ -194,27 +194,28 @@ type ListOptions struct {
 	States []State
 }
 
-// List returns the entries of the jobs, oldest first (by created time, then id).
+// List returns the entries of the jobs, oldest first (by created time, then id). It
+// reads the queue's in-memory copy of the entries (loaded at Open, updated by every
+// commit), not the disk.
 func (q *Queue) List(o ListOptions) ([]Entry, error) {
 	want := map[State]bool{}
 	for _, s := range o.States {
 		want[s] = true
 	}
-	var out []Entry
-	err := q.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
-			var r record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("listing jobs: record %q does not decode: %w", k, err)
-			}
-			if len(want) == 0 || want[r.State] {
-				out = append(out, r.Entry)
-			}
-			return nil
-		})
-	})
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return nil, ErrClosed
+	}
+	out := make([]Entry, 0, len(q.idx))
+	for _, ie := range q.idx {
+		if len(want) == 0 || want[ie.state] {
+			out = append(out, cloneEntry(ie.entry))
+		}
+	}
+	q.mu.Unlock()
 	sortEntries(out)
-	return out, err
+	return out, nil
 }
 
 func sortEntries(es []Entry) {
@@ -252,22 +253,14 @@ func (q *Queue) Ready(limit int) ([]Entry, error) {
 		cs = cs[:limit]
 	}
 	out := make([]Entry, 0, len(cs))
-	err := q.db.View(func(tx *bolt.Tx) error {
-		for _, c := range cs {
-			r, err := getRecord(tx, c.id)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if r.State == StateQueued {
-				out = append(out, r.Entry)
-			}
+	q.mu.Lock()
+	for _, c := range cs {
+		if ie, ok := q.idx[c.id]; ok && ie.state == StateQueued {
+			out = append(out, cloneEntry(ie.entry))
 		}
-		return nil
-	})
-	return out, err
+	}
+	q.mu.Unlock()
+	return out, nil
 }
 
 // NextAttempt returns the earliest next-attempt time among queued jobs that are not

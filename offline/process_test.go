@@ -25,6 +25,8 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	case "hold":
 		os.Exit(childHold(os.Getenv("OFFLINE_TEST_DIR")))
+	case "figures":
+		os.Exit(childFigures(os.Getenv("OFFLINE_TEST_DIR")))
 	case "crash":
 		seed, _ := strconv.ParseUint(os.Getenv("OFFLINE_TEST_SEED"), 10, 64)
 		os.Exit(childCrash(os.Getenv("OFFLINE_TEST_DIR"), seed))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -39,6 +40,7 @@ type record struct {
 
 // idxEntry is the in-memory summary of one job used for limits, counts and Ready.
 type idxEntry struct {
+	entry       Entry
 	state       State
 	created     time.Time
 	nextAttempt time.Time
@@ -219,37 +221,57 @@ func (q *Queue) init(db *bolt.DB) (err error) {
 			return fmt.Errorf("%w: %s was sealed with device key %s but %s is key %s; restore the original %s (the queued jobs cannot be opened without it)",
 				ErrWrongDeviceKey, q.path, fp, filepath.Join(q.dir, DeviceKeyFile), q.key.fprint, DeviceKeyFile)
 		}
-		if err := q.upgrade(tx); err != nil {
-			return err
-		}
 		if err := meta.Put(metaSchema, []byte{SchemaVersion}); err != nil {
 			return err
 		}
 		now := q.clk.Now()
 		jobs := tx.Bucket(bucketJobs)
 		var updates []record
-		var damaged [][2][]byte
+		var damaged, olds [][2][]byte
 		c := jobs.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var r record
-			if err := json.Unmarshal(v, &r); err != nil || r.ID != string(k) {
+			err := json.Unmarshal(v, &r)
+			switch {
+			case err == nil && r.Version == 1:
+				olds = append(olds, [2][]byte{append([]byte(nil), k...), append([]byte(nil), v...)})
+				continue
+			case err != nil || r.ID != string(k):
 				damaged = append(damaged, [2][]byte{append([]byte(nil), k...), append([]byte(nil), v...)})
 				continue
 			}
 			if r.State == StateSending {
-				r.State = StateQueued
-				r.Updated = now
-				r.Reason = "the agent stopped while sending; will send again"
 				updates = append(updates, r)
 			}
 			q.idx[r.ID] = indexOf(&r.Entry)
 		}
+		// Records of schema version 1 are upgraded (upgrade.go).
+		for _, kv := range olds {
+			if err := q.upgradeV1(tx, kv[0], kv[1]); err != nil {
+				return fmt.Errorf("upgrading job %s from version 1: %w", kv[0], err)
+			}
+			r, err := getRecord(tx, string(kv[0]))
+			if err != nil {
+				return err
+			}
+			if r.State == StateSending {
+				updates = append(updates, *r)
+			}
+			q.idx[r.ID] = indexOf(&r.Entry)
+		}
+		if len(olds) > 0 {
+			q.log.Info("upgraded job records to the current schema", "from", 1, "to", SchemaVersion, "count", len(olds))
+		}
 		for i := range updates {
 			r := &updates[i]
+			r.State = StateQueued
+			r.Updated = now
+			r.Reason = "the agent stopped while sending; will send again"
 			if err := putRecord(tx, r); err != nil {
 				return err
 			}
 			requeued = append(requeued, r.ID)
+			q.idx[r.ID] = indexOf(&r.Entry)
 			if err := q.appendAudit(tx, AuditEvent{Kind: AuditRequeued, JobID: r.ID, UserHash: r.UserHash, Detail: "found in sending at start-up"}); err != nil {
 				return err
 			}
@@ -288,11 +310,21 @@ func (q *Queue) init(db *bolt.DB) (err error) {
 }
 
 func indexOf(e *Entry) *idxEntry {
-	ie := &idxEntry{state: e.State, created: e.Created, nextAttempt: e.NextAttempt}
+	ie := &idxEntry{entry: cloneEntry(*e), state: e.State, created: e.Created, nextAttempt: e.NextAttempt}
 	if !e.ImagesPurged {
 		ie.bytes = e.SealedBytes
 	}
 	return ie
+}
+
+// cloneEntry copies e so that the copy shares nothing mutable with it.
+func cloneEntry(e Entry) Entry {
+	if e.Result != nil {
+		r := *e.Result
+		r.Actions = maps.Clone(r.Actions)
+		e.Result = &r
+	}
+	return e
 }
 
 // Close closes the database and ends every subscription.

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,7 +16,7 @@ import (
 // large queue reads no image bytes) from the sealed payload (binary framing, images
 // not base64) and signs the fields and image hashes.
 //
-// upgrade rewrites every version-1 record as version 2 in the transaction that
+// upgradeV1 rewrites every version-1 record as version 2 in the transaction that
 // opens the queue: decrypt and verify the old payload, re-seal it with a fresh data
 // key under the version-2 associated data, sign it, and keep its state, times and
 // attempts. A version-1 record that fails its check is quarantined and its bytes
@@ -100,35 +99,6 @@ func (k *deviceKey) openV1(r *recordV1) (*Job, error) {
 		AllowNewEnroll: p.AllowNewEnroll, CallbackURL: p.CallbackURL, KioskID: p.KioskID, OperatorID: p.OperatorID,
 		Created: r.Created.UTC(), Prechecks: pc, Selfie: p.Selfie, Liveness: p.Liveness, Comparison: p.Comparison,
 	}, nil
-}
-
-func (q *Queue) upgrade(tx *bolt.Tx) error {
-	jobs := tx.Bucket(bucketJobs)
-	type old struct {
-		key, val []byte
-	}
-	var olds []old
-	err := jobs.ForEach(func(k, v []byte) error {
-		var peek struct {
-			Version int `json:"version"`
-		}
-		if json.Unmarshal(v, &peek) == nil && peek.Version == 1 {
-			olds = append(olds, old{append([]byte(nil), k...), append([]byte(nil), v...)})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, o := range olds {
-		if err := q.upgradeV1(tx, o.key, o.val); err != nil {
-			return fmt.Errorf("upgrading job %s from version 1: %w", o.key, err)
-		}
-	}
-	if len(olds) > 0 {
-		q.log.Info("upgraded job records to the current schema", "from", 1, "to", SchemaVersion, "count", len(olds))
-	}
-	return nil
 }
 
 func (q *Queue) upgradeV1(tx *bolt.Tx, key, val []byte) error {
