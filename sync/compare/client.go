@@ -1,0 +1,278 @@
+package compare
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+)
+
+// Path is the endpoint's path under the base URL.
+const Path = "/v2/smart-selfie-compare"
+
+// Default timeouts (used when an Options field is zero).
+const (
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultHeaderTimeout  = 90 * time.Second // the server analyses the faces before answering
+	DefaultStallTimeout   = 30 * time.Second
+)
+
+// ErrStalled: no byte moved for Options.StallTimeout while sending the body or reading
+// the answer (wrapped in a ClassRetry *Error).
+var ErrStalled = errors.New("transfer stalled")
+
+// Options configure a Client. The zero value of every field but BaseURL and Signer is usable.
+type Options struct {
+	// BaseURL is the API's base, e.g. https://api.example.com or http://127.0.0.1:8080;
+	// Path is appended.
+	BaseURL string
+	Signer  Signer
+	// ConnectTimeout bounds the TCP connect and the TLS handshake.
+	ConnectTimeout time.Duration
+	// HeaderTimeout bounds the wait for the answer's headers once the body is sent.
+	HeaderTimeout time.Duration
+	// StallTimeout aborts the request when no byte of the body (either way) moved for
+	// this long.
+	StallTimeout time.Duration
+	// CAFile, when set, is a PEM file of the only CA certificates trusted for the API
+	// (pinning); otherwise the system roots are used. Certificates are always verified.
+	CAFile string
+	// Transport replaces the built-in transport (tests); the timeouts above other than
+	// StallTimeout and CAFile are then the caller's business.
+	Transport http.RoundTripper
+	Clock     clock.Clock  // clock.Real{} when nil
+	Logger    *slog.Logger // discards when nil
+	UserAgent string
+}
+
+// Client sends jobs to the compare API. It is safe for concurrent use.
+type Client struct {
+	url    string
+	opts   Options
+	hc     *http.Client
+	clock  clock.Clock
+	log    *slog.Logger
+	mu     sync.Mutex
+	skew   time.Duration
+	skewOK bool
+}
+
+// New checks opts and returns a Client.
+func New(opts Options) (*Client, error) {
+	base := strings.TrimRight(strings.TrimSpace(opts.BaseURL), "/")
+	if base == "" {
+		return nil, errors.New("creating compare client: no API URL: set api_url (e.g. http://127.0.0.1:8080)")
+	}
+	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+		return nil, fmt.Errorf("creating compare client: API URL %q must start with http:// or https://", base)
+	}
+	if opts.Signer == nil {
+		return nil, errors.New("creating compare client: no signer: give an API key file or a remote signer URL")
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = DefaultConnectTimeout
+	}
+	if opts.HeaderTimeout <= 0 {
+		opts.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if opts.StallTimeout <= 0 {
+		opts.StallTimeout = DefaultStallTimeout
+	}
+	c := &Client{url: base + Path, opts: opts, clock: opts.Clock, log: opts.Logger}
+	if c.clock == nil {
+		c.clock = clock.Real{}
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	rt := opts.Transport
+	if rt == nil {
+		t, err := newTransport(opts)
+		if err != nil {
+			return nil, err
+		}
+		rt = t
+	}
+	c.hc = &http.Client{
+		Transport: rt,
+		// The API never redirects; following one would re-send the images elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return c, nil
+}
+
+func newTransport(opts Options) (*http.Transport, error) {
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if opts.CAFile != "" {
+		pem, err := os.ReadFile(opts.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("creating compare client: reading CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("creating compare client: CA file %s holds no PEM certificate", opts.CAFile)
+		}
+		tlsConf.RootCAs = pool
+	}
+	d := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   opts.ConnectTimeout,
+		ResponseHeaderTimeout: opts.HeaderTimeout,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          4,
+		IdleConnTimeout:       90 * time.Second,
+	}, nil
+}
+
+// ClockSkew returns the server's clock minus ours, measured at the last answer that
+// carried a Date header (1 s resolution), and whether one was seen.
+func (c *Client) ClockSkew() (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.skew, c.skewOK
+}
+
+// Submit validates req, signs it and sends it once. It returns the Result of a
+// comparison, or an *Error whose Class tells the caller what to do. It does not retry.
+func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
+	if err := req.Validate(); err != nil {
+		return nil, &Error{Class: ClassPermanent, Message: "checking the job before sending", Err: err}
+	}
+	b, err := buildBody(req, randomBoundary())
+	if err != nil {
+		return nil, &Error{Class: ClassPermanent, Message: "building the request", Err: err}
+	}
+	sig, err := c.opts.Signer.Sign(ctx, c.clock.Now())
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, err
+		}
+		return nil, &Error{Class: ClassHalt, Message: "signing the request", Err: err}
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	wd := newWatchdog(c.clock, c.opts.StallTimeout, func() { cancel(ErrStalled) })
+	defer wd.stop()
+
+	newBody := func() io.ReadCloser {
+		wd.tick()
+		return io.NopCloser(&progressReader{r: b.reader(), total: b.size, fn: req.Progress, tick: wd.tick, eof: wd.pause})
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, nil)
+	if err != nil {
+		return nil, &Error{Class: ClassHalt, Message: "building the request: fix api_url", Err: err}
+	}
+	hreq.Body = newBody()
+	hreq.GetBody = func() (io.ReadCloser, error) { return newBody(), nil }
+	hreq.ContentLength = b.size
+	hreq.Header.Set("Content-Type", b.contentType)
+	hreq.Header.Set("Accept", "application/json")
+	if c.opts.UserAgent != "" {
+		hreq.Header.Set("User-Agent", c.opts.UserAgent)
+	}
+	hreq.Header.Set(HeaderPartnerID, sig.PartnerID)
+	hreq.Header.Set(HeaderTimestamp, sig.Timestamp)
+	hreq.Header.Set(HeaderSignature, sig.Value)
+
+	start := c.clock.Now()
+	resp, err := c.hc.Do(hreq)
+	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, ErrStalled) {
+			err = ErrStalled
+		}
+		c.log.Debug("compare request failed", "job_id", req.JobID, "err", err)
+		return nil, &Error{Class: ClassRetry, Message: "sending the job", Err: err}
+	}
+	defer resp.Body.Close()
+	wd.tick()
+	data, err := io.ReadAll(io.LimitReader(&progressReader{r: resp.Body, tick: wd.tick}, maxResponseBytes))
+	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, ErrStalled) {
+			err = ErrStalled
+		}
+		return nil, &Error{Class: ClassRetry, HTTPStatus: resp.StatusCode, Message: "reading the answer", Err: err}
+	}
+	wd.pause()
+	now := c.clock.Now()
+	res, perr := ParseResponse(resp.StatusCode, resp.Header, data, now)
+	var date time.Time
+	if res != nil {
+		date = res.ServerDate
+	} else {
+		var e *Error
+		if errors.As(perr, &e) {
+			date = e.ServerDate
+		}
+	}
+	if !date.IsZero() {
+		c.mu.Lock()
+		c.skew, c.skewOK = date.Sub(now.Truncate(time.Second)), true
+		c.mu.Unlock()
+	}
+	if perr != nil {
+		c.log.Debug("compare answer", "job_id", req.JobID, "status", resp.StatusCode, "err", perr, "took", now.Sub(start))
+		return nil, perr
+	}
+	c.log.Debug("compare answer", "job_id", req.JobID, "code", res.Code, "took", now.Sub(start))
+	return res, nil
+}
+
+// watchdog cancels a request when no byte moved for d while it is armed.
+type watchdog struct {
+	mu     sync.Mutex
+	t      clock.Timer
+	d      time.Duration
+	done   chan struct{}
+	once   sync.Once
+	paused bool
+}
+
+func newWatchdog(c clock.Clock, d time.Duration, fire func()) *watchdog {
+	w := &watchdog{t: c.NewTimer(d), d: d, done: make(chan struct{}), paused: true}
+	w.t.Stop()
+	go func() {
+		select {
+		case <-w.t.C():
+			fire()
+		case <-w.done:
+		}
+	}()
+	return w
+}
+
+// tick arms (or re-arms) the watchdog.
+func (w *watchdog) tick() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.paused = false
+	w.t.Reset(w.d)
+}
+
+// pause disarms the watchdog (another timeout covers the next phase).
+func (w *watchdog) pause() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.paused = true
+	w.t.Stop()
+}
+
+func (w *watchdog) stop() {
+	w.once.Do(func() { close(w.done) })
+	w.t.Stop()
+}
