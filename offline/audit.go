@@ -73,7 +73,7 @@ type AuditFilter struct {
 // Audit returns the audit events that match f, oldest first.
 func (q *Queue) Audit(f AuditFilter) ([]AuditEvent, error) {
 	var out []AuditEvent
-	err := q.db.View(func(tx *bolt.Tx) error {
+	err := q.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
 			var e AuditEvent
 			if err := json.Unmarshal(v, &e); err != nil {

@@ -38,6 +38,10 @@ var (
 	ErrWrongDeviceKey = errors.New("wrong device key")
 	// ErrDeviceKey: device.key is unreadable, malformed or too open.
 	ErrDeviceKey = errors.New("device key problem")
+	// ErrDamaged: a page of the database file is damaged (bbolt panicked reading it).
+	// Restart the agent: a file that cannot be opened is moved aside at start-up; if
+	// the damage is elsewhere the affected jobs are quarantined as they are read.
+	ErrDamaged = errors.New("queue database file is damaged")
 	// ErrClosed: the queue was closed.
 	ErrClosed = errors.New("queue closed")
 )

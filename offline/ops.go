@@ -41,7 +41,7 @@ func (q *Queue) update(fn func(tx *bolt.Tx, c *commit) error) error {
 		return ErrClosed
 	}
 	c := &commit{}
-	err := q.db.Update(func(tx *bolt.Tx) error { return fn(tx, c) })
+	err := q.safely(func() error { return q.db.Update(func(tx *bolt.Tx) error { return fn(tx, c) }) })
 	if err != nil {
 		if errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), syscall.ENOSPC.Error()) {
 			return &LimitError{Kind: ErrDiskFull, Operator: "the kiosk's disk is full and nothing more can be saved; free space on the disk (or call support) before enrolling more customers"}
@@ -57,6 +57,22 @@ func (q *Queue) update(fn func(tx *bolt.Tx, c *commit) error) error {
 	}
 	q.emitLocked(c.events...)
 	return nil
+}
+
+// safely runs fn, turning a panic of bbolt on a damaged page into ErrDamaged.
+func (q *Queue) safely(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			q.log.Error("queue database damaged", "file", q.path, "panic", fmt.Sprint(r))
+			err = fmt.Errorf("%w: %s: %v; restart the agent, and call support if this repeats", ErrDamaged, q.path, r)
+		}
+	}()
+	return fn()
+}
+
+// view is db.View through safely.
+func (q *Queue) view(fn func(tx *bolt.Tx) error) error {
+	return q.safely(func() error { return q.db.View(fn) })
 }
 
 // commit collects what a write transaction changes in memory once it commits.
@@ -177,7 +193,7 @@ func (q *Queue) checkLimitsLocked(now time.Time, size int64) error {
 // Get returns the entry of one job.
 func (q *Queue) Get(id string) (Entry, error) {
 	var e Entry
-	err := q.db.View(func(tx *bolt.Tx) error {
+	err := q.view(func(tx *bolt.Tx) error {
 		r, err := getRecord(tx, id)
 		if err != nil {
 			return err
@@ -426,16 +442,30 @@ func (q *Queue) Claim(id string) (Entry, error) { return q.SetState(id, StateSen
 func (q *Queue) Load(id string) (*Job, error) {
 	var r *record
 	var blob []byte
-	err := q.db.View(func(tx *bolt.Tx) error {
+	var damaged bool
+	err := q.view(func(tx *bolt.Tx) error {
 		var err error
 		if r, err = getRecord(tx, id); err != nil {
 			return err
 		}
+		damaged = true // a panic from here on is in the job's payload pages
 		if b := tx.Bucket(bucketBlobs).Get([]byte(id)); b != nil {
 			blob = append([]byte(nil), b...)
 		}
+		damaged = false
 		return nil
 	})
+	if damaged && errors.Is(err, ErrDamaged) {
+		err = nil
+	}
+	if errors.Is(err, ErrNotFound) {
+		q.mu.Lock()
+		_, listed := q.idx[id]
+		q.mu.Unlock()
+		if listed {
+			err = fmt.Errorf("%w: job %s was read at start-up but its record can no longer be found; restart the agent, and call support if this repeats", ErrDamaged, id)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading job %s: %w", id, err)
 	}
@@ -446,7 +476,9 @@ func (q *Queue) Load(id string) (*Job, error) {
 		return nil, fmt.Errorf("loading job %s: %w", id, ErrImagesPurged)
 	}
 	var j *Job
-	if blob == nil {
+	if damaged {
+		err = &integrityError{"the pages holding the sealed payload are damaged on disk"}
+	} else if blob == nil {
 		err = &integrityError{"the sealed payload is missing from the database"}
 	} else {
 		j, err = q.key.open(id, blob, r.Sig)

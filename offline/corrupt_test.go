@@ -1,0 +1,73 @@
+package offline
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestRandomDamageNeverPanics flips random bytes past the meta pages of a queue file
+// (bbolt has no page checksums) and checks that opening and reading it never panics:
+// each job either opens intact or is quarantined, or the file is moved aside.
+func TestRandomDamageNeverPanics(t *testing.T) {
+	base := t.TempDir()
+	q, err := Open(base, Options{Settings: noLimits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		mustEnqueue(t, q, testJob(fmt.Sprintf("j%02d", i), 3000))
+	}
+	q.Close()
+	orig, _ := os.ReadFile(filepath.Join(base, DBFile))
+	key, _ := os.ReadFile(filepath.Join(base, DeviceKeyFile))
+	r := rand.New(rand.NewPCG(1, 2))
+	outcomes := map[string]int{}
+	for trial := range 120 {
+		dir := t.TempDir()
+		b := append([]byte(nil), orig...)
+		for range 8 {
+			off := 8192 + r.IntN(len(b)-8192)
+			b[off] ^= byte(1 + r.IntN(255))
+		}
+		os.WriteFile(filepath.Join(dir, DBFile), b, 0o600)
+		os.WriteFile(filepath.Join(dir, DeviceKeyFile), key, 0o600)
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Fatalf("trial %d: panic escaped: %v", trial, p)
+				}
+			}()
+			q, err := Open(dir, Options{Settings: noLimits})
+			if err != nil {
+				t.Fatalf("trial %d: Open: %v", trial, err)
+			}
+			defer q.Close()
+			if len(q.Alerts()) > 0 {
+				outcomes["moved aside"]++
+				return
+			}
+			es, _ := q.List(ListOptions{})
+			bad := 0
+			for _, e := range es {
+				_, err := q.Load(e.ID)
+				switch {
+				case err == nil:
+				case errors.Is(err, ErrQuarantined), errors.Is(err, ErrDamaged):
+					bad++
+				default:
+					t.Fatalf("trial %d: Load %s: %v", trial, e.ID, err)
+				}
+			}
+			if bad > 0 {
+				outcomes["some quarantined"]++
+			} else {
+				outcomes["intact"]++
+			}
+		}()
+	}
+	t.Logf("outcomes of 120 damaged files: %v", outcomes)
+}
