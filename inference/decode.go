@@ -158,7 +158,7 @@ func downscale(img image.Image, maxSide int) image.Image {
 
 // boxReduce averages k×k blocks into an RGBA image (k ≥ 2).
 func boxReduce(img image.Image, k int) image.Image {
-	r := toRaster(img, nil)
+	r := toRGB(img, nil)
 	w, h := r.w/k, r.h/k
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	sums := make([]uint32, 3*w)
@@ -197,7 +197,7 @@ func orientImage(img image.Image, o int) image.Image {
 	if o < 2 || o > 8 {
 		return img
 	}
-	r := toRaster(img, nil)
+	r := toRGB(img, nil)
 	w, h := r.w, r.h
 	dw, dh := w, h
 	if o >= 5 {

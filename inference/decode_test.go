@@ -10,6 +10,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,7 +104,7 @@ func TestDecodeFileNamesTheFile(t *testing.T) {
 
 // A PNG with transparency is flattened onto white, and a face in it is still found.
 func TestDecodePNGWithAlpha(t *testing.T) {
-	src := toRaster(photo(t, "astronaut.png"), nil)
+	src := toRGB(photo(t, "astronaut.png"), nil)
 	nrgba := image.NewNRGBA(image.Rect(0, 0, src.w, src.h))
 	for y := 0; y < src.h; y++ {
 		for x := 0; x < src.w; x++ {
@@ -139,7 +140,7 @@ func TestDecodeHugeImage(t *testing.T) {
 		t.Skip("encodes a 48-megapixel JPEG")
 	}
 	// Tile a photo onto the canvas so the detector has something to find.
-	face := toRaster(photo(t, "dfC_img20.jpg"), nil)
+	face := toRGB(photo(t, "dfC_img20.jpg"), nil)
 	big := image.NewYCbCr(image.Rect(0, 0, 8000, 6000), image.YCbCrSubsampleRatio420)
 	for i := range big.Cb {
 		big.Cb[i], big.Cr[i] = 128, 128
@@ -274,7 +275,7 @@ func TestToRasterMatchesStdlib(t *testing.T) {
 	}
 	imgs = append(imgs, g, nr, image.NewCMYK(rect))
 	for n, img := range imgs {
-		r := toRaster(img, nil)
+		r := toRGB(img, nil)
 		b := img.Bounds()
 		if r.w != b.Dx() || r.h != b.Dy() {
 			t.Fatalf("image %d: raster %dx%d, bounds %v", n, r.w, r.h, b)
@@ -288,6 +289,54 @@ func TestToRasterMatchesStdlib(t *testing.T) {
 				if p[0] != want[0] || p[1] != want[1] || p[2] != want[2] {
 					t.Fatalf("image %d (%T) pixel %d,%d: %v, want %v", n, img, x, y, p[:3], want)
 				}
+			}
+		}
+	}
+}
+
+// A YCbCr raster samples like the same image converted to RGB (within rounding).
+func TestYCbCrRasterMatchesRGB(t *testing.T) {
+	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio444} {
+		m := image.NewYCbCr(image.Rect(0, 0, 97, 61), ratio)
+		for i := range m.Y {
+			m.Y[i] = uint8(60 + (i*7)%140)
+		}
+		for i := range m.Cb { // no colour so strong that RGB clamps
+			m.Cb[i], m.Cr[i] = uint8(110+(i*3)%36), uint8(146-(i*5)%36)
+		}
+		for _, img := range []*image.YCbCr{m, m.SubImage(image.Rect(5, 3, 90, 50)).(*image.YCbCr)} {
+			yr, rr := toRaster(img, nil), toRGB(img, nil)
+			if yr.ycc == nil || rr.ycc != nil {
+				t.Fatal("raster kinds")
+			}
+			for y := 0; y < yr.h; y++ {
+				for x := 0; x < yr.w; x++ {
+					a0, a1, a2 := yr.rgbAt(x, y)
+					b0, b1, b2 := rr.rgbAt(x, y)
+					if math.Abs(float64(a0-b0)) > 1.5 || math.Abs(float64(a1-b1)) > 1.5 || math.Abs(float64(a2-b2)) > 1.5 {
+						t.Fatalf("%v pixel %d,%d: %v %v %v vs %v %v %v", ratio, x, y, a0, a1, a2, b0, b1, b2)
+					}
+					clamped := min(b0, b1, b2) == 0 || max(b0, b1, b2) == 255
+					if d := yr.lumaAt(x, y) - rr.lumaAt(x, y); !clamped && (d > 2 || d < -2) {
+						t.Fatalf("%v luma %d,%d differs by %v", ratio, x, y, d)
+					}
+				}
+			}
+			// Resizing into a tensor agrees too.
+			const dw, dh = 40, 25
+			ta, tb := make([]float32, 3*dw*dh), make([]float32, 3*dw*dh)
+			var ax, ay axisMap
+			resizeToCHW(yr, 2, 1, yr.w-3, yr.h-2, dw, dh, ta, dw, dh, ordBGR, unitMul, zeroAdd, &ax, &ay)
+			resizeToCHW(rr, 2, 1, rr.w-3, rr.h-2, dw, dh, tb, dw, dh, ordBGR, unitMul, zeroAdd, &ax, &ay)
+			for i := range ta {
+				if math.Abs(float64(ta[i]-tb[i])) > 1.5 {
+					t.Fatalf("%v tensor[%d] %v vs %v", ratio, i, ta[i], tb[i])
+				}
+			}
+			row := make([]uint8, 3*yr.w)
+			yr.rowRGB(yr.h/2, row)
+			if !bytes.Equal(row, rr.pix[(yr.h/2)*rr.stride:][:3*rr.w]) {
+				t.Errorf("%v rowRGB differs from the stdlib conversion", ratio)
 			}
 		}
 	}

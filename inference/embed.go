@@ -86,11 +86,11 @@ func warpAligned(r raster, landmarks [5]Point, t []float32) {
 				if k>>1 == 1 {
 					wy = fy
 				}
-				q := r.pix[yi*r.stride+xi*r.bpp:]
+				cr, cg, cb := r.rgbAt(xi, yi)
 				w := wx * wy
-				px[0] += w * float32(q[0])
-				px[1] += w * float32(q[1])
-				px[2] += w * float32(q[2])
+				px[0] += w * cr
+				px[1] += w * cg
+				px[2] += w * cb
 			}
 			i := v*n + u
 			for c := 0; c < 3; c++ {

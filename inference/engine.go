@@ -192,7 +192,7 @@ func (e *Engine) Analyze(img image.Image, o AnalyzeOptions) (*Analysis, error) {
 	sc := e.getScratch()
 	defer e.putScratch(sc)
 	r := toRaster(img, sc.buf)
-	if r.bpp == 3 {
+	if r.bpp == 3 && r.ycc == nil {
 		sc.buf = r.pix
 	}
 	if r.w < MinImageSide || r.h < MinImageSide {
@@ -275,17 +275,17 @@ func boxReduceRaster(r raster, k int) raster {
 	out := raster{pix: make([]uint8, w*h*3), w: w, h: h, stride: 3 * w, bpp: 3}
 	n := uint32(k * k)
 	sums := make([]uint32, 3*w)
+	row := make([]uint8, 3*r.w)
 	for y := 0; y < h; y++ {
 		clear(sums)
 		for dy := 0; dy < k; dy++ {
-			row := r.pix[(y*k+dy)*r.stride:]
+			r.rowRGB(y*k+dy, row)
 			for x := 0; x < w; x++ {
-				p := row[x*k*r.bpp:]
+				p := row[3*x*k:]
 				for dx := 0; dx < k; dx++ {
-					q := p[dx*r.bpp:]
-					sums[3*x] += uint32(q[0])
-					sums[3*x+1] += uint32(q[1])
-					sums[3*x+2] += uint32(q[2])
+					sums[3*x] += uint32(p[3*dx])
+					sums[3*x+1] += uint32(p[3*dx+1])
+					sums[3*x+2] += uint32(p[3*dx+2])
 				}
 			}
 		}
@@ -340,7 +340,7 @@ func (e *Engine) Embed(img image.Image, f Face) ([]float32, error) {
 	sc := e.getScratch()
 	defer e.putScratch(sc)
 	r := toRaster(img, sc.buf)
-	if r.bpp == 3 {
+	if r.bpp == 3 && r.ycc == nil {
 		sc.buf = r.pix
 	}
 	return e.embed(r, f)

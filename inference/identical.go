@@ -39,8 +39,17 @@ func FingerprintOf(img image.Image) *Fingerprint {
 	}
 	for y := 0; y < r.h; y++ {
 		cy := y * hashSide / r.h
-		row := r.pix[y*r.stride:]
 		base := cy * hashSide
+		if r.ycc != nil {
+			row := r.ycc.Y[r.yIndex(0, y):]
+			for x := 0; x < r.w; x++ {
+				i := base + xc[x]
+				sums[i] += float32(row[x])
+				counts[i]++
+			}
+			continue
+		}
+		row := r.pix[y*r.stride:]
 		for x := 0; x < r.w; x++ {
 			i := base + xc[x]
 			sums[i] += luma(row[x*r.bpp:])

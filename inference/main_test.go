@@ -27,13 +27,15 @@ var (
 func testEngine(t testing.TB) *Engine {
 	t.Helper()
 	engineOnce.Do(func() {
-		engine, engineErr = Open(Options{Workers: 2, Threads: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		engine, engineErr = Open(Options{Workers: 2, Threads: 1, Logger: quietLogger()})
 	})
 	if engineErr != nil {
 		t.Fatalf("opening engine (run `make setup`, and set ONNXRUNTIME_LIB): %v", engineErr)
 	}
 	return engine
 }
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -65,7 +67,7 @@ func photo(t testing.TB, name string) image.Image {
 }
 
 func mirror(img image.Image) image.Image {
-	r := toRaster(img, nil)
+	r := toRGB(img, nil)
 	out := image.NewRGBA(image.Rect(0, 0, r.w, r.h))
 	for y := 0; y < r.h; y++ {
 		for x := 0; x < r.w; x++ {
@@ -79,7 +81,7 @@ func mirror(img image.Image) image.Image {
 
 // mapPixels returns img with f applied to every channel value.
 func mapPixels(img image.Image, f func(v float64) float64) *image.RGBA {
-	r := toRaster(img, nil)
+	r := toRGB(img, nil)
 	out := image.NewRGBA(image.Rect(0, 0, r.w, r.h))
 	for y := 0; y < r.h; y++ {
 		for x := 0; x < r.w; x++ {
@@ -115,7 +117,7 @@ func decodeBytes(t testing.TB, b []byte) image.Image {
 
 // crop copies a rectangle of img into a new RGBA image.
 func crop(img image.Image, r image.Rectangle) *image.RGBA {
-	src := toRaster(img, nil)
+	src := toRGB(img, nil)
 	r = r.Intersect(image.Rect(0, 0, src.w, src.h))
 	out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 	for y := 0; y < r.Dy(); y++ {

@@ -25,13 +25,12 @@ func faceStats(r raster, b Box, sc *scratch) (mean, saturated, sharpness float64
 	var sum float64
 	sat := 0
 	for y := 0; y < n; y++ {
-		row0 := r.pix[int(sc.ay.i0[y])*r.stride:]
-		row1 := r.pix[int(sc.ay.i1[y])*r.stride:]
+		ya, yb := int(sc.ay.i0[y]), int(sc.ay.i1[y])
 		fy := sc.ay.f[y]
 		for x := 0; x < n; x++ {
-			a, c := int(sc.ax.i0[x])*r.bpp, int(sc.ax.i1[x])*r.bpp
+			a, c := int(sc.ax.i0[x]), int(sc.ax.i1[x])
 			fx := sc.ax.f[x]
-			v := (1-fy)*((1-fx)*luma(row0[a:])+fx*luma(row0[c:])) + fy*((1-fx)*luma(row1[a:])+fx*luma(row1[c:]))
+			v := (1-fy)*((1-fx)*r.lumaAt(a, ya)+fx*r.lumaAt(c, ya)) + fy*((1-fx)*r.lumaAt(a, yb)+fx*r.lumaAt(c, yb))
 			g[y*n+x] = v
 			sum += float64(v)
 			if v >= 250 {

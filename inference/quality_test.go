@@ -28,7 +28,7 @@ func framed(t *testing.T, name string, share, cx, cy float64, w int) image.Image
 
 // cropPad copies a rectangle of img, grey where it lies outside the image.
 func cropPad(img image.Image, r image.Rectangle) *image.RGBA {
-	src := toRaster(img, nil)
+	src := toRGB(img, nil)
 	out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 	for y := 0; y < r.Dy(); y++ {
 		for x := 0; x < r.Dx(); x++ {
@@ -46,7 +46,7 @@ func cropPad(img image.Image, r image.Rectangle) *image.RGBA {
 }
 
 func boxBlur(img image.Image, radius, passes int) image.Image {
-	r := toRaster(img, nil)
+	r := toRGB(img, nil)
 	src := image.NewRGBA(image.Rect(0, 0, r.w, r.h))
 	for y := 0; y < r.h; y++ {
 		for x := 0; x < r.w; x++ {

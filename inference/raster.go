@@ -4,16 +4,106 @@ import (
 	"image"
 )
 
-// raster is packed 8-bit pixels, channel 0 red, 1 green, 2 blue; bpp 3 or 4.
-// Every pre-processing step samples rasters, never image.Image.At.
+// raster is the pixels that pre-processing samples (never image.Image.At): either packed
+// 8-bit RGB(A) (pix, channel 0 red, 1 green, 2 blue; bpp 3 or 4), or, for JPEG and
+// camera frames, the planes of an *image.YCbCr (ycc), sampled without converting the
+// whole frame.
 type raster struct {
 	pix               []uint8
 	w, h, stride, bpp int
+
+	ycc      *image.YCbCr // when set, pix is unused
+	hs, vs   uint         // chroma subsampling shifts
+	cx0, cy0 int          // chroma index of the image's top-left pixel
 }
 
-// toRaster returns img as a raster, sharing *image.RGBA (and opaque *image.NRGBA) pixels
-// and converting other types into buf (grown if needed).
+// toRaster returns img as a raster without copying *image.YCbCr (4:2:0, 4:2:2, 4:4:4),
+// *image.RGBA or opaque *image.NRGBA pixels; other types are converted into buf.
 func toRaster(img image.Image, buf []uint8) raster {
+	if m, ok := img.(*image.YCbCr); ok {
+		var hs, vs uint
+		switch m.SubsampleRatio {
+		case image.YCbCrSubsampleRatio420:
+			hs, vs = 1, 1
+		case image.YCbCrSubsampleRatio422:
+			hs = 1
+		case image.YCbCrSubsampleRatio444:
+		default:
+			return toRGB(img, buf)
+		}
+		b := m.Rect
+		return raster{w: b.Dx(), h: b.Dy(), ycc: m, hs: hs, vs: vs, cx0: b.Min.X >> hs, cy0: b.Min.Y >> vs}
+	}
+	return toRGB(img, buf)
+}
+
+// yIndex and cIndex index the planes of a ycc raster at (x, y) relative to its origin.
+func (r *raster) yIndex(x, y int) int { return y*r.ycc.YStride + x }
+func (r *raster) cIndex(x, y int) int {
+	b := r.ycc.Rect.Min
+	return ((b.Y+y)>>r.vs-r.cy0)*r.ycc.CStride + ((b.X+x)>>r.hs - r.cx0)
+}
+
+// yccToRGB converts (JFIF, full range) to float RGB clamped to 0..255.
+func yccToRGB(y, cb, cr float32) (float32, float32, float32) {
+	cb -= 128
+	cr -= 128
+	return clamp255(y + 1.402*cr), clamp255(y - 0.344136*cb - 0.714136*cr), clamp255(y + 1.772*cb)
+}
+
+func clamp255(v float32) float32 {
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return v
+}
+
+// rgbAt returns the pixel at (x, y) as float RGB.
+func (r *raster) rgbAt(x, y int) (float32, float32, float32) {
+	if r.ycc != nil {
+		ci := r.cIndex(x, y)
+		return yccToRGB(float32(r.ycc.Y[r.yIndex(x, y)]), float32(r.ycc.Cb[ci]), float32(r.ycc.Cr[ci]))
+	}
+	p := r.pix[y*r.stride+x*r.bpp:]
+	return float32(p[0]), float32(p[1]), float32(p[2])
+}
+
+// lumaAt returns the luminance at (x, y) (the Y plane for ycc rasters).
+func (r *raster) lumaAt(x, y int) float32 {
+	if r.ycc != nil {
+		return float32(r.ycc.Y[r.yIndex(x, y)])
+	}
+	return luma(r.pix[y*r.stride+x*r.bpp:])
+}
+
+// rowRGB writes row y as packed RGB into dst (3·w bytes).
+func (r *raster) rowRGB(y int, dst []uint8) {
+	if r.ycc == nil {
+		row := r.pix[y*r.stride:]
+		if r.bpp == 3 {
+			copy(dst, row[:3*r.w])
+			return
+		}
+		for x := 0; x < r.w; x++ {
+			dst[3*x], dst[3*x+1], dst[3*x+2] = row[4*x], row[4*x+1], row[4*x+2]
+		}
+		return
+	}
+	yrow := r.ycc.Y[r.yIndex(0, y):]
+	c0 := r.cIndex(0, y)
+	x0 := r.ycc.Rect.Min.X
+	for x := 0; x < r.w; x++ {
+		ci := c0 + ((x0+x)>>r.hs - r.cx0)
+		putYCbCr(dst[3*x:], yrow[x], r.ycc.Cb[ci], r.ycc.Cr[ci])
+	}
+}
+
+// toRGB returns img as packed RGB(A), sharing *image.RGBA (and opaque *image.NRGBA)
+// pixels and converting other types into buf (grown if needed).
+func toRGB(img image.Image, buf []uint8) raster {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	switch m := img.(type) {
@@ -159,6 +249,10 @@ func resizeToCHW(r raster, x0, y0, x1, y1, dw, dh int, t []float32, pw, ph int, 
 	makeAxis(ay, dh, y0, y1, float64(y1-y0+1)/float64(dh))
 	plane := pw * ph
 	c0, c1, c2 := t[0:plane], t[plane:2*plane], t[2*plane:3*plane]
+	if r.ycc != nil {
+		resizeYCbCrToCHW(r, dw, dh, c0, c1, c2, pw, ord, mul, add, ax, ay)
+		return
+	}
 	bpp := r.bpp
 	for y := 0; y < dh; y++ {
 		row0 := r.pix[int(ay.i0[y])*r.stride:]
@@ -175,6 +269,43 @@ func resizeToCHW(r raster, x0, y0, x1, y1, dw, dh int, t []float32, pw, ph int, 
 			for c := 0; c < 3; c++ {
 				px[c] = w00*float32(row0[a+c]) + w01*float32(row0[b+c]) + w10*float32(row1[a+c]) + w11*float32(row1[b+c])
 			}
+			c0[o+x] = px[ord[0]]*mul[0] + add[0]
+			c1[o+x] = px[ord[1]]*mul[1] + add[1]
+			c2[o+x] = px[ord[2]]*mul[2] + add[2]
+		}
+	}
+}
+
+// resizeYCbCrToCHW is resizeToCHW for ycc rasters: Y, Cb and Cr are interpolated
+// (the conversion is linear) and converted once per output pixel.
+func resizeYCbCrToCHW(r raster, dw, dh int, c0, c1, c2 []float32, pw int, ord [3]int, mul, add [3]float32, ax, ay *axisMap) {
+	m := r.ycc
+	// Chroma column of each tap.
+	cxa, cxb := make([]int32, dw), make([]int32, dw)
+	x0 := m.Rect.Min.X
+	for x := 0; x < dw; x++ {
+		cxa[x] = int32((x0+int(ax.i0[x]))>>r.hs - r.cx0)
+		cxb[x] = int32((x0+int(ax.i1[x]))>>r.hs - r.cx0)
+	}
+	for y := 0; y < dh; y++ {
+		ya, yb := int(ay.i0[y]), int(ay.i1[y])
+		yrowA, yrowB := m.Y[ya*m.YStride:], m.Y[yb*m.YStride:]
+		cbA, cbB := m.Cb[r.cIndex(0, ya)-((x0>>r.hs)-r.cx0):], m.Cb[r.cIndex(0, yb)-((x0>>r.hs)-r.cx0):]
+		crA, crB := m.Cr[r.cIndex(0, ya)-((x0>>r.hs)-r.cx0):], m.Cr[r.cIndex(0, yb)-((x0>>r.hs)-r.cx0):]
+		fy := ay.f[y]
+		gy := 1 - fy
+		o := y * pw
+		for x := 0; x < dw; x++ {
+			a, b := ax.i0[x], ax.i1[x]
+			ca, cb := cxa[x], cxb[x]
+			fx := ax.f[x]
+			gx := 1 - fx
+			w00, w01, w10, w11 := gx*gy, fx*gy, gx*fy, fx*fy
+			Y := w00*float32(yrowA[a]) + w01*float32(yrowA[b]) + w10*float32(yrowB[a]) + w11*float32(yrowB[b])
+			Cb := w00*float32(cbA[ca]) + w01*float32(cbA[cb]) + w10*float32(cbB[ca]) + w11*float32(cbB[cb])
+			Cr := w00*float32(crA[ca]) + w01*float32(crA[cb]) + w10*float32(crB[ca]) + w11*float32(crB[cb])
+			var px [3]float32
+			px[0], px[1], px[2] = yccToRGB(Y, Cb, Cr)
 			c0[o+x] = px[ord[0]]*mul[0] + add[0]
 			c1[o+x] = px[ord[1]]*mul[1] + add[1]
 			c2[o+x] = px[ord[2]]*mul[2] + add[2]
