@@ -69,7 +69,10 @@
 // being read, is renamed queue.db.corrupt-TIME (never deleted), a new one is started,
 // and an Alert is returned by Alerts and written to the log and audit log. A single
 // job record that no longer decodes is quarantined and its bytes kept in the damaged
-// bucket. A device.key that does not match the database: ErrWrongDeviceKey.
+// bucket. bbolt has no page checksums: a page damaged later makes bbolt panic when it
+// is read; the queue turns that into ErrDamaged (and quarantines the job when the damage
+// is in its payload), never a crash. A device.key that does not match the database:
+// ErrWrongDeviceKey.
 //
 // # Schema versions
 //
@@ -87,7 +90,9 @@
 //
 // # Caveats
 //
-// One process at a time (bbolt's file lock). Events are hints and are dropped for a
+// One process at a time (bbolt's file lock). List, Ready and Counts are served from
+// an in-memory copy of the entries (read at Open, updated after each commit); Get and
+// Load read the file. Events are hints and are dropped for a
 // subscriber whose buffer is full: re-read the queue after waking. Reasons and results
 // are stored in clear; callers must not put customer data in them.
 package offline
