@@ -393,6 +393,20 @@ func TestTamperQuarantines(t *testing.T) {
 			b := append([]byte(nil), tx.Bucket(bucketBlobs).Get([]byte("other"))...)
 			tx.Bucket(bucketBlobs).Put([]byte("j"), b)
 		}, "unwrapped"},
+		{"sealed by another device", func(t *testing.T, tx *bolt.Tx) {
+			other, err := deriveKeys(bytes.Repeat([]byte{7}, 32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			blob, sig, err := other.seal(testJob("j", 500))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx.Bucket(bucketBlobs).Put([]byte("j"), blob)
+			r, _ := getRecord(tx, "j")
+			r.Sig = sig
+			putRecord(tx, r)
+		}, "another device key"},
 		{"truncated payload", func(t *testing.T, tx *bolt.Tx) {
 			tx.Bucket(bucketBlobs).Put([]byte("j"), []byte("KQJ2short"))
 		}, "truncated"},
