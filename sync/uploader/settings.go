@@ -22,6 +22,8 @@ type Settings struct {
 	// SkewToleranceSeconds is the clock difference with the server that a 2205 alert
 	// reports. Default 180.
 	SkewToleranceSeconds int `json:"skew_tolerance_seconds,omitempty"`
+	// CallbackURL is sent for jobs sealed without one (the API requires a callback URL).
+	CallbackURL string `json:"callback_url,omitempty"`
 }
 
 // Validate reports every problem at once.

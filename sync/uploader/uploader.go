@@ -807,6 +807,8 @@ func (u *Uploader) haltFor(se *SendError, now time.Time) Halt {
 	case "2220":
 		h.Reason = "Production is not enabled for this partner account (" + what + "). Sending is stopped: " +
 			"use the sandbox API URL or ask for production access, then change the configuration. No job is lost."
+	case "":
+		h.Reason = "Sending is stopped: " + what + ". Fix the configuration; no job is lost."
 	default:
 		h.Reason = "The compare API refused to take jobs (" + what + "). Sending is stopped until the configuration changes. No job is lost."
 	}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/compare"
+	"github.com/smartselfie/kiosk-agent/sync/uploader"
+)
+
+// exitHalted is the exit status of `kioskctl sync` when sending is halted (2205, 2214,
+// 2220): the configuration, the account or the clock must be fixed first.
+const exitHalted = 3
+
+func init() {
+	register(&command{name: "sync", summary: "send every queued job to the compare API, waiting out backoff (exit 3 on a halt)", run: runSync})
+}
+
+// syncSetup is what sync needs to send: built from the config and the global flags.
+type syncSetup struct {
+	sender   uploader.Sender
+	prober   uploader.Prober
+	configID string // fingerprint of URL, partner id and key (never the key itself)
+}
+
+// syncReport is what `kioskctl sync --json` prints.
+type syncReport struct {
+	Outcome        string          `json:"outcome"` // drained, timeout, halted, interrupted
+	Report         uploader.Report `json:"report"`
+	Status         uploader.Status `json:"status"`
+	ElapsedSeconds float64         `json:"elapsed_seconds"`
+	JobsPerSecond  float64         `json:"jobs_per_second"`
+	Error          string          `json:"error,omitempty"`
+}
+
+func runSync(g *globals, args []string) int {
+	fs := g.newFlagSet("sync", "[--timeout DURATION] [--json] [--retry-halted]")
+	timeout := fs.Duration("timeout", 0, "give up after this long (exit 1) if jobs are still left; 0: no limit")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	retryHalted := fs.Bool("retry-halted", false, "send again although an earlier run halted with this same configuration (e.g. after the clock was set)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if *timeout < 0 {
+		fmt.Fprintln(g.stderr, "kioskctl sync: --timeout must not be negative")
+		return exitUsage
+	}
+	cfg, err := g.config()
+	if err != nil {
+		return g.errorf("sync: %v", err)
+	}
+	setup, err := newSyncSender(g, cfg)
+	if err != nil {
+		return g.errorf("sync: %v", err)
+	}
+	level := slog.LevelWarn
+	if cfg.LogLevel == "debug" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+
+	oq, err := offline.Open(cfg.DataDir, offline.Options{Settings: cfg.Offline, KioskID: cfg.KioskID, Logger: log})
+	if err != nil {
+		return g.errorf("sync: %v", err)
+	}
+	defer oq.Close()
+	for _, a := range oq.Alerts() {
+		fmt.Fprintf(g.stderr, "kioskctl sync: ALERT: %s\n", a.Message)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+	}
+
+	printer := &eventPrinter{w: g.stdout, quiet: *asJSON}
+	opts := cfg.Sync.Apply(uploader.Options{
+		Logger:   log,
+		Prober:   setup.prober,
+		OnEvent:  printer.print,
+		State:    uploader.FileState{Path: filepath.Join(cfg.DataDir, uploader.StateFile)},
+		ConfigID: setup.configID,
+	})
+	u := uploader.New(uploader.OfflineQueue{Q: oq}, setup.sender, opts)
+	if *retryHalted {
+		u.Resume()
+	}
+	start := time.Now()
+	rep, err := u.Drain(ctx)
+	elapsed := time.Since(start)
+	st, _ := u.Status(context.Background())
+
+	out := syncReport{Report: rep, Status: st, ElapsedSeconds: elapsed.Seconds()}
+	if s := elapsed.Seconds(); s > 0 {
+		out.JobsPerSecond = float64(rep.Delivered+rep.Unknown) / s
+	}
+	code := exitOK
+	var he *uploader.HaltError
+	switch {
+	case err == nil:
+		out.Outcome = "drained"
+	case errors.As(err, &he):
+		out.Outcome, code = "halted", exitHalted
+		out.Error = he.Halt.Reason
+	case errors.Is(err, context.DeadlineExceeded):
+		out.Outcome, code = "timeout", exitError
+		out.Error = fmt.Sprintf("timed out after %s with %d jobs still queued", *timeout, st.Queued)
+		if !st.NextAttempt.IsZero() {
+			out.Error += " (next attempt " + st.NextAttempt.UTC().Format(time.RFC3339) + ")"
+		}
+		if st.LastError != "" {
+			out.Error += "; last error: " + st.LastError
+		}
+	case errors.Is(err, context.Canceled):
+		out.Outcome, code = "interrupted", exitError
+		out.Error = fmt.Sprintf("interrupted with %d jobs still queued", st.Queued)
+	default:
+		out.Outcome, code = "error", exitError
+		out.Error = err.Error()
+	}
+
+	if *asJSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return g.errorf("sync: %v", err)
+		}
+	} else {
+		fmt.Fprintf(g.stdout, "%s: %d delivered, %d delivered before (result unknown), %d failed, %d need an operator, %d held, %d retried; %d attempts in %s\n",
+			out.Outcome, rep.Delivered, rep.Unknown, rep.Failed, rep.NeedsOperator, rep.Held, rep.Retries, rep.Attempts, elapsed.Round(time.Millisecond))
+	}
+	if code == exitHalted {
+		fmt.Fprintf(g.stderr, "kioskctl sync: HALTED: %s\n", out.Error)
+	} else if code != exitOK {
+		fmt.Fprintf(g.stderr, "kioskctl sync: %s\n", out.Error)
+	}
+	return code
+}
+
+// eventPrinter writes one line per job outcome (not progress) in text mode.
+type eventPrinter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	quiet bool
+}
+
+func (p *eventPrinter) print(e uploader.Event) {
+	if p.quiet {
+		return
+	}
+	var line string
+	switch e.Kind {
+	case uploader.EventDelivered:
+		if e.Result.Unknown {
+			line = fmt.Sprintf("job %s: delivered before (2215); its result is unknown", e.JobID)
+		} else {
+			line = fmt.Sprintf("job %s: delivered: %s %s", e.JobID, e.Result.Code, e.Result.Text)
+		}
+	case uploader.EventRetry:
+		line = fmt.Sprintf("job %s: attempt %d failed (%s); next attempt at %s", e.JobID, e.Attempt, e.Reason, e.Retry.UTC().Format(time.RFC3339))
+	case uploader.EventFailed:
+		line = fmt.Sprintf("job %s: FAILED: %s", e.JobID, e.Reason)
+	case uploader.EventNeedsOperator:
+		line = fmt.Sprintf("job %s: needs an operator: %s", e.JobID, e.Reason)
+	case uploader.EventHeld:
+		line = fmt.Sprintf("job %s: held: %s", e.JobID, e.Reason)
+	case uploader.EventSkipped:
+		line = fmt.Sprintf("job %s: skipped, quarantined by the queue: %s", e.JobID, e.Reason)
+	case uploader.EventOffline:
+		line = "API unreachable: " + e.Reason
+	case uploader.EventResumed:
+		line = "sending resumed: " + e.Reason
+	default:
+		return
+	}
+	p.mu.Lock()
+	fmt.Fprintln(p.w, line)
+	p.mu.Unlock()
+}
+
+// newSyncSender builds the compare client for sync from the config and flags; tests
+// replace it.
+var newSyncSender = buildSyncSender
+
+// syncCompareSettings gathers the compare API settings: the global flags (--api-url,
+// --partner-id, --api-key-file).
+func syncCompareSettings(g *globals, cfg config.Config) compare.Settings {
+	var s compare.Settings
+	if g.apiURL != "" {
+		s.APIURL = g.apiURL
+	}
+	if g.partnerID != "" {
+		s.PartnerID = g.partnerID
+	}
+	if g.apiKeyFile != "" {
+		s.APIKeyFile, s.APIKeyEnv, s.SignerURL = g.apiKeyFile, "", ""
+	}
+	return s
+}
+
+func buildSyncSender(g *globals, cfg config.Config) (syncSetup, error) {
+	s := syncCompareSettings(g, cfg)
+	if s.APIURL == "" {
+		return syncSetup{}, errors.New("no API URL: give --api-url (e.g. http://127.0.0.1:8080)")
+	}
+	opts, err := s.Options(g.getenv)
+	if err != nil {
+		return syncSetup{}, err
+	}
+	client, err := compare.New(opts)
+	if err != nil {
+		return syncSetup{}, err
+	}
+	prober, err := uploader.NewDialProber(s.APIURL)
+	if err != nil {
+		return syncSetup{}, err
+	}
+	// The fingerprint covers what a halt can be fixed by: URL, partner, key or signer.
+	secret := []byte(s.APIKeyEnv)
+	switch {
+	case s.SignerURL != "":
+		secret = []byte(s.SignerURL)
+		if s.SignerTokenFile != "" {
+			tok, _ := os.ReadFile(s.SignerTokenFile)
+			secret = append(secret, tok...)
+		}
+	case s.APIKeyEnv != "":
+		secret = append(secret, g.getenv(s.APIKeyEnv)...)
+	case s.APIKeyFile != "":
+		secret, _ = os.ReadFile(s.APIKeyFile)
+	}
+	id := uploader.ConfigFingerprint([]byte(s.APIURL), []byte(s.PartnerID), secret)
+	return syncSetup{
+		sender:   uploader.CompareSender{Client: client, CallbackURL: cfg.Sync.CallbackURL},
+		prober:   prober,
+		configID: id,
+	}, nil
+}

@@ -1,0 +1,100 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/compare"
+)
+
+// Submitter is the part of *compare.Client that CompareSender uses.
+type Submitter interface {
+	Submit(ctx context.Context, req *compare.Request) (*compare.Result, error)
+}
+
+// CompareSender adapts a compare client to Sender. Payloads are *offline.Job (as
+// OfflineQueue claims them).
+type CompareSender struct {
+	Client Submitter
+	// CallbackURL is sent for jobs sealed without one (the contract requires one).
+	CallbackURL string
+}
+
+// ErrNoCallbackURL is the cause of a halt when a job has no callback URL and
+// CompareSender.CallbackURL is empty: the configuration must give one.
+var ErrNoCallbackURL = errors.New("no callback URL")
+
+// Send builds the request from the opened job and submits it once.
+func (s CompareSender) Send(ctx context.Context, job Job, progress func(sent, total int64)) (Result, error) {
+	oj, ok := job.Payload.(*offline.Job)
+	if !ok {
+		return Result{}, &SendError{Class: ClassPermanent, Message: fmt.Sprintf("job %s: payload is %T, not an opened offline job", job.ID, job.Payload)}
+	}
+	req := &compare.Request{
+		UserID:         oj.UserID,
+		JobID:          oj.ID,
+		Selfie:         oj.Selfie,
+		Liveness:       oj.Liveness,
+		Comparison:     oj.Comparison,
+		ComparisonType: oj.ComparisonType,
+		AllowNewEnroll: oj.AllowNewEnroll,
+		CallbackURL:    oj.CallbackURL,
+		PartnerParams:  oj.PartnerParams,
+		Progress:       progress,
+	}
+	if req.CallbackURL == "" {
+		req.CallbackURL = s.CallbackURL
+	}
+	if req.CallbackURL == "" {
+		return Result{}, &SendError{Class: ClassHalt, Err: ErrNoCallbackURL,
+			Message: "jobs sealed without a callback URL need sync.callback_url in the config (the API requires one)"}
+	}
+	res, err := s.Client.Submit(ctx, req)
+	if err != nil {
+		return Result{}, fromCompare(err)
+	}
+	r := Result{Code: res.Code, Text: res.Text, Status: res.Status, SmileJobID: res.SmileJobID, ServerTime: res.ServerDate}
+	for k, v := range map[string]string{"Liveness_Check": res.Actions.LivenessCheck, "Selfie_Check": res.Actions.SelfieCheck, "Selfie_Provided": res.Actions.SelfieProvided} {
+		if v != "" {
+			if r.Actions == nil {
+				r.Actions = map[string]string{}
+			}
+			r.Actions[k] = v
+		}
+	}
+	return r, nil
+}
+
+// fromCompare turns the client's typed error into a SendError.
+func fromCompare(err error) error {
+	var ce *compare.Error
+	if !errors.As(err, &ce) {
+		return &SendError{Class: ClassRetry, Network: true, Err: err}
+	}
+	se := &SendError{Code: ce.Code, Message: ce.Message, RetryAfter: ce.RetryAfter, ServerDate: ce.ServerDate, Network: ce.HTTPStatus == 0, Err: err}
+	switch ce.Class {
+	case compare.ClassPermanent:
+		se.Class = ClassPermanent
+	case compare.ClassHalt:
+		se.Class = ClassHalt
+	case compare.ClassOperator:
+		se.Class = ClassOperator
+	case compare.ClassReconcile:
+		se.Class = ClassReconcile
+	default:
+		se.Class = ClassRetry
+	}
+	if se.Message == "" && ce.Err != nil {
+		se.Message = ce.Err.Error()
+	}
+	if se.Code == "" && ce.HTTPStatus != 0 {
+		se.Code = fmt.Sprint(ce.HTTPStatus)
+	}
+	if se.Class == ClassPermanent && se.Network {
+		// Refused before sending (Request.Validate): say so plainly.
+		se.Message = "invalid job: " + se.Message
+	}
+	return se
+}

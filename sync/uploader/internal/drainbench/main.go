@@ -1,0 +1,205 @@
+// Command drainbench is the uploader's benchmark helper (scripts/bench.d/uploader.sh):
+//
+//	drainbench fill --data-dir DIR --jobs 500 --job-bytes 307200
+//	    seals jobs of real photos padded to the size into the offline queue in DIR;
+//	drainbench bare --api-url URL --partner-id P --api-key-file F --jobs 500 --job-bytes 307200 [--in-flight 2]
+//	    posts the same bodies, prebuilt, with a bare net/http loop, and prints jobs/s.
+//
+// The drain itself is `kioskctl sync`, timed by the script.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/compare"
+	"github.com/smartselfie/kiosk-agent/sync/uploader/internal/jobimages"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: drainbench fill|bare [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "fill":
+		err = fill(os.Args[2:])
+	case "bare":
+		err = bare(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "drainbench:", err)
+		os.Exit(1)
+	}
+}
+
+func images(jobBytes int) (jobimages.Set, error) {
+	s, err := jobimages.Make(640, 320, 8)
+	if err != nil {
+		return s, err
+	}
+	return s.PadTo(jobBytes)
+}
+
+const callbackURL = "http://127.0.0.1:9/kiosk-callback" // discard port: callbacks fail fast
+
+func fill(args []string) error {
+	fs := flag.NewFlagSet("fill", flag.ExitOnError)
+	dir := fs.String("data-dir", "", "kiosk data dir")
+	jobs := fs.Int("jobs", 500, "jobs to seal")
+	jobBytes := fs.Int("job-bytes", 300<<10, "image bytes per job")
+	prefix := fs.String("prefix", "bench", "job id prefix")
+	fs.Parse(args)
+	s, err := images(*jobBytes)
+	if err != nil {
+		return err
+	}
+	q, err := offline.Open(*dir, offline.Options{Settings: offline.Settings{MinFreeDiskMB: -1, MaxJobs: -1, MaxDiskMB: -1}})
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	start := time.Now()
+	for i := 0; i < *jobs; i++ {
+		j := &offline.Job{ID: fmt.Sprintf("%s-%05d", *prefix, i), UserID: fmt.Sprintf("user-%05d", i),
+			ComparisonType: offline.ComparisonIDPhoto, CallbackURL: callbackURL, AllowNewEnroll: true,
+			Selfie: s.Selfie, Liveness: s.Liveness, Comparison: s.Comparison}
+		if _, err := q.Enqueue(j); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("sealed %d jobs of %d bytes in %s\n", *jobs, s.Size(), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func bare(args []string) error {
+	fs := flag.NewFlagSet("bare", flag.ExitOnError)
+	apiURL := fs.String("api-url", "", "compare API base URL")
+	partner := fs.String("partner-id", "", "partner id")
+	keyFile := fs.String("api-key-file", "", "API key file")
+	jobs := fs.Int("jobs", 500, "requests to post")
+	jobBytes := fs.Int("job-bytes", 300<<10, "image bytes per job")
+	inFlight := fs.Int("in-flight", 2, "requests at a time")
+	prefix := fs.String("prefix", "bare", "job id prefix")
+	fs.Parse(args)
+	key, err := os.ReadFile(*keyFile)
+	if err != nil {
+		return err
+	}
+	keyStr := strings.TrimSpace(string(key))
+	s, err := images(*jobBytes)
+	if err != nil {
+		return err
+	}
+	type prebuilt struct {
+		body        []byte
+		contentType string
+	}
+	bodies := make([]prebuilt, *jobs)
+	for i := range bodies {
+		b, ct, err := multipartBody(s, fmt.Sprintf("%s-%05d", *prefix, i), fmt.Sprintf("user-%05d", i))
+		if err != nil {
+			return err
+		}
+		bodies[i] = prebuilt{b, ct}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *inFlight}}
+	url := strings.TrimRight(*apiURL, "/") + "/v2/smart-selfie-compare"
+	var (
+		mu     sync.Mutex
+		next   int
+		failed int
+		wg     sync.WaitGroup
+	)
+	start := time.Now()
+	for w := 0; w < *inFlight; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(bodies) {
+					return
+				}
+				req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(bodies[i].body))
+				req.Header.Set("Content-Type", bodies[i].contentType)
+				ts := compare.FormatTimestamp(time.Now())
+				req.Header.Set("SmileID-Partner-ID", *partner)
+				req.Header.Set("SmileID-Timestamp", ts)
+				req.Header.Set("SmileID-Request-Signature", compare.ComputeSignature([]byte(keyStr), ts, *partner))
+				resp, err := client.Do(req)
+				ok := err == nil && resp.StatusCode == 200
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if !ok {
+					mu.Lock()
+					failed++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	out := map[string]any{"jobs": *jobs, "failed": failed, "elapsed_seconds": el.Seconds(), "jobs_per_second": float64(*jobs-failed) / el.Seconds()}
+	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+func multipartBody(s jobimages.Set, jobID, userID string) ([]byte, string, error) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	field := func(k, v string) { w.WriteField(k, v) }
+	file := func(name string, data []byte) error {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, name, name+".jpg"))
+		h.Set("Content-Type", "image/jpeg")
+		p, err := w.CreatePart(h)
+		if err != nil {
+			return err
+		}
+		_, err = p.Write(data)
+		return err
+	}
+	field("user_id", userID)
+	field("job_id", jobID)
+	field("comparison_image_type", "ID_PHOTO")
+	pp, _ := json.Marshal(map[string]string{"job_id": jobID, "user_id": userID, "job_type": compare.DefaultJobType})
+	field("partner_params", string(pp))
+	field("allow_new_enroll", "true")
+	field("callback_url", callbackURL)
+	if err := file("selfie_image", s.Selfie); err != nil {
+		return nil, "", err
+	}
+	if err := file("comparison_image", s.Comparison); err != nil {
+		return nil, "", err
+	}
+	for _, l := range s.Liveness {
+		if err := file("liveness_images", l); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, "", err
+	}
+	return b.Bytes(), w.FormDataContentType(), nil
+}
