@@ -1,0 +1,31 @@
+// Package sandbox is a local server of the SmartSelfie Compare API
+// (POST /v2/smart-selfie-compare, see docs/compare-api.md) that behaves like the real one:
+// header authentication with a ±15 minute timestamp window, every validation and result
+// code of the contract with its error bodies, job ids unique per partner (2215), enrolled
+// users remembered (2209 unless allow_new_enroll), callbacks after the answer, and real
+// face matching through an Analyzer (EngineAnalyzer wraps package inference).
+//
+// It is for the demo, for training operators and for every end-to-end test; it is not a
+// production service.
+//
+// State (jobs per partner, enrolled users, submission counts) lives in one bbolt file, so
+// a restart keeps it. Analyses run on a bounded pool of workers; when every worker is busy
+// and too many requests wait, the answer is 503 with code 2210 and Retry-After.
+//
+// Decisions beyond the contract:
+//   - A user is enrolled only by a job that answers 0840 (approved).
+//   - 2215 is checked before 2209, so a job resent after a lost answer is told it exists.
+//   - A selfie or comparison image that cannot be decoded answers 200 with code 0001.
+//   - Liveness_Check (active liveness) passes when every liveness image shows exactly one
+//     face of the selfie's person, no two images (nor an image and the selfie) are the same
+//     picture, and the head moved between images (the spread of yaw or pitch across the
+//     images reaches EngineOptions.MinMovement). It is reported, it never changes the code.
+//   - Selfie_Check is passive liveness on the selfie; reported, never changes the code.
+//   - The order of the result checks: no usable face in the selfie → 0841 with
+//     Selfie_Provided Failed; no usable face in the comparison image → 0841; identical
+//     images → 0941; else 0840 or 0841 by the embedding threshold.
+//
+// Caveats: callbacks are best effort (bounded retries, a bounded queue, dropped at
+// shutdown); the submission counts (JobCount) count every authenticated, well-formed
+// request that carried a job id, including those answered 2215.
+package sandbox
