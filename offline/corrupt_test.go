@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,6 +51,8 @@ func TestRandomDamageNeverPanics(t *testing.T) {
 				outcomes["moved aside"]++
 				return
 			}
+			alerts, stop := q.Subscribe(100)
+			defer stop()
 			es, _ := q.List(ListOptions{})
 			bad := 0
 			for _, e := range es {
@@ -58,6 +61,15 @@ func TestRandomDamageNeverPanics(t *testing.T) {
 				case err == nil:
 				case errors.Is(err, ErrQuarantined), errors.Is(err, ErrDamaged):
 					bad++
+					if errors.Is(err, ErrDamaged) || strings.Contains(err.Error(), "pages holding") {
+						if len(q.Alerts()) == 0 {
+							t.Fatalf("trial %d: a damaged page was read without an alert", trial)
+						}
+						if ev := <-alerts; ev.Kind != EventAlert && ev.Kind != EventState {
+							t.Fatalf("trial %d: event %v", trial, ev.Kind)
+						}
+						outcomes["damaged page read"]++
+					}
 				default:
 					t.Fatalf("trial %d: Load %s: %v", trial, e.ID, err)
 				}

@@ -14,8 +14,8 @@ const (
 	EventImagesPurged
 	// EventDeleted: a finished job's record was deleted by retention.
 	EventDeleted
-	// EventAlert: something the operator must know (e.g. a corrupt database was
-	// moved aside). Message says what.
+	// EventAlert: something the operator must know (a damaged page of the database
+	// was read). Message says what. Problems found by Open are in Queue.Alerts.
 	EventAlert
 )
 

@@ -42,6 +42,9 @@ func (q *Queue) update(fn func(tx *bolt.Tx, c *commit) error) error {
 	}
 	c := &commit{}
 	err := q.safely(func() error { return q.db.Update(func(tx *bolt.Tx) error { return fn(tx, c) }) })
+	if errors.Is(err, ErrDamaged) {
+		q.alertLocked(err.Error())
+	}
 	if err != nil {
 		if errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), syscall.ENOSPC.Error()) {
 			return &LimitError{Kind: ErrDiskFull, Operator: "the kiosk's disk is full and nothing more can be saved; free space on the disk (or call support) before enrolling more customers"}
@@ -72,7 +75,23 @@ func (q *Queue) safely(fn func() error) (err error) {
 
 // view is db.View through safely.
 func (q *Queue) view(fn func(tx *bolt.Tx) error) error {
-	return q.safely(func() error { return q.db.View(fn) })
+	err := q.safely(func() error { return q.db.View(fn) })
+	if errors.Is(err, ErrDamaged) {
+		q.mu.Lock()
+		q.alertLocked(err.Error())
+		q.mu.Unlock()
+	}
+	return err
+}
+
+// alertLocked records an alert for the operator and emits an EventAlert; q.mu is held.
+func (q *Queue) alertLocked(msg string) {
+	const keep = 20
+	q.alerts = append(q.alerts, Alert{Time: q.clk.Now(), Message: msg})
+	if len(q.alerts) > keep {
+		q.alerts = q.alerts[len(q.alerts)-keep:]
+	}
+	q.emitLocked(Event{Kind: EventAlert, Time: q.clk.Now(), Message: msg})
 }
 
 // commit collects what a write transaction changes in memory once it commits.
@@ -460,11 +479,11 @@ func (q *Queue) Load(id string) (*Job, error) {
 	}
 	if errors.Is(err, ErrNotFound) {
 		q.mu.Lock()
-		_, listed := q.idx[id]
-		q.mu.Unlock()
-		if listed {
+		if _, listed := q.idx[id]; listed {
 			err = fmt.Errorf("%w: job %s was read at start-up but its record can no longer be found; restart the agent, and call support if this repeats", ErrDamaged, id)
+			q.alertLocked(err.Error())
 		}
+		q.mu.Unlock()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("loading job %s: %w", id, err)

@@ -345,8 +345,9 @@ func (q *Queue) Close() error {
 // Path is the database file.
 func (q *Queue) Path() string { return q.path }
 
-// Alerts returns the problems found when the queue opened (e.g. a corrupt database
-// moved aside). The caller shows them to the operator.
+// Alerts returns the problems the operator must be told about: those found when the
+// queue opened (e.g. a corrupt database moved aside) and damaged pages read since
+// (the last 20).
 func (q *Queue) Alerts() []Alert {
 	q.mu.Lock()
 	defer q.mu.Unlock()
