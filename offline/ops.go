@@ -119,7 +119,8 @@ func (c *commit) emit(e Event) { c.events = append(c.events, e) }
 // Enqueue validates, seals (encrypts and signs) and stores a new job in StateQueued,
 // and returns its entry once the commit is on disk (fsync). A refusal by a limit is a
 // *LimitError (errors.Is ErrQueueFull, ErrDiskLimit, ErrDiskFull or ErrQueueStale)
-// whose Operator field is a sentence for the operator.
+// whose Operator field is a sentence for the operator. Enqueue fills j.Created (when
+// zero, from the clock) and j.KioskID (when empty, from Options.KioskID).
 func (q *Queue) Enqueue(j *Job) (Entry, error) {
 	if j.KioskID == "" {
 		j.KioskID = q.kioskID
