@@ -194,17 +194,26 @@ func (p *Proxy) accept(ln net.Listener) {
 			return
 		}
 		p.stats.Accepted++
-		f := Fault{Kind: Pass}
-		if len(p.plan) > 0 {
-			f, p.plan = p.plan[0], p.plan[1:]
-			p.stats.Faulted++
-		}
 		p.conns[c] = struct{}{}
 		p.mu.Unlock()
 		p.serving.Add(1)
 		go func() {
 			defer p.serving.Done()
-			p.handle(c, f)
+			// The fault is taken when the first byte arrives: a connection that sends
+			// nothing (a connectivity probe) does not use up a planned fault.
+			bc := &bufConn{Conn: c, r: bufio.NewReader(c)}
+			if _, err := bc.r.Peek(1); err != nil {
+				c.Close()
+			} else {
+				p.mu.Lock()
+				f := Fault{Kind: Pass}
+				if len(p.plan) > 0 {
+					f, p.plan = p.plan[0], p.plan[1:]
+					p.stats.Faulted++
+				}
+				p.mu.Unlock()
+				p.handle(bc, f)
+			}
 			p.mu.Lock()
 			delete(p.conns, c)
 			p.mu.Unlock()
@@ -212,7 +221,18 @@ func (p *Proxy) accept(ln net.Listener) {
 	}
 }
 
+// bufConn is a connection whose first bytes were peeked.
+type bufConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (b *bufConn) Read(p []byte) (int, error) { return b.r.Read(p) }
+
 func reset(c net.Conn) {
+	if bc, ok := c.(*bufConn); ok {
+		c = bc.Conn
+	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetLinger(0) // close with RST
 	}
@@ -278,7 +298,7 @@ func (p *Proxy) handle(c net.Conn, f Fault) {
 		}()
 		go func() {
 			p.dn.copy(c, up, -1)
-			if tc, ok := c.(*net.TCPConn); ok {
+			if tc, ok := c.(*bufConn).Conn.(*net.TCPConn); ok {
 				tc.CloseWrite()
 			}
 			done <- struct{}{}

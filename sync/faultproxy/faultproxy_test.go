@@ -164,3 +164,22 @@ func TestRateLimitBooksTheLink(t *testing.T) {
 }
 
 func ptr(f Fault) *Fault { return &f }
+
+func TestSilentConnectionKeepsTheFault(t *testing.T) {
+	srv, _ := echo(t)
+	p, err := New(srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Plan(Answer(503, `{}`))
+	c, err := net.Dial("tcp", p.Addr()) // a connectivity probe: connect, send nothing, close
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	resp, _, err := post(p.URL(), 10, time.Second)
+	if err != nil || resp.StatusCode != 503 {
+		t.Fatalf("first request after a probe: %v %v, want the planned 503", resp, err)
+	}
+}
