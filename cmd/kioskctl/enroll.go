@@ -120,6 +120,14 @@ func runEnroll(g *globals, args []string) int {
 		return g.errorf("enroll: %v", err)
 	}
 
+	// Open the queue first: a queue held by the running agent fails at once, before
+	// the checks take their seconds.
+	q, err := openQueue(g)
+	if err != nil {
+		return g.errorf("enroll: %v", err)
+	}
+	defer q.Close()
+
 	if !*noChecks {
 		pc, err := enrollPrechecks(g, j)
 		if err != nil {
@@ -141,11 +149,6 @@ func runEnroll(g *globals, args []string) int {
 		}
 	}
 
-	q, err := openQueue(g)
-	if err != nil {
-		return g.errorf("enroll: %v", err)
-	}
-	defer q.Close()
 	e, err := q.Enqueue(j)
 	if err != nil {
 		var le *offline.LimitError

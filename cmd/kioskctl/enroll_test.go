@@ -179,3 +179,16 @@ func TestEnrollPrechecks(t *testing.T) {
 		t.Fatalf("forced job: %s", out)
 	}
 }
+
+func TestEnrollWhileQueueHeld(t *testing.T) {
+	dir := t.TempDir()
+	q, err := offline.Open(dir, offline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	code, _, errs := kioskctlEnv(t, append(enrollArgs(dir, "u", "obama_1.jpg", "obama_2.jpg", fourFrames...), "--no-prechecks")...)
+	if code != exitError || !strings.Contains(errs, dir+"/"+offline.DBFile) || !strings.Contains(errs, "another process") {
+		t.Fatalf("enroll while the queue is held: %d %s", code, errs)
+	}
+}
