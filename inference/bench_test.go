@@ -176,3 +176,14 @@ func verdict(ok bool) string {
 	}
 	return "NOT met"
 }
+
+func BenchmarkLetterbox(b *testing.B) {
+	img := decodeBytes(b, benchFrame(b))
+	r := toRaster(img, nil)
+	t := make([]float32, 3*yunetSize*yunetSize)
+	sc := new(scratch)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fillLetterbox(r, 320, 240, t, yunetSize, yunetSize, sc)
+	}
+}

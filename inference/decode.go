@@ -147,38 +147,37 @@ func downscale(img image.Image, maxSide int) image.Image {
 	}
 	s := float64(maxSide) / float64(max(w, h))
 	nw, nh := max(1, int(float64(w)*s+0.5)), max(1, int(float64(h)*s+0.5))
-	// A box pre-reduction by an integer factor first keeps the kernel scaler fast.
-	if k := int(1 / s / 2); k >= 2 {
+	// A box pre-reduction by the integer part of the factor does the antialiasing; the
+	// rest (at most 2x) is bilinear. (x/image/draw's kernel scalers would allocate a
+	// float buffer of dstW·srcH·32 bytes: 390 MB for 8000x6000.)
+	if k := int(1 / s); k >= 2 {
 		img = boxReduce(img, k)
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, nw, nh))
-	draw.BiLinear.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
 	return dst
 }
 
-// boxReduce averages k×k blocks into an RGBA image (k ≥ 2).
+// boxReduce averages k×k blocks into an RGBA image (k ≥ 2), reading the source a row
+// at a time (a YCbCr source is never converted whole).
 func boxReduce(img image.Image, k int) image.Image {
-	r := toRGB(img, nil)
+	r := toRaster(img, nil)
 	w, h := r.w/k, r.h/k
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	sums := make([]uint32, 3*w)
+	row := make([]uint8, 3*r.w)
 	n := uint32(k * k)
 	for y := 0; y < h; y++ {
 		clear(sums)
 		for dy := 0; dy < k; dy++ {
-			row := r.pix[(y*k+dy)*r.stride:]
+			r.rowRGB(y*k+dy, row)
 			for x := 0; x < w; x++ {
-				p := row[x*k*r.bpp:]
-				var sr, sg, sb uint32
+				p := row[3*x*k:]
 				for dx := 0; dx < k; dx++ {
-					q := p[dx*r.bpp:]
-					sr += uint32(q[0])
-					sg += uint32(q[1])
-					sb += uint32(q[2])
+					sums[3*x] += uint32(p[3*dx])
+					sums[3*x+1] += uint32(p[3*dx+1])
+					sums[3*x+2] += uint32(p[3*dx+2])
 				}
-				sums[3*x] += sr
-				sums[3*x+1] += sg
-				sums[3*x+2] += sb
 			}
 		}
 		out := dst.Pix[y*dst.Stride:]

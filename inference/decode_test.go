@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -159,9 +160,19 @@ func TestDecodeHugeImage(t *testing.T) {
 	if err := jpeg.Encode(&b, big, &jpeg.Options{Quality: 70}); err != nil {
 		t.Fatal(err)
 	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	img, err := DecodeImage(b.Bytes())
 	if err != nil {
 		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	// The decoded 4:2:0 image is 72 MB; scaling must not add a whole-frame RGB copy.
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("decoding 8000x6000 allocated %d MB", alloc>>20)
+	if alloc > 120<<20 {
+		t.Errorf("decoding 8000x6000 allocated %d MB, want under 120 MB", alloc>>20)
 	}
 	if got := img.Bounds(); got.Dx() != MaxImageSide || got.Dy() != MaxImageSide*6000/8000 {
 		t.Fatalf("decoded to %v, want %dx%d", got, MaxImageSide, MaxImageSide*3/4)
@@ -338,6 +349,29 @@ func TestYCbCrRasterMatchesRGB(t *testing.T) {
 			if !bytes.Equal(row, rr.pix[(yr.h/2)*rr.stride:][:3*rr.w]) {
 				t.Errorf("%v rowRGB differs from the stdlib conversion", ratio)
 			}
+		}
+	}
+}
+
+// The 2x fast path for 4:2:0 frames gives the same tensor as the general path.
+func TestHalveYCbCr420(t *testing.T) {
+	m := image.NewYCbCr(image.Rect(0, 0, 64, 48), image.YCbCrSubsampleRatio420)
+	for i := range m.Y {
+		m.Y[i] = uint8(60 + (i*7)%140)
+	}
+	for i := range m.Cb {
+		m.Cb[i], m.Cr[i] = uint8(110+(i*3)%36), uint8(146-(i*5)%36)
+	}
+	r := toRaster(m, nil)
+	fast, slow := make([]float32, 3*32*24), make([]float32, 3*32*24)
+	var ax, ay axisMap
+	resizeToCHW(r, 0, 0, 63, 47, 32, 24, fast, 32, 24, ordBGR, unitMul, zeroAdd, &ax, &ay)
+	makeAxis(&ax, 32, 0, 63, 2)
+	makeAxis(&ay, 24, 0, 47, 2)
+	resizeYCbCrToCHW(r, 32, 24, slow[:768], slow[768:1536], slow[1536:], 32, ordBGR, unitMul, zeroAdd, &ax, &ay)
+	for i := range fast {
+		if math.Abs(float64(fast[i]-slow[i])) > 0.01 {
+			t.Fatalf("tensor[%d]: fast %v, general %v", i, fast[i], slow[i])
 		}
 	}
 }

@@ -250,6 +250,10 @@ func resizeToCHW(r raster, x0, y0, x1, y1, dw, dh int, t []float32, pw, ph int, 
 	plane := pw * ph
 	c0, c1, c2 := t[0:plane], t[plane:2*plane], t[2*plane:3*plane]
 	if r.ycc != nil {
+		if r.hs == 1 && r.vs == 1 && x0 == 0 && y0 == 0 && x1+1 == 2*dw && y1+1 == 2*dh && r.ycc.Rect.Min == (image.Point{}) {
+			halveYCbCr420ToCHW(r.ycc, dw, dh, c0, c1, c2, pw, ord, mul, add)
+			return
+		}
 		resizeYCbCrToCHW(r, dw, dh, c0, c1, c2, pw, ord, mul, add, ax, ay)
 		return
 	}
@@ -269,6 +273,25 @@ func resizeToCHW(r raster, x0, y0, x1, y1, dw, dh int, t []float32, pw, ph int, 
 			for c := 0; c < 3; c++ {
 				px[c] = w00*float32(row0[a+c]) + w01*float32(row0[b+c]) + w10*float32(row1[a+c]) + w11*float32(row1[b+c])
 			}
+			c0[o+x] = px[ord[0]]*mul[0] + add[0]
+			c1[o+x] = px[ord[1]]*mul[1] + add[1]
+			c2[o+x] = px[ord[2]]*mul[2] + add[2]
+		}
+	}
+}
+
+// halveYCbCr420ToCHW is the common case of a 4:2:0 frame scaled by exactly 1/2 (640x480
+// into the 320 detector): bilinear sampling at half-pixel centres is then the mean of
+// each 2x2 block of Y, and each block has exactly one Cb and one Cr sample.
+func halveYCbCr420ToCHW(m *image.YCbCr, dw, dh int, c0, c1, c2 []float32, pw int, ord [3]int, mul, add [3]float32) {
+	for y := 0; y < dh; y++ {
+		ya, yb := m.Y[2*y*m.YStride:], m.Y[(2*y+1)*m.YStride:]
+		cb, cr := m.Cb[y*m.CStride:], m.Cr[y*m.CStride:]
+		o := y * pw
+		for x := 0; x < dw; x++ {
+			Y := float32(int(ya[2*x])+int(ya[2*x+1])+int(yb[2*x])+int(yb[2*x+1])) * 0.25
+			var px [3]float32
+			px[0], px[1], px[2] = yccToRGB(Y, float32(cb[x]), float32(cr[x]))
 			c0[o+x] = px[ord[0]]*mul[0] + add[0]
 			c1[o+x] = px[ord[1]]*mul[1] + add[1]
 			c2[o+x] = px[ord[2]]*mul[2] + add[2]
