@@ -3,7 +3,12 @@
 //	drainbench fill --data-dir DIR --jobs 500 --job-bytes 307200
 //	    seals jobs of real photos padded to the size into the offline queue in DIR;
 //	drainbench bare --api-url URL --partner-id P --api-key-file F --jobs 500 --job-bytes 307200 [--in-flight 2]
-//	    posts the same bodies, prebuilt, with a bare net/http loop, and prints jobs/s.
+//	    posts the same bodies, prebuilt, with a bare net/http loop, and prints jobs/s;
+//	drainbench serve --key-file F --data-dir DIR [--analyzer engine|none]
+//	    runs the sandbox on a free loopback port (printing its URL) in its own process, with
+//	    the real face analysis or none (to measure the transport alone);
+//	drainbench report --sync sync.json --bare bare.json --rss-kb N
+//	    prints the figures.
 //
 // The drain itself is `kioskctl sync`, timed by the script.
 package main
@@ -15,16 +20,23 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
 	"os"
+	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
+	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 	"github.com/smartselfie/kiosk-agent/sync/uploader/internal/jobimages"
 )
 
@@ -39,6 +51,10 @@ func main() {
 		err = fill(os.Args[2:])
 	case "bare":
 		err = bare(os.Args[2:])
+	case "serve":
+		err = serve(os.Args[2:])
+	case "report":
+		err = report(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -202,4 +218,94 @@ func multipartBody(s jobimages.Set, jobID, userID string) ([]byte, string, error
 		return nil, "", err
 	}
 	return b.Bytes(), w.FormDataContentType(), nil
+}
+
+// passAll is an Analyzer that judges nothing: every job matches. It isolates the cost of
+// moving the bytes from the cost of the face analysis.
+type passAll struct{}
+
+func (passAll) Judge(context.Context, sandbox.Inputs) (sandbox.Verdict, error) {
+	return sandbox.Verdict{SelfieProvided: true, ComparisonFace: true, SelfieLive: true, LivenessPassed: true, Match: true, Similarity: 0.9}, nil
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	keyFile := fs.String("key-file", "", "API key file of partner 0001")
+	dir := fs.String("data-dir", "", "sandbox state folder")
+	analyzer := fs.String("analyzer", "engine", "engine (real face analysis) or none")
+	fs.Parse(args)
+	key, err := sandbox.ReadKeyFile(*keyFile)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	var a sandbox.Analyzer = passAll{}
+	if *analyzer == "engine" {
+		e, err := inference.Open(inference.Options{RuntimeLib: os.Getenv("ONNXRUNTIME_LIB"), Workers: 2,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		a = sandbox.NewEngineAnalyzer(e, sandbox.EngineOptions{})
+	}
+	sbx, err := sandbox.New(sandbox.Options{
+		Partners: []sandbox.Partner{{ID: "0001", Key: key, ProductActive: true, ProductionEnabled: true}},
+		DBPath:   filepath.Join(*dir, "sandbox.db"), Analyzer: a, Workers: 2, CallbackAttempts: 1,
+	})
+	if err != nil {
+		return err
+	}
+	defer sbx.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("listening http://%s\n", ln.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return sbx.Serve(ctx, ln, 5*time.Second)
+}
+
+func report(args []string) error {
+	fs := flag.NewFlagSet("report", flag.ExitOnError)
+	syncFile := fs.String("sync", "", "kioskctl sync --json output")
+	bareFile := fs.String("bare", "", "drainbench bare output")
+	rssKB := fs.Int64("rss-kb", 0, "peak RSS of kioskctl sync in KiB")
+	label := fs.String("label", "", "what the sandbox did")
+	fs.Parse(args)
+	var sy struct {
+		Outcome        string  `json:"outcome"`
+		ElapsedSeconds float64 `json:"elapsed_seconds"`
+		JobsPerSecond  float64 `json:"jobs_per_second"`
+		Report         struct {
+			Attempts  int `json:"attempts"`
+			Delivered int `json:"delivered"`
+		} `json:"report"`
+	}
+	var ba struct {
+		Jobs          int     `json:"jobs"`
+		Failed        int     `json:"failed"`
+		JobsPerSecond float64 `json:"jobs_per_second"`
+	}
+	for f, v := range map[string]any{*syncFile: &sy, *bareFile: &ba} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	ratio := 0.0
+	if ba.JobsPerSecond > 0 {
+		ratio = sy.JobsPerSecond / ba.JobsPerSecond
+	}
+	fmt.Printf("uploader drain (%s): %d jobs delivered in %d attempts, %.1f s, %.2f jobs/s (%s)\n", *label, sy.Report.Delivered, sy.Report.Attempts, sy.ElapsedSeconds, sy.JobsPerSecond, sy.Outcome)
+	fmt.Printf("bare net/http loop (%s): %d posts, %d failed, %.2f jobs/s\n", *label, ba.Jobs, ba.Failed, ba.JobsPerSecond)
+	fmt.Printf("ratio uploader/bare: %.2fx (goal >= 0.8x)\n", ratio)
+	fmt.Printf("peak RSS of kioskctl sync: %.1f MB (goal <= 150 MB)\n", float64(*rssKB)/1024)
+	return nil
 }
