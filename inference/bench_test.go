@@ -1,6 +1,7 @@
 package inference
 
 import (
+	"cmp"
 	"fmt"
 	"image"
 	"math"
@@ -84,8 +85,10 @@ func TestBenchReport(t *testing.T) {
 	if n <= 0 {
 		t.Skip("set INFERENCE_BENCH=iterations to print the benchmark report")
 	}
-	// A fresh engine with the production defaults (1 worker, threads = CPUs).
-	e, err := Open(Options{Logger: quietLogger()})
+	// A fresh engine with the production defaults (1 worker, threads = CPUs), or
+	// INFERENCE_BENCH_THREADS intra-op threads.
+	threads, _ := strconv.Atoi(os.Getenv("INFERENCE_BENCH_THREADS"))
+	e, err := Open(Options{Logger: quietLogger(), Threads: threads})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +160,7 @@ func TestBenchReport(t *testing.T) {
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%7.2f", float64(d)/1e6) }
 	fmt.Printf("inference on a 640x480 JPEG frame, one face (~18%% of the frame); %d iterations; %d CPUs; ORT %s, 1 worker, %d intra-op threads\n",
-		n, runtime.NumCPU(), onnx.Version(), min(max(runtime.NumCPU(), 1), 4))
+		n, runtime.NumCPU(), onnx.Version(), cmp.Or(threads, min(max(runtime.NumCPU(), 1), 4)))
 	fmt.Printf("%-42s %9s %9s\n", "stage", "p50 ms", "p95 ms")
 	for _, st := range stages {
 		fmt.Printf("%-42s %9s %9s\n", st, ms(pct(times[st], 0.5)), ms(pct(times[st], 0.95)))
