@@ -4,16 +4,22 @@
 // and compares them, checks whether two images are one and the same, and judges an
 // active-liveness frame sequence.
 //
+// Use: Open an Engine once (it loads ONNX Runtime and the models and creates every
+// session), DecodeImage/DecodeFile the inputs (EXIF-upright, transparency on white,
+// at most MaxImageSide pixels), then Analyze (frames: fixed 320x320 detector; stills:
+// AnalyzeOptions.Still), Compare, Embed+Similarity, Identical, ActiveLiveness, and Close.
+//
 // Pre- and post-processing are pure Go and follow inference/models/PROVENANCE.md; the
-// models run through inference/onnx. An Engine is safe for concurrent use: its sessions
-// are pooled (Options.Workers).
+// models run through inference/onnx. Frames are sampled straight from their pixel
+// slices (*image.YCbCr planes, *image.RGBA), never through At, and buffers are reused.
+// An Engine is safe for concurrent use: its sessions are pooled (Options.Workers).
 //
 // Caveats:
-//   - Head pose comes from 5 landmarks only: a rough estimate (a few degrees), good for
-//     gates and prompts, not for measurement.
+//   - Head pose comes from 5 landmarks only: a rough estimate (about ±5° of yaw on
+//     stills, more on 320x320 frames), good for gates and prompts, not for measurement.
 //   - Passive liveness is a heuristic signal: it false-rejects some heavily retouched
-//     portraits (dfA_img5.jpg in the test photos) and a photo of an ID document looks
+//     portraits (dfA_img5.jpg in the test photos), and a photo of an ID document looks
 //     like a print attack, as it is one.
-//   - The match threshold was chosen on 22 shared photos; see DefaultThresholds.
+//   - The match threshold was chosen on the 22 vendored photos; see DefaultThresholds.
 //   - Images are never logged.
 package inference
