@@ -45,6 +45,11 @@ func TestActiveLiveness(t *testing.T) {
 	right := mirror(left)
 	reencoded := decodeBytes(t, encodeJPEG(t, left, 60))
 	other := photo(t, "biden_1.jpg")
+	// The vendor's SDKs send liveness frames at 320 px, JPEG quality 80.
+	small := func(img image.Image) image.Image {
+		b := img.Bounds()
+		return decodeBytes(t, encodeJPEG(t, resize(img, 320/float64(max(b.Dx(), b.Dy()))), 80))
+	}
 	noFace := photo(t, "noface_coffee.png")
 
 	problems := func(r *ActiveLivenessResult) map[string]bool {
@@ -66,6 +71,7 @@ func TestActiveLiveness(t *testing.T) {
 		codes  []string
 	}{
 		{"prompts followed", []LivenessFrame{{left, PromptLeft}, {right, PromptRight}}, true, nil},
+		{"prompts followed, 320-px frames", []LivenessFrame{{small(left), PromptLeft}, {small(right), PromptRight}}, true, nil},
 		{"wrong direction", []LivenessFrame{{left, PromptRight}, {right, PromptLeft}}, false, []string{ProblemPromptNotFollowed}},
 		{"same frame twice", []LivenessFrame{{left, PromptLeft}, {right, PromptRight}, {reencoded, PromptLeft}}, false, []string{ProblemIdenticalFrames}},
 		{"selfie reused as a frame", []LivenessFrame{{selfie, PromptStraight}, {left, PromptLeft}}, false, []string{ProblemIdenticalFrames}},
@@ -108,5 +114,4 @@ func TestActiveLiveness(t *testing.T) {
 	if _, err := e.ActiveLiveness(nil, nil); !errors.Is(err, ErrBadImage) {
 		t.Errorf("nil selfie: err = %v, want ErrBadImage", err)
 	}
-	_ = image.Rect
 }
