@@ -284,17 +284,25 @@ func resizeToCHW(r raster, x0, y0, x1, y1, dw, dh int, t []float32, pw, ph int, 
 // into the 320 detector): bilinear sampling at half-pixel centres is then the mean of
 // each 2x2 block of Y, and each block has exactly one Cb and one Cr sample.
 func halveYCbCr420ToCHW(m *image.YCbCr, dw, dh int, c0, c1, c2 []float32, pw int, ord [3]int, mul, add [3]float32) {
+	plainBGR := ord == ordBGR && mul == unitMul && add == zeroAdd // the detector's input
 	for y := 0; y < dh; y++ {
-		ya, yb := m.Y[2*y*m.YStride:], m.Y[(2*y+1)*m.YStride:]
-		cb, cr := m.Cb[y*m.CStride:], m.Cr[y*m.CStride:]
-		o := y * pw
-		for x := 0; x < dw; x++ {
+		ya, yb := m.Y[2*y*m.YStride:][:2*dw], m.Y[(2*y+1)*m.YStride:][:2*dw]
+		cb, cr := m.Cb[y*m.CStride:][:dw], m.Cr[y*m.CStride:][:dw]
+		o0, o1, o2 := c0[y*pw:][:dw], c1[y*pw:][:dw], c2[y*pw:][:dw]
+		for x := range o0 {
 			Y := float32(int(ya[2*x])+int(ya[2*x+1])+int(yb[2*x])+int(yb[2*x+1])) * 0.25
-			var px [3]float32
-			px[0], px[1], px[2] = yccToRGB(Y, float32(cb[x]), float32(cr[x]))
-			c0[o+x] = px[ord[0]]*mul[0] + add[0]
-			c1[o+x] = px[ord[1]]*mul[1] + add[1]
-			c2[o+x] = px[ord[2]]*mul[2] + add[2]
+			u, v := float32(cb[x])-128, float32(cr[x])-128
+			r := min(max(Y+1.402*v, 0), 255)
+			g := min(max(Y-0.344136*u-0.714136*v, 0), 255)
+			b := min(max(Y+1.772*u, 0), 255)
+			if plainBGR {
+				o0[x], o1[x], o2[x] = b, g, r
+				continue
+			}
+			px := [3]float32{r, g, b}
+			o0[x] = px[ord[0]]*mul[0] + add[0]
+			o1[x] = px[ord[1]]*mul[1] + add[1]
+			o2[x] = px[ord[2]]*mul[2] + add[2]
 		}
 	}
 }
