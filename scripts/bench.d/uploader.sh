@@ -27,12 +27,12 @@ for analyzer in engine none; do
   url="$(sed -n 's/^listening //p' "$tmp/serve.out")"
   [ -n "$url" ] || { echo "sandbox did not start:"; cat "$tmp/serve.err"; exit 1; }
   "$tmp/bin/drainbench" fill --data-dir "$tmp/kiosk" --jobs "$JOBS" --job-bytes "$BYTES" > /dev/null
-  /usr/bin/time -f '%M' -o "$tmp/rss" "$tmp/bin/kioskctl" sync --json --data-dir "$tmp/kiosk" \
+  "$tmp/bin/drainbench" measure --out "$tmp/mem.json" -- "$tmp/bin/kioskctl" sync --json --data-dir "$tmp/kiosk" \
     --api-url "$url" --partner-id 0001 --api-key-file "$tmp/key" > "$tmp/sync.json"
   "$tmp/bin/drainbench" bare --api-url "$url" --partner-id 0001 --api-key-file "$tmp/key" \
     --jobs "$JOBS" --job-bytes "$BYTES" > "$tmp/bare.json"
   label="sandbox with face analysis"
   [ "$analyzer" = none ] && label="sandbox without analysis"
-  "$tmp/bin/drainbench" report --label "$label" --sync "$tmp/sync.json" --bare "$tmp/bare.json" --rss-kb "$(tail -n1 "$tmp/rss")"
+  "$tmp/bin/drainbench" report --label "$label" --sync "$tmp/sync.json" --bare "$tmp/bare.json" --mem "$tmp/mem.json"
   kill "$srv"; wait "$srv" 2>/dev/null || true; srv=""
 done

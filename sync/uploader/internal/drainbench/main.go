@@ -7,7 +7,10 @@
 //	drainbench serve --key-file F --data-dir DIR [--analyzer engine|none]
 //	    runs the sandbox on a free loopback port (printing its URL) in its own process, with
 //	    the real face analysis or none (to measure the transport alone);
-//	drainbench report --sync sync.json --bare bare.json --rss-kb N
+//	drainbench measure --out mem.json -- COMMAND ARGS...
+//	    runs a command (its stdout to ours), sampling its memory every 20 ms: peak VmRSS,
+//	    and the peaks of its anonymous and file-backed parts (RssAnon, RssFile);
+//	drainbench report --sync sync.json --bare bare.json --mem mem.json
 //	    prints the figures.
 //
 // The drain itself is `kioskctl sync`, timed by the script.
@@ -26,6 +29,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -55,6 +59,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "report":
 		err = report(os.Args[2:])
+	case "measure":
+		err = measure(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -273,7 +279,7 @@ func report(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ExitOnError)
 	syncFile := fs.String("sync", "", "kioskctl sync --json output")
 	bareFile := fs.String("bare", "", "drainbench bare output")
-	rssKB := fs.Int64("rss-kb", 0, "peak RSS of kioskctl sync in KiB")
+	memFile := fs.String("mem", "", "drainbench measure output for kioskctl sync")
 	label := fs.String("label", "", "what the sandbox did")
 	fs.Parse(args)
 	var sy struct {
@@ -290,7 +296,8 @@ func report(args []string) error {
 		Failed        int     `json:"failed"`
 		JobsPerSecond float64 `json:"jobs_per_second"`
 	}
-	for f, v := range map[string]any{*syncFile: &sy, *bareFile: &ba} {
+	var mem memPeaks
+	for f, v := range map[string]any{*syncFile: &sy, *bareFile: &ba, *memFile: &mem} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return err
@@ -306,6 +313,68 @@ func report(args []string) error {
 	fmt.Printf("uploader drain (%s): %d jobs delivered in %d attempts, %.1f s, %.2f jobs/s (%s)\n", *label, sy.Report.Delivered, sy.Report.Attempts, sy.ElapsedSeconds, sy.JobsPerSecond, sy.Outcome)
 	fmt.Printf("bare net/http loop (%s): %d posts, %d failed, %.2f jobs/s\n", *label, ba.Jobs, ba.Failed, ba.JobsPerSecond)
 	fmt.Printf("ratio uploader/bare: %.2fx (goal >= 0.8x)\n", ratio)
-	fmt.Printf("peak RSS of kioskctl sync: %.1f MB (goal <= 150 MB)\n", float64(*rssKB)/1024)
+	fmt.Printf("peak RSS of kioskctl sync: %.1f MB (goal <= 150 MB); peak anonymous %.1f MB, peak file-backed %.1f MB (the queue file mapped by bbolt)\n",
+		float64(mem.MaxRSSKB)/1024, float64(mem.PeakAnonKB)/1024, float64(mem.PeakFileKB)/1024)
 	return nil
+}
+
+// memPeaks is what measure prints.
+type memPeaks struct {
+	MaxRSSKB   int64 `json:"max_rss_kb"`   // getrusage of the child (covers every moment)
+	PeakRSSKB  int64 `json:"peak_rss_kb"`  // the highest VmRSS sampled
+	PeakAnonKB int64 `json:"peak_anon_kb"` // the highest RssAnon sampled
+	PeakFileKB int64 `json:"peak_file_kb"` // the highest RssFile sampled
+	Samples    int   `json:"samples"`
+}
+
+func measure(args []string) error {
+	fs := flag.NewFlagSet("measure", flag.ExitOnError)
+	out := fs.String("out", "", "where to write the memory figures (JSON)")
+	fs.Parse(args)
+	if fs.NArg() == 0 {
+		return fmt.Errorf("measure: give a command after --")
+	}
+	cmd := exec.Command(fs.Arg(0), fs.Args()[1:]...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	var m memPeaks
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var werr error
+loop:
+	for {
+		select {
+		case werr = <-done:
+			break loop
+		case <-tick.C:
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+			if err != nil {
+				continue
+			}
+			m.Samples++
+			for _, line := range strings.Split(string(b), "\n") {
+				var kb int64
+				for name, dst := range map[string]*int64{"VmRSS:": &m.PeakRSSKB, "RssAnon:": &m.PeakAnonKB, "RssFile:": &m.PeakFileKB} {
+					if strings.HasPrefix(line, name) {
+						fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, name)), "%d", &kb)
+						if kb > *dst {
+							*dst = kb
+						}
+					}
+				}
+			}
+		}
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.MaxRSSKB = ru.Maxrss
+	}
+	b, _ := json.Marshal(m)
+	if err := os.WriteFile(*out, b, 0o644); err != nil {
+		return err
+	}
+	return werr
 }
