@@ -16,7 +16,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/gates"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
@@ -39,8 +39,8 @@ type Config struct {
 	// (ONNXRUNTIME_LIB, beside the binary, the packaged path).
 	ONNXRuntimeLib string `json:"onnxruntime_lib,omitempty"`
 	// Inference holds the face-analysis thresholds (quality gates, liveness, match);
-	// a zero field means its default (inference.DefaultThresholds).
-	Inference inference.Thresholds `json:"inference"`
+	// a zero field means its default (gates.Default).
+	Inference gates.Thresholds `json:"inference"`
 	// Offline holds the offline queue's limits and retention; a zero field means its
 	// default (offline.DefaultSettings), a negative limit means no limit.
 	Offline offline.Settings `json:"offline"`
@@ -56,7 +56,7 @@ func Default() Config {
 		DataDir:   "/var/lib/kiosk-agent",
 		KioskID:   host,
 		LogLevel:  "info",
-		Inference: inference.DefaultThresholds(),
+		Inference: gates.Default(),
 	}
 }
 
