@@ -197,6 +197,14 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 			err = ErrStalled
 		}
 		c.log.Debug("compare request failed", "job_id", req.JobID, "err", err)
+		var cve *tls.CertificateVerificationError
+		var uae x509.UnknownAuthorityError
+		var hne x509.HostnameError
+		if errors.As(err, &cve) || errors.As(err, &uae) || errors.As(err, &hne) {
+			// Not a passing network problem: the server is not who it should be, or
+			// the pinned CA is wrong.
+			return nil, &Error{Class: ClassHalt, Message: "verifying the server's TLS certificate (check api_url and ca_file)", Err: err}
+		}
 		return nil, &Error{Class: ClassRetry, Message: "sending the job", Err: err}
 	}
 	defer resp.Body.Close()

@@ -53,6 +53,7 @@ type wireResult struct {
 	UpdatedAt     string          `json:"updated_at"`
 	Status        string          `json:"status"`
 	Actions       Actions         `json:"actions"`
+	Error         string          `json:"error"` // an error code in a 200 answer
 }
 
 // wireError is the JSON of an error answer.
@@ -98,6 +99,9 @@ func ParseResponse(status int, h http.Header, body []byte, now time.Time) (*Resu
 		default:
 			// An error code in a 200 answer: treat it as an error answer.
 			msg := w.Message
+			if msg == "" {
+				msg = w.Error
+			}
 			if msg == "" {
 				msg = "unexpected code in a 200 answer"
 			}
