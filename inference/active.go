@@ -18,6 +18,10 @@ const (
 	PromptRight    Prompt = "right"    // turn the head to their right (yaw < 0)
 	PromptUp       Prompt = "up"       // tilt the head up (pitch > 0)
 	PromptDown     Prompt = "down"     // tilt the head down (pitch < 0)
+	// PromptAny is a frame taken without a prompt (e.g. frames received by the
+	// sandbox, where the API carries no prompts): any pose; the sequence as a whole
+	// must then show head movement.
+	PromptAny Prompt = ""
 )
 
 // Problem codes of active liveness (besides the quality codes).
@@ -26,12 +30,15 @@ const (
 	ProblemDifferentPerson   = "different_person"
 	ProblemIdenticalFrames   = "identical_frames"
 	ProblemNoFrames          = "no_frames"
+	ProblemNoMovement        = "no_head_movement"
 )
 
 // PromptSatisfied reports whether a head pose does what the prompt asked.
 func PromptSatisfied(p Prompt, pose Pose, t Thresholds) bool {
 	t = t.WithDefaults()
 	switch p {
+	case PromptAny:
+		return true
 	case PromptStraight:
 		return math.Abs(pose.Yaw) <= t.MaxYaw && math.Abs(pose.Pitch) <= t.MaxPitch && math.Abs(pose.Roll) <= t.MaxRoll
 	case PromptLeft:
@@ -72,7 +79,9 @@ type ActiveLivenessResult struct {
 // ActiveLiveness checks a frame sequence against the selfie: exactly one face in every
 // frame, the same person as the selfie (embedding similarity ≥ Thresholds.Match), the
 // head pose each prompt asked for, and no two frames (nor a frame and the selfie) the
-// same picture. An error is returned only when the selfie has no usable face or the
+// same picture. When no frame has a prompt (all PromptAny), the head must move over the
+// sequence instead: a yaw range of at least TurnYaw or a pitch range of at least
+// TurnPitch. An error is returned only when the selfie has no usable face or the
 // engine fails; a failed check is Passed=false with reasons.
 func (e *Engine) ActiveLiveness(selfie image.Image, frames []LivenessFrame) (*ActiveLivenessResult, error) {
 	if selfie == nil {
@@ -96,6 +105,13 @@ func (e *Engine) ActiveLiveness(selfie image.Image, frames []LivenessFrame) (*Ac
 		return res, nil
 	}
 	prints := make([]*Fingerprint, len(frames))
+	unprompted := true
+	for _, fr := range frames {
+		if fr.Prompt != PromptAny {
+			unprompted = false
+		}
+	}
+	minYaw, maxYaw, minPitch, maxPitch := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	selfiePrint := FingerprintOf(selfie)
 	for i, fr := range frames {
 		r := FrameResult{Index: i, Prompt: fr.Prompt, Problems: []Problem{}}
@@ -126,6 +142,8 @@ func (e *Engine) ActiveLiveness(selfie image.Image, frames []LivenessFrame) (*Ac
 		if len(a.Faces) > 0 {
 			f := a.Faces[largest(a.Faces)]
 			r.Pose = f.Pose
+			minYaw, maxYaw = math.Min(minYaw, f.Pose.Yaw), math.Max(maxYaw, f.Pose.Yaw)
+			minPitch, maxPitch = math.Min(minPitch, f.Pose.Pitch), math.Max(maxPitch, f.Pose.Pitch)
 			emb, err := e.Embed(fr.Image, f)
 			if err != nil {
 				return nil, fmt.Errorf("active liveness: frame %d: %w", i+1, err)
@@ -150,6 +168,11 @@ func (e *Engine) ActiveLiveness(selfie image.Image, frames []LivenessFrame) (*Ac
 					Message: fmt.Sprintf("Frames %d and %d are the same picture: each frame must be a new capture.", i+1, j+1)})
 			}
 		}
+	}
+	if unprompted && !(maxYaw-minYaw >= e.t.TurnYaw || maxPitch-minPitch >= e.t.TurnPitch) {
+		res.Problems = append(res.Problems, Problem{Code: ProblemNoMovement,
+			Message: fmt.Sprintf("The head hardly moved over the frames (yaw range %.0f°, pitch range %.0f°): the customer must turn the head as asked.",
+				math.Max(maxYaw-minYaw, 0), math.Max(maxPitch-minPitch, 0))})
 	}
 	res.Passed = len(res.Problems) == 0
 	for i := range res.Frames {

@@ -26,6 +26,7 @@ func TestPromptSatisfied(t *testing.T) {
 		{"up, looking down", PromptUp, Pose{Pitch: -15}, false},
 		{"down", PromptDown, Pose{Pitch: -15}, true},
 		{"unknown prompt", Prompt("blink"), Pose{}, false},
+		{"no prompt, any pose", PromptAny, Pose{Yaw: 40, Pitch: -20}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -51,6 +52,9 @@ func TestActiveLiveness(t *testing.T) {
 		return decodeBytes(t, encodeJPEG(t, resize(img, 320/float64(max(b.Dx(), b.Dy()))), 80))
 	}
 	noFace := photo(t, "noface_coffee.png")
+	// The same pose twice, in two pictures that are not the same image.
+	still := photo(t, "obama_2.jpg")
+	stillBright := mapPixels(still, func(v float64) float64 { return v*1.3 + 30 })
 
 	problems := func(r *ActiveLivenessResult) map[string]bool {
 		m := map[string]bool{}
@@ -78,6 +82,8 @@ func TestActiveLiveness(t *testing.T) {
 		{"another person", []LivenessFrame{{left, PromptLeft}, {other, PromptLeft}}, false, []string{ProblemDifferentPerson}},
 		{"no face in a frame", []LivenessFrame{{left, PromptLeft}, {noFace, PromptRight}}, false, []string{ProblemNoFace}},
 		{"no frames", nil, false, []string{ProblemNoFrames}},
+		{"no prompts, head turned both ways", []LivenessFrame{{left, PromptAny}, {right, PromptAny}}, true, nil},
+		{"no prompts, head still", []LivenessFrame{{still, PromptAny}, {stillBright, PromptAny}}, false, []string{ProblemNoMovement}},
 		{"missing image", []LivenessFrame{{nil, PromptLeft}}, false, []string{ProblemNoFace}},
 	}
 	for _, c := range cases {
