@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
@@ -178,6 +182,62 @@ func TestSyncNeedsAPISettings(t *testing.T) {
 		})
 	}
 	if st := states(t, dir); st[offline.StateQueued] != 1 {
+		t.Fatalf("states = %v", st)
+	}
+}
+
+// passAll judges nothing: the sandbox answers 0840 to every well-formed job.
+type passAll struct{}
+
+func (passAll) Judge(context.Context, sandbox.Inputs) (sandbox.Verdict, error) {
+	return sandbox.Verdict{SelfieProvided: true, ComparisonFace: true, SelfieLive: true, LivenessPassed: true, Match: true}, nil
+}
+
+// The real wiring: flags → compare client → sandbox on loopback; a wrong key halts (exit 3)
+// after one request, the right one delivers everything once.
+func TestSyncAgainstSandbox(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	if err := os.WriteFile(key, []byte("the-right-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wrong := filepath.Join(dir, "wrong")
+	if err := os.WriteFile(wrong, []byte("a-wrong-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sbx, err := sandbox.New(sandbox.Options{Partners: []sandbox.Partner{{ID: "0001", Key: []byte("the-right-key"), ProductActive: true}},
+		DBPath: filepath.Join(dir, "sandbox.db"), Analyzer: passAll{}, CallbackAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sbx.Close()
+	srv := httptest.NewServer(sbx.Handler())
+	defer srv.Close()
+
+	data := queueWith(t, "s1", "s2", "s3")
+	// queueWith seals the jobs without a callback URL: the config's sync.callback_url is sent.
+	cfgPath := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfgPath, []byte(`{"data_dir":"`+data+`","sync":{"callback_url":"http://127.0.0.1:9/cb"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"sync", "--config", cfgPath, "--api-url", srv.URL, "--partner-id", "0001"}
+
+	code, _, errs := runKioskctl(t, append(base, "--api-key-file", wrong)...)
+	if code != exitHalted || !strings.Contains(errs, "2205") {
+		t.Fatalf("wrong key: exit %d, %s", code, errs)
+	}
+	code, out, errs := runKioskctl(t, append(base, "--json", "--api-key-file", key)...)
+	var rep syncReport
+	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || rep.Report.Delivered != 3 || rep.Report.Attempts != 3 {
+		t.Fatalf("right key: exit %d, %s %s", code, out, errs)
+	}
+	for _, id := range []string{"s1", "s2", "s3"} {
+		rec, known, _ := sbx.Job("0001", id)
+		if n, _ := sbx.JobCount("0001", id); n != 1 || !known || rec.Code != "0840" {
+			t.Fatalf("job %s: server saw %d requests, record %+v", id, n, rec)
+		}
+	}
+	if st := states(t, data); st[offline.StateDone] != 3 {
 		t.Fatalf("states = %v", st)
 	}
 }
