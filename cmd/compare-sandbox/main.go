@@ -1,0 +1,211 @@
+// Command compare-sandbox runs sync/sandbox as a local SmartSelfie Compare API, with real
+// face matching, for the demo, for training operators and for end-to-end tests.
+//
+//	compare-sandbox --addr 127.0.0.1:8080 --data-dir DIR --partner-id 0001 --api-key-file FILE
+//	compare-sandbox --config sandbox.json   (several partners; see sandbox.FileConfig)
+//
+// It prints where it listens and which partner ids it serves (never a key). With no key
+// file it creates one (mode 0600) and says where. SIGINT/SIGTERM shut it down gracefully.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/sync/compare"
+	"github.com/smartselfie/kiosk-agent/sync/sandbox"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type flags struct {
+	addr, adminAddr, dataDir, partnerID, keyFile, configPath string
+	ortLib, modelsDir, logLevel                              string
+	production                                               bool
+	workers                                                  int
+	maxBody                                                  int64
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var f flags
+	fs := flag.NewFlagSet("compare-sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address of the API")
+	fs.StringVar(&f.adminAddr, "admin-addr", "", "listen address of the admin endpoints (GET /jobs, /healthz); off when empty")
+	fs.StringVar(&f.dataDir, "data-dir", "compare-sandbox-data", "folder of the state file (and of a generated key file)")
+	fs.StringVar(&f.partnerID, "partner-id", "0001", "partner id served (keep leading zeros)")
+	fs.StringVar(&f.keyFile, "api-key-file", "", "file holding the partner's API key (mode 0600); created if missing (default DATA-DIR/api-key-PARTNER)")
+	fs.StringVar(&f.configPath, "config", "", "JSON config with several partners (overrides --partner-id/--api-key-file)")
+	fs.BoolVar(&f.production, "production", false, "act as the production environment (partners without production enabled answer 2220)")
+	fs.IntVar(&f.workers, "workers", 0, "analyses at once (default: number of CPUs)")
+	fs.Int64Var(&f.maxBody, "max-body-bytes", 0, "request body limit in bytes (default 20 MiB)")
+	fs.StringVar(&f.ortLib, "onnxruntime-lib", "", "path of libonnxruntime.so.1 (default: searched)")
+	fs.StringVar(&f.modelsDir, "models-dir", "", "load the ONNX models from this folder instead of the built-in copies")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "compare-sandbox: unexpected arguments %q (see --help)\n", fs.Args())
+		return 2
+	}
+	if err := serve(ctx, f, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "compare-sandbox: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, f flags, stdout, stderr io.Writer) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q is not one of debug, info, warn, error", f.logLevel)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	var partners []sandbox.Partner
+	if f.configPath != "" {
+		fc, err := sandbox.LoadFileConfig(f.configPath)
+		if err != nil {
+			return err
+		}
+		if partners, err = fc.PartnerList(); err != nil {
+			return err
+		}
+		if fc.Addr != "" {
+			f.addr = fc.Addr
+		}
+		if fc.DataDir != "" {
+			f.dataDir = fc.DataDir
+		}
+		f.production = f.production || fc.Production
+		if fc.Workers > 0 {
+			f.workers = fc.Workers
+		}
+		if fc.MaxBodyBytes > 0 {
+			f.maxBody = fc.MaxBodyBytes
+		}
+	}
+	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
+		return fmt.Errorf("creating data folder: %w", err)
+	}
+	if f.configPath == "" {
+		if strings.TrimSpace(f.partnerID) == "" {
+			return errors.New("--partner-id is empty")
+		}
+		keyFile := f.keyFile
+		if keyFile == "" {
+			keyFile = filepath.Join(f.dataDir, "api-key-"+f.partnerID)
+		}
+		created, err := ensureKeyFile(keyFile)
+		if err != nil {
+			return err
+		}
+		if created {
+			fmt.Fprintf(stdout, "compare-sandbox: created a new API key for partner %s in %s (mode 0600)\n", f.partnerID, keyFile)
+		}
+		key, err := sandbox.ReadKeyFile(keyFile)
+		if err != nil {
+			return err
+		}
+		partners = []sandbox.Partner{{ID: f.partnerID, Key: key, ProductActive: true, ProductionEnabled: true}}
+		fmt.Fprintf(stdout, "compare-sandbox: partner %s, API key in %s\n", f.partnerID, keyFile)
+	} else {
+		for _, p := range partners {
+			fmt.Fprintf(stdout, "compare-sandbox: partner %s (product active %v, production enabled %v)\n", p.ID, p.ProductActive, p.ProductionEnabled)
+		}
+	}
+
+	workers := f.workers
+	if workers <= 0 {
+		workers = min(4, max(1, numCPU()))
+	}
+	eng, err := inference.Open(inference.Options{RuntimeLib: f.ortLib, ModelsDir: f.modelsDir, Workers: workers, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	sb, err := sandbox.New(sandbox.Options{
+		Partners: partners, DBPath: filepath.Join(f.dataDir, "sandbox.db"),
+		Analyzer:   sandbox.NewEngineAnalyzer(eng, sandbox.EngineOptions{}),
+		Production: f.production, Workers: workers, MaxBodyBytes: f.maxBody, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", f.addr, err)
+	}
+	env := "sandbox"
+	if f.production {
+		env = "production"
+	}
+	fmt.Fprintf(stdout, "compare-sandbox: listening on http://%s (POST %s, %s environment, %d workers)\n", ln.Addr(), compare.Path, env, workers)
+	if f.adminAddr != "" {
+		aln, err := net.Listen("tcp", f.adminAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listening on %s: %w", f.adminAddr, err)
+		}
+		fmt.Fprintf(stdout, "compare-sandbox: admin on http://%s (GET /jobs?partner_id=P&job_id=J, /healthz)\n", aln.Addr())
+		go serveAdmin(ctx, aln, sb, log)
+	}
+	return sb.Serve(ctx, ln, 30*time.Second)
+}
+
+func serveAdmin(ctx context.Context, ln net.Listener, sb *sandbox.Sandbox, log *slog.Logger) {
+	srv := &httpServer{handler: sb.AdminHandler()}
+	if err := srv.serve(ctx, ln); err != nil {
+		log.Warn("admin server", "err", err)
+	}
+}
+
+// ensureKeyFile creates path with a random key (mode 0600) when it does not exist.
+func ensureKeyFile(path string) (bool, error) {
+	if _, err := os.Stat(path); err == nil {
+		return false, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, fmt.Errorf("checking API key file: %w", err)
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return false, fmt.Errorf("generating API key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return false, fmt.Errorf("creating API key file: %w", err)
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return false, fmt.Errorf("creating API key file: %w", err)
+	}
+	if _, err := fmt.Fprintln(fh, hex.EncodeToString(b[:])); err != nil {
+		fh.Close()
+		return false, fmt.Errorf("writing API key file: %w", err)
+	}
+	return true, fh.Close()
+}
