@@ -18,6 +18,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/inference/gates"
 	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
@@ -47,6 +48,9 @@ type Config struct {
 	// Sync holds the sync engine's knobs (in flight, backoff, poll, skew tolerance); a
 	// zero field means its default (see uploader.Settings).
 	Sync uploader.Settings `json:"sync"`
+	// Compare holds the compare API connection: api_url, partner_id, api_key_file (or
+	// api_key_env, or signer_url + signer_token_file), ca_file and timeouts.
+	Compare compare.Settings `json:"compare"`
 }
 
 // Default returns a Config that works on a packaged kiosk.
