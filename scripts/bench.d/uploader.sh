@@ -3,7 +3,8 @@
 # loopback; the same bodies, prebuilt, posted by a bare net/http loop (same concurrency,
 # 2); the ratio; the peak RSS of the kioskctl process. Run twice: with the sandbox's real
 # face analysis, and with no analysis (the transport alone). Run from the repository root
-# (make bench). UPLOADER_BENCH_JOBS changes N (default 500).
+# (make bench). UPLOADER_BENCH_JOBS changes N (default 500); UPLOADER_BENCH_ANALYZERS="none"
+# runs only the transport-alone case.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CGO_CFLAGS="${CGO_CFLAGS:--O2 -g -DV4L2_PIX_FMT_P012=0x32313050 -DV4L2_PIX_FMT_AV1_FRAME=0x46315641 -DV4L2_FMT_FLAG_META_LINE_BASED=0x0200}"
@@ -19,7 +20,7 @@ umask 077
 printf 'bench-key-%s%s\n' "$RANDOM" "$RANDOM" > "$tmp/key"
 echo "$JOBS jobs of $BYTES bytes, $(nproc) cores"
 
-for analyzer in engine none; do
+for analyzer in ${UPLOADER_BENCH_ANALYZERS:-engine none}; do
   rm -rf "$tmp/sbx" "$tmp/kiosk"
   "$tmp/bin/drainbench" serve --key-file "$tmp/key" --data-dir "$tmp/sbx" --analyzer "$analyzer" > "$tmp/serve.out" 2> "$tmp/serve.err" &
   srv=$!

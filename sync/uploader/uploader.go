@@ -74,6 +74,8 @@ type Uploader struct {
 	// halt). Until then one job at a time is sent, so a wrong key costs one request.
 	confirmed bool
 	needProbe bool
+	lastSave  time.Time // when the state file was last written
+	dirty     bool      // a change is not written yet
 	bo        Backoff   // global: after failures of any job
 	boUntil   time.Time // no attempt before this
 
@@ -318,6 +320,7 @@ func (u *Uploader) run(ctx context.Context, drain bool) (rep Report, err error) 
 		return rep, ErrRunning
 	}
 	defer u.running.Store(false)
+	defer u.flush()
 
 	u.mu.Lock()
 	if !u.loaded {
@@ -602,9 +605,29 @@ func (u *Uploader) emit(e Event) {
 	}
 }
 
+// saveLocked stores the persisted state. A halt (durable) is written and synced at once;
+// other changes (last success, last error) at most once a second, and at the end of Run
+// or Drain, so a fast drain does not write the file for every job.
 func (u *Uploader) saveLocked(durable bool) {
+	now := u.clk.Now()
+	if !durable && !u.lastSave.IsZero() && now.Sub(u.lastSave) < time.Second && now.Sub(u.lastSave) >= 0 {
+		u.dirty = true
+		return
+	}
+	u.dirty = false
+	u.lastSave = now
 	if err := u.state.Save(u.p, durable); err != nil {
 		u.log.Warn("uploader: saving sync state", "err", err)
+	}
+}
+
+// flush writes a state change that saveLocked held back.
+func (u *Uploader) flush() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.dirty {
+		u.lastSave = time.Time{}
+		u.saveLocked(false)
 	}
 }
 

@@ -519,3 +519,39 @@ func TestDrainRespectsContext(t *testing.T) {
 		t.Fatalf("second Drain = %v", err)
 	}
 }
+
+type countingState struct {
+	memState
+	saves, durable int
+}
+
+func (c *countingState) Save(p Persisted, durable bool) error {
+	c.saves++
+	if durable {
+		c.durable++
+	}
+	return c.memState.Save(p, durable)
+}
+
+func TestStateWritesAreThrottled(t *testing.T) {
+	q := newFakeQueue("a", "b", "c", "d", "e", "f")
+	st := &countingState{}
+	r := newRig(t, q, okResult, Options{State: st})
+	if _, err := r.drain(t); err != nil {
+		t.Fatal(err)
+	}
+	if st.saves < 1 || st.saves > 2 || st.durable != 0 {
+		t.Fatalf("%d saves (%d durable) for 6 deliveries in one instant; want 1 or 2, none durable", st.saves, st.durable)
+	}
+	if p, _ := st.Load(); !p.LastSuccess.Equal(t0) || p.Connectivity != "online" {
+		t.Fatalf("stored state = %+v", p)
+	}
+	// A halt is written at once, and durably.
+	q2 := newFakeQueue("x")
+	st2 := &countingState{}
+	r2 := newRig(t, q2, func(string, int) (Result, error) { return Result{}, &SendError{Class: ClassHalt, Code: "2214"} }, Options{State: st2})
+	r2.drain(t)
+	if st2.durable != 1 {
+		t.Fatalf("halt saved durably %d times, want 1", st2.durable)
+	}
+}
