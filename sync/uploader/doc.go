@@ -46,6 +46,23 @@
 // are delivered synchronously to Options.OnEvent, which must not block. Status summarises
 // connectivity, queue counts, jobs in flight, last success, last error and the halt.
 //
+// Wiring (internal/app):
+//
+//	q, _ := offline.Open(dir, offline.Options{Settings: cfg.Offline, Clock: clk})
+//	c, _ := compare.New(opts)
+//	u := uploader.New(uploader.OfflineQueue{Q: q},
+//		uploader.CompareSender{Client: c, CallbackURL: cfg.Sync.CallbackURL},
+//		cfg.Sync.Apply(uploader.Options{Clock: clk, Logger: log, OnEvent: ui.Post,
+//			Prober: prober, ConfigID: fingerprint,
+//			State: uploader.FileState{Path: filepath.Join(dir, uploader.StateFile)}}))
+//	go uploader.OfflineQueue{Q: q}.Watch(ctx, u.Notify) // wake on new jobs
+//	go u.Run(ctx)
+//	// on a config reload: u.Reconfigure(newSender, newFingerprint)
+//	// on a network change: u.ConnectivityChanged(); for the status screen: u.Status(ctx)
+//
+// The state file keeps the halt (written at once and synced) and the last success and error
+// (written at most once a second, and when Run or Drain ends).
+//
 // Caveats: the engine never logs customer data; it logs job ids (generated, not customer
 // ids) and server codes. Drain and Run may not run at the same time on one Uploader.
 package uploader
