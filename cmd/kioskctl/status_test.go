@@ -69,3 +69,22 @@ func TestStatus(t *testing.T) {
 		t.Fatalf("status with an argument: exit %d, want usage", code)
 	}
 }
+
+// While the kiosk holds the queue, status still shows the sync state and says why the
+// counts are missing.
+func TestStatusWhileQueueHeld(t *testing.T) {
+	dir := t.TempDir()
+	q, err := offline.Open(dir, offline.Options{Settings: offline.Settings{MinFreeDiskMB: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if err := (uploader.FileState{Path: filepath.Join(dir, uploader.StateFile)}).Save(uploader.Persisted{LastError: "job j: 2201: system error"}, false); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runKioskctl(t, "status", "--data-dir", dir)
+	if code != exitOK || !strings.Contains(out, "queue:          unavailable") || !strings.Contains(out, "the kiosk is running") ||
+		!strings.Contains(out, "last error:     job j: 2201: system error") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+}
