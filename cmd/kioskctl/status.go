@@ -67,7 +67,11 @@ func runStatus(g *globals, args []string) int {
 		rep.QueueError = err.Error()
 	}
 	rep.Status = st
-	if apiURL := g.apiURL; apiURL != "" && !*noProbe {
+	apiURL := cfg.Compare.APIURL
+	if g.apiURL != "" {
+		apiURL = g.apiURL
+	}
+	if apiURL != "" && !*noProbe {
 		if p, err := uploader.NewDialProber(apiURL); err == nil {
 			rep.Probed = true
 			pctx, pcancel := context.WithTimeout(ctx, 3*time.Second)

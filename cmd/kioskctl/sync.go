@@ -201,10 +201,10 @@ func (p *eventPrinter) print(e uploader.Event) {
 // replace it.
 var newSyncSender = buildSyncSender
 
-// syncCompareSettings gathers the compare API settings: the global flags (--api-url,
-// --partner-id, --api-key-file).
+// syncCompareSettings gathers the compare API settings: the config's "compare" object with
+// the global flags (--api-url, --partner-id, --api-key-file) laid over it.
 func syncCompareSettings(g *globals, cfg config.Config) compare.Settings {
-	var s compare.Settings
+	s := cfg.Compare
 	if g.apiURL != "" {
 		s.APIURL = g.apiURL
 	}
@@ -220,7 +220,7 @@ func syncCompareSettings(g *globals, cfg config.Config) compare.Settings {
 func buildSyncSender(g *globals, cfg config.Config) (syncSetup, error) {
 	s := syncCompareSettings(g, cfg)
 	if s.APIURL == "" {
-		return syncSetup{}, errors.New("no API URL: give --api-url (e.g. http://127.0.0.1:8080)")
+		return syncSetup{}, errors.New("no API URL: give --api-url (e.g. http://127.0.0.1:8080) or set compare.api_url in the config")
 	}
 	opts, err := s.Options(g.getenv)
 	if err != nil {

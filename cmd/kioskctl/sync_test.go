@@ -241,3 +241,16 @@ func TestSyncAgainstSandbox(t *testing.T) {
 		t.Fatalf("states = %v", st)
 	}
 }
+
+func TestSyncSettingsFromConfigAndFlags(t *testing.T) {
+	cfg := config.Default()
+	cfg.Compare.APIURL, cfg.Compare.PartnerID, cfg.Compare.APIKeyEnv = "http://from-config", "0002", "KEY_ENV"
+	s := syncCompareSettings(&globals{}, cfg)
+	if s.APIURL != "http://from-config" || s.PartnerID != "0002" || s.APIKeyEnv != "KEY_ENV" {
+		t.Fatalf("from the config: %+v", s)
+	}
+	s = syncCompareSettings(&globals{apiURL: "http://flag", partnerID: "0001", apiKeyFile: "/k"}, cfg)
+	if s.APIURL != "http://flag" || s.PartnerID != "0001" || s.APIKeyFile != "/k" || s.APIKeyEnv != "" {
+		t.Fatalf("flags over the config: %+v", s)
+	}
+}
