@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/pem"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -212,6 +214,27 @@ func TestSubmitTimeouts(t *testing.T) {
 				t.Fatalf("err = %v, stalled want %v", err, c.stalled)
 			}
 		})
+	}
+}
+
+// TestSubmitUploadStall: the server never reads the body, so the upload stops moving
+// once the socket buffers are full.
+func TestSubmitUploadStall(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	req := validRequest()
+	big := append(bytes.Clone(fakeJPEG), make([]byte, 16<<20)...)
+	req.Liveness = [][]byte{big, big, big, big}
+	var sent atomic.Int64
+	req.Progress = func(s, total int64) { sent.Store(s) }
+	_, err := newTestClient(t, srv.URL, func(o *Options) { o.StallTimeout = 200 * time.Millisecond }).Submit(context.Background(), req)
+	if !errors.Is(err, ErrStalled) || !errors.Is(err, ErrRetry) {
+		t.Fatalf("err = %v, want a stalled retry", err)
+	}
+	if n := sent.Load(); n == 0 || n >= 64<<20 {
+		t.Fatalf("progress stopped at %d bytes", n)
 	}
 }
 
