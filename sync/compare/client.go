@@ -149,6 +149,9 @@ func (c *Client) ClockSkew() (time.Duration, bool) {
 // Submit validates req, signs it and sends it once. It returns the Result of a
 // comparison, or an *Error whose Class tells the caller what to do. It does not retry.
 func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
+	if req == nil {
+		return nil, &Error{Class: ClassPermanent, Message: "no request", Err: ErrInvalidRequest}
+	}
 	if err := req.Validate(); err != nil {
 		return nil, &Error{Class: ClassPermanent, Message: "checking the job before sending", Err: err}
 	}

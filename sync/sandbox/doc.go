@@ -21,6 +21,9 @@
 //     picture, and the head moved between images (the spread of yaw or pitch across the
 //     images reaches EngineOptions.MinMovement). It is reported, it never changes the code.
 //   - Selfie_Check is passive liveness on the selfie; reported, never changes the code.
+//   - The published example's typo (a text part comparison_image="ID_PHOTO") is
+//     tolerated as comparison_image_type when that field is absent.
+//   - partner_params.job_id and .user_id must equal the job_id and user_id fields (2204).
 //   - The order of the result checks: no usable face in the selfie → 0841 with
 //     Selfie_Provided Failed; no usable face in the comparison image → 0841; identical
 //     images → 0941; else 0840 or 0841 by the embedding threshold.

@@ -306,6 +306,34 @@ func TestCodes(t *testing.T) {
 	}
 }
 
+// TestBodyLimitChunked: a body without Content-Length is cut at the limit too.
+func TestBodyLimitChunked(t *testing.T) {
+	e := newEnv(t, nil)
+	f := goodForm(imgMatch, "big", "u")
+	f.files["comparison_image"] = append(jpg('c'), make([]byte, 2<<20)...)
+	ct, body := f.body()
+	ts := compare.FormatTimestamp(e.clock.Now())
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+compare.Path, io.MultiReader(bytes.NewReader(body)))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set(compare.HeaderPartnerID, "0001")
+	req.Header.Set(compare.HeaderTimestamp, ts)
+	req.Header.Set(compare.HeaderSignature, compare.ComputeSignature([]byte("key-0001"), ts, "0001"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 413 || out["code"] != "2413" || !strings.Contains(out["error"].(string), "limit is 1048576 bytes") {
+		t.Fatalf("answer %d %v", resp.StatusCode, out)
+	}
+	if e.an.calls.Load() != 0 {
+		t.Fatal("an oversized job was analysed")
+	}
+}
+
 func TestProductionNotEnabled(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.Production = true })
 	ct, body := goodForm(imgMatch, "j", "u").body()
@@ -610,5 +638,38 @@ func TestNewRefusesBadOptions(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestClientAgainstSandbox: the real client reads the sandbox's answers, its Date header
+// (clock skew) and its 2205 for a timestamp out of the window.
+func TestClientAgainstSandbox(t *testing.T) {
+	e := newEnv(t, nil)
+	e.clock.Set(time.Now().Add(10 * time.Minute)) // the sandbox runs 10 minutes ahead
+	signer, _ := compare.NewKeySigner("0001", []byte("key-0001"))
+	c, err := compare.New(compare.Options{BaseURL: e.srv.URL, Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &compare.Request{UserID: "u", JobID: "skew-1", Selfie: jpg(imgMatch), Comparison: jpg('c'),
+		Liveness: [][]byte{jpg('1'), jpg('2'), jpg('3'), jpg('4')}, ComparisonType: compare.TypeDocument,
+		CallbackURL: "http://127.0.0.1:1/cb"}
+	res, err := c.Submit(context.Background(), req)
+	if err != nil || res.Code != compare.CodeMatch {
+		t.Fatalf("res %v err %v", res, err)
+	}
+	skew, ok := c.ClockSkew()
+	if !ok || skew < 9*time.Minute || skew > 11*time.Minute {
+		t.Fatalf("skew %v %v, want about 10m", skew, ok)
+	}
+	e.clock.Advance(6 * time.Minute) // now 16 minutes ahead: out of the window
+	req.JobID = "skew-2"
+	_, err = c.Submit(context.Background(), req)
+	var ce *compare.Error
+	if !errors.As(err, &ce) || ce.Code != "2205" || ce.Class != compare.ClassHalt || !strings.Contains(ce.Message, "clock") {
+		t.Fatalf("err %v, want 2205 halt about the clock", err)
+	}
+	if skew, _ := c.ClockSkew(); skew < 15*time.Minute {
+		t.Fatalf("skew %v not updated from the error answer", skew)
 	}
 }
