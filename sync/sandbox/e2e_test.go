@@ -150,16 +150,18 @@ func TestEndToEndRealPhotos(t *testing.T) {
 		wantCode       string
 		selfieProvided string
 		livenessCheck  string // "" = not asserted
+		selfieCheck    string // "" = not asserted
 	}{
-		{"same person", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "obama_2.jpg", 640, false), obamaLive, compare.CodeMatch, "Passed", "Passed"},
-		{"different person", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "biden_2.jpg", 640, false), obamaLive, compare.CodeNoMatch, "Passed", "Passed"},
-		{"same image twice", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "obama_1.jpg", 640, false), obamaLive, compare.CodeIdentical, "Passed", ""},
-		{"same image rescaled", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "obama_1.jpg", 480, false), obamaLive, compare.CodeIdentical, "Passed", ""},
-		{"no face in selfie", photoJPEG(t, "noface_coffee.png", 640, false), photoJPEG(t, "obama_2.jpg", 640, false), obamaLive, compare.CodeNoMatch, "Failed", "Failed"},
-		{"liveness of another person", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "obama_2.jpg", 640, false), livenessOf(t, "biden_1.jpg", "biden_2.jpg"), compare.CodeMatch, "Passed", "Failed"},
+		{"same person", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "obama_2.jpg", 640, false), obamaLive, compare.CodeMatch, "Passed", "Passed", "Passed"},
+		{"different person", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "biden_2.jpg", 640, false), obamaLive, compare.CodeNoMatch, "Passed", "Passed", ""},
+		{"same image twice", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "obama_1.jpg", 640, false), obamaLive, compare.CodeIdentical, "Passed", "", ""},
+		{"same image rescaled", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "obama_1.jpg", 480, false), obamaLive, compare.CodeIdentical, "Passed", "", ""},
+		{"no face in selfie", photoJPEG(t, "noface_coffee.png", 640, false), photoJPEG(t, "obama_2.jpg", 640, false), obamaLive, compare.CodeNoMatch, "Failed", "Failed", ""},
+		{"printed photo as selfie", photoJPEG(t, "spoof_minivision_F1.jpg", 640, false), photoJPEG(t, "live_minivision_T1.jpg", 640, false), obamaLive, compare.CodeNoMatch, "Passed", "Failed", "Failed"},
+		{"liveness of another person", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "obama_2.jpg", 640, false), livenessOf(t, "biden_1.jpg", "biden_2.jpg"), compare.CodeMatch, "Passed", "Failed", ""},
 		{"liveness all one picture", photoJPEG(t, "obama_1.jpg", 640, false), photoJPEG(t, "obama_2.jpg", 640, false),
 			[][]byte{photoJPEG(t, "obama_3.jpg", 320, false), photoJPEG(t, "obama_3.jpg", 320, false), photoJPEG(t, "obama_3.jpg", 320, false), photoJPEG(t, "obama_3.jpg", 320, false)},
-			compare.CodeMatch, "Passed", "Failed"},
+			compare.CodeMatch, "Passed", "Failed", ""},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -174,6 +176,9 @@ func TestEndToEndRealPhotos(t *testing.T) {
 			}
 			if res.Code != c.wantCode || res.Actions.SelfieProvided != c.selfieProvided {
 				t.Fatalf("result %s %q actions %+v, want %s with Selfie_Provided %s", res.Code, res.Text, res.Actions, c.wantCode, c.selfieProvided)
+			}
+			if c.selfieCheck != "" && res.Actions.SelfieCheck != c.selfieCheck {
+				t.Errorf("Selfie_Check %s, want %s", res.Actions.SelfieCheck, c.selfieCheck)
 			}
 			if c.livenessCheck != "" && res.Actions.LivenessCheck != c.livenessCheck {
 				t.Errorf("Liveness_Check %s, want %s", res.Actions.LivenessCheck, c.livenessCheck)
