@@ -205,3 +205,16 @@ func TestEndToEndRealPhotos(t *testing.T) {
 		})
 	}
 }
+
+func TestEndToEndUndecodableSelfie(t *testing.T) {
+	e := newE2E(t)
+	good := photoJPEG(t, "obama_1.jpg", 640, false)
+	_, err := e.client.Submit(context.Background(), &compare.Request{
+		UserID: "u", JobID: "broken", Selfie: good[:200], Comparison: photoJPEG(t, "obama_2.jpg", 640, false),
+		Liveness: livenessOf(t, "obama_2.jpg", "obama_3.jpg"), ComparisonType: compare.TypeIDPhoto, CallbackURL: e.hookURL,
+	})
+	var ce *compare.Error
+	if !errors.As(err, &ce) || ce.Code != compare.CodeDataInvalid || ce.Class != compare.ClassPermanent {
+		t.Fatalf("err %v, want 0001 permanent", err)
+	}
+}
