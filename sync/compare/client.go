@@ -174,8 +174,8 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 	defer wd.stop()
 
 	newBody := func() io.ReadCloser {
-		wd.tick()
-		return io.NopCloser(&progressReader{r: b.reader(), total: b.size, fn: req.Progress, tick: wd.tick, eof: wd.pause})
+		wd.set(phaseUpload) // a fresh body: the transport (re)sends it
+		return io.NopCloser(&progressReader{r: b.reader(), total: b.size, fn: req.Progress, tick: wd.tick, eof: wd.uploaded})
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, nil)
 	if err != nil {
@@ -211,7 +211,7 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 		return nil, &Error{Class: ClassRetry, Message: "sending the job", Err: err}
 	}
 	defer resp.Body.Close()
-	wd.tick()
+	wd.set(phaseDownload)
 	data, err := io.ReadAll(io.LimitReader(&progressReader{r: resp.Body, tick: wd.tick}, maxResponseBytes))
 	if err != nil {
 		if cause := context.Cause(ctx); errors.Is(cause, ErrStalled) {
@@ -219,7 +219,7 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 		}
 		return nil, &Error{Class: ClassRetry, HTTPStatus: resp.StatusCode, Message: "reading the answer", Err: err}
 	}
-	wd.pause()
+	wd.set(phaseDone)
 	now := c.clock.Now()
 	res, perr := ParseResponse(resp.StatusCode, resp.Header, data, now)
 	var date time.Time
@@ -244,19 +244,28 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 	return res, nil
 }
 
-// watchdog cancels a request when no byte moved for d while it is armed.
+// watchdog cancels a request when no byte moved for d while it is armed. It is armed
+// while the body is sent (upload) and while the answer is read (download); between the
+// two, Options.HeaderTimeout rules.
 type watchdog struct {
-	mu     sync.Mutex
-	t      clock.Timer
-	d      time.Duration
-	done   chan struct{}
-	once   sync.Once
-	paused bool
+	mu    sync.Mutex
+	t     clock.Timer
+	d     time.Duration
+	done  chan struct{}
+	once  sync.Once
+	phase int
 }
 
+const (
+	phaseUpload = iota
+	phaseHeaders
+	phaseDownload
+	phaseDone
+)
+
 func newWatchdog(c clock.Clock, d time.Duration, fire func()) *watchdog {
-	w := &watchdog{t: c.NewTimer(d), d: d, done: make(chan struct{}), paused: true}
-	w.t.Stop()
+	w := &watchdog{t: c.NewTimer(d), d: d, done: make(chan struct{}), phase: phaseUpload}
+	w.t.Stop() // armed by the first byte of the body: connecting is ConnectTimeout's
 	go func() {
 		select {
 		case <-w.t.C():
@@ -267,23 +276,40 @@ func newWatchdog(c clock.Clock, d time.Duration, fire func()) *watchdog {
 	return w
 }
 
-// tick arms (or re-arms) the watchdog.
+// tick re-arms the watchdog: bytes moved.
 func (w *watchdog) tick() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.paused = false
-	w.t.Reset(w.d)
+	if w.phase == phaseUpload || w.phase == phaseDownload {
+		w.t.Reset(w.d)
+	}
 }
 
-// pause disarms the watchdog (another timeout covers the next phase).
-func (w *watchdog) pause() {
+// uploaded disarms the watchdog once the body is sent, unless the answer is already
+// being read (the transport may read the body's EOF late).
+func (w *watchdog) uploaded() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.paused = true
-	w.t.Stop()
+	if w.phase == phaseUpload {
+		w.phase = phaseHeaders
+		w.t.Stop()
+	}
+}
+
+// set moves to a phase: download arms the watchdog; upload waits for the first byte
+// (connecting is ConnectTimeout's business); done disarms it.
+func (w *watchdog) set(phase int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.phase = phase
+	if phase == phaseDownload {
+		w.t.Reset(w.d)
+	} else {
+		w.t.Stop()
+	}
 }
 
 func (w *watchdog) stop() {
 	w.once.Do(func() { close(w.done) })
-	w.t.Stop()
+	w.set(phaseDone)
 }

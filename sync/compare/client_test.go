@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
 
 const testKey = "test-key"
@@ -300,5 +302,42 @@ func TestSettingsDuration(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"connect_timeout":"soon"}`), &s); err == nil {
 		t.Fatal("accepted a bad duration")
+	}
+}
+
+// TestWatchdogPhases: a late EOF of the request body (the transport reads it after the
+// answer arrived) must not disarm the watchdog of the answer's body.
+func TestWatchdogPhases(t *testing.T) {
+	cases := []struct {
+		name  string
+		steps func(w *watchdog)
+		fires bool
+	}{
+		{"upload stalls after first byte", func(w *watchdog) { w.set(phaseUpload); w.tick() }, true},
+		{"connecting is not a stall", func(w *watchdog) { w.set(phaseUpload) }, false},
+		{"waiting for headers is not a stall", func(w *watchdog) { w.set(phaseUpload); w.tick(); w.uploaded() }, false},
+		{"download stalls", func(w *watchdog) { w.set(phaseUpload); w.tick(); w.uploaded(); w.set(phaseDownload) }, true},
+		{"late upload EOF during download", func(w *watchdog) { w.set(phaseUpload); w.tick(); w.set(phaseDownload); w.uploaded() }, true},
+		{"done", func(w *watchdog) { w.set(phaseDownload); w.set(phaseDone) }, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fc := clock.NewFake(time.Unix(0, 0))
+			fired := make(chan struct{}, 1)
+			w := newWatchdog(fc, time.Second, func() { fired <- struct{}{} })
+			defer w.stop()
+			c.steps(w)
+			fc.Advance(2 * time.Second)
+			select {
+			case <-fired:
+				if !c.fires {
+					t.Fatal("fired")
+				}
+			case <-time.After(200 * time.Millisecond):
+				if c.fires {
+					t.Fatal("did not fire")
+				}
+			}
+		})
 	}
 }
