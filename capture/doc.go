@@ -1,0 +1,19 @@
+// Package capture turns cameras and image files into the images an enrollment job
+// needs: the selfie, the liveness sequence and the document.
+//
+// A Source yields Frames. A Frame owns its pixels: sources copy out of driver buffers
+// at once, so a Frame stays valid after the next one arrives. Frames come as RGB,
+// YUYV (4:2:2) or MJPEG; Frame.Image converts any of them (YUYV with integer math,
+// MJPEG including webcam frames that omit their Huffman tables).
+//
+// The procedures Selfie, LivenessSequence and Document read a Source and ask a Judge
+// (declared here, so capture does not import the UI) for a verdict on each frame.
+// EngineJudge adapts the inference engine to Judge. Time comes from internal/clock, so
+// the procedures are tested with the fake clock.
+//
+// Encode scales an image to a longest side (SelfieMaxSide, LivenessMaxSide,
+// DocumentMaxSide) and encodes it as baseline JPEG without EXIF or other metadata.
+//
+// Camera sources live in capture/v4l2 (the only importer of go4vl); capture/replay is a
+// Source over image files.
+package capture

@@ -1,0 +1,368 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"strings"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+)
+
+// Kind says what a frame is judged for; a judge may apply different gates to each.
+type Kind int
+
+// Kinds of frame.
+const (
+	KindSelfie   Kind = iota + 1 // all quality gates
+	KindLiveness                 // one face; the pose is checked against the prompt by the procedure
+	KindDocument                 // a face on a sharp, well-lit document
+)
+
+// String names the kind.
+func (k Kind) String() string {
+	switch k {
+	case KindSelfie:
+		return "selfie"
+	case KindLiveness:
+		return "liveness"
+	case KindDocument:
+		return "document"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Verdict is a judge's opinion of one frame.
+type Verdict struct {
+	// OK means the frame passes the gates of its kind.
+	OK bool
+	// Problems lists the failed gates (empty when OK).
+	Problems []inference.Problem
+	// Faces is how many faces were found; Face is the largest (nil when none).
+	Faces int
+	Face  *inference.Box
+	// Pose is the head pose of Face.
+	Pose inference.Pose
+	// Score ranks acceptable frames: higher is better.
+	Score float64
+}
+
+// Judge gives a verdict on one frame. It is declared here so that capture needs neither
+// the UI nor a particular engine; EngineJudge adapts the inference engine.
+type Judge interface {
+	Judge(img image.Image, kind Kind) (Verdict, error)
+}
+
+// Shot is a frame a procedure kept, with its converted image and its verdict.
+type Shot struct {
+	Frame   Frame
+	Image   image.Image
+	Verdict Verdict
+	// Prompt is what the customer was asked (liveness frames only).
+	Prompt inference.Prompt
+}
+
+// ErrNotAccepted means a procedure timed out without an acceptable frame; the error's
+// text names the problems of the last frame judged.
+var ErrNotAccepted = errors.New("no acceptable frame in time")
+
+// SelfieOptions configure Selfie. The zero value is usable.
+type SelfieOptions struct {
+	Clock clock.Clock // nil → clock.Real{}
+	// Timeout bounds the whole procedure (0 → 15 s).
+	Timeout time.Duration
+	// Settle is how many consecutive acceptable frames end the search (0 → 3); the best
+	// of the acceptable frames seen is returned.
+	Settle int
+	// OnVerdict, if set, sees every verdict (for the preview's guidance).
+	OnVerdict func(Verdict)
+}
+
+// Selfie reads frames until Settle consecutive frames pass the gates and returns the
+// best frame that passed. At the timeout it returns the best frame that passed, if any,
+// and otherwise an error wrapping ErrNotAccepted that names the last problems.
+func Selfie(ctx context.Context, src Source, j Judge, o SelfieOptions) (Shot, error) {
+	c := orReal(o.Clock)
+	timeout := orDuration(o.Timeout, 15*time.Second)
+	settle := o.Settle
+	if settle <= 0 {
+		settle = 3
+	}
+	deadline := c.Now().Add(timeout)
+	var best Shot
+	var have bool
+	var last Verdict
+	run := 0
+	for {
+		if !c.Now().Before(deadline) {
+			if have {
+				return best, nil
+			}
+			return Shot{}, fmt.Errorf("taking the selfie: %w after %v: %s", ErrNotAccepted, timeout, problemText(last))
+		}
+		f, img, v, err := judgeNext(ctx, src, j, KindSelfie)
+		if err != nil {
+			return Shot{}, fmt.Errorf("taking the selfie: %w", err)
+		}
+		last = v
+		if o.OnVerdict != nil {
+			o.OnVerdict(v)
+		}
+		if !v.OK {
+			run = 0
+			continue
+		}
+		run++
+		if !have || v.Score > best.Verdict.Score {
+			best, have = Shot{Frame: f, Image: img, Verdict: v}, true
+		}
+		if run >= settle {
+			return best, nil
+		}
+	}
+}
+
+// DefaultPrompts is the liveness sequence's prompt cycle.
+var DefaultPrompts = []inference.Prompt{
+	inference.PromptStraight, inference.PromptLeft, inference.PromptRight, inference.PromptStraight,
+	inference.PromptLeft, inference.PromptRight, inference.PromptStraight, inference.PromptStraight,
+}
+
+// LivenessOptions configure LivenessSequence. The zero value is usable.
+type LivenessOptions struct {
+	Clock clock.Clock // nil → clock.Real{}
+	// Frames is the sequence's length, 4..8 (0 → 8).
+	Frames int
+	// Prompts are cycled through for the frames (nil → DefaultPrompts).
+	Prompts []inference.Prompt
+	// MinGap is the least time between two kept frames (0 → 250 ms; never less).
+	MinGap time.Duration
+	// PromptTimeout bounds the wait for one prompt to be answered (0 → 10 s).
+	PromptTimeout time.Duration
+	// Satisfied decides whether a pose answers a prompt (nil → inference.PromptSatisfied
+	// with the default thresholds).
+	Satisfied func(inference.Prompt, inference.Pose) bool
+	// OnPrompt, if set, is called when prompt i is shown to the customer.
+	OnPrompt func(i int, p inference.Prompt)
+}
+
+// MinLivenessGap is the least time between two liveness frames.
+const MinLivenessGap = 250 * time.Millisecond
+
+// LivenessSequence takes Frames frames, each once the head pose answers its prompt and
+// at least MinGap after the previous one (by the frames' capture times).
+func LivenessSequence(ctx context.Context, src Source, j Judge, o LivenessOptions) ([]Shot, error) {
+	c := orReal(o.Clock)
+	n := o.Frames
+	if n == 0 {
+		n = 8
+	}
+	if n < 4 || n > 8 {
+		return nil, fmt.Errorf("taking the liveness sequence: %d frames asked, 4 to 8 allowed", n)
+	}
+	prompts := o.Prompts
+	if len(prompts) == 0 {
+		prompts = DefaultPrompts
+	}
+	gap := max(o.MinGap, MinLivenessGap)
+	ptimeout := orDuration(o.PromptTimeout, 10*time.Second)
+	sat := o.Satisfied
+	if sat == nil {
+		sat = func(p inference.Prompt, pose inference.Pose) bool {
+			return inference.PromptSatisfied(p, pose, inference.Thresholds{})
+		}
+	}
+	shots := make([]Shot, 0, n)
+	var lastTime time.Time
+	for i := 0; i < n; i++ {
+		p := prompts[i%len(prompts)]
+		if o.OnPrompt != nil {
+			o.OnPrompt(i, p)
+		}
+		deadline := c.Now().Add(ptimeout)
+		var last Verdict
+		for {
+			if !c.Now().Before(deadline) {
+				return shots, fmt.Errorf("taking liveness frame %d (%q): %w after %v: %s", i+1, promptName(p), ErrNotAccepted, ptimeout, problemText(last))
+			}
+			f, err := src.Next(ctx)
+			if err != nil {
+				return shots, fmt.Errorf("taking liveness frame %d: %w", i+1, err)
+			}
+			t := f.Time
+			if t.IsZero() {
+				t = c.Now()
+			}
+			if !lastTime.IsZero() && t.Sub(lastTime) < gap {
+				continue // too soon after the previous frame: not even judged
+			}
+			img, v, err := judgeFrame(f, j, KindLiveness)
+			if err != nil {
+				return shots, fmt.Errorf("taking liveness frame %d: %w", i+1, err)
+			}
+			last = v
+			if !v.OK || v.Faces != 1 {
+				continue
+			}
+			if !sat(p, v.Pose) {
+				last.Problems = append(last.Problems, inference.Problem{Code: inference.ProblemPromptNotFollowed,
+					Message: fmt.Sprintf("The head pose does not answer the prompt %q yet.", promptName(p))})
+				continue
+			}
+			shots = append(shots, Shot{Frame: f, Image: img, Verdict: v, Prompt: p})
+			lastTime = t
+			break
+		}
+	}
+	return shots, nil
+}
+
+// DocumentOptions configure Document. The zero value is usable.
+type DocumentOptions struct {
+	Clock clock.Clock // nil → clock.Real{}
+	// Timeout bounds the procedure (0 → 30 s).
+	Timeout time.Duration
+	// Still is how many consecutive acceptable frames must show no motion (0 → 3).
+	Still int
+	// MaxMotion is the largest mean absolute difference (0..255) between 32x32 grey
+	// thumbnails of consecutive frames that still counts as still (0 → 4).
+	MaxMotion float64
+}
+
+// Document waits for a still, sharp frame with a face on the document (the judge's
+// KindDocument verdict) and returns the sharpest-scoring of the still run.
+func Document(ctx context.Context, src Source, j Judge, o DocumentOptions) (Shot, error) {
+	c := orReal(o.Clock)
+	timeout := orDuration(o.Timeout, 30*time.Second)
+	still := o.Still
+	if still <= 0 {
+		still = 3
+	}
+	maxMotion := o.MaxMotion
+	if maxMotion <= 0 {
+		maxMotion = 4
+	}
+	deadline := c.Now().Add(timeout)
+	var prev *[32 * 32]uint8
+	var best Shot
+	var last Verdict
+	run := 0
+	for {
+		if !c.Now().Before(deadline) {
+			return Shot{}, fmt.Errorf("taking the document: %w after %v: %s", ErrNotAccepted, timeout, problemText(last))
+		}
+		f, img, v, err := judgeNext(ctx, src, j, KindDocument)
+		if err != nil {
+			return Shot{}, fmt.Errorf("taking the document: %w", err)
+		}
+		last = v
+		th := thumb(img)
+		moving := prev != nil && motion(prev, th) > maxMotion
+		prev = th
+		if moving {
+			last.Problems = append(last.Problems, inference.Problem{Code: "moving", Message: "The document is moving: hold it still."})
+		}
+		if !v.OK || moving {
+			if !v.OK {
+				run = 0
+			} else {
+				run = 1 // this frame starts a new still run
+				best = Shot{Frame: f, Image: img, Verdict: v}
+			}
+			continue
+		}
+		run++
+		if run == 1 || v.Score > best.Verdict.Score {
+			best = Shot{Frame: f, Image: img, Verdict: v}
+		}
+		if run >= still {
+			return best, nil
+		}
+	}
+}
+
+func judgeNext(ctx context.Context, src Source, j Judge, k Kind) (Frame, image.Image, Verdict, error) {
+	f, err := src.Next(ctx)
+	if err != nil {
+		return Frame{}, nil, Verdict{}, err
+	}
+	img, v, err := judgeFrame(f, j, k)
+	return f, img, v, err
+}
+
+func judgeFrame(f Frame, j Judge, k Kind) (image.Image, Verdict, error) {
+	img, err := f.Image()
+	if err != nil {
+		return nil, Verdict{}, err
+	}
+	v, err := j.Judge(img, k)
+	if err != nil {
+		return nil, Verdict{}, fmt.Errorf("judging a %v frame: %w", k, err)
+	}
+	return img, v, nil
+}
+
+// thumb samples img to 32x32 grey (nearest pixel).
+func thumb(img image.Image) *[32 * 32]uint8 {
+	var t [32 * 32]uint8
+	b := img.Bounds()
+	for y := 0; y < 32; y++ {
+		sy := b.Min.Y + (2*y+1)*b.Dy()/64
+		for x := 0; x < 32; x++ {
+			sx := b.Min.X + (2*x+1)*b.Dx()/64
+			r, g, bl, _ := img.At(sx, sy).RGBA()
+			t[y*32+x] = uint8((299*r + 587*g + 114*bl) / 1000 >> 8)
+		}
+	}
+	return &t
+}
+
+func motion(a, b *[32 * 32]uint8) float64 {
+	s := 0
+	for i := range a {
+		d := int(a[i]) - int(b[i])
+		if d < 0 {
+			d = -d
+		}
+		s += d
+	}
+	return float64(s) / float64(len(a))
+}
+
+func problemText(v Verdict) string {
+	if len(v.Problems) == 0 {
+		if v.Faces == 0 {
+			return "no frame judged acceptable"
+		}
+		return "no frame answered"
+	}
+	codes := make([]string, len(v.Problems))
+	for i, p := range v.Problems {
+		codes[i] = p.Code
+	}
+	return "last problems: " + strings.Join(codes, ", ")
+}
+
+func promptName(p inference.Prompt) string {
+	if p == inference.PromptAny {
+		return "any"
+	}
+	return string(p)
+}
+
+func orReal(c clock.Clock) clock.Clock {
+	if c == nil {
+		return clock.Real{}
+	}
+	return c
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
