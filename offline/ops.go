@@ -354,7 +354,8 @@ type Update struct {
 	Result *Result
 	// NextAttempt (queued only): do not offer the job in Ready before this time.
 	NextAttempt time.Time
-	// Attempts (queued only): the number of send attempts made so far.
+	// Attempts (queued only): the number of send attempts made so far; it never goes
+	// down when a sending job is requeued. Each claim (queued → sending) counts one.
 	Attempts int
 	// Operator names who acted, for the audit log (operator actions only).
 	Operator string
@@ -403,12 +404,16 @@ func (q *Queue) transition(tx *bolt.Tx, c *commit, r *record, to State, u Update
 		res := *u.Result
 		r.Result = &res
 	}
-	if to == StateQueued {
+	switch {
+	case to == StateSending:
+		// Every claim is one send attempt; the count survives a crash mid-upload.
+		r.Attempts++
+	case to == StateQueued:
 		r.NextAttempt = u.NextAttempt
-		if u.Attempts > 0 || from != StateSending {
+		if u.Attempts > r.Attempts || from != StateSending {
 			r.Attempts = u.Attempts
 		}
-	} else if to != StateSending {
+	default:
 		r.NextAttempt = time.Time{}
 	}
 	purge := to == StateDone && q.set.PurgeImagesAfterMinutes == 0

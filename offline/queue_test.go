@@ -187,7 +187,8 @@ func TestNoPlaintextImagesOnDisk(t *testing.T) {
 		t.Fatalf("the database holds %d plaintext image headers", heads)
 	}
 	// Ciphertext is random: FF D8 FF turns up about once per 16 MB.
-	if limit := len(data)>>24 + 2; markers > limit {
+	// (Eight more than expected keeps a chance failure below one in a million runs.)
+	if limit := len(data)>>24 + 8; markers > limit {
 		t.Fatalf("the database holds %d JPEG markers (random rate allows %d)", markers, limit)
 	}
 	// Control: the scanner finds the same images written in clear.

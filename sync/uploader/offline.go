@@ -56,7 +56,7 @@ func (a OfflineQueue) Claim(_ context.Context, id string) (Job, error) {
 	for _, l := range j.Liveness {
 		size += int64(len(l))
 	}
-	return Job{ID: id, Attempt: e.Attempts + 1, Size: size, Payload: j}, nil
+	return Job{ID: id, Attempt: e.Attempts, Size: size, Payload: j}, nil // the claim counted this attempt
 }
 
 // Settle records the outcome through the queue's one state setter.

@@ -108,8 +108,8 @@ func TestOfflineAdapterOutcomes(t *testing.T) {
 	if e, _ := oq.Get("j-done"); e.Result.SmileJobID != "sj-j-done" || e.Result.Actions["Selfie_Check"] != "Passed" {
 		t.Errorf("stored result = %+v", e.Result)
 	}
-	if e, _ := oq.Get("j-retry"); e.Attempts != 1 {
-		t.Errorf("j-retry attempts recorded = %d, want 1 (the failed one)", e.Attempts)
+	if e, _ := oq.Get("j-retry"); e.Attempts != 2 {
+		t.Errorf("j-retry attempts recorded = %d, want 2 (the failed one and the delivery)", e.Attempts)
 	}
 	if c := len(s.callsFor("j-retry")); c != 2 {
 		t.Errorf("j-retry sent %d times", c)
