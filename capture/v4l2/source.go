@@ -249,6 +249,7 @@ type devStream struct {
 	errs   <-chan error
 	neg    Negotiated
 	clk    clock.Clock
+	log    *slog.Logger
 }
 
 func openDevice(ctx context.Context, o Options) (stream, Negotiated, error) {
@@ -296,7 +297,7 @@ func openDevice(ctx context.Context, o Options) (stream, Negotiated, error) {
 		cancel()
 		return fail("starting the stream", err)
 	}
-	ds := &devStream{dev: dev, path: cam.Path, cancel: cancel, neg: neg, clk: o.Clock}
+	ds := &devStream{dev: dev, path: cam.Path, cancel: cancel, neg: neg, clk: o.Clock, log: o.Logger}
 	ds.frames = dev.GetFrames()
 	ds.errs = dev.GetError()
 	return ds, neg, nil
@@ -358,10 +359,41 @@ func gone(path string) bool {
 }
 
 func (d *devStream) close() error {
+	// go4vl's Device.Stop is not used: when its capture goroutine ends on an error it
+	// marks the device stopped, and Stop then skips unmapping the buffers; a mapping
+	// keeps the device file open, and a disconnected vivid (or a replugged camera's old
+	// node) is only released once every open file is gone.
 	d.cancel()
-	d.dev.Stop() // may fail on a vanished device; the fd is closed regardless
+	exited := false
+	deadline := time.After(2 * time.Second)
+	for !exited {
+		select {
+		case fr, ok := <-d.frames:
+			if !ok {
+				exited = true
+				break
+			}
+			fr.Release()
+		case <-deadline:
+			d.logf("camera capture loop did not stop in time; its buffers stay mapped")
+			exited = true
+			d.frames = nil
+		}
+	}
+	_ = v4l2.StreamOff(d.dev) // fails on a vanished device; harmless
+	if d.frames == nil {
+		// the capture loop may still read the buffers: do not unmap under it
+	} else if d.dev.Buffers() != nil {
+		_ = v4l2.UnmapMemoryBuffers(d.dev)
+	}
 	if err := v4l2.CloseDevice(d.dev.Fd()); err != nil {
 		return fmt.Errorf("closing %s: %w", d.path, err)
 	}
 	return nil
+}
+
+func (d *devStream) logf(msg string) {
+	if d.log != nil {
+		d.log.Warn(msg, "path", d.path)
+	}
 }
