@@ -24,7 +24,7 @@ var ErrNoImages = errors.New("no image files (.jpg, .jpeg, .png) to replay")
 type Options struct {
 	// FPS is the frame rate (0 → 15; negative → as fast as Next is called).
 	FPS float64
-	// Once stops after the last image with io.EOF-like capture.ErrClosed instead of looping.
+	// Once makes Next fail with capture.ErrClosed after the last image instead of looping.
 	Once bool
 	// MaxSide scales images larger than this down (0 → no scaling).
 	MaxSide int
