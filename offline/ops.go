@@ -476,6 +476,7 @@ func (q *Queue) Load(id string) (*Job, error) {
 		damaged = true // a panic from here on is in the job's payload pages
 		if b := tx.Bucket(bucketBlobs).Get([]byte(id)); b != nil {
 			blob = append([]byte(nil), b...)
+			releaseMapped(q.db, tx)
 		}
 		damaged = false
 		return nil
