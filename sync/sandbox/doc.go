@@ -19,7 +19,9 @@
 //   - Liveness_Check (active liveness) passes when every liveness image shows exactly one
 //     face of the selfie's person, no two images (nor an image and the selfie) are the same
 //     picture, and the head moved between images (the spread of yaw or pitch across the
-//     images reaches EngineOptions.MinMovement). It is reported, it never changes the code.
+//     images reaches the engine's TurnYaw or TurnPitch): inference.Engine.ActiveLiveness with
+//     no prompts, the same check the kiosk runs before it seals a job. It is reported, it
+//     never changes the code.
 //   - Selfie_Check is passive liveness on the selfie; reported, never changes the code.
 //   - The published example's typo (a text part comparison_image="ID_PHOTO") is
 //     tolerated as comparison_image_type when that field is absent.

@@ -5,17 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"math"
 
 	"github.com/smartselfie/kiosk-agent/inference"
 )
 
-// EngineOptions tune EngineAnalyzer.
-type EngineOptions struct {
-	// MinMovement is the spread of head yaw or pitch (degrees) across the liveness images
-	// that counts as head movement (default 6).
-	MinMovement float64
-}
+// EngineOptions tune EngineAnalyzer. There are none yet: the thresholds are the engine's
+// (inference.Thresholds), so the sandbox judges as the kiosk's own prechecks do.
+type EngineOptions struct{}
 
 // EngineAnalyzer judges jobs with the on-device face analysis of package inference.
 type EngineAnalyzer struct {
@@ -25,9 +21,6 @@ type EngineAnalyzer struct {
 
 // NewEngineAnalyzer wraps an open engine (the caller closes it after the sandbox).
 func NewEngineAnalyzer(e *inference.Engine, opts EngineOptions) *EngineAnalyzer {
-	if opts.MinMovement <= 0 {
-		opts.MinMovement = 6
-	}
 	return &EngineAnalyzer{e: e, opts: opts}
 }
 
@@ -109,59 +102,47 @@ func (a *EngineAnalyzer) Judge(ctx context.Context, in Inputs) (Verdict, error) 
 	return v, nil
 }
 
-// activeLiveness checks the liveness images: one face each, the selfie's person, no
-// repeated picture, and head movement across them.
+// activeLiveness judges the liveness images with the engine's own active-liveness check,
+// the one the kiosk runs before sealing a job: one face in each, the selfie's person, no
+// repeated picture (nor the selfie again), and, since the API carries no prompts, head
+// movement across the images (a yaw range of Thresholds.TurnYaw or a pitch range of
+// Thresholds.TurnPitch).
 func (a *EngineAnalyzer) activeLiveness(ctx context.Context, selfie *face, frames [][]byte, v *Verdict) (bool, error) {
 	if selfie.emb == nil {
 		v.Reasons = append(v.Reasons, "liveness: no selfie face to compare with")
 		return false, nil
 	}
 	ok := true
-	fail := func(format string, args ...any) {
+	fail := func(msg string) {
 		ok = false
-		v.Reasons = append(v.Reasons, "liveness: "+fmt.Sprintf(format, args...))
+		v.Reasons = append(v.Reasons, "liveness: "+msg)
 	}
-	selfiePrint := inference.FingerprintOf(selfie.img)
-	var prints []*inference.Fingerprint
-	minYaw, maxYaw, minPitch, maxPitch := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	match := a.e.Thresholds().Match
+	seq := make([]inference.LivenessFrame, len(frames)) // a nil Image is reported as missing
 	for i, data := range frames {
 		if err := ctx.Err(); err != nil {
 			return false, err
 		}
-		f, err := a.analyse(data, inference.AnalyzeOptions{})
+		img, err := inference.DecodeImage(data)
 		if err != nil {
-			if errors.Is(err, inference.ErrClosed) {
-				return false, err
-			}
-			fail("image %d unreadable", i+1)
+			fail(fmt.Sprintf("image %d unreadable", i+1))
 			continue
 		}
-		p := inference.FingerprintOf(f.img)
-		if p.Same(selfiePrint) {
-			fail("image %d is the selfie", i+1)
-		}
-		for j, q := range prints {
-			if q.Same(p) {
-				fail("images %d and %d are the same picture", j+1, i+1)
+		seq[i] = inference.LivenessFrame{Image: img, Prompt: inference.PromptAny}
+	}
+	res, err := a.e.ActiveLiveness(selfie.img, seq)
+	if err != nil {
+		return false, fmt.Errorf("active liveness: %w", err)
+	}
+	for _, fr := range res.Frames {
+		for _, p := range fr.Problems {
+			if fr.Index < len(seq) && seq[fr.Index].Image == nil {
+				continue // already reported as unreadable
 			}
+			fail(p.Message)
 		}
-		prints = append(prints, p)
-		switch {
-		case f.n == 0:
-			fail("no face in image %d", i+1)
-			continue
-		case f.n > 1:
-			fail("%d faces in image %d", f.n, i+1)
-		}
-		if s := inference.Similarity(selfie.emb, f.emb); s < match {
-			fail("image %d is not the selfie's person (%.2f)", i+1, s)
-		}
-		minYaw, maxYaw = math.Min(minYaw, f.f.Pose.Yaw), math.Max(maxYaw, f.f.Pose.Yaw)
-		minPitch, maxPitch = math.Min(minPitch, f.f.Pose.Pitch), math.Max(maxPitch, f.f.Pose.Pitch)
 	}
-	if maxYaw-minYaw < a.opts.MinMovement && maxPitch-minPitch < a.opts.MinMovement {
-		fail("no head movement across the images")
+	for _, p := range res.Problems {
+		fail(p.Message)
 	}
-	return ok, nil
+	return ok && res.Passed, nil
 }
