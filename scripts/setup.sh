@@ -3,7 +3,7 @@
 # Skips what is already there. Safe to run again.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-pkgs=(gcc pkg-config linux-libc-dev libc6-dev ca-certificates locales npm
+pkgs=(gcc pkg-config linux-libc-dev libc6-dev libturbojpeg0-dev ca-certificates locales npm
       qemu-system-x86 busybox-static cpio kmod xz-utils zstd openssl)
 missing=()
 for p in "${pkgs[@]}"; do
