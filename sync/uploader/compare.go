@@ -74,16 +74,8 @@ func fromCompare(err error) error {
 		return &SendError{Class: ClassRetry, Network: true, Err: err}
 	}
 	se := &SendError{Code: ce.Code, Message: ce.Message, RetryAfter: ce.RetryAfter, ServerDate: ce.ServerDate, Network: ce.HTTPStatus == 0, Err: err}
-	switch ce.Class {
-	case compare.ClassPermanent:
-		se.Class = ClassPermanent
-	case compare.ClassHalt:
-		se.Class = ClassHalt
-	case compare.ClassOperator:
-		se.Class = ClassOperator
-	case compare.ClassReconcile:
-		se.Class = ClassReconcile
-	default:
+	se.Class = ce.Class
+	if se.Class == 0 {
 		se.Class = ClassRetry
 	}
 	if se.Message == "" && ce.Err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
 // Sentinel errors.
@@ -82,37 +84,19 @@ type Result struct {
 	Unknown bool `json:"unknown,omitempty"`
 }
 
-// Class says what the engine must do with an answer that is not a result.
-type Class int
+// Class says what the engine must do with an answer that is not a result: the compare
+// client's classes (see compare.Class), so the two never drift apart. A SendError with no
+// class (zero) is treated as ClassRetry.
+type Class = compare.Class
 
+// The classes, as the compare client defines them.
 const (
-	// ClassRetry: try again later (network errors, timeouts, 5xx, 429, 2201, 2210).
-	ClassRetry Class = iota
-	// ClassPermanent: this job failed for good (2204, 2413, other 23xx/24xx).
-	ClassPermanent
-	// ClassHalt: stop all sending until the configuration changes (2205, 2214, 2220).
-	ClassHalt
-	// ClassOperator: an operator must decide (2209: user already enrolled).
-	ClassOperator
-	// ClassReconcile: the server has this job already (2215).
-	ClassReconcile
+	ClassRetry     = compare.ClassRetry     // try again later (network, timeouts, 5xx, 429, 2201, 2210)
+	ClassPermanent = compare.ClassPermanent // failed for good (2204, 2413, other 23xx/24xx)
+	ClassHalt      = compare.ClassHalt      // stop all sending until the configuration changes (2205, 2214, 2220)
+	ClassOperator  = compare.ClassOperator  // an operator must decide (2209: user already enrolled)
+	ClassReconcile = compare.ClassReconcile // the server has this job already (2215)
 )
-
-func (c Class) String() string {
-	switch c {
-	case ClassRetry:
-		return "retry"
-	case ClassPermanent:
-		return "permanent"
-	case ClassHalt:
-		return "halt"
-	case ClassOperator:
-		return "operator"
-	case ClassReconcile:
-		return "reconcile"
-	}
-	return fmt.Sprintf("Class(%d)", int(c))
-}
 
 // SendError is an answer or failure that is not a result, with its class. Senders return
 // it (the compare adapter converts the client's typed errors into it).

@@ -640,7 +640,7 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 	delete(u.retrying, id)
 	if f.err != nil && !interrupted {
 		var se *SendError
-		if !errors.As(f.err, &se) || se.Class == ClassRetry {
+		if !errors.As(f.err, &se) || se.Class == ClassRetry || se.Class == 0 {
 			u.retrying[id] = true
 		}
 	}
@@ -660,6 +660,9 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 		o = Outcome{State: StateQueued, NotBefore: now, Reason: "interrupted: the sync stopped", Attempts: f.job.Attempt}
 		ev.Kind, ev.Retry, ev.Reason = EventRetry, now, o.Reason
 	case errors.As(f.err, &se):
+		if se.Class == 0 {
+			se.Class = ClassRetry // a SendError without a class is retried
+		}
 	default:
 		se = &SendError{Class: ClassRetry, Network: true, Err: f.err}
 	}
