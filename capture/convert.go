@@ -16,21 +16,23 @@ func YUYVToRGBA(dst *image.RGBA, src []byte, stride int) {
 		s := src[y*stride : y*stride+w*2]
 		d := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
 		for i, j := 0, 0; i+3 < len(s) && j+7 < len(d); i, j = i+4, j+8 {
-			u := int32(s[i+1]) - 128
-			v := int32(s[i+3]) - 128
+			p := s[i : i+4 : i+4]
+			q := d[j : j+8 : j+8]
+			u := int32(p[1]) - 128
+			v := int32(p[3]) - 128
 			rv := 409*v + 128
 			gu := -100*u - 208*v + 128
 			bu := 516*u + 128
-			c0 := 298 * (int32(s[i]) - 16)
-			c1 := 298 * (int32(s[i+2]) - 16)
-			d[j] = clip8((c0 + rv) >> 8)
-			d[j+1] = clip8((c0 + gu) >> 8)
-			d[j+2] = clip8((c0 + bu) >> 8)
-			d[j+3] = 0xff
-			d[j+4] = clip8((c1 + rv) >> 8)
-			d[j+5] = clip8((c1 + gu) >> 8)
-			d[j+6] = clip8((c1 + bu) >> 8)
-			d[j+7] = 0xff
+			c0 := 298 * (int32(p[0]) - 16)
+			c1 := 298 * (int32(p[2]) - 16)
+			q[0] = clip8((c0 + rv) >> 8)
+			q[1] = clip8((c0 + gu) >> 8)
+			q[2] = clip8((c0 + bu) >> 8)
+			q[3] = 0xff
+			q[4] = clip8((c1 + rv) >> 8)
+			q[5] = clip8((c1 + gu) >> 8)
+			q[6] = clip8((c1 + bu) >> 8)
+			q[7] = 0xff
 		}
 	}
 }
@@ -39,10 +41,7 @@ func clip8(v int32) uint8 {
 	if uint32(v) <= 255 {
 		return uint8(v)
 	}
-	if v < 0 {
-		return 0
-	}
-	return 255
+	return uint8(^(v >> 31)) // negative → 0, above 255 → 255
 }
 
 // DecodeMJPEG decodes one MJPEG frame. Frames without a DHT segment (common on UVC
