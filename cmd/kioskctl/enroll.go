@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
-	"os"
 	"strings"
 	"time"
 
@@ -19,12 +17,6 @@ func init() {
 	register(&command{name: "enroll", summary: "check images on the device and seal an enrollment into the offline queue", run: runEnroll})
 }
 
-// enrollList is a repeatable string flag.
-type enrollList []string
-
-func (l *enrollList) String() string     { return strings.Join(*l, ",") }
-func (l *enrollList) Set(v string) error { *l = append(*l, v); return nil }
-
 // enrollOutput is what `kioskctl enroll --json` prints.
 type enrollOutput struct {
 	JobID     string            `json:"job_id"`
@@ -32,22 +24,12 @@ type enrollOutput struct {
 	Prechecks offline.Prechecks `json:"prechecks"`
 }
 
-const enrollUsage = `--user-id ID --selfie FILE --liveness FILE (4 to 8 times) --comparison FILE
-       [--comparison-type ID_PHOTO|PORTRAIT|DOCUMENT] [--job-id ID] [--allow-new-enroll]
-       [--callback-url URL] [--param KEY=VALUE ...] [--operator-id OP] [--force | --no-prechecks] [--json]`
+const enrollUsage = jobInputUsage + "\n       [--operator-id OP] [--force | --no-prechecks] [--json]"
 
 func runEnroll(g *globals, args []string) int {
 	fs := g.newFlagSet("enroll", enrollUsage)
-	userID := fs.String("user-id", "", "the customer's user id (required)")
-	jobID := fs.String("job-id", "", "job id (default: generated, unique)")
-	selfie := fs.String("selfie", "", "selfie JPEG (required)")
-	var liveness, params enrollList
-	fs.Var(&liveness, "liveness", "liveness frame JPEG; give it 4 to 8 times")
-	comparison := fs.String("comparison", "", "comparison image JPEG: ID authority photo, portrait or document (required)")
-	compType := fs.String("comparison-type", offline.ComparisonIDPhoto, "ID_PHOTO, PORTRAIT or DOCUMENT")
-	allowNew := fs.Bool("allow-new-enroll", false, "allow enrolling a user id that is already enrolled")
-	callback := fs.String("callback-url", "", "URL where the server also posts the result")
-	fs.Var(&params, "param", "extra partner param KEY=VALUE (repeatable), echoed back by the server")
+	var in jobInput
+	in.addFlags(fs)
 	operator := fs.String("operator-id", "", "the operator enrolling (audit log)")
 	force := fs.Bool("force", false, "seal the job even though a precheck failed (the job records it)")
 	noChecks := fs.Bool("no-prechecks", false, "seal without running the face checks (tests, demos; the job records it)")
@@ -55,66 +37,20 @@ func runEnroll(g *globals, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	var usage []string
-	if fs.NArg() > 0 {
-		usage = append(usage, fmt.Sprintf("unexpected arguments %q", fs.Args()))
-	}
-	if *userID == "" {
-		usage = append(usage, "--user-id is required")
-	}
-	if *selfie == "" {
-		usage = append(usage, "--selfie is required")
-	}
-	if *comparison == "" {
-		usage = append(usage, "--comparison is required")
-	}
-	if n := len(liveness); n < offline.MinLivenessFrames || n > offline.MaxLivenessFrames {
-		usage = append(usage, fmt.Sprintf("give --liveness 4 to 8 times (got %d)", n))
-	}
-	pp := map[string]string{}
-	for _, p := range params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			usage = append(usage, fmt.Sprintf("--param %q is not KEY=VALUE", p))
-			continue
-		}
-		pp[k] = v
-	}
-	if len(usage) > 0 {
-		fmt.Fprintf(g.stderr, "kioskctl enroll: %s\n", strings.Join(usage, "; "))
+	pp, problems := in.check(fs)
+	if len(problems) > 0 {
+		fmt.Fprintf(g.stderr, "kioskctl enroll: %s\n", strings.Join(problems, "; "))
 		fs.Usage()
 		return exitUsage
 	}
-	if *jobID == "" {
-		*jobID = newJobID()
+	if in.jobID == "" {
+		in.jobID = newJobID()
 	}
-
-	// Read the files (they are sealed as given) and check they are JPEG.
-	read := func(role, path string) ([]byte, error) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", role, err)
-		}
-		if !bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}) {
-			return nil, fmt.Errorf("%s %s is not a JPEG file; the compare API takes JPEG images", role, path)
-		}
-		return b, nil
-	}
-	j := &offline.Job{ID: *jobID, UserID: *userID, PartnerParams: pp, ComparisonType: *compType, AllowNewEnroll: *allowNew,
-		CallbackURL: *callback, OperatorID: *operator}
+	j := &offline.Job{ID: in.jobID, UserID: in.userID, PartnerParams: pp, ComparisonType: in.compType, AllowNewEnroll: in.allowNew,
+		CallbackURL: in.callbackURL, OperatorID: *operator}
 	var err error
-	if j.Selfie, err = read("selfie", *selfie); err != nil {
+	if j.Selfie, j.Comparison, j.Liveness, err = in.readImages(); err != nil {
 		return g.errorf("enroll: %v", err)
-	}
-	if j.Comparison, err = read("comparison image", *comparison); err != nil {
-		return g.errorf("enroll: %v", err)
-	}
-	for i, p := range liveness {
-		b, err := read(fmt.Sprintf("liveness frame %d", i+1), p)
-		if err != nil {
-			return g.errorf("enroll: %v", err)
-		}
-		j.Liveness = append(j.Liveness, b)
 	}
 	if err := j.Validate(); err != nil {
 		return g.errorf("enroll: %v", err)

@@ -120,13 +120,14 @@ func TestEnrollBadInput(t *testing.T) {
 		code int
 		say  string
 	}{
-		{"no user id", []string{"enroll", "--data-dir", dir, "--selfie", "x"}, exitUsage, "--user-id is required"},
-		{"three frames", enrollArgs(dir, "u", "obama_1.jpg", "obama_2.jpg", fourFrames[:3]...), exitUsage, "4 to 8 times (got 3)"},
-		{"bad param", append(enrollArgs(dir, "u", "obama_1.jpg", "obama_2.jpg", fourFrames...), "--param", "novalue"), exitUsage, "not KEY=VALUE"},
+		{"no user id", []string{"enroll", "--data-dir", dir, "--selfie", "x"}, exitUsage, "give --user-id"},
+		{"three frames", enrollArgs(dir, "u", "obama_1.jpg", "obama_2.jpg", fourFrames[:3]...), exitUsage, "4 to 8 times (3 given)"},
+		{"bad param", append(enrollArgs(dir, "u", "obama_1.jpg", "obama_2.jpg", fourFrames...), "--param", "novalue"), exitUsage, "is not key=value"},
+		{"reserved param", append(enrollArgs(dir, "u", "obama_1.jpg", "obama_2.jpg", fourFrames...), "--param", "job_id=x"), exitUsage, "is reserved"},
 		{"png selfie", append(enrollArgs(dir, "u", "astronaut.png", "obama_2.jpg", fourFrames...), "--no-prechecks"), exitError, "is not a JPEG"},
 		{"missing file", []string{"enroll", "--data-dir", dir, "--user-id", "u", "--selfie", dir + "/none.jpg", "--comparison", "x",
-			"--liveness", "a", "--liveness", "b", "--liveness", "c", "--liveness", "d"}, exitError, "no such file"},
-		{"bad comparison type", append(enrollArgs(dir, "u", "obama_1.jpg", "obama_2.jpg", fourFrames...), "--no-prechecks", "--comparison-type", "SELFIE"), exitError, "not ID_PHOTO, PORTRAIT or DOCUMENT"},
+			"--comparison-type", "ID_PHOTO", "--liveness", "a", "--liveness", "b", "--liveness", "c", "--liveness", "d"}, exitError, "no such file"},
+		{"bad comparison type", append(enrollArgs(dir, "u", "obama_1.jpg", "obama_2.jpg", fourFrames...), "--no-prechecks", "--comparison-type", "SELFIE"), exitUsage, "must be ID_PHOTO, PORTRAIT or DOCUMENT"},
 		{"unknown queue verb", []string{"queue", "drop"}, exitUsage, "unknown sub-command"},
 		{"bad since", []string{"audit", "--data-dir", dir, "--since", "yesterday"}, exitUsage, "neither a duration"},
 	}

@@ -18,27 +18,12 @@ func init() {
 	register(&command{name: "submit", summary: "send one job to the compare API at once (no queue) and print the answer", run: runSubmit})
 }
 
-// repeated is a flag that may be given several times.
-type repeated []string
-
-func (r *repeated) String() string     { return strings.Join(*r, ",") }
-func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
-
-const submitUsage = "--user-id U [--job-id J] --selfie F --liveness F (4 to 8 times) --comparison F " +
-	"--comparison-type ID_PHOTO|PORTRAIT|DOCUMENT [--allow-new-enroll] [--callback-url URL] [--param key=value]... [--json]"
+const submitUsage = jobInputUsage + " [--json]"
 
 func runSubmit(g *globals, args []string) int {
 	fs := g.newFlagSet("submit", submitUsage)
-	userID := fs.String("user-id", "", "the customer's user id (required)")
-	jobID := fs.String("job-id", "", "job id, unique for the partner (default: a new random one, printed)")
-	selfie := fs.String("selfie", "", "selfie JPEG file (required)")
-	var liveness, params repeated
-	fs.Var(&liveness, "liveness", "liveness JPEG file; give it 4 to 8 times")
-	comparison := fs.String("comparison", "", "comparison JPEG file: ID photo, portrait or document (required)")
-	compType := fs.String("comparison-type", "", "ID_PHOTO, PORTRAIT or DOCUMENT (required)")
-	allowNew := fs.Bool("allow-new-enroll", false, "enroll the user again even if already enrolled")
-	callbackURL := fs.String("callback-url", "", "where the result is also POSTed (default: sync.callback_url of the config)")
-	fs.Var(&params, "param", "extra partner_params entry key=value; may be repeated")
+	var in jobInput
+	in.addFlags(fs)
 	asJSON := fs.Bool("json", false, "print the server's answer as JSON")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -48,56 +33,25 @@ func runSubmit(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "usage: kioskctl submit %s\n", submitUsage)
 		return exitUsage
 	}
-	switch {
-	case fs.NArg() > 0:
-		return usage("unexpected arguments %q", fs.Args())
-	case strings.TrimSpace(*userID) == "":
-		return usage("give --user-id")
-	case *selfie == "":
-		return usage("give --selfie FILE")
-	case *comparison == "":
-		return usage("give --comparison FILE")
-	case len(liveness) < compare.MinLiveness || len(liveness) > compare.MaxLiveness:
-		return usage("give --liveness FILE 4 to 8 times (%d given)", len(liveness))
-	case !compare.IsComparisonType(*compType):
-		return usage("--comparison-type must be ID_PHOTO, PORTRAIT or DOCUMENT (got %q)", *compType)
-	}
-	extra := map[string]string{}
-	for _, p := range params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return usage("--param %q is not key=value", p)
-		}
-		switch k {
-		case "job_id", "user_id", "job_type":
-			return usage("--param %s is reserved: use --job-id / --user-id", k)
-		}
-		extra[k] = v
+	extra, problems := in.check(fs)
+	if len(problems) > 0 {
+		return usage("%s", strings.Join(problems, "; "))
 	}
 	cfg, err := g.config()
 	if err != nil {
 		return g.errorf("submit: %v", err)
 	}
-	s := cfg.Compare
-	if g.apiURL != "" {
-		s.APIURL = g.apiURL
-	}
-	if g.partnerID != "" {
-		s.PartnerID = g.partnerID
-	}
-	if g.apiKeyFile != "" {
-		s.APIKeyFile, s.APIKeyEnv, s.SignerURL = g.apiKeyFile, "", ""
-	}
+	s := g.compareSettings(cfg)
 	if s.APIURL == "" {
 		return usage("give --api-url (or compare.api_url in the config file)")
 	}
 	if s.PartnerID == "" {
 		return usage("give --partner-id (or compare.partner_id in the config file)")
 	}
-	if *callbackURL == "" {
-		*callbackURL = cfg.Sync.CallbackURL
+	if in.callbackURL == "" {
+		in.callbackURL = cfg.Sync.CallbackURL
 	}
-	if *callbackURL == "" {
+	if in.callbackURL == "" {
 		return usage("give --callback-url (the API requires one), or sync.callback_url in the config file")
 	}
 	opts, err := s.Options(g.getenv)
@@ -109,27 +63,10 @@ func runSubmit(g *globals, args []string) int {
 	if err != nil {
 		return g.errorf("submit: %v", err)
 	}
-	read := func(path string) ([]byte, error) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("reading image: %w", err)
-		}
-		return b, nil
-	}
-	req := &compare.Request{UserID: *userID, JobID: *jobID, ComparisonType: *compType,
-		AllowNewEnroll: *allowNew, CallbackURL: *callbackURL, PartnerParams: extra}
-	if req.Selfie, err = read(*selfie); err != nil {
+	req := &compare.Request{UserID: in.userID, JobID: in.jobID, ComparisonType: in.compType,
+		AllowNewEnroll: in.allowNew, CallbackURL: in.callbackURL, PartnerParams: extra}
+	if req.Selfie, req.Comparison, req.Liveness, err = in.readImages(); err != nil {
 		return g.errorf("submit: %v", err)
-	}
-	if req.Comparison, err = read(*comparison); err != nil {
-		return g.errorf("submit: %v", err)
-	}
-	for _, l := range liveness {
-		b, err := read(l)
-		if err != nil {
-			return g.errorf("submit: %v", err)
-		}
-		req.Liveness = append(req.Liveness, b)
 	}
 	if req.JobID == "" {
 		var b [8]byte

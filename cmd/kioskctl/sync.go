@@ -201,24 +201,8 @@ func (p *eventPrinter) print(e uploader.Event) {
 // replace it.
 var newSyncSender = buildSyncSender
 
-// syncCompareSettings gathers the compare API settings: the config's "compare" object with
-// the global flags (--api-url, --partner-id, --api-key-file) laid over it.
-func syncCompareSettings(g *globals, cfg config.Config) compare.Settings {
-	s := cfg.Compare
-	if g.apiURL != "" {
-		s.APIURL = g.apiURL
-	}
-	if g.partnerID != "" {
-		s.PartnerID = g.partnerID
-	}
-	if g.apiKeyFile != "" {
-		s.APIKeyFile, s.APIKeyEnv, s.SignerURL = g.apiKeyFile, "", ""
-	}
-	return s
-}
-
 func buildSyncSender(g *globals, cfg config.Config) (syncSetup, error) {
-	s := syncCompareSettings(g, cfg)
+	s := g.compareSettings(cfg)
 	if s.APIURL == "" {
 		return syncSetup{}, errors.New("no API URL: give --api-url (e.g. http://127.0.0.1:8080) or set compare.api_url in the config")
 	}

@@ -245,11 +245,11 @@ func TestSyncAgainstSandbox(t *testing.T) {
 func TestSyncSettingsFromConfigAndFlags(t *testing.T) {
 	cfg := config.Default()
 	cfg.Compare.APIURL, cfg.Compare.PartnerID, cfg.Compare.APIKeyEnv = "http://from-config", "0002", "KEY_ENV"
-	s := syncCompareSettings(&globals{}, cfg)
+	s := (&globals{}).compareSettings(cfg)
 	if s.APIURL != "http://from-config" || s.PartnerID != "0002" || s.APIKeyEnv != "KEY_ENV" {
 		t.Fatalf("from the config: %+v", s)
 	}
-	s = syncCompareSettings(&globals{apiURL: "http://flag", partnerID: "0001", apiKeyFile: "/k"}, cfg)
+	s = (&globals{apiURL: "http://flag", partnerID: "0001", apiKeyFile: "/k"}).compareSettings(cfg)
 	if s.APIURL != "http://flag" || s.PartnerID != "0001" || s.APIKeyFile != "/k" || s.APIKeyEnv != "" {
 		t.Fatalf("flags over the config: %+v", s)
 	}

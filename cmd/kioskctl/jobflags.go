@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/sync/compare"
+)
+
+// stringList is a flag that may be given several times.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// jobInput is one job as given on the command line: the inputs that `submit` (straight to
+// the API) and `enroll` (into the offline queue) share.
+type jobInput struct {
+	userID, jobID, selfie, comparison, compType, callbackURL string
+	liveness, params                                         stringList
+	allowNew                                                 bool
+}
+
+// jobInputUsage is the usage text of the shared flags.
+const jobInputUsage = "--user-id U [--job-id J] --selfie F --liveness F (4 to 8 times) --comparison F\n" +
+	"       --comparison-type ID_PHOTO|PORTRAIT|DOCUMENT [--allow-new-enroll] [--callback-url URL] [--param key=value]..."
+
+func (in *jobInput) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&in.userID, "user-id", "", "the customer's user id (required)")
+	fs.StringVar(&in.jobID, "job-id", "", "job id, unique for the partner (default: a new one)")
+	fs.StringVar(&in.selfie, "selfie", "", "selfie JPEG file (required)")
+	fs.Var(&in.liveness, "liveness", "liveness frame JPEG file; give it 4 to 8 times")
+	fs.StringVar(&in.comparison, "comparison", "", "comparison JPEG file: ID authority photo, portrait or document (required)")
+	fs.StringVar(&in.compType, "comparison-type", "", "ID_PHOTO, PORTRAIT or DOCUMENT (required)")
+	fs.BoolVar(&in.allowNew, "allow-new-enroll", false, "enroll the user even if already enrolled")
+	fs.StringVar(&in.callbackURL, "callback-url", "", "where the server also POSTs the result (default: sync.callback_url of the config)")
+	fs.Var(&in.params, "param", "extra partner_params entry key=value (repeatable), echoed back by the server")
+}
+
+// check returns the partner params and every usage problem of the parsed flags.
+func (in *jobInput) check(fs *flag.FlagSet) (map[string]string, []string) {
+	var problems []string
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if strings.TrimSpace(in.userID) == "" {
+		problems = append(problems, "give --user-id")
+	}
+	if in.selfie == "" {
+		problems = append(problems, "give --selfie FILE")
+	}
+	if in.comparison == "" {
+		problems = append(problems, "give --comparison FILE")
+	}
+	if n := len(in.liveness); n < compare.MinLiveness || n > compare.MaxLiveness {
+		problems = append(problems, fmt.Sprintf("give --liveness FILE %d to %d times (%d given)", compare.MinLiveness, compare.MaxLiveness, n))
+	}
+	if !compare.IsComparisonType(in.compType) {
+		problems = append(problems, fmt.Sprintf("--comparison-type must be ID_PHOTO, PORTRAIT or DOCUMENT (got %q)", in.compType))
+	}
+	params := map[string]string{}
+	for _, p := range in.params {
+		k, v, ok := strings.Cut(p, "=")
+		switch {
+		case !ok || strings.TrimSpace(k) == "":
+			problems = append(problems, fmt.Sprintf("--param %q is not key=value", p))
+		case k == "job_id" || k == "user_id" || k == "job_type":
+			problems = append(problems, fmt.Sprintf("--param %s is reserved: use --job-id / --user-id", k))
+		default:
+			params[k] = v
+		}
+	}
+	return params, problems
+}
+
+// readImages reads the image files and checks that each is a JPEG (the API takes JPEG).
+func (in *jobInput) readImages() (selfie, comparison []byte, liveness [][]byte, err error) {
+	read := func(role, path string) ([]byte, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading the %s: %w", role, err)
+		}
+		if !bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}) {
+			return nil, fmt.Errorf("the %s %s is not a JPEG file; the compare API takes JPEG images", role, path)
+		}
+		return b, nil
+	}
+	if selfie, err = read("selfie", in.selfie); err != nil {
+		return nil, nil, nil, err
+	}
+	if comparison, err = read("comparison image", in.comparison); err != nil {
+		return nil, nil, nil, err
+	}
+	for i, p := range in.liveness {
+		b, err := read(fmt.Sprintf("liveness frame %d", i+1), p)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		liveness = append(liveness, b)
+	}
+	return selfie, comparison, liveness, nil
+}
+
+// compareSettings gathers the compare API settings: the config's "compare" object with
+// the global flags (--api-url, --partner-id, --api-key-file) laid over it.
+func (g *globals) compareSettings(cfg config.Config) compare.Settings {
+	s := cfg.Compare
+	if g.apiURL != "" {
+		s.APIURL = g.apiURL
+	}
+	if g.partnerID != "" {
+		s.PartnerID = g.partnerID
+	}
+	if g.apiKeyFile != "" {
+		s.APIKeyFile, s.APIKeyEnv, s.SignerURL = g.apiKeyFile, "", ""
+	}
+	return s
+}
