@@ -7,10 +7,8 @@ import (
 	"image"
 	"image/jpeg"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/testengine"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
@@ -27,30 +26,9 @@ import (
 // The end-to-end tests run the real client against the real sandbox with the real
 // inference engine on the vendored photos.
 
-var (
-	engineOnce sync.Once
-	engine     *inference.Engine
-	engineErr  error
-)
+func testEngine(t testing.TB) *inference.Engine { return testengine.Get(t) }
 
-func testEngine(t testing.TB) *inference.Engine {
-	t.Helper()
-	engineOnce.Do(func() {
-		engine, engineErr = inference.Open(inference.Options{Workers: 2, Threads: 1, Logger: slog.New(slog.DiscardHandler)})
-	})
-	if engineErr != nil {
-		t.Fatalf("opening engine (run `make setup`, and set ONNXRUNTIME_LIB): %v", engineErr)
-	}
-	return engine
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if engine != nil {
-		engine.Close()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testengine.Main(m) }
 
 var (
 	photoMu    sync.Mutex

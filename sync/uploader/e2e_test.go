@@ -9,8 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -21,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/testengine"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/faultproxy"
@@ -42,17 +40,10 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
-	code := m.Run()
-	if engine != nil {
-		engine.Close()
-	}
-	os.Exit(code)
+	testengine.Main(m)
 }
 
 var (
-	engineOnce sync.Once
-	engine     *inference.Engine
-	engineErr  error
 	imagesOnce sync.Once
 	images     map[string]jobimages.Set
 	imagesErr  error
@@ -95,16 +86,7 @@ type server struct {
 // startServer runs a sandbox (real face analysis) behind a fault proxy.
 func startServer(t *testing.T, clk clock.Clock) *server {
 	t.Helper()
-	engineOnce.Do(func() {
-		engine, engineErr = inference.Open(inference.Options{RuntimeLib: os.Getenv("ONNXRUNTIME_LIB"), Workers: 2,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	})
-	if engineErr != nil {
-		if os.Getenv("ONNXRUNTIME_LIB") == "" {
-			t.Skipf("face engine unavailable (set ONNXRUNTIME_LIB, as make test does): %v", engineErr)
-		}
-		t.Fatalf("opening the face engine: %v", engineErr)
-	}
+	engine := testengine.Get(t)
 	sbx, err := sandbox.New(sandbox.Options{
 		Partners:         []sandbox.Partner{{ID: e2ePartner, Key: e2eKey, ProductActive: true, ProductionEnabled: true}},
 		DBPath:           filepath.Join(t.TempDir(), "sandbox.db"),
