@@ -12,6 +12,8 @@ import (
 	"os"
 
 	"golang.org/x/image/draw"
+
+	"github.com/smartselfie/kiosk-agent/inference/jpegturbo"
 )
 
 // Limits of DecodeImage.
@@ -65,7 +67,7 @@ func DecodeImage(data []byte) (image.Image, error) {
 	orient := 1
 	switch format {
 	case "jpeg":
-		img, err = jpeg.Decode(bytes.NewReader(data))
+		img, err = decodeJPEG(data)
 		orient = exifOrientation(data)
 	case "png":
 		img, err = png.Decode(bytes.NewReader(data))
@@ -77,6 +79,24 @@ func DecodeImage(data []byte) (image.Image, error) {
 	img = flattenAlpha(img)
 	img = downscale(img, MaxImageSide)
 	img = orientImage(img, orient)
+	return img, nil
+}
+
+// decodeJPEG decodes with libjpeg-turbo (inference/jpegturbo): *image.YCbCr planes as
+// stored for the common subsamplings, and a huge image at 1/2, 1/4 or 1/8 of its size,
+// never below MaxImageSide, so downscale has less to do and memory stays bounded. What
+// TurboJPEG refuses (CMYK, an unusual subsampling, or anything libjpeg warns about, such
+// as a truncated file or an unknown JFIF version) goes to image/jpeg, which accepts or
+// rejects it as before; when both fail, the error carries both reasons.
+func decodeJPEG(data []byte) (image.Image, error) {
+	img, terr := jpegturbo.Decode(data, jpegturbo.Options{ReduceTo: MaxImageSide})
+	if terr == nil {
+		return img, nil
+	}
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%v; %v", err, terr)
+	}
 	return img, nil
 }
 
