@@ -7,7 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -216,5 +219,41 @@ func pressDisconnect(t *testing.T, path string) {
 	}
 	if err := v4l2.SetControlValue(fd, id, 0); err != nil {
 		t.Fatalf("pressing Disconnect (control 0x%x): %v", uint32(id), err)
+	}
+}
+
+// TestVividPermission opens the camera as an unprivileged user (nobody), for whom the
+// device node (root-only on a bare devtmpfs) is closed: the error must say so.
+func TestVividPermission(t *testing.T) {
+	if os.Getenv("KIOSK_VIVID_CHILD") == "permission" {
+		_, err := Open(context.Background(), Options{Path: os.Getenv("KIOSK_VIVID_PATH"), Logger: quiet()})
+		if !errors.Is(err, capture.ErrPermission) {
+			t.Fatalf("as uid %d: err = %v, want ErrPermission", os.Getuid(), err)
+		}
+		t.Logf("as uid %d: %v", os.Getuid(), err)
+		return
+	}
+	c := vividCamera(t)
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run a child as another user (the VM runs as root)")
+	}
+	st, err := os.Stat(c.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm()&0o006 != 0 {
+		t.Skipf("%s is open to everyone (%v): no permission to lack", c.Path, st.Mode().Perm())
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestVividPermission$", "-test.v")
+	cmd.Env = append(os.Environ(), "KIOSK_VIVID_CHILD=permission", "KIOSK_VIVID_PATH="+c.Path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.Dir = os.TempDir()
+	out, err := cmd.CombinedOutput()
+	t.Logf("child:\n%s", out)
+	if err != nil {
+		t.Fatalf("the unprivileged open did not give ErrPermission: %v", err)
+	}
+	if !strings.Contains(string(out), "group \\\"video\\\"") && !strings.Contains(string(out), `group "video"`) {
+		t.Fatal("the permission error does not name the video group")
 	}
 }

@@ -72,6 +72,7 @@ visit vivid
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK"/{bin,dev,proc,sys,tmp,lib/modules}
+chmod 755 "$WORK" && chmod 1777 "$WORK/tmp" # the permission test runs a child as nobody
 cp "$BUSYBOX" "$WORK/bin/busybox"
 for m in "${order[@]}"; do
   p=$(modpath "$m")
