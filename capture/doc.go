@@ -17,7 +17,7 @@
 // the liveness frames first, then the document's, then the selfie's.
 //
 // Caveat: on the test photos the match similarity of the encoded job differs from the
-// full-size images by up to ~0.05, mostly from scaling (the engine's face warp has no
+// full-size images by up to ~0.06, half of it from scaling (the engine's face warp has no
 // prefilter, so full-size embeddings of large faces drift); see README "Capture".
 //
 // Camera sources live in capture/v4l2 (the only importer of go4vl); capture/replay is a
