@@ -3,44 +3,20 @@ package capture
 import (
 	"errors"
 	"image"
-	"io"
-	"log/slog"
 	"math"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/testengine"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 )
 
 // The engine tests run the real models through ONNX Runtime (make setup fetches it; the
 // Makefile sets ONNXRUNTIME_LIB).
 
-var (
-	engineOnce sync.Once
-	engine     *inference.Engine
-	engineErr  error
-)
+func testEngine(t testing.TB) *inference.Engine { return testengine.Get(t) }
 
-func testEngine(t testing.TB) *inference.Engine {
-	t.Helper()
-	engineOnce.Do(func() {
-		engine, engineErr = inference.Open(inference.Options{Workers: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	})
-	if engineErr != nil {
-		t.Fatalf("opening the inference engine (run `make setup`, and set ONNXRUNTIME_LIB): %v", engineErr)
-	}
-	return engine
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if engine != nil {
-		engine.Close()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testengine.Main(m) }
 
 func photo(t testing.TB, name string) image.Image {
 	t.Helper()
