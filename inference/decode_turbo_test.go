@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/jpeg"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -82,5 +83,28 @@ func TestDecodeJPEGFallback(t *testing.T) {
 	}
 	if want := decodeBytes(t, good); img.Bounds() != want.Bounds() || rgbDiff(img, want) > 0.5 {
 		t.Errorf("fallback decode %v differs from the intact photo %v", img.Bounds(), want.Bounds())
+	}
+}
+
+// JPEG kinds libjpeg-turbo refuses (CMYK, 4:1:0 subsampling) still decode, through
+// image/jpeg, to the right size.
+func TestDecodeJPEGKindsTurboRefuses(t *testing.T) {
+	for _, name := range []string{"video-001.cmyk.jpeg", "video-001.q50.410.jpeg"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("jpegturbo", "testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := jpegturbo.Decode(data, jpegturbo.Options{}); !errors.Is(err, jpegturbo.ErrUnsupported) {
+				t.Fatalf("libjpeg-turbo: %v, want ErrUnsupported (else the fallback is not exercised)", err)
+			}
+			img, err := DecodeImage(data)
+			if err != nil {
+				t.Fatalf("DecodeImage: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() != 150 || b.Dy() != 103 {
+				t.Errorf("decoded %v, want 150x103", b)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/jpeg"
 	"os"
 	"path/filepath"
@@ -244,5 +245,79 @@ func TestDecodeHeader(t *testing.T) {
 	}
 	if _, err := DecodeHeader([]byte("no")); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("DecodeHeader(garbage) = %v, want ErrCorrupt", err)
+	}
+}
+
+// Every JPEG kind: decoded like image/jpeg, into the promised type, or refused with
+// ErrUnsupported (which image/jpeg then decodes).
+func TestDecodeKinds(t *testing.T) {
+	cases := []struct {
+		file string
+		want string // "ycbcr", "rgba" or "unsupported"
+	}{
+		{"video-001.q50.444.jpeg", "ycbcr"},
+		{"video-001.q50.422.jpeg", "ycbcr"},
+		{"video-001.q50.420.jpeg", "ycbcr"},
+		{"video-001.q50.420.progressive.jpeg", "ycbcr"},
+		{"video-001.progressive.truncated.jpeg", "ycbcr"}, // fewer scans, still a valid file
+		{"video-001.restart2.jpeg", "ycbcr"},
+		{"video-001.221212.jpeg", "ycbcr"},
+		{"video-001.q50.440.jpeg", "rgba"},
+		{"video-001.q50.411.jpeg", "rgba"},
+		{"video-001.rgb.jpeg", "rgba"},
+		{"video-001.cmyk.jpeg", "unsupported"},
+		{"video-001.q50.410.jpeg", "unsupported"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := jpeg.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("image/jpeg: %v", err)
+			}
+			got, err := Decode(data, Options{})
+			if c.want == "unsupported" {
+				if got != nil || !errors.Is(err, ErrUnsupported) {
+					t.Fatalf("Decode = %T, %v; want ErrUnsupported", got, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Bounds() != want.Bounds() {
+				t.Fatalf("bounds %v, image/jpeg %v", got.Bounds(), want.Bounds())
+			}
+			switch g := got.(type) {
+			case *image.YCbCr:
+				w, ok := want.(*image.YCbCr)
+				if c.want != "ycbcr" || !ok || g.SubsampleRatio != w.SubsampleRatio {
+					t.Fatalf("decoded %T %v, image/jpeg %T; want %s", got, g.SubsampleRatio, want, c.want)
+				}
+				mean, maxd := planeDiff(g.Y, g.YStride, w.Y, w.YStride, w.Rect.Dx(), w.Rect.Dy())
+				if mean > 0.5 || maxd > 8 {
+					t.Errorf("Y plane: mean |diff| %.3f, max %d", mean, maxd)
+				}
+			case *image.RGBA:
+				if c.want != "rgba" {
+					t.Fatalf("decoded %T, want %s", got, c.want)
+				}
+				// libjpeg interpolates subsampled components ("fancy upsampling"),
+				// image/jpeg repeats them: compare the means. (The RGB file subsamples G
+				// and B: 3.1 levels apart, libjpeg's the closer to the uncompressed source.)
+				w := image.NewRGBA(want.Bounds())
+				draw.Draw(w, w.Rect, want, image.Point{}, draw.Src)
+				mean, _ := planeDiff(g.Pix, g.Stride, w.Pix, w.Stride, 4*w.Rect.Dx(), w.Rect.Dy())
+				t.Logf("RGBA mean |diff| %.3f", mean)
+				if mean > 4 {
+					t.Errorf("RGBA: mean |diff| %.3f from image/jpeg, want ≤ 4", mean)
+				}
+			default:
+				t.Fatalf("decoded %T, want %s", got, c.want)
+			}
+		})
 	}
 }
