@@ -89,9 +89,12 @@ func DecodeImage(data []byte) (image.Image, error) {
 // as a truncated file or an unknown JFIF version) goes to image/jpeg, which accepts or
 // rejects it as before; when both fail, the error carries both reasons.
 func decodeJPEG(data []byte) (image.Image, error) {
-	img, terr := jpegturbo.Decode(data, jpegturbo.Options{ReduceTo: MaxImageSide})
+	img, terr := jpegturbo.Decode(data, jpegturbo.Options{ReduceTo: MaxImageSide, MaxPixels: MaxDecodePixels})
 	if terr == nil {
 		return img, nil
+	}
+	if errors.Is(terr, jpegturbo.ErrTooLarge) { // libjpeg read a larger size than image.DecodeConfig
+		return nil, fmt.Errorf("%v: %w", terr, ErrImageTooLarge)
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {

@@ -15,8 +15,8 @@
 // Caveats:
 //   - Needs cgo and libturbojpeg (Debian: libturbojpeg0-dev to build, libturbojpeg0 at
 //     run time); the binary links libturbojpeg.so.0 dynamically.
-//   - EXIF orientation is not applied, and sizes are not limited here: the caller checks
-//     the header (DecodeHeader) before decoding. A progressive JPEG still costs libjpeg
+//   - EXIF orientation is not applied. Sizes are limited only by Options.MaxPixels,
+//     checked on the header before anything is allocated. A progressive JPEG still costs libjpeg
 //     a whole-image coefficient buffer (about 2 bytes per sample) even when scaled.
 //   - Pixels differ from image/jpeg's by IDCT rounding (a level or two).
 package jpegturbo

@@ -29,6 +29,8 @@ var (
 	// ErrCorrupt means libjpeg-turbo could not decode the data: not a JPEG, truncated,
 	// or corrupt (the error carries libjpeg's message).
 	ErrCorrupt = errors.New("not a complete, valid JPEG")
+	// ErrTooLarge means the header names more pixels than Options.MaxPixels.
+	ErrTooLarge = errors.New("JPEG too large")
 	// ErrUnsupported means a valid JPEG this package does not decode: CMYK or YCCK
 	// colour, or a chroma subsampling TurboJPEG cannot classify. image/jpeg may.
 	ErrUnsupported = errors.New("JPEG kind not decoded by libjpeg-turbo")
@@ -71,6 +73,9 @@ type Options struct {
 	// ReduceTo, when > 0, decodes an image whose longer side exceeds it at the smallest
 	// of 1/2, 1/4, 1/8 of its size that keeps the longer side at least ReduceTo.
 	ReduceTo int
+	// MaxPixels, when > 0, refuses (ErrTooLarge) a JPEG whose header names more pixels,
+	// before anything is allocated.
+	MaxPixels int
 }
 
 // Scale returns the divisor (1, 2, 4 or 8) Decode uses for a w×h image, and the
@@ -118,7 +123,7 @@ func headerErr(h C.tjhandle) error {
 func errStr(h C.tjhandle) string { return C.GoString(C.tjGetErrorStr2(h)) }
 
 // Decode decodes a JPEG (see the package doc for the image types returned). Errors wrap
-// ErrCorrupt or ErrUnsupported.
+// ErrCorrupt, ErrUnsupported or ErrTooLarge.
 func Decode(data []byte, opt Options) (image.Image, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("decoding JPEG: the data is empty: %w", ErrCorrupt)
@@ -134,6 +139,9 @@ func Decode(data []byte, opt Options) (image.Image, error) {
 	}
 	if hd.Width <= 0 || hd.Height <= 0 {
 		return nil, fmt.Errorf("decoding JPEG: the header is incomplete (size %dx%d): %w", hd.Width, hd.Height, ErrCorrupt)
+	}
+	if opt.MaxPixels > 0 && int64(hd.Width)*int64(hd.Height) > int64(opt.MaxPixels) {
+		return nil, fmt.Errorf("decoding JPEG: %dx%d is more than %d pixels: %w", hd.Width, hd.Height, opt.MaxPixels, ErrTooLarge)
 	}
 	_, w, ht := opt.Scale(hd.Width, hd.Height)
 	src := (*C.uchar)(unsafe.Pointer(unsafe.SliceData(data)))

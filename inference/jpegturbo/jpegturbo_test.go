@@ -321,3 +321,28 @@ func TestDecodeKinds(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeMaxPixels(t *testing.T) {
+	data := testimages.Read(t, "obama_1.jpg")
+	h, err := DecodeHeader(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		max  int
+		ok   bool
+	}{
+		{"no limit", 0, true},
+		{"exactly the size", h.Width * h.Height, true},
+		{"one pixel less", h.Width*h.Height - 1, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			img, err := Decode(data, Options{MaxPixels: c.max})
+			if c.ok != (err == nil) || (!c.ok && !errors.Is(err, ErrTooLarge)) || c.ok != (img != nil) {
+				t.Fatalf("Decode with MaxPixels %d: %v", c.max, err)
+			}
+		})
+	}
+}
