@@ -153,8 +153,13 @@ func Decode(data []byte, opt Options) (image.Image, error) {
 	case hd.ColorSpace == CMYK || hd.ColorSpace == YCCK:
 		return nil, fmt.Errorf("decoding JPEG: CMYK/YCCK colour: %w", ErrUnsupported)
 	case hd.ColorSpace == YCbCr && (hd.Subsampling == Sub420 || hd.Subsampling == Sub422 || hd.Subsampling == Sub444):
-		ratio := map[Subsampling]image.YCbCrSubsampleRatio{Sub420: image.YCbCrSubsampleRatio420,
-			Sub422: image.YCbCrSubsampleRatio422, Sub444: image.YCbCrSubsampleRatio444}[hd.Subsampling]
+		ratio := image.YCbCrSubsampleRatio444
+		switch hd.Subsampling {
+		case Sub420:
+			ratio = image.YCbCrSubsampleRatio420
+		case Sub422:
+			ratio = image.YCbCrSubsampleRatio422
+		}
 		m := newPlanes(w, ht, hd.Subsampling, ratio)
 		rc = C.decode_planes(h, src, n, (*C.uchar)(&m.Y[0]), (*C.uchar)(&m.Cb[0]), (*C.uchar)(&m.Cr[0]),
 			C.int(m.YStride), C.int(m.CStride), C.int(w), C.int(ht), flags)
