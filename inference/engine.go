@@ -253,9 +253,11 @@ func (e *Engine) detect(r raster, still bool, sc *scratch) ([]Face, error) {
 // fillLetterbox writes r scaled to dw×dh into the top-left of a zeroed pw×ph BGR tensor.
 func fillLetterbox(r raster, dw, dh int, t []float32, pw, ph int, sc *scratch) {
 	src := r
-	// Downscaling by more than 2 with bilinear sampling aliases: box-reduce first.
-	if k := int(float64(r.w) / float64(dw) / 2); k >= 2 {
-		src = boxReduceRaster(r, k)
+	// Downscaling by more than 2 with bilinear sampling aliases, and then the landmarks
+	// (and the embeddings aligned on them) depend on the source resolution: area-average
+	// to the detector's size first. Exactly 2 (640x480 frames) is already a 2x2 mean.
+	if float64(r.w) > 2*float64(dw) && !(r.w == 2*dw && r.h == 2*dh) {
+		src = areaResize(r, dw, dh)
 	}
 	plane := pw * ph
 	if dw < pw || dh < ph {
@@ -268,33 +270,6 @@ func fillLetterbox(r raster, dw, dh int, t []float32, pw, ph int, sc *scratch) {
 		}
 	}
 	resizeToCHW(src, 0, 0, src.w-1, src.h-1, dw, dh, t, pw, ph, ordBGR, unitMul, zeroAdd, &sc.ax, &sc.ay)
-}
-
-func boxReduceRaster(r raster, k int) raster {
-	w, h := r.w/k, r.h/k
-	out := raster{pix: make([]uint8, w*h*3), w: w, h: h, stride: 3 * w, bpp: 3}
-	n := uint32(k * k)
-	sums := make([]uint32, 3*w)
-	row := make([]uint8, 3*r.w)
-	for y := 0; y < h; y++ {
-		clear(sums)
-		for dy := 0; dy < k; dy++ {
-			r.rowRGB(y*k+dy, row)
-			for x := 0; x < w; x++ {
-				p := row[3*x*k:]
-				for dx := 0; dx < k; dx++ {
-					sums[3*x] += uint32(p[3*dx])
-					sums[3*x+1] += uint32(p[3*dx+1])
-					sums[3*x+2] += uint32(p[3*dx+2])
-				}
-			}
-		}
-		o := out.pix[y*out.stride:]
-		for i := range sums {
-			o[i] = uint8(sums[i] / n)
-		}
-	}
-	return out
 }
 
 func (e *Engine) detectDynamic(r raster, sc *scratch) ([]Face, error) {

@@ -54,16 +54,16 @@ type Thresholds struct {
 //
 // Match (0.42): MobileFaceNet cosines on the shared test photos (largest face, stills
 // detector, aligned to the ArcFace template), as TestMatchPairs measures them: 15
-// same-person pairs, min 0.476, median 0.747; 175 different-person pairs, max 0.307,
-// median 0.013 (PROVENANCE.md measured 0.491 and 0.338 with another pipeline). 0.42
+// same-person pairs, min 0.482, median 0.756; 175 different-person pairs, max 0.306,
+// median 0.023 (PROVENANCE.md measured 0.491 and 0.338 with another pipeline). 0.42
 // sits in that gap, a little nearer the same-person side, as a false match (accepting
 // an impostor) costs more than a retake. With so few photos it is a starting point,
 // not a measured operating point.
 // Liveness (0.5): mean probability of "real" of the two models (TestPassiveLiveness):
-// the live photos score 0.76–1.00 except the retouched dfA_img5 (0.09 on frames, 0.48 on
+// the live photos score 0.78–1.00 except the retouched dfA_img5 (0.08 on frames, 0.49 on
 // stills: a known false reject), the spoof print 0.17–0.27 and the document specimen
-// 0.25–0.27.
-// MinSharpness (25): the face photos measure 89 (document specimen) to 4116; a strong
+// 0.12–0.28.
+// MinSharpness (25): the face photos measure 88 (document specimen) to 4084; a strong
 // blur brings a face to about 3 (TestQualityGates, TestPhotosLightAndSharpness).
 func Default() Thresholds {
 	return Thresholds{
