@@ -123,17 +123,17 @@ func TestJobSizeAndMatch(t *testing.T) {
 			}
 			t.Logf("similarity full-size %.4f, scaled %.4f, encoded %.4f (encoded - full %+.4f, JPEG alone %+.4f)",
 				full.Similarity, scaled.Similarity, enc.Similarity, enc.Similarity-full.Similarity, enc.Similarity-scaled.Similarity)
-			// The target is 0.02, not met: the JPEG step alone measured up to 0.029
-			// (see README), so this is a regression guard at 0.04.
+			// The target is 0.02, not met: the JPEG step alone measured up to 0.023
+			// (see README; the detector's landmarks move on the re-encoded selfie), so
+			// this is a regression guard at 0.04.
 			if d := math.Abs(enc.Similarity - scaled.Similarity); d > 0.04 {
 				t.Errorf("JPEG encoding moved the similarity by %.4f (guard 0.04)", d)
 			}
-			// End to end (scaling included) the target is 0.02 too, but the engine's
-			// unfiltered bilinear face warp makes full-size embeddings of large faces
-			// drift from scaled ones by up to ~0.06 on these photos (see README): a
-			// looser regression guard here.
-			if d := math.Abs(enc.Similarity - full.Similarity); d > 0.08 {
-				t.Errorf("the job's images moved the similarity by %.4f from full size (guard 0.08)", d)
+			// End to end (scaling included) the target is 0.02 too. With the engine's
+			// area prefilter, scaling alone moves these pairs by ≤ 0.016, but with the
+			// JPEG step biden measured +0.039 (see README): a regression guard at 0.06.
+			if d := math.Abs(enc.Similarity - full.Similarity); d > 0.06 {
+				t.Errorf("the job's images moved the similarity by %.4f from full size (guard 0.06)", d)
 			}
 			if full.Match != enc.Match {
 				t.Fatalf("the match decision changed: full %v, encoded %v", full.Match, enc.Match)
