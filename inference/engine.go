@@ -182,11 +182,21 @@ type AnalyzeOptions struct {
 // Analyze finds the faces of img, estimates their pose, applies the quality gates to the
 // largest face, and (if asked) judges liveness.
 func (e *Engine) Analyze(img image.Image, o AnalyzeOptions) (*Analysis, error) {
+	var a *Analysis
+	err := e.withRaster(img, "analysing image", func(r raster, sc *scratch) (err error) {
+		a, err = e.analyze(r, o, sc)
+		return err
+	})
+	return a, err
+}
+
+// withRaster runs fn on img as a raster, with a scratch buffer, while the engine is open.
+func (e *Engine) withRaster(img image.Image, what string, fn func(raster, *scratch) error) error {
 	if img == nil {
-		return nil, fmt.Errorf("analysing image: %w: no image", ErrBadImage)
+		return fmt.Errorf("%s: %w: no image", what, ErrBadImage)
 	}
 	if err := e.begin(); err != nil {
-		return nil, err
+		return err
 	}
 	defer e.end()
 	sc := e.getScratch()
@@ -195,6 +205,10 @@ func (e *Engine) Analyze(img image.Image, o AnalyzeOptions) (*Analysis, error) {
 	if r.bpp == 3 && r.ycc == nil {
 		sc.buf = r.pix
 	}
+	return fn(r, sc)
+}
+
+func (e *Engine) analyze(r raster, o AnalyzeOptions, sc *scratch) (*Analysis, error) {
 	if r.w < MinImageSide || r.h < MinImageSide {
 		return nil, fmt.Errorf("analysing image: %dx%d pixels: %w", r.w, r.h, ErrImageTooSmall)
 	}
@@ -305,20 +319,12 @@ func largest(faces []Face) int {
 // Embed returns the L2-normalised 128-d embedding of face f of img (the face's
 // landmarks in img's coordinates, as Analyze returns them).
 func (e *Engine) Embed(img image.Image, f Face) ([]float32, error) {
-	if img == nil {
-		return nil, fmt.Errorf("embedding face: %w: no image", ErrBadImage)
-	}
-	if err := e.begin(); err != nil {
-		return nil, err
-	}
-	defer e.end()
-	sc := e.getScratch()
-	defer e.putScratch(sc)
-	r := toRaster(img, sc.buf)
-	if r.bpp == 3 && r.ycc == nil {
-		sc.buf = r.pix
-	}
-	return e.embed(r, f)
+	var emb []float32
+	err := e.withRaster(img, "embedding face", func(r raster, _ *scratch) (err error) {
+		emb, err = e.embed(r, f)
+		return err
+	})
+	return emb, err
 }
 
 // Similarity is the cosine similarity of two embeddings (-1..1; 0 if either is empty
