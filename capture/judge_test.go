@@ -124,8 +124,9 @@ func TestJobSizeAndMatch(t *testing.T) {
 			t.Logf("similarity full-size %.4f, scaled %.4f, encoded %.4f (encoded - full %+.4f, JPEG alone %+.4f)",
 				full.Similarity, scaled.Similarity, enc.Similarity, enc.Similarity-full.Similarity, enc.Similarity-scaled.Similarity)
 			// The target is 0.02, not met: the JPEG step alone measured up to 0.023
-			// (see README; the detector's landmarks move on the re-encoded selfie), so
-			// this is a regression guard at 0.04.
+			// (see README; the detector's landmarks move on the re-encoded selfie, and a
+			// sweep of selfie qualities 85–100 showed no quality that holds it within
+			// 0.02 on all pairs and fits the budget), so this is a regression guard at 0.04.
 			if d := math.Abs(enc.Similarity - scaled.Similarity); d > 0.04 {
 				t.Errorf("JPEG encoding moved the similarity by %.4f (guard 0.04)", d)
 			}
