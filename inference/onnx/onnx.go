@@ -226,27 +226,23 @@ func NewSession(name string, model []byte, inputs, outputs []TensorSpec, o Sessi
 	for i := 0; i < o.pool(); i++ {
 		sl := &Slot{}
 		var inV, outV []ort.Value
-		for _, sp := range inputs {
-			t, err := ort.NewEmptyTensor[float32](ort.NewShape(sp.Shape...))
-			if err != nil {
-				sl.destroy()
-				s.destroyAll()
-				return nil, fmt.Errorf("creating session %s: input %s: %w", name, sp.Name, err)
+		for _, g := range []struct {
+			kind   string
+			specs  []TensorSpec
+			data   *[][]float32
+			values *[]ort.Value
+		}{{"input", inputs, &sl.In, &inV}, {"output", outputs, &sl.Out, &outV}} {
+			for _, sp := range g.specs {
+				t, err := ort.NewEmptyTensor[float32](ort.NewShape(sp.Shape...))
+				if err != nil {
+					sl.destroy()
+					s.destroyAll()
+					return nil, fmt.Errorf("creating session %s: %s %s: %w", name, g.kind, sp.Name, err)
+				}
+				sl.tensors = append(sl.tensors, t)
+				*g.data = append(*g.data, t.GetData())
+				*g.values = append(*g.values, t)
 			}
-			sl.tensors = append(sl.tensors, t)
-			sl.In = append(sl.In, t.GetData())
-			inV = append(inV, t)
-		}
-		for _, sp := range outputs {
-			t, err := ort.NewEmptyTensor[float32](ort.NewShape(sp.Shape...))
-			if err != nil {
-				sl.destroy()
-				s.destroyAll()
-				return nil, fmt.Errorf("creating session %s: output %s: %w", name, sp.Name, err)
-			}
-			sl.tensors = append(sl.tensors, t)
-			sl.Out = append(sl.Out, t.GetData())
-			outV = append(outV, t)
 		}
 		sess, err := ort.NewAdvancedSessionWithONNXData(model, inNames, outNames, inV, outV, so)
 		if err != nil {
