@@ -144,7 +144,7 @@ func (e *Engine) ActiveLiveness(selfie image.Image, frames []LivenessFrame) (*Ac
 			r.Pose = f.Pose
 			minYaw, maxYaw = math.Min(minYaw, f.Pose.Yaw), math.Max(maxYaw, f.Pose.Yaw)
 			minPitch, maxPitch = math.Min(minPitch, f.Pose.Pitch), math.Max(maxPitch, f.Pose.Pitch)
-			emb, err := e.Embed(fr.Image, f)
+			emb, err := e.EmbedFrame(fr.Image, f)
 			if err != nil {
 				return nil, fmt.Errorf("active liveness: frame %d: %w", i+1, err)
 			}

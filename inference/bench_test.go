@@ -63,11 +63,17 @@ func BenchmarkEmbed(b *testing.B) {
 	e := testEngine(b)
 	img := decodeBytes(b, benchFrame(b))
 	a, _ := e.Analyze(img, AnalyzeOptions{})
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := e.Embed(img, a.Faces[0]); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct {
+		name string
+		fn   func(image.Image, Face) ([]float32, error)
+	}{{"frame", e.EmbedFrame}, {"match", e.Embed}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := c.fn(img, a.Faces[0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -104,7 +110,8 @@ func TestBenchReport(t *testing.T) {
 	face := a0.Faces[0]
 
 	stages := []string{"decode JPEG", "raster view (no copy for YCbCr)", "detect: letterbox", "detect: ORT run", "detect: decode+NMS",
-		"pose+quality", "liveness (2 crops + 2 runs)", "embed (align + run)", "identical check",
+		"pose+quality", "liveness (2 crops + 2 runs)", "embed for a frame (align + run)",
+		"embed for the match (refine + 5 alignments)", "identical check",
 		"ANALYSIS decode→detect→quality→liveness", "analysis without decode", "bare ORT runs (detect + 2 liveness)"}
 	times := make(map[string][]time.Duration)
 	tm := func(name string, f func()) {
@@ -133,7 +140,8 @@ func TestBenchReport(t *testing.T) {
 			an.Quality = e.quality(r, an, sc)
 		})
 		tm("liveness (2 crops + 2 runs)", func() { e.liveness(r, face.Box, sc) })
-		tm("embed (align + run)", func() { e.embed(r, face) })
+		tm("embed for a frame (align + run)", func() { e.embed(r, face, false) })
+		tm("embed for the match (refine + 5 alignments)", func() { e.embed(r, face, true) })
 		tm("identical check", func() { Identical(img, img) })
 		tm("ANALYSIS decode→detect→quality→liveness", func() {
 			im, _ := DecodeImage(data)

@@ -1,6 +1,7 @@
 package inference
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -71,11 +72,15 @@ var (
 )
 
 // warpAligned writes the aligned 112x112 face into t (CHW, RGB, ImageNet-normalised).
-// Sampling as OpenCV's warpAffine: pixel centres at integer coordinates, bilinear,
-// constant 0 outside.
 func warpAligned(r raster, landmarks [5]Point, t []float32) {
-	inv := estimateSimilarity(landmarks, arcfaceTemplate).inverse()
-	const n = 112
+	warpCHW(r, estimateSimilarity(landmarks, arcfaceTemplate).inverse(), 112, t, ordRGB, imagenetMul, imagenetAdd)
+}
+
+// warpCHW writes r, sampled through inv (output pixel → source pixel), into the n×n CHW
+// tensor t with channel order ord and value·mul + add per output channel. Sampling as
+// OpenCV's warpAffine: pixel centres at integer coordinates, bilinear, constant 0
+// outside (before mul and add).
+func warpCHW(r raster, inv similarity, n int, t []float32, ord [3]int, mul, add [3]float32) {
 	plane := n * n
 	for v := 0; v < n; v++ {
 		for u := 0; u < n; u++ {
@@ -103,7 +108,7 @@ func warpAligned(r raster, landmarks [5]Point, t []float32) {
 			}
 			i := v*n + u
 			for c := 0; c < 3; c++ {
-				t[c*plane+i] = px[c]*imagenetMul[c] + imagenetAdd[c]
+				t[c*plane+i] = px[ord[c]]*mul[c] + add[c]
 			}
 		}
 	}
@@ -119,34 +124,56 @@ const prefilterScale = 2.0
 // the landmarks mapped into it.
 func alignSource(r raster, landmarks [5]Point) (raster, [5]Point) {
 	fwd := estimateSimilarity(landmarks, arcfaceTemplate)
-	scale := math.Hypot(fwd.a, fwd.b) // template pixels per source pixel
-	f := prefilterScale * scale       // area-averaged pixels per source pixel
+	p := prefilter(r, prefilterScale*math.Hypot(fwd.a, fwd.b), []similarity{fwd.inverse()}, 112)
+	return p.r, p.from(landmarks)
+}
+
+// prefiltered is a neighbourhood of a raster area-averaged by f (averaged pixels per
+// source pixel) from source origin (x0, y0); f = 1 is the raster itself.
+type prefiltered struct {
+	r      raster
+	f      float64
+	x0, y0 float64
+}
+
+// from maps source coordinates into the averaged raster: averaged pixel j covers source
+// [x0 + j/f, x0 + (j+1)/f), so its centre is at source x0 − 0.5 + (j+0.5)/f (pixel
+// centres at integers).
+func (p prefiltered) from(lm [5]Point) [5]Point {
+	for i, q := range lm {
+		lm[i] = Point{X: (q.X-p.x0+0.5)*p.f - 0.5, Y: (q.Y-p.y0+0.5)*p.f - 0.5}
+	}
+	return lm
+}
+
+// to maps a point of the averaged raster back to source coordinates.
+func (p prefiltered) to(q Point) Point {
+	return Point{X: (q.X+0.5)/p.f - 0.5 + p.x0, Y: (q.Y+0.5)/p.f - 0.5 + p.y0}
+}
+
+// prefilter returns r area-averaged by f < 1 over the part of it that the n×n outputs
+// of the inverse maps invs sample (with a margin for the bilinear taps), or r itself
+// when f ≥ 1 (nothing to average) or that part lies outside r.
+func prefilter(r raster, f float64, invs []similarity, n int) prefiltered {
 	if f <= 0 || f >= 1 || math.IsNaN(f) {
-		return r, landmarks
+		return prefiltered{r: r, f: 1}
 	}
-	// The source rectangle the 112x112 output maps onto, with a margin for the
-	// bilinear taps (two averaged pixels).
-	inv := fwd.inverse()
 	lo, hi := Point{X: math.Inf(1), Y: math.Inf(1)}, Point{X: math.Inf(-1), Y: math.Inf(-1)}
-	for _, c := range [4]Point{{X: -1, Y: -1}, {X: 112, Y: -1}, {X: -1, Y: 112}, {X: 112, Y: 112}} {
-		p := inv.apply(c)
-		lo.X, lo.Y = math.Min(lo.X, p.X), math.Min(lo.Y, p.Y)
-		hi.X, hi.Y = math.Max(hi.X, p.X), math.Max(hi.Y, p.Y)
+	fn := float64(n)
+	for _, inv := range invs {
+		for _, c := range [4]Point{{X: -1, Y: -1}, {X: fn, Y: -1}, {X: -1, Y: fn}, {X: fn, Y: fn}} {
+			p := inv.apply(c)
+			lo.X, lo.Y = math.Min(lo.X, p.X), math.Min(lo.Y, p.Y)
+			hi.X, hi.Y = math.Max(hi.X, p.X), math.Max(hi.Y, p.Y)
+		}
 	}
-	m := 2 / f
+	m := 2 / f // two averaged pixels
 	x0, y0 := max(int(math.Floor(lo.X-m)), 0), max(int(math.Floor(lo.Y-m)), 0)
 	x1, y1 := min(int(math.Ceil(hi.X+m))+1, r.w), min(int(math.Ceil(hi.Y+m))+1, r.h)
 	if x1-x0 < 2 || y1-y0 < 2 {
-		return r, landmarks // the face lies outside the image: the warp gives black
+		return prefiltered{r: r, f: 1} // outside the image: the warp gives black
 	}
-	small := areaReduce(r, x0, y0, x1, y1, f)
-	// Averaged pixel j covers source [x0 + j/f, x0 + (j+1)/f): its centre is at
-	// source x0 − 0.5 + (j+0.5)/f (pixel centres at integers).
-	var lm [5]Point
-	for i, p := range landmarks {
-		lm[i] = Point{X: (p.X-float64(x0)+0.5)*f - 0.5, Y: (p.Y-float64(y0)+0.5)*f - 0.5}
-	}
-	return small, lm
+	return prefiltered{r: areaReduce(r, x0, y0, x1, y1, f), f: f, x0: float64(x0), y0: float64(y0)}
 }
 
 // areaReduce returns source rectangle [x0,x1)×[y0,y1) of r scaled by f < 1 with an
@@ -297,30 +324,93 @@ func areaPlanes(p []uint8, stride, nw, nh, bpp, nch int, ox, oy, sx, sy float64,
 	return out
 }
 
-func (e *Engine) embed(r raster, f Face) ([]float32, error) {
-	out := make([]float32, 128)
-	src, lm := alignSource(r, f.Landmarks)
-	err := e.mfn.Do(func(sl *onnx.Slot) error {
-		warpAligned(src, lm, sl.In[0])
-		if err := sl.Run(); err != nil {
-			return err
+// alignJitter are the alignments whose embeddings a precise embedding averages: the
+// template moved by (dx, dy) template pixels and scaled by s about its centre. The
+// first is the plain alignment. See refine.go for why and the figures.
+var alignJitter = [...]struct{ dx, dy, s float64 }{
+	{0, 0, 1},
+	{2.5, 0, 1.02},
+	{0, 2.5, 0.98},
+	{-2.5, 0, 1.02},
+	{0, -2.5, 0.98},
+}
+
+// embed returns the L2-normalised embedding of face f of r. Precise (for the match):
+// the mean of the embeddings of the face aligned on the refined landmarks
+// (refineLandmarks) with each alignJitter. Otherwise (live frames): one embedding
+// aligned on f's landmarks.
+func (e *Engine) embed(r raster, f Face, precise bool) ([]float32, error) {
+	lm, jitter := f.Landmarks, alignJitter[:1]
+	if precise {
+		var err error
+		if lm, err = e.refineLandmarks(r, lm); err != nil {
+			return nil, fmt.Errorf("embedding face: %w", err)
 		}
-		copy(out, sl.Out[0])
+		jitter = alignJitter[:]
+	}
+	out := make([]float32, 128)
+	src, lm := alignSource(r, lm)
+	fwd := estimateSimilarity(lm, arcfaceTemplate)
+	err := e.mfn.Do(func(sl *onnx.Slot) error {
+		for _, j := range jitter {
+			warpCHW(src, jittered(fwd, j.dx, j.dy, j.s).inverse(), 112, sl.In[0], ordRGB, imagenetMul, imagenetAdd)
+			if err := sl.Run(); err != nil {
+				return err
+			}
+			if err := addUnit(out, sl.Out[0]); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedding face: %w", err)
 	}
-	var n float64
-	for _, v := range out {
-		n += float64(v) * float64(v)
-	}
-	if n == 0 {
-		return nil, fmt.Errorf("embedding face: the model returned a zero vector")
-	}
-	inv := float32(1 / math.Sqrt(n))
-	for i := range out {
-		out[i] *= inv
+	if err := normalise(out); err != nil {
+		return nil, fmt.Errorf("embedding face: %w", err)
 	}
 	return out, nil
+}
+
+// jittered returns fwd followed by a scale by s about the template's centre and a move
+// by (dx, dy), in template pixels.
+func jittered(fwd similarity, dx, dy, s float64) similarity {
+	const c = 56 // the 112x112 template's centre
+	j := similarity{a: s, tx: c*(1-s) + dx, ty: c*(1-s) + dy}
+	t := j.apply(Point{X: fwd.tx, Y: fwd.ty})
+	return similarity{a: s * fwd.a, b: s * fwd.b, tx: t.X, ty: t.Y}
+}
+
+var errZeroEmbedding = errors.New("the model returned a zero vector")
+
+// addUnit adds v, L2-normalised, to sum.
+func addUnit(sum, v []float32) error {
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	if n == 0 || len(v) != len(sum) {
+		return errZeroEmbedding
+	}
+	inv := float32(1 / math.Sqrt(n))
+	for i, x := range v {
+		sum[i] += x * inv
+	}
+	return nil
+}
+
+// normalise scales v to unit length.
+func normalise(v []float32) error {
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	if n == 0 {
+		return errZeroEmbedding
+	}
+	inv := float32(1 / math.Sqrt(n))
+	for i := range v {
+		v[i] *= inv
+	}
+	return nil
 }

@@ -317,11 +317,24 @@ func largest(faces []Face) int {
 }
 
 // Embed returns the L2-normalised 128-d embedding of face f of img (the face's
-// landmarks in img's coordinates, as Analyze returns them).
+// landmarks in img's coordinates, as Analyze returns them) for matching: the landmarks
+// refined and the alignment averaged (refine.go), so that the similarity of two images
+// hardly moves when one is scaled or re-encoded. It costs about ten model runs.
 func (e *Engine) Embed(img image.Image, f Face) ([]float32, error) {
+	return e.embedImage(img, f, true)
+}
+
+// EmbedFrame is Embed with one alignment on f's landmarks as given: a tenth of the
+// cost, for checking that the live frames show the person of the selfie, not for the
+// match decision.
+func (e *Engine) EmbedFrame(img image.Image, f Face) ([]float32, error) {
+	return e.embedImage(img, f, false)
+}
+
+func (e *Engine) embedImage(img image.Image, f Face, precise bool) ([]float32, error) {
 	var emb []float32
 	err := e.withRaster(img, "embedding face", func(r raster, _ *scratch) (err error) {
-		emb, err = e.embed(r, f)
+		emb, err = e.embed(r, f, precise)
 		return err
 	})
 	return emb, err

@@ -53,9 +53,10 @@ type Thresholds struct {
 // Default returns the defaults.
 //
 // Match (0.42): MobileFaceNet cosines on the shared test photos (largest face, stills
-// detector, aligned to the ArcFace template), as TestMatchPairs measures them: 15
-// same-person pairs, min 0.482, median 0.756; 175 different-person pairs, max 0.306,
-// median 0.023 (PROVENANCE.md measured 0.491 and 0.338 with another pipeline). 0.42
+// detector, landmarks refined and five alignments averaged: inference/refine.go), as
+// TestMatchPairs measures them: 15 same-person pairs, min 0.525, median 0.772; 175
+// different-person pairs, max 0.307, median 0.025 (one plain alignment gave 0.482 and
+// 0.306; PROVENANCE.md measured 0.491 and 0.338 with another pipeline). 0.42
 // sits in that gap, a little nearer the same-person side, as a false match (accepting
 // an impostor) costs more than a retake. With so few photos it is a starting point,
 // not a measured operating point.
