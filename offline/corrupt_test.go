@@ -3,6 +3,7 @@ package offline
 import (
 	"errors"
 	"fmt"
+	bolt "go.etcd.io/bbolt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -82,4 +83,40 @@ func TestRandomDamageNeverPanics(t *testing.T) {
 		}()
 	}
 	t.Logf("outcomes of 120 damaged files: %v", outcomes)
+}
+
+// TestBucketWhereAJobShouldBe: a key in the jobs bucket that is a bucket (what a flipped
+// page flag looks like) made Open fail with bbolt's "incompatible value" when it tried
+// to quarantine it; the file must be moved aside instead and a new queue started.
+func TestBucketWhereAJobShouldBe(t *testing.T) {
+	dir := t.TempDir()
+	q, err := Open(dir, Options{Settings: noLimits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEnqueue(t, q, testJob("j01", 100))
+	q.Close()
+	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.Bucket(bucketJobs).CreateBucket([]byte("j02"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	q, err = Open(dir, Options{Settings: noLimits})
+	if err != nil {
+		t.Fatalf("Open: %v (want the damaged file moved aside)", err)
+	}
+	defer q.Close()
+	if len(q.Alerts()) != 1 || !strings.Contains(q.Alerts()[0].Message, "moved aside") {
+		t.Fatalf("alerts %+v, want one saying the file was moved aside", q.Alerts())
+	}
+	aside, _ := filepath.Glob(filepath.Join(dir, DBFile+".corrupt-*"))
+	if len(aside) != 1 {
+		t.Fatalf("files moved aside: %v", aside)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
@@ -149,6 +150,19 @@ func Open(dir string, opts Options) (*Queue, error) {
 		q.log.Warn("recording the recovery in the audit log", "err", err)
 	}
 	return q, nil
+}
+
+// structural reports an error that bbolt gives only for a damaged file, such as a key
+// whose page flags say bucket where a value is expected (ErrIncompatibleValue), or a
+// bucket gone after init created it.
+func structural(err error) bool {
+	for _, e := range []error{berrors.ErrIncompatibleValue, berrors.ErrInvalid, berrors.ErrInvalidMapping,
+		berrors.ErrVersionMismatch, berrors.ErrChecksum, berrors.ErrBucketNotFound} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // corruptError marks a database that cannot be read.
@@ -301,6 +315,9 @@ func (q *Queue) init(db *bolt.DB) (err error) {
 	})
 	if err != nil {
 		q.idx = map[string]*idxEntry{}
+		if structural(err) && !isCorrupt(err) {
+			return &corruptError{fmt.Errorf("starting the queue: %w", err)}
+		}
 		return err
 	}
 	if len(requeued) > 0 {

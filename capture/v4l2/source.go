@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/camera"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/vladimirvivien/go4vl/device"
 	"github.com/vladimirvivien/go4vl/v4l2"
@@ -179,15 +180,33 @@ func resolve(o Options) (Camera, error) {
 	if err != nil {
 		return Camera{}, fmt.Errorf("finding the camera: %w", err)
 	}
+	return Pick(cams, camera.Settings{Name: o.Name, Bus: o.Bus})
+}
+
+// Pick returns the camera of cams (as List returns them) that s chooses: by path, or
+// the first whose name and bus contain s's. The error wraps capture.ErrNoCamera and
+// says what was looked for among how many.
+func Pick(cams []Camera, s camera.Settings) (Camera, error) {
 	for _, c := range cams {
-		if c.Name == "" {
-			continue
-		}
-		if strings.Contains(c.Name, o.Name) && strings.Contains(c.Bus, o.Bus) {
+		if s.Match(c.Path, c.Name, c.Bus) {
+			if c.Name == "" {
+				return c, fmt.Errorf("camera %s cannot be opened (busy, or no permission: add the user to group \"video\"): %w", c.Path, capture.ErrNoCamera)
+			}
 			return c, nil
 		}
 	}
-	return Camera{}, fmt.Errorf("finding a camera named %q on bus %q among %d: %w", o.Name, o.Bus, len(cams), capture.ErrNoCamera)
+	return Camera{}, fmt.Errorf("finding the camera with %s among %d: %w", s.Describe(), len(cams), capture.ErrNoCamera)
+}
+
+// FromSettings returns the Options for a camera chosen by the config (key "capture");
+// document selects the document camera's default size, 1280x720 (640x480 otherwise).
+func FromSettings(s camera.Settings, document bool) Options {
+	o := Options{Path: s.Path, Name: s.Name, Bus: s.Bus, Width: s.Width, Height: s.Height, FPS: s.FPS,
+		Formats: s.Formats, FrameTimeout: s.FrameTimeout()}
+	if document && (o.Width <= 0 || o.Height <= 0) {
+		o.Width, o.Height = 1280, 720
+	}
+	return o
 }
 
 var formatCodes = map[string]struct {

@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/camera"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
 
@@ -211,4 +213,59 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Fatal("condition not reached")
+}
+
+func TestPickByConfig(t *testing.T) {
+	cams := []Camera{
+		{Path: "/dev/video0", Name: "", Bus: ""}, // busy or no permission
+		{Path: "/dev/video2", Name: "Integrated Camera: Integrated C", Bus: "usb-0000:00:14.0-5"},
+		{Path: "/dev/video4", Name: "HD Pro Webcam C920", Bus: "usb-0000:00:14.0-2"},
+		{Path: "/dev/video6", Name: "HD Pro Webcam C920", Bus: "usb-0000:00:14.0-3"},
+	}
+	cases := []struct {
+		s       camera.Settings
+		want    string
+		wantErr string
+	}{
+		{camera.Settings{}, "/dev/video2", ""},
+		{camera.Settings{Name: "C920"}, "/dev/video4", ""},
+		{camera.Settings{Name: "C920", Bus: "14.0-3"}, "/dev/video6", ""},
+		{camera.Settings{Bus: "14.0-3"}, "/dev/video6", ""},
+		{camera.Settings{Name: "Brio"}, "", `name "Brio" among 4`},
+		{camera.Settings{Path: "/dev/video0"}, "/dev/video0", `group "video"`},
+	}
+	for _, tc := range cases {
+		c, err := Pick(cams, tc.s)
+		if tc.wantErr != "" {
+			if !errors.Is(err, capture.ErrNoCamera) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: err %v, want ErrNoCamera saying %q", tc.s.Describe(), err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.Path != tc.want {
+			t.Errorf("%s: %s, %v; want %s", tc.s.Describe(), c.Path, err, tc.want)
+		}
+	}
+	// A replug into another port: the C920 now on bus -1, still found by name.
+	cams[2].Bus = "usb-0000:00:14.0-1"
+	if c, err := Pick(cams, camera.Settings{Name: "C920"}); err != nil || c.Path != "/dev/video4" {
+		t.Errorf("after a replug: %s, %v", c.Path, err)
+	}
+}
+
+func TestFromSettings(t *testing.T) {
+	s := camera.Settings{Name: "C920", Bus: "usb-2", FPS: 15, Formats: []string{"YUYV"}, FrameTimeoutMS: 1500}
+	o := FromSettings(s, false)
+	if o.Name != "C920" || o.Bus != "usb-2" || o.FPS != 15 || o.Formats[0] != "YUYV" || o.FrameTimeout != 1500*time.Millisecond || o.Width != 0 {
+		t.Fatalf("selfie options %+v", o)
+	}
+	if o := o.withDefaults(); o.Width != 640 || o.Height != 480 {
+		t.Fatalf("selfie default size %dx%d", o.Width, o.Height)
+	}
+	if d := FromSettings(camera.Settings{Path: "/dev/video2"}, true); d.Path != "/dev/video2" || d.Width != 1280 || d.Height != 720 {
+		t.Fatalf("document options %+v", d)
+	}
+	if d := FromSettings(camera.Settings{Width: 1920, Height: 1080}, true); d.Width != 1920 || d.Height != 1080 {
+		t.Fatalf("document size from config: %dx%d", d.Width, d.Height)
+	}
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
+	"github.com/smartselfie/kiosk-agent/capture/camera"
 	"github.com/smartselfie/kiosk-agent/capture/v4l2"
 )
 
@@ -21,6 +23,10 @@ func runCameras(g *globals, args []string) int {
 	if fs.NArg() != 0 {
 		fs.Usage()
 		return exitUsage
+	}
+	cfg, err := g.config()
+	if err != nil {
+		return g.errorf("cameras: %v", err)
 	}
 	cams, err := v4l2.List()
 	if err != nil {
@@ -39,7 +45,6 @@ func runCameras(g *globals, args []string) int {
 	}
 	if len(cams) == 0 {
 		fmt.Fprintln(g.stdout, "no cameras found (no /dev/video* capture device): plug one in")
-		return exitOK
 	}
 	for _, c := range cams {
 		if c.Name == "" {
@@ -62,5 +67,28 @@ func runCameras(g *globals, args []string) int {
 			fmt.Fprintf(g.stdout, "  %-4s %-24s %s\n", f.FourCC, f.Description, strings.Join(sizes, " "))
 		}
 	}
+	printRoles(g.stdout, cams, cfg.Capture)
 	return exitOK
+}
+
+// printRoles says which listed camera the config's selfie and document cameras are.
+func printRoles(w io.Writer, cams []v4l2.Camera, c camera.Config) {
+	role := func(what, key string, s camera.Settings) {
+		cam, err := v4l2.Pick(cams, s)
+		switch {
+		case err == nil:
+			fmt.Fprintf(w, "%s (%s: %s): %s %q\n", what, key, s.Describe(), cam.Path, cam.Name)
+		case cam.Path != "":
+			fmt.Fprintf(w, "%s (%s: %s): %s cannot be opened: it is busy, or add the user to group \"video\"\n", what, key, s.Describe(), cam.Path)
+		default:
+			fmt.Fprintf(w, "%s (%s: %s): not found: plug it in, or fix %s in the config\n", what, key, s.Describe(), key)
+		}
+	}
+	fmt.Fprintln(w)
+	role("selfie camera", "capture.selfie_camera", c.SelfieCamera)
+	if d, ok := c.Document(); ok {
+		role("document camera", "capture.document_camera", d)
+	} else {
+		fmt.Fprintln(w, "document camera: the selfie camera (capture.document_camera is not set)")
+	}
 }

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/smartselfie/kiosk-agent/capture/camera"
+	"github.com/smartselfie/kiosk-agent/capture/v4l2"
 )
 
 func TestCameras(t *testing.T) {
@@ -36,5 +39,29 @@ func TestCameras(t *testing.T) {
 				t.Fatalf("exit %d (want %d), stdout %q, stderr %q", code, tc.code, stdout.String(), stderr.String())
 			}
 		})
+	}
+}
+
+func TestCameraRoles(t *testing.T) {
+	cams := []v4l2.Camera{
+		{Path: "/dev/video0"}, // busy
+		{Path: "/dev/video2", Name: "HD Pro Webcam C920", Bus: "usb-0000:00:14.0-2"},
+	}
+	cases := []struct {
+		c    camera.Config
+		want []string
+	}{
+		{camera.Config{}, []string{`selfie camera (capture.selfie_camera: the first camera): /dev/video2 "HD Pro Webcam C920"`, "document camera: the selfie camera"}},
+		{camera.Config{SelfieCamera: camera.Settings{Name: "Brio"}, DocumentCamera: camera.Settings{Path: "/dev/video0"}},
+			[]string{`name "Brio"): not found: plug it in, or fix capture.selfie_camera`, `document camera (capture.document_camera: path "/dev/video0"): /dev/video0 cannot be opened`}},
+	}
+	for _, tc := range cases {
+		var b bytes.Buffer
+		printRoles(&b, cams, tc.c)
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("output %q does not say %q", b.String(), w)
+			}
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/smartselfie/kiosk-agent/capture/camera"
 	"github.com/smartselfie/kiosk-agent/inference/gates"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
@@ -39,6 +40,9 @@ type Config struct {
 	// ONNXRuntimeLib is the path of libonnxruntime.so.1; empty means search
 	// (ONNXRUNTIME_LIB, beside the binary, the packaged path).
 	ONNXRuntimeLib string `json:"onnxruntime_lib,omitempty"`
+	// Capture chooses the cameras: selfie_camera and document_camera, each by path,
+	// name or bus, with the frame size, rate, formats and frame timeout asked of it.
+	Capture camera.Config `json:"capture"`
 	// Inference holds the face-analysis thresholds (quality gates, liveness, match);
 	// a zero field means its default (gates.Default).
 	Inference gates.Thresholds `json:"inference"`
@@ -98,6 +102,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	if err := c.Capture.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Inference.Validate(); err != nil {
 		errs = append(errs, err)

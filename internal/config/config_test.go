@@ -25,6 +25,14 @@ func TestLoad(t *testing.T) {
 				t.Fatalf("data_dir = %q", c.DataDir)
 			}
 		}},
+		{name: "cameras", body: `{"capture":{"selfie_camera":{"name":"C920","width":1280,"height":720},"document_camera":{"path":"/dev/v4l/by-id/usb-doc-video-index0"}}}`, check: func(t *testing.T, c Config) {
+			d, ok := c.Capture.Document()
+			if c.Capture.SelfieCamera.Name != "C920" || c.Capture.SelfieCamera.Width != 1280 || !ok || d.Path != "/dev/v4l/by-id/usb-doc-video-index0" {
+				t.Fatalf("capture = %+v", c.Capture)
+			}
+		}},
+		{name: "bad camera", body: `{"capture":{"selfie_camera":{"formats":["H264"]}}}`, wantErr: "capture.selfie_camera.formats"},
+		{name: "unknown camera key", body: `{"capture":{"selfie_camera":{"device":"/dev/video0"}}}`, wantErr: "unknown field"},
 		{name: "unknown key", body: `{"data_dri":"/x"}`, wantErr: "unknown field"},
 		{name: "bad level", body: `{"log_level":"loud"}`, wantErr: "log_level"},
 		{name: "empty data dir", body: `{"data_dir":" "}`, wantErr: "data_dir is empty"},
