@@ -67,7 +67,7 @@ func TestMatchAndDocument(t *testing.T) {
 		{Settings{Name: "C920"}, "/dev/video2", "HD Pro Webcam C920", "usb-0000:00:14.0-2", true},
 		{Settings{Name: "C920", Bus: "14.0-3"}, "/dev/video2", "HD Pro Webcam C920", "usb-0000:00:14.0-2", false},
 		{Settings{Name: "c920"}, "/dev/video2", "HD Pro Webcam C920", "usb", false}, // case matters, as the driver reports it
-		{Settings{Path: link}, dev, "anything", "", true},                          // a by-id link finds its node
+		{Settings{Path: link}, dev, "anything", "", true},                           // a by-id link finds its node
 		{Settings{Path: "/dev/video9", Name: "C920"}, "/dev/video2", "HD Pro Webcam C920", "", false},
 	}
 	for _, tc := range cases {
