@@ -12,7 +12,9 @@ import (
 // landmarks to the ArcFace 112x112 template, bilinear warp with a black border, RGB
 // normalised with ImageNet mean/std, MobileFaceNet, L2-normalise.
 //
-// One departure from the reference (OpenCV's warpAffine, no prefilter): when the warp
+// Two departures from the reference. The match embedding (Engine.Embed, not
+// EmbedFrame) refines the landmarks and averages five alignments: see refine.go.
+// And (OpenCV's warpAffine has no prefilter) when the warp
 // shrinks the face by more than prefilterScale, the face's neighbourhood is first
 // area-averaged to prefilterScale pixels per template pixel and the bilinear warp
 // samples that. Unfiltered, a face several times the template's size aliases and its
