@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/camera"
 	"github.com/vladimirvivien/go4vl/v4l2"
 )
 
@@ -255,5 +256,75 @@ func TestVividPermission(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "group \\\"video\\\"") && !strings.Contains(string(out), `group "video"`) {
 		t.Fatal("the permission error does not name the video group")
+	}
+}
+
+// TestVividCameras opens the selfie and document cameras the way the config names them:
+// vivid/run.sh creates two vivid devices, found here by bus.
+func TestVividCameras(t *testing.T) {
+	vividCamera(t)
+	cams, err := List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vivid []Camera
+	for _, c := range cams {
+		if c.Driver == "vivid" {
+			vivid = append(vivid, c)
+		}
+	}
+	if len(vivid) < 2 {
+		if os.Getenv("KIOSK_VIVID") != "" {
+			t.Fatalf("want two vivid devices (run.sh loads n_devs=2), have %d", len(vivid))
+		}
+		t.Skip("one vivid device here")
+	}
+	ctx := context.Background()
+	cfg := camera.Config{
+		SelfieCamera:   camera.Settings{Bus: vivid[0].Bus},
+		DocumentCamera: camera.Settings{Bus: vivid[1].Bus},
+	}
+	two, err := OpenCameras(ctx, cfg, nil, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, d := two.Selfie.Negotiated(), two.Document.Negotiated()
+	if !two.Separate() || s.Camera.Path != vivid[0].Path || d.Camera.Path != vivid[1].Path {
+		t.Fatalf("selfie %s, document %s; want %s and %s", s.Camera.Path, d.Camera.Path, vivid[0].Path, vivid[1].Path)
+	}
+	if s.Width != 640 || s.Height != 480 || d.Width != 1280 || d.Height != 720 {
+		t.Fatalf("sizes: selfie %dx%d (want 640x480), document %dx%d (want 1280x720)", s.Width, s.Height, d.Width, d.Height)
+	}
+	for name, src := range map[string]*Source{"selfie": two.Selfie, "document": two.Document} {
+		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		f, err := src.Next(fctx)
+		cancel()
+		if err != nil || f.Width != src.Negotiated().Width {
+			t.Fatalf("%s frame: %v (width %d)", name, err, f.Width)
+		}
+	}
+	if err := two.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// No document camera: the selfie camera scans the document too.
+	one, err := OpenCameras(ctx, camera.Config{SelfieCamera: camera.Settings{Path: vivid[1].Path}}, nil, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Separate() || one.Document != one.Selfie || one.Selfie.Negotiated().Camera.Path != vivid[1].Path {
+		t.Fatalf("one camera: separate %v, path %s", one.Separate(), one.Selfie.Negotiated().Camera.Path)
+	}
+	one.Close()
+
+	// Both settings find the same device: refused before opening, naming both keys.
+	_, err = OpenCameras(ctx, camera.Config{SelfieCamera: camera.Settings{Path: vivid[0].Path}, DocumentCamera: camera.Settings{Bus: vivid[0].Bus}}, nil, quiet())
+	if err == nil || !strings.Contains(err.Error(), "both find "+vivid[0].Path) {
+		t.Fatalf("same device twice: %v", err)
+	}
+	// A document camera that is not there: the error names its key.
+	_, err = OpenCameras(ctx, camera.Config{DocumentCamera: camera.Settings{Name: "no such camera"}}, nil, quiet())
+	if !errors.Is(err, capture.ErrNoCamera) || !strings.Contains(err.Error(), "capture.document_camera") {
+		t.Fatalf("missing document camera: %v", err)
 	}
 }

@@ -97,7 +97,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in \$(cat /lib/modules/order); do
   args=""
-  [ "\$m" = vivid ] && args="n_devs=1 node_types=0x1"
+  [ "\$m" = vivid ] && args="n_devs=2 node_types=0x1,0x1"
   insmod /lib/modules/\$m.ko \$args || echo "insmod \$m failed"
 done
 export KIOSK_VIVID=1 HOME=/tmp TMPDIR=/tmp
