@@ -385,34 +385,34 @@ func jittered(fwd similarity, dx, dy, s float64) similarity {
 
 var errZeroEmbedding = errors.New("the model returned a zero vector")
 
-// addUnit adds v, L2-normalised, to sum.
+// addUnit adds v, L2-normalised, to sum (of the same length).
 func addUnit(sum, v []float32) error {
-	var n float64
-	for _, x := range v {
-		n += float64(x) * float64(x)
-	}
-	if n == 0 || len(v) != len(sum) {
+	n := norm(v)
+	if n == 0 {
 		return errZeroEmbedding
 	}
-	inv := float32(1 / math.Sqrt(n))
 	for i, x := range v {
-		sum[i] += x * inv
+		sum[i] += x / n
 	}
 	return nil
 }
 
 // normalise scales v to unit length.
 func normalise(v []float32) error {
+	n := norm(v)
+	if n == 0 {
+		return errZeroEmbedding
+	}
+	for i := range v {
+		v[i] /= n
+	}
+	return nil
+}
+
+func norm(v []float32) float32 {
 	var n float64
 	for _, x := range v {
 		n += float64(x) * float64(x)
 	}
-	if n == 0 {
-		return errZeroEmbedding
-	}
-	inv := float32(1 / math.Sqrt(n))
-	for i := range v {
-		v[i] *= inv
-	}
-	return nil
+	return float32(math.Sqrt(n))
 }

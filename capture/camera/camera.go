@@ -106,13 +106,14 @@ func (s Settings) validate(key string) []error {
 // camera that could not be opened has an empty name and matches only by path).
 func (s Settings) Match(path, name, bus string) bool {
 	if s.Path != "" {
-		return samePath(s.Path, path)
+		return SameDevice(s.Path, path)
 	}
 	return name != "" && strings.Contains(name, s.Name) && strings.Contains(bus, s.Bus)
 }
 
-// samePath compares device paths after resolving links (/dev/v4l/by-id/… → /dev/videoN).
-func samePath(a, b string) bool {
+// SameDevice reports whether two device paths name the same node, after resolving links
+// (/dev/v4l/by-id/… → /dev/videoN).
+func SameDevice(a, b string) bool {
 	if a == b {
 		return true
 	}

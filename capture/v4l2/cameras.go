@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 
 	"github.com/smartselfie/kiosk-agent/capture/camera"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
@@ -49,7 +48,7 @@ func OpenCameras(ctx context.Context, c camera.Config, clk clock.Clock, log *slo
 		if err != nil {
 			return nil, fmt.Errorf("capture.document_camera (%s): %w", ds.Describe(), err)
 		}
-		if sameDevice(sc.Path, dc.Path) {
+		if camera.SameDevice(sc.Path, dc.Path) {
 			return nil, fmt.Errorf("capture.selfie_camera (%s) and capture.document_camera (%s) both find %s: make them name different cameras (kioskctl cameras lists them)",
 				c.SelfieCamera.Describe(), ds.Describe(), sc.Path)
 		}
@@ -69,13 +68,4 @@ func OpenCameras(ctx context.Context, c camera.Config, clk clock.Clock, log *slo
 		return nil, fmt.Errorf("capture.document_camera (%s): %w", ds.Describe(), err)
 	}
 	return cams, nil
-}
-
-func sameDevice(a, b string) bool {
-	if a == b {
-		return true
-	}
-	ra, err1 := filepath.EvalSymlinks(a)
-	rb, err2 := filepath.EvalSymlinks(b)
-	return err1 == nil && err2 == nil && ra == rb
 }
