@@ -30,7 +30,11 @@
 //     Selfie_Provided Failed; no usable face in the comparison image → 0841; identical
 //     images → 0941; else 0840 or 0841 by the embedding threshold.
 //
-// Caveats: callbacks are best effort (bounded retries, a bounded queue, dropped at
+// Tests and operators see what the server received through AdminHandler (GET /jobs,
+// GET /healthz; cmd/compare-sandbox serves it on --admin-addr) or Sandbox.JobCount.
+//
+// Caveats: callbacks are best effort (Options.CallbackAttempts tries, 5 by default,
+// Options.CallbackBackoff apart, from 1 s doubling up to 30 s; a bounded queue; dropped at
 // shutdown); the submission counts (JobCount) count every authenticated, well-formed
 // request that carried a job id, including those answered 2215.
 package sandbox
