@@ -7,27 +7,29 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
 
-// Settings are the queue's limits and retention, as they appear in the config file
-// under "offline". Zero means the default; a negative limit means no limit.
+// Settings are the queue's limits and retention. Zero means the default; a negative limit
+// means no limit (for the day limits: for ever). The config file's "offline" section is
+// internal/config's; internal/partopts turns it into Settings. Day values beyond
+// MaxDays are taken as MaxDays, so no value overflows a time.Duration.
 type Settings struct {
 	// MaxJobs is the most unsent jobs (queued, sending, held) kept. Default 1000.
-	MaxJobs int `json:"max_jobs,omitempty"`
+	MaxJobs int
 	// MaxDiskMB is the most space the sealed payloads in the queue may take. Default 4096.
-	MaxDiskMB int `json:"max_disk_mb,omitempty"`
+	MaxDiskMB int
 	// MinFreeDiskMB is the free space that must remain on the data disk after a new
 	// job is sealed. Default 256.
-	MinFreeDiskMB int `json:"min_free_disk_mb,omitempty"`
+	MinFreeDiskMB int
 	// MaxOldestUnsentDays refuses new jobs once the oldest unsent job is this old
 	// (the kiosk has been offline too long). Default 14.
-	MaxOldestUnsentDays int `json:"max_oldest_unsent_days,omitempty"`
+	MaxOldestUnsentDays int
 	// PurgeImagesAfterMinutes is how long a done job keeps its images. Default 0: at once.
-	PurgeImagesAfterMinutes int `json:"purge_images_after_minutes,omitempty"`
+	PurgeImagesAfterMinutes int
 	// KeepResultsDays is how long finished job records (without images) and audit
 	// events are kept. Default 90.
-	KeepResultsDays int `json:"keep_results_days,omitempty"`
+	KeepResultsDays int
 	// FailedImagesMaxDays is how long failed, needs-operator and quarantined jobs keep
 	// their images when no operator acts. Default 30.
-	FailedImagesMaxDays int `json:"failed_images_max_days,omitempty"`
+	FailedImagesMaxDays int
 }
 
 // DefaultSettings returns the defaults that the zero Settings stand for.
@@ -59,10 +61,19 @@ func (s Settings) withDefaults() Settings {
 	if s.PurgeImagesAfterMinutes < 0 {
 		s.PurgeImagesAfterMinutes = 0
 	}
+	s.PurgeImagesAfterMinutes = min(s.PurgeImagesAfterMinutes, MaxDays*24*60)
+	for _, v := range []*int{&s.MaxOldestUnsentDays, &s.KeepResultsDays, &s.FailedImagesMaxDays} {
+		*v = min(*v, MaxDays)
+	}
 	return s
 }
 
 const day = 24 * time.Hour
+
+// MaxDays is the longest day value Settings take (100 years); a longer one would
+// overflow time.Duration (about 106,751 days) and turn, say, "keep for ever" into "delete
+// everything".
+const MaxDays = 36500
 
 // Options configure Open. The zero value is usable.
 type Options struct {

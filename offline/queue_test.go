@@ -698,3 +698,20 @@ func TestLockedBySameProcessFD(t *testing.T) {
 		t.Fatalf("second open: %v", err)
 	}
 }
+
+// TestHugeDayValues: day values too long for time.Duration (200000 days) once wrapped
+// around and made a sweep delete every record and audit event, and refused every new job.
+func TestHugeDayValues(t *testing.T) {
+	e := newEnv(t, Settings{KeepResultsDays: 200000, FailedImagesMaxDays: 200000, MaxOldestUnsentDays: 200000})
+	mustEnqueue(t, e.q, testJob("done", 100))
+	e.q.Claim("done")
+	e.q.SetState("done", StateDone, Update{Result: &Result{Code: "0840"}})
+	e.clk.Advance(day)
+	mustEnqueue(t, e.q, testJob("later", 100))
+	if rep, err := e.q.Sweep(); err != nil || rep.RecordsDeleted != 0 || rep.AuditDeleted != 0 {
+		t.Fatalf("sweep with a 200000-day retention deleted %+v (err %v)", rep, err)
+	}
+	if _, err := e.q.Get("done"); err != nil {
+		t.Fatalf("finished job gone: %v", err)
+	}
+}

@@ -198,11 +198,11 @@ func Pick(cams []Camera, s camera.Settings) (Camera, error) {
 	return Camera{}, fmt.Errorf("finding the camera with %s among %d: %w", s.Describe(), len(cams), capture.ErrNoCamera)
 }
 
-// FromSettings returns the Options for a camera chosen by the config (key "capture");
+// FromSettings returns the Options for a camera chosen by the config (section "capture");
 // document selects the document camera's default size, 1280x720 (640x480 otherwise).
 func FromSettings(s camera.Settings, document bool) Options {
 	o := Options{Path: s.Path, Name: s.Name, Bus: s.Bus, Width: s.Width, Height: s.Height, FPS: s.FPS,
-		Formats: s.Formats, FrameTimeout: s.FrameTimeout()}
+		Formats: s.Formats, FrameTimeout: s.FrameTimeout}
 	if document && (o.Width <= 0 || o.Height <= 0) {
 		o.Width, o.Height = 1280, 720
 	}

@@ -254,7 +254,7 @@ func TestPickByConfig(t *testing.T) {
 }
 
 func TestFromSettings(t *testing.T) {
-	s := camera.Settings{Name: "C920", Bus: "usb-2", FPS: 15, Formats: []string{"YUYV"}, FrameTimeoutMS: 1500}
+	s := camera.Settings{Name: "C920", Bus: "usb-2", FPS: 15, Formats: []string{"YUYV"}, FrameTimeout: 1500 * time.Millisecond}
 	o := FromSettings(s, false)
 	if o.Name != "C920" || o.Bus != "usb-2" || o.FPS != 15 || o.Formats[0] != "YUYV" || o.FrameTimeout != 1500*time.Millisecond || o.Width != 0 {
 		t.Fatalf("selfie options %+v", o)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"io"
 	"log/slog"
 	"math"
@@ -35,7 +36,7 @@ func inferenceEngine(g *globals) (*inference.Engine, error) {
 	return inference.Open(inference.Options{
 		RuntimeLib: lib,
 		ModelsDir:  c.ModelsDir,
-		Thresholds: c.Inference,
+		Thresholds: partopts.Thresholds(c),
 		Logger:     slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
 	})
 }

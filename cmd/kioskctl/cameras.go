@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"io"
 	"strings"
 
@@ -67,7 +68,7 @@ func runCameras(g *globals, args []string) int {
 			fmt.Fprintf(g.stdout, "  %-4s %-24s %s\n", f.FourCC, f.Description, strings.Join(sizes, " "))
 		}
 	}
-	printRoles(g.stdout, cams, cfg.Capture)
+	printRoles(g.stdout, cams, partopts.Cameras(cfg))
 	return exitOK
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
@@ -103,20 +102,4 @@ func (in *jobInput) readImages() (selfie, comparison []byte, liveness [][]byte, 
 		liveness = append(liveness, b)
 	}
 	return selfie, comparison, liveness, nil
-}
-
-// compareSettings gathers the compare API settings: the config's "compare" object with
-// the global flags (--api-url, --partner-id, --api-key-file) laid over it.
-func (g *globals) compareSettings(cfg config.Config) compare.Settings {
-	s := cfg.Compare
-	if g.apiURL != "" {
-		s.APIURL = g.apiURL
-	}
-	if g.partnerID != "" {
-		s.PartnerID = g.partnerID
-	}
-	if g.apiKeyFile != "" {
-		s.APIKeyFile, s.APIKeyEnv, s.SignerURL = g.apiKeyFile, "", ""
-	}
-	return s
 }

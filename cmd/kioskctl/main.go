@@ -77,7 +77,9 @@ func (g *globals) newFlagSet(name, usage string) *flag.FlagSet {
 	return fs
 }
 
-// config loads the config file (if any) and lays the global flags over it.
+// config loads the config file (if any) and lays the global flags over it: flags over the
+// file over the defaults, as in every program. Old key names in the file are reported on
+// stderr.
 func (g *globals) config() (config.Config, error) {
 	c := config.Default()
 	path := g.configPath
@@ -91,6 +93,9 @@ func (g *globals) config() (config.Config, error) {
 		if c, err = config.Load(path); err != nil {
 			return c, err
 		}
+		for _, d := range c.Deprecated {
+			fmt.Fprintf(g.stderr, "kioskctl: warning: config %s\n", d)
+		}
 	}
 	if g.dataDir != "" {
 		c.DataDir = g.dataDir
@@ -100,6 +105,16 @@ func (g *globals) config() (config.Config, error) {
 	}
 	if g.modelsDir != "" {
 		c.ModelsDir = g.modelsDir
+	}
+	if g.apiURL != "" {
+		c.Compare.APIURL = g.apiURL
+	}
+	if g.partnerID != "" {
+		c.Compare.PartnerID = g.partnerID
+	}
+	if g.apiKeyFile != "" { // the flag's key file replaces the file's way to sign
+		c.Compare.APIKeyFile, c.Compare.APIKeyEnv = g.apiKeyFile, ""
+		c.Compare.SignerURL, c.Compare.SignerTokenFile = "", ""
 	}
 	return c, c.Validate()
 }

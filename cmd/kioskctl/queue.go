@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"io"
 	"log/slog"
 	"strings"
@@ -29,11 +30,9 @@ func openQueue(g *globals) (*offline.Queue, error) {
 	if c.LogLevel == "debug" {
 		level = slog.LevelDebug
 	}
-	q, err := offline.Open(c.DataDir, offline.Options{
-		Settings: c.Offline,
-		KioskID:  c.KioskID,
-		Logger:   slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
-	})
+	opts := partopts.Offline(c)
+	opts.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	q, err := offline.Open(c.DataDir, opts)
 	if err != nil {
 		return nil, err
 	}

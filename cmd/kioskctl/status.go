@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"path/filepath"
 	"time"
 
@@ -47,7 +48,9 @@ func runStatus(g *globals, args []string) int {
 
 	rep := statusReport{}
 	var q uploader.Queue = noQueue{}
-	oq, err := offline.Open(cfg.DataDir, offline.Options{Settings: cfg.Offline, KioskID: cfg.KioskID, LockTimeout: time.Second})
+	qopts := partopts.Offline(cfg)
+	qopts.LockTimeout = time.Second
+	oq, err := offline.Open(cfg.DataDir, qopts)
 	if err != nil {
 		rep.QueueError = err.Error()
 		if errors.Is(err, offline.ErrLocked) {
@@ -68,9 +71,6 @@ func runStatus(g *globals, args []string) int {
 	}
 	rep.Status = st
 	apiURL := cfg.Compare.APIURL
-	if g.apiURL != "" {
-		apiURL = g.apiURL
-	}
 	if apiURL != "" && !*noProbe {
 		if p, err := uploader.NewDialProber(apiURL); err == nil {
 			rep.Probed = true

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"os"
 	"os/signal"
 	"strings"
@@ -41,7 +42,7 @@ func runSubmit(g *globals, args []string) int {
 	if err != nil {
 		return g.errorf("submit: %v", err)
 	}
-	s := g.compareSettings(cfg)
+	s := cfg.Compare
 	if s.APIURL == "" {
 		return usage("give --api-url (or compare.api_url in the config file)")
 	}
@@ -54,7 +55,7 @@ func runSubmit(g *globals, args []string) int {
 	if in.callbackURL == "" {
 		return usage("give --callback-url (the API requires one), or sync.callback_url in the config file")
 	}
-	opts, err := s.Options(g.getenv)
+	opts, err := partopts.Compare(cfg, g.getenv)
 	if err != nil {
 		return g.errorf("submit: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"io"
 	"log/slog"
 	"os"
@@ -75,7 +76,9 @@ func runSync(g *globals, args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 
-	oq, err := offline.Open(cfg.DataDir, offline.Options{Settings: cfg.Offline, KioskID: cfg.KioskID, Logger: log})
+	qopts := partopts.Offline(cfg)
+	qopts.Logger = log
+	oq, err := offline.Open(cfg.DataDir, qopts)
 	if err != nil {
 		return g.errorf("sync: %v", err)
 	}
@@ -93,13 +96,10 @@ func runSync(g *globals, args []string) int {
 	}
 
 	printer := &eventPrinter{w: g.stdout, quiet: *asJSON}
-	opts := cfg.Sync.Apply(uploader.Options{
-		Logger:   log,
-		Prober:   setup.prober,
-		OnEvent:  printer.print,
-		State:    uploader.FileState{Path: filepath.Join(cfg.DataDir, uploader.StateFile)},
-		ConfigID: setup.configID,
-	})
+	opts := partopts.Uploader(cfg)
+	opts.Logger, opts.Prober, opts.OnEvent = log, setup.prober, printer.print
+	opts.State = uploader.FileState{Path: filepath.Join(cfg.DataDir, uploader.StateFile)}
+	opts.ConfigID = setup.configID
 	u := uploader.New(uploader.OfflineQueue{Q: oq}, setup.sender, opts)
 	if *retryHalted {
 		u.Resume()
@@ -202,11 +202,11 @@ func (p *eventPrinter) print(e uploader.Event) {
 var newSyncSender = buildSyncSender
 
 func buildSyncSender(g *globals, cfg config.Config) (syncSetup, error) {
-	s := g.compareSettings(cfg)
+	s := cfg.Compare
 	if s.APIURL == "" {
 		return syncSetup{}, errors.New("no API URL: give --api-url (e.g. http://127.0.0.1:8080) or set compare.api_url in the config")
 	}
-	opts, err := s.Options(g.getenv)
+	opts, err := partopts.Compare(cfg, g.getenv)
 	if err != nil {
 		return syncSetup{}, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -243,14 +244,24 @@ func TestSyncAgainstSandbox(t *testing.T) {
 }
 
 func TestSyncSettingsFromConfigAndFlags(t *testing.T) {
-	cfg := config.Default()
-	cfg.Compare.APIURL, cfg.Compare.PartnerID, cfg.Compare.APIKeyEnv = "http://from-config", "0002", "KEY_ENV"
-	s := (&globals{}).compareSettings(cfg)
-	if s.APIURL != "http://from-config" || s.PartnerID != "0002" || s.APIKeyEnv != "KEY_ENV" {
-		t.Fatalf("from the config: %+v", s)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	body := `{"data_dir":"` + dir + `","compare":{"api_url":"http://from-config","partner_id":"0002","api_key_env":"KEY_ENV"},"sync":{"retry_base_seconds":7}}`
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	s = (&globals{apiURL: "http://flag", partnerID: "0001", apiKeyFile: "/k"}).compareSettings(cfg)
-	if s.APIURL != "http://flag" || s.PartnerID != "0001" || s.APIKeyFile != "/k" || s.APIKeyEnv != "" {
-		t.Fatalf("flags over the config: %+v", s)
+	var errb bytes.Buffer
+	cfg, err := (&globals{configPath: path, stderr: &errb}).config()
+	s := cfg.Compare
+	if err != nil || s.APIURL != "http://from-config" || s.PartnerID != "0002" || s.APIKeyEnv != "KEY_ENV" {
+		t.Fatalf("from the config: %+v (%v)", s, err)
+	}
+	if cfg.Sync.RetryBase.D() != 7*time.Second || !strings.Contains(errb.String(), "retry_base_seconds") {
+		t.Fatalf("old key: retry_base %s, stderr %q", cfg.Sync.RetryBase, errb.String())
+	}
+	cfg, err = (&globals{configPath: path, stderr: &errb, apiURL: "http://flag", partnerID: "0001", apiKeyFile: "/k"}).config()
+	s = cfg.Compare
+	if err != nil || s.APIURL != "http://flag" || s.PartnerID != "0001" || s.APIKeyFile != "/k" || s.APIKeyEnv != "" {
+		t.Fatalf("flags over the config: %+v (%v)", s, err)
 	}
 }

@@ -1,11 +1,3 @@
-// Package config holds the agent's one Config struct: Default, Load, Validate.
-//
-// The file format is JSON (/etc/kiosk-agent/config.json when packaged). Unknown keys are
-// an error, so a typo in a deployed config is caught at start-up, not ignored. Only the
-// programs under cmd/ read flags and environment variables; they layer them over the file.
-//
-// Each area of the agent keeps its own options type (with JSON tags and usable defaults)
-// in its own package; Config gathers them.
 package config
 
 import (
@@ -13,20 +5,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
+	"time"
 
-	"github.com/smartselfie/kiosk-agent/capture/camera"
 	"github.com/smartselfie/kiosk-agent/inference/gates"
-	"github.com/smartselfie/kiosk-agent/offline"
-	"github.com/smartselfie/kiosk-agent/sync/compare"
-	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
 // DefaultPath is where the packaged agent looks for its config file.
 const DefaultPath = "/etc/kiosk-agent/config.json"
 
-// Config is the whole configuration of a kiosk.
+// Config is the whole configuration of a kiosk. docs/config.md is its reference: every
+// key with its default, range and meaning.
 type Config struct {
 	// DataDir holds the queue database, the device keys and the audit log.
 	DataDir string `json:"data_dir"`
@@ -40,31 +34,148 @@ type Config struct {
 	// ONNXRuntimeLib is the path of libonnxruntime.so.1; empty means search
 	// (ONNXRUNTIME_LIB, beside the binary, the packaged path).
 	ONNXRuntimeLib string `json:"onnxruntime_lib,omitempty"`
-	// Capture chooses the cameras: selfie_camera and document_camera, each by path,
-	// name or bus, with the frame size, rate, formats and frame timeout asked of it.
-	Capture camera.Config `json:"capture"`
-	// Inference holds the face-analysis thresholds (quality gates, liveness, match);
-	// a zero field means its default (gates.Default).
+	// Capture chooses the cameras.
+	Capture Capture `json:"capture"`
+	// Inference holds the face-analysis thresholds; a zero field means its default
+	// (gates.Default). It is the inference part's own leaf type: plain numbers, no
+	// durations, validated by gates.Thresholds.Validate.
 	Inference gates.Thresholds `json:"inference"`
-	// Offline holds the offline queue's limits and retention; a zero field means its
-	// default (offline.DefaultSettings), a negative limit means no limit.
-	Offline offline.Settings `json:"offline"`
-	// Sync holds the sync engine's knobs (in flight, backoff, poll, skew tolerance); a
-	// zero field means its default (see uploader.Settings).
-	Sync uploader.Settings `json:"sync"`
-	// Compare holds the compare API connection: api_url, partner_id, api_key_file (or
-	// api_key_env, or signer_url + signer_token_file), ca_file and timeouts.
-	Compare compare.Settings `json:"compare"`
+	// Offline holds the offline queue's limits and retention.
+	Offline Offline `json:"offline"`
+	// Sync holds the sync engine's knobs.
+	Sync Sync `json:"sync"`
+	// Compare holds the compare API connection.
+	Compare Compare `json:"compare"`
+
+	// Deprecated lists the old key names the file used, each with its new form, for the
+	// program to print as a warning. It is not part of the file.
+	Deprecated []string `json:"-"`
 }
 
-// Default returns a Config that works on a packaged kiosk.
+// Capture is the "capture" section.
+type Capture struct {
+	// SelfieCamera faces the customer: the selfie and the liveness frames.
+	SelfieCamera Camera `json:"selfie_camera"`
+	// DocumentCamera scans the ID document. Left out (no path, name or bus), the
+	// selfie camera scans the document too.
+	DocumentCamera Camera `json:"document_camera"`
+}
+
+// Camera chooses one camera and the format asked of it. A camera is found by Path when it
+// is set, otherwise as the first camera whose name contains Name and whose bus contains Bus.
+type Camera struct {
+	Path string `json:"path,omitempty"`
+	Name string `json:"name,omitempty"`
+	Bus  string `json:"bus,omitempty"`
+	// Width and Height are the target frame size (0: 640x480 for the selfie camera,
+	// 1280x720 for a document camera).
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// FPS is the target frame rate (0: 30).
+	FPS int `json:"fps,omitempty"`
+	// Formats is the order of preference among CameraFormats (empty: MJPG, YUYV, RGB3).
+	Formats []string `json:"formats,omitempty"`
+	// FrameTimeout bounds the wait for one frame before the camera is judged stuck.
+	FrameTimeout Duration `json:"frame_timeout"`
+}
+
+// Chosen reports whether c names a camera (path, name or bus), rather than "the first one".
+func (c Camera) Chosen() bool { return c.Path != "" || c.Name != "" || c.Bus != "" }
+
+// CameraFormats are the formats the capture code can convert, by their V4L2 codes.
+var CameraFormats = []string{"MJPG", "JPEG", "YUYV", "RGB3"}
+
+// Offline is the "offline" section: the queue's limits and retention.
+type Offline struct {
+	// MaxJobs is the most unsent jobs kept; -1: no limit.
+	MaxJobs int `json:"max_jobs"`
+	// MaxDiskMB is the most space the sealed payloads may take; -1: no limit.
+	MaxDiskMB int `json:"max_disk_mb"`
+	// MinFreeDiskMB is the free space that must remain on the data disk after a new job
+	// is sealed; -1: no check.
+	MinFreeDiskMB int `json:"min_free_disk_mb"`
+	// MaxOldestUnsent refuses new jobs once the oldest unsent job is this old; negative:
+	// no limit.
+	MaxOldestUnsent Duration `json:"max_oldest_unsent"`
+	// PurgeImagesAfter is how long a done job keeps its images ("0s": at once).
+	PurgeImagesAfter Duration `json:"purge_images_after"`
+	// KeepResults is how long finished job records and audit events are kept; negative:
+	// for ever.
+	KeepResults Duration `json:"keep_results"`
+	// KeepFailedImages is how long failed, needs-operator and quarantined jobs keep their
+	// images when no operator acts; negative: for ever.
+	KeepFailedImages Duration `json:"keep_failed_images"`
+}
+
+// Sync is the "sync" section: the sync engine's knobs.
+type Sync struct {
+	// InFlight is how many jobs are sent at a time: 1 or 2.
+	InFlight int `json:"in_flight"`
+	// RetryBase is the first backoff delay after a failure; RetryMax caps it.
+	RetryBase Duration `json:"retry_base"`
+	RetryMax  Duration `json:"retry_max"`
+	// MaxRetryAfter caps a server's Retry-After.
+	MaxRetryAfter Duration `json:"max_retry_after"`
+	// PollInterval is how often the queue is looked at without a wake-up.
+	PollInterval Duration `json:"poll_interval"`
+	// SkewTolerance is the clock difference with the server that a 2205 alert reports.
+	SkewTolerance Duration `json:"skew_tolerance"`
+	// AttemptTimeout bounds one submission as a whole ("0s": no bound beyond the compare
+	// timeouts).
+	AttemptTimeout Duration `json:"attempt_timeout"`
+	// CallbackURL is sent for jobs sealed without one (the API requires a callback URL).
+	CallbackURL string `json:"callback_url,omitempty"`
+}
+
+// Compare is the "compare" section: the compare API connection. Exactly one way to sign:
+// signer_url (with signer_token_file), or api_key_env, or api_key_file.
+type Compare struct {
+	APIURL          string   `json:"api_url,omitempty"`
+	PartnerID       string   `json:"partner_id,omitempty"`
+	APIKeyFile      string   `json:"api_key_file,omitempty"`
+	APIKeyEnv       string   `json:"api_key_env,omitempty"`
+	SignerURL       string   `json:"signer_url,omitempty"`
+	SignerTokenFile string   `json:"signer_token_file,omitempty"`
+	CAFile          string   `json:"ca_file,omitempty"`
+	ConnectTimeout  Duration `json:"connect_timeout"`
+	HeaderTimeout   Duration `json:"header_timeout"`
+	StallTimeout    Duration `json:"stall_timeout"`
+}
+
+// Default returns a Config that works on a packaged kiosk. Every default of the parts is
+// written out here, so docs/config.md and the file agree (internal/partopts tests that
+// these are the parts' own defaults).
 func Default() Config {
 	host, _ := os.Hostname()
+	cam := Camera{FrameTimeout: Duration(3 * time.Second)}
 	return Config{
 		DataDir:   "/var/lib/kiosk-agent",
 		KioskID:   host,
 		LogLevel:  "info",
+		Capture:   Capture{SelfieCamera: cam, DocumentCamera: cam},
 		Inference: gates.Default(),
+		Offline: Offline{
+			MaxJobs:          1000,
+			MaxDiskMB:        4096,
+			MinFreeDiskMB:    256,
+			MaxOldestUnsent:  Duration(14 * Day),
+			PurgeImagesAfter: 0,
+			KeepResults:      Duration(90 * Day),
+			KeepFailedImages: Duration(30 * Day),
+		},
+		Sync: Sync{
+			InFlight:      2,
+			RetryBase:     Duration(2 * time.Second),
+			RetryMax:      Duration(5 * time.Minute),
+			MaxRetryAfter: Duration(time.Hour),
+			PollInterval:  Duration(5 * time.Minute),
+			SkewTolerance: Duration(3 * time.Minute),
+		},
+		Compare: Compare{
+			ConnectTimeout: Duration(10 * time.Second),
+			HeaderTimeout:  Duration(90 * time.Second),
+			StallTimeout:   Duration(30 * time.Second),
+		},
 	}
 }
 
@@ -78,39 +189,238 @@ func Load(path string) (Config, error) {
 	if err := Parse(b, &c); err != nil {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
 }
 
-// Parse decodes JSON into c, keeping the values that the JSON does not set.
-// Unknown keys are an error.
+// Parse decodes the JSON of a config file into c, keeping the values that the JSON does
+// not set. A key given twice in one object, an unknown key, a malformed duration, and an
+// old key name given with its new one are errors that name the key; old key names are
+// rewritten (see renames) and listed in c.Deprecated.
 func Parse(b []byte, c *Config) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
+	tree, err := readTree(b)
+	if err != nil {
+		return err
+	}
+	root, ok := tree.(*object)
+	if !ok {
+		return errors.New("the config file must hold one JSON object, like {\"data_dir\": \"/var/lib/kiosk-agent\"}")
+	}
+	notes, err := applyRenames(root)
+	if err != nil {
+		return err
+	}
+	if err := errors.Join(checkKeys(root, reflect.TypeOf(Config{}), "")...); err != nil {
+		return err
+	}
+	clean, err := json.Marshal(root)
+	if err != nil {
+		return fmt.Errorf("re-encoding the config: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(clean))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(c); err != nil {
 		return err
 	}
+	c.Deprecated = append(c.Deprecated, notes...)
 	return nil
 }
 
-// Validate reports every problem in c at once.
+// Validate reports every problem in c at once; each error names its key and says what
+// to give instead.
 func (c Config) Validate() error {
-	var errs []error
+	var v validator
 	if strings.TrimSpace(c.DataDir) == "" {
-		errs = append(errs, errors.New("data_dir is empty: set it to a folder the agent may write, e.g. /var/lib/kiosk-agent"))
+		v.add("data_dir is empty: set it to a folder the agent may write, e.g. /var/lib/kiosk-agent")
+	}
+	if id := strings.TrimSpace(c.KioskID); id == "" || len(c.KioskID) > 64 || id != c.KioskID || !printable(c.KioskID) {
+		v.add("kiosk_id %q: give 1 to 64 printable characters without spaces at either end (default: the host name)", c.KioskID)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
+		v.add("log_level %q is not one of debug, info, warn, error", c.LogLevel)
 	}
-	if err := c.Capture.Validate(); err != nil {
-		errs = append(errs, err)
+	if c.ModelsDir != "" && strings.TrimSpace(c.ModelsDir) == "" {
+		v.add("models_dir is blank: leave it out to use the built-in models")
 	}
+	if c.ONNXRuntimeLib != "" && strings.TrimSpace(c.ONNXRuntimeLib) == "" {
+		v.add("onnxruntime_lib is blank: leave it out to search for the library")
+	}
+	c.Capture.validate(&v)
 	if err := c.Inference.Validate(); err != nil {
-		errs = append(errs, err)
+		v.errs = append(v.errs, err)
 	}
-	if err := c.Sync.Validate(); err != nil {
-		errs = append(errs, err)
+	c.Offline.validate(&v)
+	c.Sync.validate(&v)
+	c.Compare.validate(&v)
+	return errors.Join(v.errs...)
+}
+
+type validator struct{ errs []error }
+
+func (v *validator) add(format string, args ...any) {
+	v.errs = append(v.errs, fmt.Errorf(format, args...))
+}
+
+func (v *validator) dur(key string, d, lo, hi Duration, what string) {
+	if err := durationRange(key, d, lo, hi, what); err != nil {
+		v.errs = append(v.errs, err)
 	}
-	return errors.Join(errs...)
+}
+
+// durOrOff is dur for a key where a negative value turns the limit off.
+func (v *validator) durOrOff(key string, d, lo, hi Duration, what string) {
+	if d < 0 {
+		return
+	}
+	v.dur(key, d, lo, hi, what+"; a negative value like \"-1d\" turns it off")
+}
+
+// count checks an integer key in [lo, hi]; 0 (the default) and -1 (off) when allowed.
+func (v *validator) count(key string, n, lo, hi int, zeroOK, offOK bool, what string) {
+	if (n == 0 && zeroOK) || (n == -1 && offOK) || (n >= lo && n <= hi) {
+		return
+	}
+	extra := ""
+	if offOK {
+		extra = ", or -1 for no limit"
+	}
+	v.add("%s %d is out of range: give %d to %d%s (%s)", key, n, lo, hi, extra, what)
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func (c Capture) validate(v *validator) {
+	c.SelfieCamera.validate(v, "capture.selfie_camera")
+	c.DocumentCamera.validate(v, "capture.document_camera")
+	s, d := c.SelfieCamera, c.DocumentCamera
+	if d.Chosen() && d.Path == s.Path && d.Name == s.Name && d.Bus == s.Bus {
+		v.add("capture.document_camera chooses the same camera as capture.selfie_camera: leave document_camera out to scan documents with the selfie camera")
+	}
+}
+
+func (c Camera) validate(v *validator, key string) {
+	if c.Path != "" && !filepath.IsAbs(c.Path) {
+		v.add("%s.path %q is not an absolute path: use /dev/videoN or a /dev/v4l/by-id/ link (kioskctl cameras lists them)", key, c.Path)
+	}
+	if c.Name != "" && strings.TrimSpace(c.Name) == "" {
+		v.add("%s.name is blank: give part of the camera's name (kioskctl cameras lists them) or leave it out", key)
+	}
+	if c.Bus != "" && strings.TrimSpace(c.Bus) == "" {
+		v.add("%s.bus is blank: give part of the camera's bus (kioskctl cameras lists them) or leave it out", key)
+	}
+	if c.Width < 0 || c.Height < 0 || (c.Width == 0) != (c.Height == 0) {
+		v.add("%s: width %d and height %d: give both, positive, or neither", key, c.Width, c.Height)
+	}
+	if c.Width > 8192 || c.Height > 8192 {
+		v.add("%s: %dx%d is larger than any camera: give at most 8192x8192, the size kioskctl cameras lists", key, c.Width, c.Height)
+	}
+	if (c.Width > 0 && c.Width < 160) || (c.Height > 0 && c.Height < 120) {
+		v.add("%s: %dx%d is too small to find a face: give at least 160x120", key, c.Width, c.Height)
+	}
+	v.count(key+".fps", c.FPS, 1, 240, true, false, "frames a second; 0 for the default, 30")
+	for _, f := range c.Formats {
+		known := false
+		for _, k := range CameraFormats {
+			known = known || f == k
+		}
+		if !known {
+			v.add("%s.formats: %q is not one of %s", key, f, strings.Join(CameraFormats, ", "))
+		}
+	}
+	if len(c.Formats) > len(CameraFormats) {
+		v.add("%s.formats lists %d formats: name each of %s at most once", key, len(c.Formats), strings.Join(CameraFormats, ", "))
+	}
+	v.dur(key+".frame_timeout", c.FrameTimeout, Duration(100*time.Millisecond), Duration(time.Minute), "the longest wait for one frame; default 3s")
+}
+
+func (o Offline) validate(v *validator) {
+	v.count("offline.max_jobs", o.MaxJobs, 1, 1_000_000, true, true, "unsent jobs kept; 0 for the default, 1000")
+	v.count("offline.max_disk_mb", o.MaxDiskMB, 1, 16<<20, true, true, "MB of sealed jobs; 0 for the default, 4096")
+	v.count("offline.min_free_disk_mb", o.MinFreeDiskMB, 1, 16<<20, true, true, "MB left free on the data disk; 0 for the default, 256")
+	v.durOrOff("offline.max_oldest_unsent", o.MaxOldestUnsent, Duration(time.Hour), Duration(3650*Day), "age of the oldest unsent job before new jobs are refused; default 14d")
+	v.dur("offline.purge_images_after", o.PurgeImagesAfter, 0, Duration(365*Day), "how long a done job keeps its images; default 0s, at once")
+	v.durOrOff("offline.keep_results", o.KeepResults, Duration(Day), Duration(3650*Day), "how long finished records and audit events are kept; default 90d")
+	v.durOrOff("offline.keep_failed_images", o.KeepFailedImages, Duration(Day), Duration(3650*Day), "how long failed jobs keep their images; default 30d")
+}
+
+func (s Sync) validate(v *validator) {
+	v.count("sync.in_flight", s.InFlight, 1, 2, true, false, "jobs sent at a time; 0 for the default, 2")
+	v.dur("sync.retry_base", s.RetryBase, Duration(100*time.Millisecond), Duration(time.Hour), "first backoff after a failure; default 2s")
+	v.dur("sync.retry_max", s.RetryMax, Duration(time.Second), Duration(24*time.Hour), "longest backoff; default 5m")
+	if s.RetryMax < s.RetryBase {
+		v.add("sync.retry_max %s is below sync.retry_base %s: give a retry_max at least as long", s.RetryMax, s.RetryBase)
+	}
+	v.dur("sync.max_retry_after", s.MaxRetryAfter, Duration(time.Second), Duration(7*Day), "cap on a server's Retry-After; default 1h")
+	v.dur("sync.poll_interval", s.PollInterval, Duration(time.Second), Duration(24*time.Hour), "how often the queue is looked at; default 5m")
+	v.dur("sync.skew_tolerance", s.SkewTolerance, Duration(time.Second), Duration(15*time.Minute), "clock difference reported by a 2205 alert; the API refuses 15m; default 3m")
+	v.dur("sync.attempt_timeout", s.AttemptTimeout, 0, Duration(24*time.Hour), "bound on one submission; 0s for none")
+	if s.AttemptTimeout > 0 && s.AttemptTimeout < Duration(10*time.Second) {
+		v.add("sync.attempt_timeout %s is too short for an upload: give at least 10s, or 0s for none", s.AttemptTimeout)
+	}
+	checkURL(v, "sync.callback_url", s.CallbackURL, true)
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (c Compare) validate(v *validator) {
+	checkURL(v, "compare.api_url", c.APIURL, false)
+	if p := c.PartnerID; p != "" && (strings.TrimSpace(p) != p || strings.ContainsAny(p, " \t\r\n") || len(p) > 64 || !printable(p)) {
+		v.add("compare.partner_id %q: give the partner id as issued, 1 to 64 characters without spaces (keep leading zeros, e.g. \"0001\")", p)
+	}
+	ways := 0
+	for _, s := range []string{c.APIKeyFile, c.APIKeyEnv, c.SignerURL} {
+		if s != "" {
+			ways++
+		}
+	}
+	if ways > 1 {
+		v.add("compare: more than one way to sign is set (api_key_file, api_key_env, signer_url): keep one")
+	}
+	if c.APIKeyFile != "" && strings.TrimSpace(c.APIKeyFile) == "" {
+		v.add("compare.api_key_file is blank: give the path of the key file (mode 0600)")
+	}
+	if c.APIKeyEnv != "" && !envName.MatchString(c.APIKeyEnv) {
+		v.add("compare.api_key_env %q is not an environment variable name: letters, digits and _, not starting with a digit", c.APIKeyEnv)
+	}
+	checkURL(v, "compare.signer_url", c.SignerURL, false)
+	if c.SignerTokenFile != "" && c.SignerURL == "" {
+		v.add("compare.signer_token_file is set without compare.signer_url: set signer_url or leave the token file out")
+	}
+	if c.CAFile != "" && strings.TrimSpace(c.CAFile) == "" {
+		v.add("compare.ca_file is blank: give the path of a PEM file or leave it out for the system roots")
+	}
+	v.dur("compare.connect_timeout", c.ConnectTimeout, Duration(time.Second), Duration(5*time.Minute), "TCP connect and TLS handshake; default 10s")
+	v.dur("compare.header_timeout", c.HeaderTimeout, Duration(time.Second), Duration(30*time.Minute), "wait for the answer once the body is sent; default 90s")
+	v.dur("compare.stall_timeout", c.StallTimeout, Duration(time.Second), Duration(30*time.Minute), "no byte moved either way; default 30s")
+}
+
+// checkURL checks an http(s) URL with a host and no user info or fragment; empty is fine.
+func checkURL(v *validator, key, s string, allowQuery bool) {
+	if s == "" {
+		return
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		v.add("%s %q is not a URL: give one like https://api.example.com", key, s)
+	case u.Scheme != "http" && u.Scheme != "https":
+		v.add("%s %q: give an https:// URL (http:// only for a loopback test server)", key, s)
+	case u.Host == "" || u.Hostname() == "":
+		v.add("%s %q has no host: give one like https://api.example.com", key, s)
+	case u.User != nil:
+		v.add("%s: put no user name or password in the URL (it would be logged): use the key settings", key)
+	case u.Fragment != "" || (!allowQuery && u.RawQuery != ""):
+		v.add("%s %q: remove the query or fragment", key, s)
+	}
 }

@@ -3,7 +3,6 @@ package compare
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -292,18 +291,6 @@ func TestNewOptions(t *testing.T) {
 	}
 }
 
-func TestSettingsDuration(t *testing.T) {
-	var s Settings
-	if err := json.Unmarshal([]byte(`{"api_url":"http://x","connect_timeout":"3s","header_timeout":12,"stall_timeout":"1m"}`), &s); err != nil {
-		t.Fatal(err)
-	}
-	if time.Duration(s.ConnectTimeout) != 3*time.Second || time.Duration(s.HeaderTimeout) != 12*time.Second || time.Duration(s.StallTimeout) != time.Minute {
-		t.Fatalf("settings %+v", s)
-	}
-	if err := json.Unmarshal([]byte(`{"connect_timeout":"soon"}`), &s); err == nil {
-		t.Fatal("accepted a bad duration")
-	}
-}
 
 // TestWatchdogPhases: a late EOF of the request body (the transport reads it after the
 // answer arrived) must not disarm the watchdog of the answer's body.

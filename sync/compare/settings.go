@@ -1,55 +1,25 @@
 package compare
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
-	"time"
 )
 
-// Duration is a time.Duration that reads and writes JSON as "30s" (or a number of seconds).
-type Duration time.Duration
-
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("duration %q: write it like \"30s\" or \"2m\"", s)
-		}
-		*d = Duration(v)
-		return nil
-	}
-	var n float64
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("duration %s: write it like \"30s\" or a number of seconds", b)
-	}
-	*d = Duration(n * float64(time.Second))
-	return nil
+// SignerConfig says how to sign: exactly one way is used, signer_url (with
+// signer_token_file), else api_key_env, else api_key_file. The config file's "compare"
+// section is internal/config's; internal/partopts turns it into SignerConfig and Options.
+type SignerConfig struct {
+	PartnerID       string
+	APIKeyFile      string
+	APIKeyEnv       string
+	SignerURL       string
+	SignerTokenFile string
 }
 
-// Settings are the compare API settings of the config file (the "compare" object).
-// Exactly one way to sign is used: signer_url (with signer_token_file), else api_key_env,
-// else api_key_file.
-type Settings struct {
-	APIURL          string   `json:"api_url,omitempty"`
-	PartnerID       string   `json:"partner_id,omitempty"`
-	APIKeyFile      string   `json:"api_key_file,omitempty"`
-	APIKeyEnv       string   `json:"api_key_env,omitempty"`
-	SignerURL       string   `json:"signer_url,omitempty"`
-	SignerTokenFile string   `json:"signer_token_file,omitempty"`
-	CAFile          string   `json:"ca_file,omitempty"`
-	ConnectTimeout  Duration `json:"connect_timeout,omitempty"`
-	HeaderTimeout   Duration `json:"header_timeout,omitempty"`
-	StallTimeout    Duration `json:"stall_timeout,omitempty"`
-}
-
-// Signer builds the Signer the settings describe. getenv is os.Getenv when nil.
-func (s Settings) Signer(getenv func(string) string) (Signer, error) {
+// Signer builds the Signer that s describes. getenv is os.Getenv when nil.
+func (s SignerConfig) Signer(getenv func(string) string) (Signer, error) {
 	if strings.TrimSpace(s.PartnerID) == "" {
 		return nil, ErrNoPartnerID
 	}
@@ -77,20 +47,4 @@ func (s Settings) Signer(getenv func(string) string) (Signer, error) {
 		return LoadKeySigner(s.PartnerID, s.APIKeyFile)
 	}
 	return nil, errors.New("no way to sign: set api_key_file (or api_key_env, or signer_url)")
-}
-
-// Options turns the settings into client Options (Clock, Logger and Transport unset).
-func (s Settings) Options(getenv func(string) string) (Options, error) {
-	signer, err := s.Signer(getenv)
-	if err != nil {
-		return Options{}, err
-	}
-	return Options{
-		BaseURL:        s.APIURL,
-		Signer:         signer,
-		ConnectTimeout: time.Duration(s.ConnectTimeout),
-		HeaderTimeout:  time.Duration(s.HeaderTimeout),
-		StallTimeout:   time.Duration(s.StallTimeout),
-		CAFile:         s.CAFile,
-	}, nil
 }

@@ -3,9 +3,7 @@ package uploader
 import (
 	"context"
 	"net"
-	"strings"
 	"testing"
-	"time"
 )
 
 func TestDialProber(t *testing.T) {
@@ -60,28 +58,3 @@ func TestConfigFingerprint(t *testing.T) {
 	}
 }
 
-func TestSettings(t *testing.T) {
-	tests := []struct {
-		name    string
-		s       Settings
-		wantErr string
-	}{
-		{name: "zero is fine", s: Settings{}},
-		{name: "one in flight", s: Settings{InFlight: 1, RetryBaseSeconds: 5, RetryMaxSeconds: 60}},
-		{name: "three in flight", s: Settings{InFlight: 3}, wantErr: "in_flight"},
-		{name: "negative poll", s: Settings{PollSeconds: -1}, wantErr: "poll_seconds"},
-		{name: "max below base", s: Settings{RetryBaseSeconds: 10, RetryMaxSeconds: 5}, wantErr: "below"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.s.Validate()
-			if (err != nil) != (tt.wantErr != "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Fatalf("Validate = %v, want %q", err, tt.wantErr)
-			}
-		})
-	}
-	o := Settings{InFlight: 1, RetryMaxSeconds: 60, SkewToleranceSeconds: 120}.Apply(Options{RetryBase: time.Second})
-	if o.InFlight != 1 || o.RetryMax != time.Minute || o.SkewTolerance != 2*time.Minute || o.RetryBase != time.Second {
-		t.Fatalf("Apply = %+v", o)
-	}
-}
