@@ -149,8 +149,14 @@ func (t Thresholds) Validate() error {
 			errs = append(errs, fmt.Errorf("inference.%s = %g: must be between 0 and 255", name, v))
 		}
 	}
-	if t.MinInterEyePx < 0 || t.MinSharpness < 0 {
-		errs = append(errs, errors.New("inference.min_inter_eye_px and min_sharpness must not be negative"))
+	if t.MinInterEyePx < 0 || t.MinInterEyePx > 2000 {
+		errs = append(errs, fmt.Errorf("inference.min_inter_eye_px = %g: must be between 0 and 2000 pixels", t.MinInterEyePx))
+	}
+	if t.MinSharpness < 0 || t.MinSharpness > 100000 {
+		errs = append(errs, fmt.Errorf("inference.min_sharpness = %g: must be between 0 and 100000 (the face photos measure 88 to 4084)", t.MinSharpness))
+	}
+	if t.MinLuminance != 0 && t.MaxLuminance != 0 && t.MinLuminance >= t.MaxLuminance {
+		errs = append(errs, fmt.Errorf("inference.min_luminance (%g) must be below max_luminance (%g)", t.MinLuminance, t.MaxLuminance))
 	}
 	if t.StillMaxSide != 0 && (t.StillMaxSide < 160 || t.StillMaxSide > 4096) {
 		errs = append(errs, fmt.Errorf("inference.still_max_side = %d: must be between 160 and 4096", t.StillMaxSide))
