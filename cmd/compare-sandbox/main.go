@@ -4,6 +4,10 @@
 //	compare-sandbox --addr 127.0.0.1:8080 --data-dir DIR --partner-id 0001 --api-key-file FILE
 //	compare-sandbox --config sandbox.json   (several partners; see sandbox.FileConfig)
 //
+// A flag given on the command line wins over the config file, which wins over the flags'
+// defaults (--addr, --data-dir, --production, --workers, --max-body-bytes); the file's
+// partners replace --partner-id and --api-key-file.
+//
 // It prints where it listens and which partner ids it serves (never a key). With no key
 // file it creates one (mode 0600) and says where. SIGINT/SIGTERM shut it down gracefully.
 package main
@@ -43,24 +47,14 @@ type flags struct {
 	production                                               bool
 	workers                                                  int
 	maxBody                                                  int64
+	// given holds the names of the flags given on the command line: they win over the
+	// config file, which wins over the flags' defaults.
+	given map[string]bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f flags
-	fs := flag.NewFlagSet("compare-sandbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address of the API")
-	fs.StringVar(&f.adminAddr, "admin-addr", "", "listen address of the admin endpoints (GET /jobs, /healthz); off when empty")
-	fs.StringVar(&f.dataDir, "data-dir", "compare-sandbox-data", "folder of the state file (and of a generated key file)")
-	fs.StringVar(&f.partnerID, "partner-id", "0001", "partner id served (keep leading zeros)")
-	fs.StringVar(&f.keyFile, "api-key-file", "", "file holding the partner's API key (mode 0600); created if missing (default DATA-DIR/api-key-PARTNER)")
-	fs.StringVar(&f.configPath, "config", "", "JSON config with several partners (overrides --partner-id/--api-key-file)")
-	fs.BoolVar(&f.production, "production", false, "act as the production environment (partners without production enabled answer 2220)")
-	fs.IntVar(&f.workers, "workers", 0, "analyses at once (default: number of CPUs)")
-	fs.Int64Var(&f.maxBody, "max-body-bytes", 0, "request body limit in bytes (default 20 MiB)")
-	fs.StringVar(&f.ortLib, "onnxruntime-lib", "", "path of libonnxruntime.so.1 (default: searched)")
-	fs.StringVar(&f.modelsDir, "models-dir", "", "load the ONNX models from this folder instead of the built-in copies")
-	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs := newFlagSet(&f, stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -71,11 +65,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "compare-sandbox: unexpected arguments %q (see --help)\n", fs.Args())
 		return 2
 	}
+	f.given = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
 	if err := serve(ctx, f, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "compare-sandbox: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// newFlagSet declares the flags into f.
+func newFlagSet(f *flags, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("compare-sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address of the API")
+	fs.StringVar(&f.adminAddr, "admin-addr", "", "listen address of the admin endpoints (GET /jobs, /healthz); off when empty")
+	fs.StringVar(&f.dataDir, "data-dir", "compare-sandbox-data", "folder of the state file (and of a generated key file)")
+	fs.StringVar(&f.partnerID, "partner-id", "0001", "partner id served (keep leading zeros)")
+	fs.StringVar(&f.keyFile, "api-key-file", "", "file holding the partner's API key (mode 0600); created if missing (default DATA-DIR/api-key-PARTNER)")
+	fs.StringVar(&f.configPath, "config", "", "JSON config with several partners (replaces --partner-id/--api-key-file; the other flags, when given, win over the file)")
+	fs.BoolVar(&f.production, "production", false, "act as the production environment (partners without production enabled answer 2220)")
+	fs.IntVar(&f.workers, "workers", 0, "analyses at once (default: number of CPUs)")
+	fs.Int64Var(&f.maxBody, "max-body-bytes", 0, "request body limit in bytes (default 20 MiB)")
+	fs.StringVar(&f.ortLib, "onnxruntime-lib", "", "path of libonnxruntime.so.1 (default: searched)")
+	fs.StringVar(&f.modelsDir, "models-dir", "", "load the ONNX models from this folder instead of the built-in copies")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	return fs
 }
 
 func serve(ctx context.Context, f flags, stdout, stderr io.Writer) error {
@@ -94,19 +109,7 @@ func serve(ctx context.Context, f flags, stdout, stderr io.Writer) error {
 		if partners, err = fc.PartnerList(); err != nil {
 			return err
 		}
-		if fc.Addr != "" {
-			f.addr = fc.Addr
-		}
-		if fc.DataDir != "" {
-			f.dataDir = fc.DataDir
-		}
-		f.production = f.production || fc.Production
-		if fc.Workers > 0 {
-			f.workers = fc.Workers
-		}
-		if fc.MaxBodyBytes > 0 {
-			f.maxBody = fc.MaxBodyBytes
-		}
+		f.layFile(fc)
 	}
 	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating data folder: %w", err)
@@ -176,6 +179,26 @@ func serve(ctx context.Context, f flags, stdout, stderr io.Writer) error {
 		go serveAdmin(ctx, aln, sb, log)
 	}
 	return sb.Serve(ctx, ln, 30*time.Second)
+}
+
+// layFile lays the config file's settings over the flags' defaults, but not over a flag
+// given on the command line: flags over the file over the defaults, as in every program.
+func (f *flags) layFile(fc sandbox.FileConfig) {
+	if fc.Addr != "" && !f.given["addr"] {
+		f.addr = fc.Addr
+	}
+	if fc.DataDir != "" && !f.given["data-dir"] {
+		f.dataDir = fc.DataDir
+	}
+	if !f.given["production"] {
+		f.production = fc.Production
+	}
+	if fc.Workers > 0 && !f.given["workers"] {
+		f.workers = fc.Workers
+	}
+	if fc.MaxBodyBytes > 0 && !f.given["max-body-bytes"] {
+		f.maxBody = fc.MaxBodyBytes
+	}
 }
 
 func serveAdmin(ctx context.Context, ln net.Listener, sb *sandbox.Sandbox, log *slog.Logger) {

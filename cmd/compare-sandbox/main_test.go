@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
+	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -151,5 +153,73 @@ func TestServesAndCreatesKey(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("did not shut down")
+	}
+}
+
+// TestFlagsOverFile: a flag given on the command line wins over the config file; a flag
+// left at its default does not clobber the file.
+func TestFlagsOverFile(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	if err := os.WriteFile(key, []byte("k\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "sandbox.json")
+	body := `{"addr":"127.0.0.1:1","data_dir":"` + filepath.Join(dir, "from-file") + `","production":true,"workers":3,"max_body_bytes":1000,
+	"partners":[{"id":"0001","key_file":"` + key + `"}]}`
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fc, err := sandbox.LoadFileConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse := func(args ...string) flags {
+		var f flags
+		fs := newFlagSet(&f, &bytes.Buffer{})
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		f.given = map[string]bool{}
+		fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+		f.layFile(fc)
+		return f
+	}
+	f := parse("--config", cfg)
+	if f.addr != "127.0.0.1:1" || f.dataDir != filepath.Join(dir, "from-file") || !f.production || f.workers != 3 || f.maxBody != 1000 {
+		t.Fatalf("flags not given, file ignored: %+v", f)
+	}
+	f = parse("--config", cfg, "--addr", "127.0.0.1:0", "--data-dir", dir, "--production=false", "--workers", "1", "--max-body-bytes", "5")
+	if f.addr != "127.0.0.1:0" || f.dataDir != dir || f.production || f.workers != 1 || f.maxBody != 5 {
+		t.Fatalf("flags given lost to the file: %+v", f)
+	}
+
+	// End to end: --addr on the command line is where it listens, not the file's port 1.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--config", cfg, "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "warn"}, &out, &errb)
+	}()
+	re := regexp.MustCompile(`listening on http://(127\.0\.0\.1:\d+)`)
+	deadline := time.Now().Add(60 * time.Second)
+	for !re.MatchString(out.String()) {
+		select {
+		case code := <-done:
+			t.Fatalf("exit %d before listening: %s %s", code, out.String(), errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not listening: %s %s", out.String(), errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m := re.FindStringSubmatch(out.String()); m[1] == "127.0.0.1:1" {
+		t.Fatalf("listens on the file's address: %s", out.String())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 }
