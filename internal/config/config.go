@@ -120,9 +120,6 @@ type Sync struct {
 	PollInterval Duration `json:"poll_interval"`
 	// SkewTolerance is the clock difference with the server that a 2205 alert reports.
 	SkewTolerance Duration `json:"skew_tolerance"`
-	// AttemptTimeout bounds one submission as a whole ("0s": no bound beyond the compare
-	// timeouts).
-	AttemptTimeout Duration `json:"attempt_timeout"`
 	// CallbackURL is sent for jobs sealed without one (the API requires a callback URL).
 	CallbackURL string `json:"callback_url,omitempty"`
 }
@@ -364,10 +361,6 @@ func (s Sync) validate(v *validator) {
 	v.dur("sync.max_retry_after", s.MaxRetryAfter, Duration(time.Second), Duration(7*Day), "cap on a server's Retry-After; default 1h")
 	v.dur("sync.poll_interval", s.PollInterval, Duration(time.Second), Duration(24*time.Hour), "how often the queue is looked at; default 5m")
 	v.dur("sync.skew_tolerance", s.SkewTolerance, Duration(time.Second), Duration(15*time.Minute), "clock difference reported by a 2205 alert; the API refuses 15m; default 3m")
-	v.dur("sync.attempt_timeout", s.AttemptTimeout, 0, Duration(24*time.Hour), "bound on one submission; 0s for none")
-	if s.AttemptTimeout > 0 && s.AttemptTimeout < Duration(10*time.Second) {
-		v.add("sync.attempt_timeout %s is too short for an upload: give at least 10s, or 0s for none", s.AttemptTimeout)
-	}
 	checkURL(v, "sync.callback_url", s.CallbackURL, true)
 }
 

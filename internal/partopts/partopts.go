@@ -65,13 +65,12 @@ func days(d config.Duration) int {
 func Uploader(c config.Config) uploader.Options {
 	s := c.Sync
 	return uploader.Options{
-		InFlight:       s.InFlight,
-		RetryBase:      s.RetryBase.D(),
-		RetryMax:       s.RetryMax.D(),
-		MaxRetryAfter:  s.MaxRetryAfter.D(),
-		PollInterval:   s.PollInterval.D(),
-		SkewTolerance:  s.SkewTolerance.D(),
-		AttemptTimeout: s.AttemptTimeout.D(),
+		InFlight:      s.InFlight,
+		RetryBase:     s.RetryBase.D(),
+		RetryMax:      s.RetryMax.D(),
+		MaxRetryAfter: s.MaxRetryAfter.D(),
+		PollInterval:  s.PollInterval.D(),
+		SkewTolerance: s.SkewTolerance.D(),
 	}
 }
 

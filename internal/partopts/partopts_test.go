@@ -29,11 +29,11 @@ func TestDefaultsAreTheParts(t *testing.T) {
 func TestConversions(t *testing.T) {
 	c := config.Default()
 	c.KioskID = "kiosk-7"
-	c.Offline.KeepResults = config.Duration(36 * time.Hour)  // a part of a day counts as a day
+	c.Offline.KeepResults = config.Duration(36 * time.Hour)   // a part of a day counts as a day
 	c.Offline.KeepFailedImages = config.Duration(-config.Day) // off
 	c.Offline.PurgeImagesAfter = config.Duration(90 * time.Minute)
 	c.Capture.DocumentCamera = config.Camera{Path: "/dev/video2", FrameTimeout: config.Duration(1500 * time.Millisecond)}
-	c.Sync.RetryBase, c.Sync.AttemptTimeout = config.Duration(7*time.Second), config.Duration(10*time.Minute)
+	c.Sync.RetryBase = config.Duration(7 * time.Second)
 	o := Offline(c)
 	if o.KioskID != "kiosk-7" || o.KeepResultsDays != 2 || o.FailedImagesMaxDays != -1 || o.PurgeImagesAfterMinutes != 90 || o.MaxOldestUnsentDays != 14 {
 		t.Errorf("offline %+v", o)
@@ -42,7 +42,7 @@ func TestConversions(t *testing.T) {
 	if d, ok := cams.Document(); !ok || d.Path != "/dev/video2" || d.FrameTimeout != 1500*time.Millisecond || cams.SelfieCamera.FrameTimeout != 3*time.Second {
 		t.Errorf("cameras %+v", cams)
 	}
-	if u := Uploader(c); u.RetryBase != 7*time.Second || u.AttemptTimeout != 10*time.Minute || u.InFlight != 2 || u.PollInterval != 5*time.Minute {
+	if u := Uploader(c); u.RetryBase != 7*time.Second || u.InFlight != 2 || u.PollInterval != 5*time.Minute {
 		t.Errorf("uploader %+v", u)
 	}
 
