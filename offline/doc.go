@@ -35,7 +35,7 @@
 //
 // # How the uploader uses it
 //
-//	q, err := offline.Open(dir, offline.Options{Settings: cfg.Offline, Clock: clk, Logger: log})
+//	q, err := offline.Open(dir, offline.Options{Settings: offline.DefaultSettings(), Clock: clk, Logger: log})
 //	events, stop := q.Subscribe(16)          // wake on EventEnqueued / EventState
 //	for _, e := range q.Ready(0) {           // queued and due, oldest first
 //		q.Claim(e.ID)                        // queued → sending
@@ -50,9 +50,10 @@
 //
 // # Retention and limits
 //
-// Settings (config key "offline") hold the limits and retention; zero fields take
-// DefaultSettings. Images of a done job are deleted with the transition (or after
-// PurgeImagesAfterMinutes, by Sweep); failed, needs-operator and quarantined jobs keep
+// Settings hold the limits and retention (internal/partopts fills them from the config's
+// "offline" section); zero fields take DefaultSettings, and day values beyond MaxDays
+// (100 years) are taken as MaxDays, so none overflows a time.Duration. Images of a done
+// job are deleted with the transition (or after PurgeImagesAfterMinutes, by Sweep); failed, needs-operator and quarantined jobs keep
 // their images until an operator purges them or FailedImagesMaxDays pass; finished
 // records and audit events are deleted after KeepResultsDays. Sweep runs one pass;
 // RunRetention runs it periodically. Enqueue refuses a job with a *LimitError

@@ -10,7 +10,8 @@ import (
 )
 
 // Thresholds are the quality-gate, liveness and match limits. They live in the kiosk's
-// config file (key "inference"); a zero field means "use the default".
+// config file (section "inference", which is this type); a zero field means "use the
+// default".
 type Thresholds struct {
 	// DetectScore is the detector confidence a face needs (YuNet cls·obj).
 	DetectScore float64 `json:"detect_score"`

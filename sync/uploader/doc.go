@@ -48,7 +48,7 @@
 //
 // Wiring (internal/app):
 //
-//	q, _ := offline.Open(dir, offline.Options{Settings: cfg.Offline, Clock: clk})
+//	q, _ := offline.Open(dir, offline.Options{Clock: clk})
 //	c, _ := compare.New(opts)
 //	u := uploader.New(uploader.OfflineQueue{Q: q},
 //		uploader.CompareSender{Client: c, CallbackURL: cfg.Sync.CallbackURL},
