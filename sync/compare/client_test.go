@@ -291,7 +291,6 @@ func TestNewOptions(t *testing.T) {
 	}
 }
 
-
 // TestWatchdogPhases: a late EOF of the request body (the transport reads it after the
 // answer arrived) must not disarm the watchdog of the answer's body.
 func TestWatchdogPhases(t *testing.T) {

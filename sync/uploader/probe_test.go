@@ -57,4 +57,3 @@ func TestConfigFingerprint(t *testing.T) {
 		}
 	}
 }
-
