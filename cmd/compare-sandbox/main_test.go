@@ -223,3 +223,16 @@ func TestFlagsOverFile(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 }
+
+// TestConfigDuplicateKey: a key given twice in the sandbox's file is refused, naming it.
+func TestConfigDuplicateKey(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "sandbox.json")
+	if err := os.WriteFile(cfg, []byte(`{"addr":"127.0.0.1:0","partners":[],"addr":"0.0.0.0:80"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"--config", cfg, "--data-dir", dir}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "key addr is given twice") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference/gates"
+	"github.com/smartselfie/kiosk-agent/internal/jsontree"
 )
 
 // DefaultPath is where the packaged agent looks for its config file.
@@ -197,11 +198,11 @@ func Load(path string) (Config, error) {
 // old key name given with its new one are errors that name the key; old key names are
 // rewritten (see renames) and listed in c.Deprecated.
 func Parse(b []byte, c *Config) error {
-	tree, err := readTree(b)
+	tree, err := jsontree.Read(b)
 	if err != nil {
 		return err
 	}
-	root, ok := tree.(*object)
+	root, ok := tree.(*jsontree.Object)
 	if !ok {
 		return errors.New("the config file must hold one JSON object, like {\"data_dir\": \"/var/lib/kiosk-agent\"}")
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/jsontree"
 )
 
 func load(t *testing.T, body string) (Config, error) {
@@ -254,9 +256,9 @@ func keys(t reflect.Type, prefix string) []string {
 		}
 		ft := t.Field(i).Type
 		if ft.Kind() == reflect.Struct && ft != durationType {
-			out = append(out, keys(ft, joinKey(prefix, name))...)
+			out = append(out, keys(ft, jsontree.Join(prefix, name))...)
 		} else {
-			out = append(out, joinKey(prefix, name))
+			out = append(out, jsontree.Join(prefix, name))
 		}
 	}
 	return out

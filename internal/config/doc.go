@@ -13,7 +13,8 @@
 // the same setting is refused.
 //
 // The package is a leaf for the programs: it imports no part of the agent but the
-// inference thresholds' own leaf (inference/gates), so reading the config links neither
+// inference thresholds' own leaf (inference/gates) and internal/jsontree (the key-order
+// and duplicate-key reader, which the sandbox's file uses too), so reading the config links neither
 // bbolt, nor ONNX Runtime, nor go4vl. The parts never import it: each keeps its own
 // Options, and internal/partopts turns each section into its part's Options, once.
 //

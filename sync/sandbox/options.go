@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/jsontree"
 )
 
 // Partner is one account the sandbox serves.
@@ -155,12 +156,15 @@ type PartnerConfig struct {
 	ProductionEnabled bool   `json:"production_enabled,omitempty"`
 }
 
-// LoadFileConfig reads a FileConfig; unknown keys are an error.
+// LoadFileConfig reads a FileConfig; unknown keys and a key given twice are errors.
 func LoadFileConfig(path string) (FileConfig, error) {
 	var c FileConfig
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return c, fmt.Errorf("reading sandbox config: %w", err)
+	}
+	if _, err := jsontree.Read(b); err != nil {
+		return c, fmt.Errorf("sandbox config %s: %w", path, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
