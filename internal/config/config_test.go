@@ -150,6 +150,8 @@ func TestOldKeys(t *testing.T) {
 		{"old key, not a number", `{"sync":{"poll_seconds":"60"}}`, "sync.poll_seconds must be a number of seconds"},
 		{"old key, absurd days", `{"offline":{"keep_results_days":200000}}`, "offline.keep_results more than 106751d is out of range"},
 		{"old key, absurd unsent days", `{"offline":{"max_oldest_unsent_days":200000}}`, "offline.max_oldest_unsent"},
+		{"old key, exponent", `{"offline":{"keep_results_days":2e5}}`, "offline.keep_results more than 106751d is out of range"},
+		{"old key, beyond float64", `{"sync":{"poll_seconds":1e999}}`, "sync.poll_interval"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {

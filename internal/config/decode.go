@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/smartselfie/kiosk-agent/internal/jsontree"
@@ -88,12 +90,17 @@ func applyRenames(root *jsontree.Object) ([]string, error) {
 			}
 			sec.Del(r.Old)
 		}
-		if f, err := n.Float64(); err == nil && f == 0 {
+		f, err := n.Float64()
+		if err != nil { // beyond float64: far beyond every range
+			f = math.Inf(1)
+		}
+		text := strconv.FormatFloat(f, 'f', -1, 64) + r.Unit
+		if f == 0 {
 			sec.Del(r.New) // 0 meant "the default"
 		} else {
-			sec.Set(r.New, n.String()+r.Unit)
+			sec.Set(r.New, text)
 		}
-		notes = append(notes, fmt.Sprintf("%s: %s is the old form; write %s: %q", oldKey, n, newKey, n.String()+r.Unit))
+		notes = append(notes, fmt.Sprintf("%s: %s is the old form; write %s: %q", oldKey, n, newKey, text))
 	}
 	return notes, errors.Join(errs...)
 }
