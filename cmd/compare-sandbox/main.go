@@ -65,13 +65,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "compare-sandbox: unexpected arguments %q (see --help)\n", fs.Args())
 		return 2
 	}
-	f.given = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	f.noteGiven(fs)
 	if err := serve(ctx, f, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "compare-sandbox: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// noteGiven records which flags of the parsed fs were given on the command line.
+func (f *flags) noteGiven(fs *flag.FlagSet) {
+	f.given = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
 }
 
 // newFlagSet declares the flags into f.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -180,8 +179,7 @@ func TestFlagsOverFile(t *testing.T) {
 		if err := fs.Parse(args); err != nil {
 			t.Fatal(err)
 		}
-		f.given = map[string]bool{}
-		fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+		f.noteGiven(fs)
 		f.layFile(fc)
 		return f
 	}
