@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -32,6 +33,7 @@ func openQueue(g *globals) (*offline.Queue, error) {
 	q, err := offline.Open(c.DataDir, offline.Options{
 		Settings: c.Offline,
 		KioskID:  c.KioskID,
+		Clock:    g.clock(),
 		Logger:   slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
@@ -174,13 +176,13 @@ type queueShowJSON struct {
 
 type sealedView struct {
 	UserID         string             `json:"user_id_truncated"`
-	ComparisonType string             `json:"comparison_type"`
+	ComparisonType job.ComparisonType `json:"comparison_type"`
 	AllowNewEnroll bool               `json:"allow_new_enroll"`
 	CallbackURL    string             `json:"callback_url,omitempty"`
 	KioskID        string             `json:"kiosk_id,omitempty"`
 	OperatorID     string             `json:"operator_id,omitempty"`
 	PartnerParams  []string           `json:"partner_param_keys,omitempty"`
-	Prechecks      offline.Prechecks  `json:"prechecks"`
+	Prechecks      job.Prechecks      `json:"prechecks"`
 	Images         map[string]float64 `json:"image_kb"`
 }
 
