@@ -185,7 +185,7 @@ func parseForm(contentType string, body io.Reader, maxFile int64) (*submission, 
 			return nil, missing("partner_params." + k)
 		}
 	}
-	for _, k := range []string{"job_id", "user_id"} {
+	for _, k := range []string{job.ParamJobID, job.ParamUserID} {
 		if str, ok := s.PartnerParams[k].(string); !ok || str != fields[k] {
 			return nil, invalid("partner_params.%s must be the string given as %s.", k, k)
 		}
