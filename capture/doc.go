@@ -12,11 +12,13 @@
 // the procedures are tested with the fake clock.
 //
 // Encode scales an image to a longest side (SelfieMaxSide, LivenessMaxSide,
-// DocumentMaxSide) and encodes it as baseline JPEG without EXIF or other metadata;
+// ComparisonMaxSide) and encodes it as baseline JPEG without EXIF or other metadata;
 // EncodeJob does the whole job within MaxJobBytes (300 KB), lowering the JPEG quality of
-// the liveness frames first, then the document's, then the selfie's.
+// the liveness frames first, then the comparison image's, then the selfie's. Its result
+// is a job.Job (internal/job) holding the images (the comparison image, e.g. the
+// captured document, is the job's Comparison), for the caller to complete and seal.
 //
-// Caveat: the encoded job's images are smaller and re-encoded, so the selfie-vs-document
+// Caveat: the encoded job's images are smaller and re-encoded, so the selfie-vs-comparison
 // similarity differs from that of the full-size images: on the test photos by at most
 // 0.0069, and TestJobSizeAndMatch fails above 0.02 or if the match decision changes (the
 // engine's match embedding refines the landmarks for this; figures in docs/testing.md).

@@ -8,13 +8,15 @@ import (
 	"image/jpeg"
 
 	"golang.org/x/image/draw"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // Longest sides of the job's images, in pixels.
 const (
-	SelfieMaxSide   = 640
-	LivenessMaxSide = 320
-	DocumentMaxSide = 1280
+	SelfieMaxSide     = 640
+	LivenessMaxSide   = 320
+	ComparisonMaxSide = 1280 // the comparison image, e.g. the ID document's photo
 )
 
 // DefaultJPEGQuality is Encode's quality when asked for 0.
@@ -56,45 +58,42 @@ func Encode(img image.Image, maxSide, quality int) ([]byte, error) {
 }
 
 // MaxJobBytes is the default budget of a whole job's images (selfie, liveness frames,
-// document).
+// comparison image).
 const MaxJobBytes = 300 * 1000
 
 // ErrJobTooLarge means the images do not fit the budget even at the lowest quality.
 var ErrJobTooLarge = errors.New("job images too large for the budget even at the lowest JPEG quality")
 
-// EncodedJob holds a job's JPEG images and the qualities they were encoded at.
+// EncodedJob is EncodeJob's result: a job.Job holding only the JPEG images (Selfie,
+// Liveness, Comparison), for the caller to complete (ids, comparison type, prechecks)
+// and seal, and the qualities the images were encoded at.
 type EncodedJob struct {
-	Selfie   []byte
-	Liveness [][]byte
-	Document []byte // nil when no document was given
+	job.Job
 
-	SelfieQuality, LivenessQuality, DocumentQuality int
+	SelfieQuality, LivenessQuality, ComparisonQuality int
 }
 
 // Size is the total number of bytes of the images.
-func (j EncodedJob) Size() int {
-	n := len(j.Selfie) + len(j.Document)
-	for _, l := range j.Liveness {
-		n += len(l)
-	}
-	return n
-}
+func (j EncodedJob) Size() int { return int(j.ImageBytes()) }
 
 // JobOptions configure EncodeJob. The zero value is usable.
 type JobOptions struct {
 	// MaxBytes is the budget (0 → MaxJobBytes).
 	MaxBytes int
-	// First qualities tried (0 → 90 for the selfie, 85 for the document, 80 for the
-	// liveness frames): the match uses the selfie and the document, so they get more.
-	SelfieQuality, DocumentQuality, LivenessQuality int
+	// First qualities tried (0 → 90 for the selfie, 85 for the comparison image, 80 for
+	// the liveness frames): the match uses the selfie and the comparison image, so they
+	// get more.
+	SelfieQuality, ComparisonQuality, LivenessQuality int
 	// MinQuality is the lowest quality tried (0 → 60).
 	MinQuality int
 }
 
 // EncodeJob encodes the selfie at SelfieMaxSide, the liveness frames at LivenessMaxSide
-// and the document (may be nil) at DocumentMaxSide. Over the budget it lowers the
-// quality in steps of 5: the liveness frames first, then the document, then the selfie.
-func EncodeJob(selfie image.Image, liveness []image.Image, document image.Image, o JobOptions) (EncodedJob, error) {
+// and the comparison image (e.g. the document the Document procedure captured; nil when
+// the comparison image does not come from a camera) at ComparisonMaxSide. Over the
+// budget it lowers the quality in steps of 5: the liveness frames first, then the
+// comparison image, then the selfie.
+func EncodeJob(selfie image.Image, liveness []image.Image, comparison image.Image, o JobOptions) (EncodedJob, error) {
 	if selfie == nil {
 		return EncodedJob{}, fmt.Errorf("encoding the job: no selfie")
 	}
@@ -113,9 +112,9 @@ func EncodeJob(selfie image.Image, liveness []image.Image, document image.Image,
 		return max(min(q, 100), minQ)
 	}
 	j := EncodedJob{
-		SelfieQuality:   orQ(o.SelfieQuality, 90),
-		DocumentQuality: orQ(o.DocumentQuality, 85),
-		LivenessQuality: orQ(o.LivenessQuality, 80),
+		SelfieQuality:     orQ(o.SelfieQuality, 90),
+		ComparisonQuality: orQ(o.ComparisonQuality, 85),
+		LivenessQuality:   orQ(o.LivenessQuality, 80),
 	}
 	// Scale once; only the qualities change between tries.
 	s := Scale(selfie, SelfieMaxSide)
@@ -126,9 +125,9 @@ func EncodeJob(selfie image.Image, liveness []image.Image, document image.Image,
 		}
 		ls[i] = Scale(l, LivenessMaxSide)
 	}
-	var d image.Image
-	if document != nil {
-		d = Scale(document, DocumentMaxSide)
+	var c image.Image
+	if comparison != nil {
+		c = Scale(comparison, ComparisonMaxSide)
 	}
 	var err error
 	if j.Selfie, err = Encode(s, 0, j.SelfieQuality); err != nil {
@@ -145,10 +144,10 @@ func EncodeJob(selfie image.Image, liveness []image.Image, document image.Image,
 		}
 		return nil
 	}
-	encodeDocument := func() (err error) {
-		if d != nil {
-			if j.Document, err = Encode(d, 0, j.DocumentQuality); err != nil {
-				return fmt.Errorf("encoding the document: %w", err)
+	encodeComparison := func() (err error) {
+		if c != nil {
+			if j.Comparison, err = Encode(c, 0, j.ComparisonQuality); err != nil {
+				return fmt.Errorf("encoding the comparison image: %w", err)
 			}
 		}
 		return nil
@@ -156,7 +155,7 @@ func EncodeJob(selfie image.Image, liveness []image.Image, document image.Image,
 	if err := encodeLiveness(); err != nil {
 		return EncodedJob{}, err
 	}
-	if err := encodeDocument(); err != nil {
+	if err := encodeComparison(); err != nil {
 		return EncodedJob{}, err
 	}
 	for j.Size() > budget {
@@ -164,9 +163,9 @@ func EncodeJob(selfie image.Image, liveness []image.Image, document image.Image,
 		case len(ls) > 0 && j.LivenessQuality > minQ:
 			j.LivenessQuality = max(j.LivenessQuality-5, minQ)
 			err = encodeLiveness()
-		case d != nil && j.DocumentQuality > minQ:
-			j.DocumentQuality = max(j.DocumentQuality-5, minQ)
-			err = encodeDocument()
+		case c != nil && j.ComparisonQuality > minQ:
+			j.ComparisonQuality = max(j.ComparisonQuality-5, minQ)
+			err = encodeComparison()
 		case j.SelfieQuality > minQ:
 			j.SelfieQuality = max(j.SelfieQuality-5, minQ)
 			j.Selfie, err = Encode(s, 0, j.SelfieQuality)

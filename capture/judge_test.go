@@ -98,8 +98,8 @@ func TestJobSizeAndMatch(t *testing.T) {
 			if job.Size() > MaxJobBytes || len(job.Liveness) != 8 {
 				t.Fatalf("job of %d bytes with %d liveness frames", job.Size(), len(job.Liveness))
 			}
-			liveBytes := job.Size() - len(job.Selfie) - len(job.Document)
-			t.Logf("job %d bytes: selfie %d (q%d), 8 liveness %d (q%d), document %d (q%d)", job.Size(), len(job.Selfie), job.SelfieQuality, liveBytes, job.LivenessQuality, len(job.Document), job.DocumentQuality)
+			liveBytes := job.Size() - len(job.Selfie) - len(job.Comparison)
+			t.Logf("job %d bytes: selfie %d (q%d), 8 liveness %d (q%d), comparison %d (q%d)", job.Size(), len(job.Selfie), job.SelfieQuality, liveBytes, job.LivenessQuality, len(job.Comparison), job.ComparisonQuality)
 
 			// Match: the selfie against the comparison image (encoded like a document),
 			// at full size, scaled to the job's sizes without JPEG, and as sent.
@@ -107,12 +107,12 @@ func TestJobSizeAndMatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			scaledSelfie, scaledOther := Scale(selfie, SelfieMaxSide), Scale(other, DocumentMaxSide)
+			scaledSelfie, scaledOther := Scale(selfie, SelfieMaxSide), Scale(other, ComparisonMaxSide)
 			scaled, err := e.Compare(scaledSelfie, scaledOther)
 			if err != nil {
 				t.Fatal(err)
 			}
-			otherEnc, err := Encode(other, DocumentMaxSide, job.DocumentQuality)
+			otherEnc, err := Encode(other, ComparisonMaxSide, job.ComparisonQuality)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,8 +170,8 @@ func TestEncodeJobBudget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (tc.doc == nil) != (j.Document == nil) || len(j.Liveness) != 4 || j.Size() > MaxJobBytes {
-				t.Fatalf("job: doc %d bytes, %d liveness, %d total", len(j.Document), len(j.Liveness), j.Size())
+			if (tc.doc == nil) != (j.Comparison == nil) || len(j.Liveness) != 4 || j.Size() > MaxJobBytes {
+				t.Fatalf("job: comparison %d bytes, %d liveness, %d total", len(j.Comparison), len(j.Liveness), j.Size())
 			}
 		})
 	}
@@ -186,8 +186,8 @@ func TestEncodeJobBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.Size() > budget || j.LivenessQuality >= 80 || j.DocumentQuality != 85 || j.SelfieQuality != 90 {
-		t.Fatalf("%d bytes (budget %d), qualities selfie %d liveness %d document %d: want only the liveness lowered", j.Size(), budget, j.SelfieQuality, j.LivenessQuality, j.DocumentQuality)
+	if j.Size() > budget || j.LivenessQuality >= 80 || j.ComparisonQuality != 85 || j.SelfieQuality != 90 {
+		t.Fatalf("%d bytes (budget %d), qualities selfie %d liveness %d comparison %d: want only the liveness lowered", j.Size(), budget, j.SelfieQuality, j.LivenessQuality, j.ComparisonQuality)
 	}
 	if _, err := EncodeJob(nil, nil, nil, JobOptions{}); err == nil {
 		t.Fatal("a job without a selfie was encoded")

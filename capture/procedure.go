@@ -10,6 +10,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // Kind says what a frame is judged for; a judge may apply different gates to each.
@@ -134,7 +135,7 @@ var DefaultPrompts = []inference.Prompt{
 // LivenessOptions configure LivenessSequence. The zero value is usable.
 type LivenessOptions struct {
 	Clock clock.Clock // nil → clock.Real{}
-	// Frames is the sequence's length, 4..8 (0 → 8).
+	// Frames is the sequence's length, job.MinLiveness..job.MaxLiveness (0 → job.MaxLiveness).
 	Frames int
 	// Prompts are cycled through for the frames (nil → DefaultPrompts).
 	Prompts []inference.Prompt
@@ -158,10 +159,10 @@ func LivenessSequence(ctx context.Context, src Source, j Judge, o LivenessOption
 	c := orReal(o.Clock)
 	n := o.Frames
 	if n == 0 {
-		n = 8
+		n = job.MaxLiveness
 	}
-	if n < 4 || n > 8 {
-		return nil, fmt.Errorf("taking the liveness sequence: %d frames asked, 4 to 8 allowed", n)
+	if n < job.MinLiveness || n > job.MaxLiveness {
+		return nil, fmt.Errorf("taking the liveness sequence: %d frames asked, %d to %d allowed", n, job.MinLiveness, job.MaxLiveness)
 	}
 	prompts := o.Prompts
 	if len(prompts) == 0 {

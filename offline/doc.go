@@ -13,12 +13,15 @@
 //
 // # Sealing
 //
-// Enqueue validates a Job, draws a fresh AES-256-GCM data key, encrypts the fields and
+// Enqueue takes a job.Job (internal/job), refuses it when job.Job.Validate does
+// (ErrInvalidJob, with every problem), draws a fresh AES-256-GCM data key, encrypts the fields and
 // images with it, wraps the data key with the device key, both with the job id and
 // schema version as associated data, and signs a digest of the fields and the SHA-256
 // of every image with the device's ed25519 key. No image byte is written in clear.
 // Load checks the signature and decrypts before anything is sent; a job that fails
 // is moved to StateQuarantined with a clear reason, never sent, and its bytes kept.
+// The sealed fields are job.Job's JSON: a job sealed before internal/job existed
+// loads unchanged (tested against a queue written by that code, in testdata).
 //
 // # States
 //

@@ -3,6 +3,8 @@ package offline
 import (
 	"errors"
 	"fmt"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // Sentinel errors. Each is matched with errors.Is; the wrapped message says what to do.
@@ -22,8 +24,9 @@ var (
 	ErrNotFound = errors.New("job not found")
 	// ErrDuplicateJob: a job with that id is already in the queue.
 	ErrDuplicateJob = errors.New("job id already in the queue")
-	// ErrInvalidJob: the job is missing something the compare API requires.
-	ErrInvalidJob = errors.New("invalid job")
+	// ErrInvalidJob is job.ErrInvalid: Enqueue refused the job because job.Job.Validate
+	// did; the *job.Error in the chain lists every problem with its code.
+	ErrInvalidJob = job.ErrInvalid
 	// ErrBadTransition: the requested state change is not allowed from the job's state.
 	ErrBadTransition = errors.New("state change not allowed")
 	// ErrQuarantined: the job failed its integrity check (decryption or device

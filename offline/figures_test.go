@@ -14,11 +14,13 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // job300KB is a job of about 300 KB of images: a 100 KB selfie, an 80 KB comparison
 // image and 8 liveness frames of 15 KB.
-func job300KB(id string) *Job {
+func job300KB(id string) *job.Job {
 	j := testJob(id, 100<<10)
 	j.Comparison = j.Comparison[:80<<10]
 	j.Liveness = nil
@@ -34,7 +36,7 @@ func BenchmarkEnqueue300KB(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer q.Close()
-	jobs := make([]*Job, b.N)
+	jobs := make([]*job.Job, b.N)
 	for i := range jobs {
 		jobs[i] = job300KB(fmt.Sprintf("b%d", i))
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 func putRecord(tx *bolt.Tx, r *record) error {
@@ -121,7 +123,7 @@ func (c *commit) emit(e Event) { c.events = append(c.events, e) }
 // *LimitError (errors.Is ErrQueueFull, ErrDiskLimit, ErrDiskFull or ErrQueueStale)
 // whose Operator field is a sentence for the operator. Enqueue fills j.Created (when
 // zero, from the clock) and j.KioskID (when empty, from Options.KioskID).
-func (q *Queue) Enqueue(j *Job) (Entry, error) {
+func (q *Queue) Enqueue(j *job.Job) (Entry, error) {
 	if j.KioskID == "" {
 		j.KioskID = q.kioskID
 	}
@@ -464,7 +466,7 @@ func (q *Queue) Claim(id string) (Entry, error) { return q.SetState(id, StateSen
 // Load opens a job's sealed payload: it checks the device signature and decrypts
 // the fields and images. A job that fails the check is quarantined (never sent; its
 // bytes are kept) and Load returns an error matching ErrQuarantined with the reason.
-func (q *Queue) Load(id string) (*Job, error) {
+func (q *Queue) Load(id string) (*job.Job, error) {
 	var r *record
 	var blob []byte
 	var damaged bool
@@ -501,7 +503,7 @@ func (q *Queue) Load(id string) (*Job, error) {
 	if r.ImagesPurged {
 		return nil, fmt.Errorf("loading job %s: %w", id, ErrImagesPurged)
 	}
-	var j *Job
+	var j *job.Job
 	if damaged {
 		err = &integrityError{"the pages holding the sealed payload are damaged on disk"}
 	} else if blob == nil {

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 )
 
@@ -30,15 +31,15 @@ func fakeJPEG(seed uint64, n int) []byte {
 	return b
 }
 
-func testJob(id string, imgBytes int) *Job {
+func testJob(id string, imgBytes int) *job.Job {
 	seed := uint64(len(id))
 	for _, c := range id {
 		seed = seed*31 + uint64(c)
 	}
-	j := &Job{
-		ID: id, UserID: "customer-" + id, ComparisonType: ComparisonIDPhoto,
+	j := &job.Job{
+		ID: id, UserID: "customer-" + id, ComparisonType: job.IDPhoto,
 		PartnerParams: map[string]string{"branch": "nairobi-3"}, CallbackURL: "https://example.test/cb",
-		OperatorID: "op-7", Prechecks: Prechecks{Ran: true, OK: true},
+		OperatorID: "op-7", Prechecks: job.Prechecks{Ran: true, OK: true},
 		Selfie: fakeJPEG(seed, imgBytes), Comparison: fakeJPEG(seed+1, imgBytes),
 	}
 	for i := range 4 {
@@ -82,7 +83,7 @@ func (e *env) reopen(t *testing.T, set Settings) {
 	e.open(t, set)
 }
 
-func mustEnqueue(t *testing.T, q *Queue, j *Job) Entry {
+func mustEnqueue(t *testing.T, q *Queue, j *job.Job) Entry {
 	t.Helper()
 	ent, err := q.Enqueue(j)
 	if err != nil {
@@ -120,38 +121,44 @@ func TestEnqueueLoadRoundTrip(t *testing.T) {
 	}
 }
 
-func TestValidate(t *testing.T) {
+// Enqueue refuses what job.Validate refuses, before sealing anything.
+func TestEnqueueValidates(t *testing.T) {
 	cases := []struct {
 		name   string
-		mutate func(j *Job)
-		want   string
+		mutate func(j *job.Job)
+		want   job.Code
 	}{
-		{"ok", func(j *Job) {}, ""},
-		{"bad id", func(j *Job) { j.ID = "a b" }, "job id"},
-		{"no user", func(j *Job) { j.UserID = "" }, "user id"},
-		{"bad type", func(j *Job) { j.ComparisonType = "PASSPORT" }, "comparison type"},
-		{"3 frames", func(j *Job) { j.Liveness = j.Liveness[:3] }, "3 liveness frames"},
-		{"9 frames", func(j *Job) {
+		{"ok", func(j *job.Job) {}, ""},
+		{"bad id", func(j *job.Job) { j.ID = "a b" }, job.CodeJobID},
+		{"no user", func(j *job.Job) { j.UserID = "" }, job.CodeUserID},
+		{"bad type", func(j *job.Job) { j.ComparisonType = "PASSPORT" }, job.CodeComparisonType},
+		{"3 frames", func(j *job.Job) { j.Liveness = j.Liveness[:3] }, job.CodeLivenessCount},
+		{"9 frames", func(j *job.Job) {
 			for len(j.Liveness) < 9 {
-				j.Liveness = append(j.Liveness, []byte{1})
+				j.Liveness = append(j.Liveness, fakeJPEG(9, 10))
 			}
-		}, "9 liveness frames"},
-		{"no selfie", func(j *Job) { j.Selfie = nil }, "selfie"},
-		{"reserved param", func(j *Job) { j.PartnerParams["job_type"] = "x" }, "job_type"},
+		}, job.CodeLivenessCount},
+		{"no selfie", func(j *job.Job) { j.Selfie = nil }, job.CodeImageMissing},
+		{"reserved param", func(j *job.Job) { j.PartnerParams["job_type"] = "x" }, job.CodeReservedParam},
 	}
-	for _, c := range cases {
+	e := newEnv(t, Settings{})
+	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			j := testJob("v", 10)
+			j := testJob(fmt.Sprintf("v-%d", i), 10)
 			c.mutate(j)
-			err := j.Validate()
+			_, err := e.q.Enqueue(j)
 			if c.want == "" {
 				if err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			if !errors.Is(err, ErrInvalidJob) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err = %v, want ErrInvalidJob mentioning %q", err, c.want)
+			var je *job.Error
+			if !errors.Is(err, ErrInvalidJob) || !errors.As(err, &je) || !je.Has(c.want) {
+				t.Fatalf("err = %v, want ErrInvalidJob with code %s", err, c.want)
+			}
+			if _, err := e.q.Get(j.ID); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("refused job %q is in the queue: %v", j.ID, err)
 			}
 		})
 	}

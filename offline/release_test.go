@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // Loading a job releases the mapped pages of its payload; a second load must fault
 // them back in and read the same bytes, for this job and for its neighbours.
 func TestLoadAfterReleasingMappedPages(t *testing.T) {
 	e := newEnv(t, Settings{})
-	var jobs []*Job // over the 4 MB below which nothing is released
+	var jobs []*job.Job // over the 4 MB below which nothing is released
 	for i := range 8 {
 		jobs = append(jobs, testJob(fmt.Sprintf("big-%d", i), 300_000))
 	}

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // SchemaVersion is the version of the job records this code writes. Records of older
@@ -47,7 +49,7 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 }
 
 // imageRoles names the images in the order they are framed and digested.
-func imageRoles(j *Job) ([]string, [][]byte) {
+func imageRoles(j *job.Job) ([]string, [][]byte) {
 	roles := []string{"selfie", "comparison"}
 	imgs := [][]byte{j.Selfie, j.Comparison}
 	for i, f := range j.Liveness {
@@ -73,7 +75,7 @@ func digest(id string, version int, fields []byte, roles []string, imgs [][]byte
 
 // seal encrypts and signs j as a version-2 payload. It returns the blob and the
 // signature of the digest.
-func (k *deviceKey) seal(j *Job) (blob, sig []byte, err error) {
+func (k *deviceKey) seal(j *job.Job) (blob, sig []byte, err error) {
 	fields, err := json.Marshal(j)
 	if err != nil {
 		return nil, nil, fmt.Errorf("encoding job fields: %w", err)
@@ -126,7 +128,7 @@ func (k *deviceKey) seal(j *Job) (blob, sig []byte, err error) {
 
 // open decrypts a version-2 blob and checks its signature. Integrity failures are
 // *integrityError with a message for the operator.
-func (k *deviceKey) open(id string, blob, sig []byte) (*Job, error) {
+func (k *deviceKey) open(id string, blob, sig []byte) (*job.Job, error) {
 	if len(blob) < blobHeaderLen+16 || string(blob[:4]) != string(blobMagic) {
 		return nil, &integrityError{"the sealed job is truncated or not a version-2 job"}
 	}
@@ -163,7 +165,7 @@ func (k *deviceKey) open(id string, blob, sig []byte) (*Job, error) {
 	return j, nil
 }
 
-func decodePlain(p []byte) (*Job, []byte, error) {
+func decodePlain(p []byte) (*job.Job, []byte, error) {
 	next := func() ([]byte, error) {
 		n, w := binary.Uvarint(p)
 		if w <= 0 || n > uint64(len(p)-w) {
@@ -177,12 +179,12 @@ func decodePlain(p []byte) (*Job, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	j := &Job{}
+	j := &job.Job{}
 	if err := json.Unmarshal(fields, j); err != nil {
 		return nil, nil, err
 	}
 	n, w := binary.Uvarint(p)
-	if w <= 0 || n > MaxLivenessFrames {
+	if w <= 0 || n > job.MaxLiveness {
 		return nil, nil, errors.New("bad liveness count")
 	}
 	p = p[w:]

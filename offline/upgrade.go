@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // Schema version 1 (the first release) kept a whole job in one JSON value of the jobs
@@ -59,7 +61,7 @@ func digestV1(id string, plain []byte) []byte {
 }
 
 // openV1 decrypts and verifies a version-1 record.
-func (k *deviceKey) openV1(r *recordV1) (*Job, error) {
+func (k *deviceKey) openV1(r *recordV1) (*job.Job, error) {
 	ad := aad(r.ID, 1)
 	wrapper, err := newGCM(k.wrap)
 	if err != nil {
@@ -90,12 +92,12 @@ func (k *deviceKey) openV1(r *recordV1) (*Job, error) {
 	if err := json.Unmarshal(plain, &p); err != nil {
 		return nil, &integrityError{"version-1 job: payload does not decode"}
 	}
-	pc := Prechecks{Ran: true, OK: p.PrechecksOK}
+	pc := job.Prechecks{Ran: true, OK: p.PrechecksOK}
 	for _, code := range p.PrecheckProblems {
-		pc.Problems = append(pc.Problems, PrecheckProblem{Code: code})
+		pc.Problems = append(pc.Problems, job.PrecheckProblem{Code: code})
 	}
-	return &Job{
-		ID: r.ID, UserID: p.UserID, PartnerParams: p.PartnerParams, ComparisonType: p.ComparisonType,
+	return &job.Job{
+		ID: r.ID, UserID: p.UserID, PartnerParams: p.PartnerParams, ComparisonType: job.ComparisonType(p.ComparisonType),
 		AllowNewEnroll: p.AllowNewEnroll, CallbackURL: p.CallbackURL, KioskID: p.KioskID, OperatorID: p.OperatorID,
 		Created: r.Created.UTC(), Prechecks: pc, Selfie: p.Selfie, Liveness: p.Liveness, Comparison: p.Comparison,
 	}, nil

@@ -10,14 +10,16 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // writeV1 writes a job as the first schema version stored it (one JSON value with
 // the ciphertext inline), sealed with k. It is the fixture of the upgrade test.
-func writeV1(t *testing.T, tx *bolt.Tx, k *deviceKey, j *Job, state string, attempts int, tamper bool) {
+func writeV1(t *testing.T, tx *bolt.Tx, k *deviceKey, j *job.Job, state string, attempts int, tamper bool) {
 	t.Helper()
 	p := payloadV1{
-		UserID: j.UserID, PartnerParams: j.PartnerParams, ComparisonType: j.ComparisonType, AllowNewEnroll: j.AllowNewEnroll,
+		UserID: j.UserID, PartnerParams: j.PartnerParams, ComparisonType: string(j.ComparisonType), AllowNewEnroll: j.AllowNewEnroll,
 		CallbackURL: j.CallbackURL, KioskID: j.KioskID, OperatorID: j.OperatorID, PrechecksOK: false,
 		PrecheckProblems: []string{"blurred"}, Selfie: j.Selfie, Liveness: j.Liveness, Comparison: j.Comparison,
 	}

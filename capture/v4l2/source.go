@@ -384,7 +384,7 @@ func (d *devStream) close() error {
 	// node) is only released once every open file is gone.
 	d.cancel()
 	exited := false
-	deadline := time.After(2 * time.Second)
+	deadline := d.clk.After(2 * time.Second)
 	for !exited {
 		select {
 		case fr, ok := <-d.frames:

@@ -181,7 +181,10 @@ func serve(ctx context.Context, f flags, stdout, stderr io.Writer) error {
 			return fmt.Errorf("listening on %s: %w", f.adminAddr, err)
 		}
 		fmt.Fprintf(stdout, "compare-sandbox: admin on http://%s (GET /jobs?partner_id=P&job_id=J, /healthz)\n", aln.Addr())
-		go serveAdmin(ctx, aln, sb, log)
+		// Deferred after sb.Close, so it runs first: the admin server has stopped
+		// before the sandbox it reads is closed.
+		stopAdmin := (&httpServer{handler: sb.AdminHandler()}).background(ctx, aln, log)
+		defer stopAdmin()
 	}
 	return sb.Serve(ctx, ln, 30*time.Second)
 }
@@ -203,13 +206,6 @@ func (f *flags) layFile(fc sandbox.FileConfig) {
 	}
 	if fc.MaxBodyBytes > 0 && !f.given["max-body-bytes"] {
 		f.maxBody = fc.MaxBodyBytes
-	}
-}
-
-func serveAdmin(ctx context.Context, ln net.Listener, sb *sandbox.Sandbox, log *slog.Logger) {
-	srv := &httpServer{handler: sb.AdminHandler()}
-	if err := srv.serve(ctx, ln); err != nil {
-		log.Warn("admin server", "err", err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
@@ -123,11 +124,11 @@ func TestServesAndCreatesKey(t *testing.T) {
 	}
 	obama2 := testimages.Read(t, "obama_2.jpg")
 	obama3 := testimages.Read(t, "obama_3.jpg")
-	res, err := c.Submit(ctx, &compare.Request{
-		UserID: "u1", JobID: "cmd-job-1", Selfie: testimages.Read(t, "obama_1.jpg"), Comparison: obama2,
-		Liveness: [][]byte{obama2, obama3, obama2, obama3}, ComparisonType: compare.TypePortrait,
+	res, err := c.Submit(ctx, &compare.Request{Job: &job.Job{
+		UserID: "u1", ID: "cmd-job-1", Selfie: testimages.Read(t, "obama_1.jpg"), Comparison: obama2,
+		Liveness: [][]byte{obama2, obama3, obama2, obama3}, ComparisonType: job.Portrait,
 		CallbackURL: "http://127.0.0.1:1/unused",
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
 	"strings"
-	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -19,9 +17,9 @@ func init() {
 
 // enrollOutput is what `kioskctl enroll --json` prints.
 type enrollOutput struct {
-	JobID     string            `json:"job_id"`
-	State     string            `json:"state"` // queued, or refused when a precheck failed
-	Prechecks offline.Prechecks `json:"prechecks"`
+	JobID     string        `json:"job_id"`
+	State     string        `json:"state"` // queued, or refused when a precheck failed
+	Prechecks job.Prechecks `json:"prechecks"`
 }
 
 const enrollUsage = jobInputUsage + "\n       [--operator-id OP] [--force | --no-prechecks] [--json]"
@@ -43,11 +41,8 @@ func runEnroll(g *globals, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if in.jobID == "" {
-		in.jobID = newJobID()
-	}
-	j := &offline.Job{ID: in.jobID, UserID: in.userID, PartnerParams: pp, ComparisonType: in.compType, AllowNewEnroll: in.allowNew,
-		CallbackURL: in.callbackURL, OperatorID: *operator}
+	j := in.newJob(g, pp)
+	j.OperatorID = *operator
 	var err error
 	if j.Selfie, j.Comparison, j.Liveness, err = in.readImages(); err != nil {
 		return g.errorf("enroll: %v", err)
@@ -110,21 +105,14 @@ func runEnroll(g *globals, args []string) int {
 	return exitOK
 }
 
-// newJobID returns a unique job id: the UTC time and 8 random hex digits.
-func newJobID() string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	return "k-" + time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
-}
-
 // enrollPrechecks runs the on-device checks: the selfie's quality gates and passive
 // liveness, each liveness frame (one face, the same person as the selfie, no repeated
 // picture; the head-turn prompts are not known for files and are not checked), and
 // the selfie-vs-comparison match and identical-image check.
-func enrollPrechecks(g *globals, j *offline.Job) (offline.Prechecks, error) {
-	pc := offline.Prechecks{Ran: true}
+func enrollPrechecks(g *globals, j *job.Job) (job.Prechecks, error) {
+	pc := job.Prechecks{Ran: true}
 	add := func(img string, p inference.Problem) {
-		pc.Problems = append(pc.Problems, offline.PrecheckProblem{Image: img, Code: p.Code, Message: p.Message})
+		pc.Problems = append(pc.Problems, job.PrecheckProblem{Image: img, Code: p.Code, Message: p.Message})
 	}
 	decode := func(role string, b []byte) (image.Image, error) {
 		img, err := inference.DecodeImage(b)

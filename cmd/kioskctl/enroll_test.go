@@ -6,7 +6,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
@@ -191,5 +194,28 @@ func TestEnrollWhileQueueHeld(t *testing.T) {
 	code, _, errs := kioskctlEnv(t, append(enrollArgs(dir, "u", "obama_1.jpg", "obama_2.jpg", fourFrames...), "--no-prechecks")...)
 	if code != exitError || !strings.Contains(errs, dir+"/"+offline.DBFile) || !strings.Contains(errs, "another process") {
 		t.Fatalf("enroll while the queue is held: %d %s", code, errs)
+	}
+}
+
+// enroll takes the job id's time and the job's creation time from the injected clock.
+func TestEnrollUsesTheInjectedClock(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC) // years from the wall clock
+	var out, errb bytes.Buffer
+	g := &globals{stdout: &out, stderr: &errb, getenv: os.Getenv, clk: clock.NewFake(at)}
+	code := runWith(g, append(enrollArgs(dir, "u-clock", "obama_1.jpg", "obama_2.jpg", fourFrames...), "--no-prechecks", "--json"))
+	var eo enrollOutput
+	if code != exitOK || json.Unmarshal(out.Bytes(), &eo) != nil {
+		t.Fatalf("enroll exit %d: %s %s", code, out.String(), errb.String())
+	}
+	if !strings.HasPrefix(eo.JobID, "k-20310506T070809Z-") || !job.ValidID(eo.JobID) {
+		t.Fatalf("job id %q does not carry the injected time", eo.JobID)
+	}
+	code, lo, _ := kioskctlEnv(t, "queue", "list", "--json", "--data-dir", dir)
+	var list struct {
+		Jobs []offline.Entry `json:"jobs"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(lo), &list) != nil || len(list.Jobs) != 1 || !list.Jobs[0].Created.Equal(at) {
+		t.Fatalf("queue list: %d %s", code, lo)
 	}
 }

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
 
-	"github.com/smartselfie/kiosk-agent/sync/compare"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // stringList is a flag that may be given several times.
@@ -46,7 +45,7 @@ func (in *jobInput) check(fs *flag.FlagSet) (map[string]string, []string) {
 	if fs.NArg() > 0 {
 		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
 	}
-	if strings.TrimSpace(in.userID) == "" {
+	if !job.ValidUserID(in.userID) {
 		problems = append(problems, "give --user-id")
 	}
 	if in.selfie == "" {
@@ -55,10 +54,10 @@ func (in *jobInput) check(fs *flag.FlagSet) (map[string]string, []string) {
 	if in.comparison == "" {
 		problems = append(problems, "give --comparison FILE")
 	}
-	if n := len(in.liveness); n < compare.MinLiveness || n > compare.MaxLiveness {
-		problems = append(problems, fmt.Sprintf("give --liveness FILE %d to %d times (%d given)", compare.MinLiveness, compare.MaxLiveness, n))
+	if n := len(in.liveness); n < job.MinLiveness || n > job.MaxLiveness {
+		problems = append(problems, fmt.Sprintf("give --liveness FILE %d to %d times (%d given)", job.MinLiveness, job.MaxLiveness, n))
 	}
-	if !compare.IsComparisonType(in.compType) {
+	if !job.ComparisonType(in.compType).Valid() {
 		problems = append(problems, fmt.Sprintf("--comparison-type must be ID_PHOTO, PORTRAIT or DOCUMENT (got %q)", in.compType))
 	}
 	params := map[string]string{}
@@ -67,13 +66,24 @@ func (in *jobInput) check(fs *flag.FlagSet) (map[string]string, []string) {
 		switch {
 		case !ok || strings.TrimSpace(k) == "":
 			problems = append(problems, fmt.Sprintf("--param %q is not key=value", p))
-		case k == "job_id" || k == "user_id" || k == "job_type":
+		case job.ReservedParam(k):
 			problems = append(problems, fmt.Sprintf("--param %s is reserved: use --job-id / --user-id", k))
 		default:
 			params[k] = v
 		}
 	}
 	return params, problems
+}
+
+// newJob returns the job the flags describe, without its images, with a new job id
+// (job.NewID at the injected clock's time) when --job-id was not given.
+func (in *jobInput) newJob(g *globals, params map[string]string) *job.Job {
+	id := in.jobID
+	if id == "" {
+		id = job.NewID(g.clock().Now())
+	}
+	return &job.Job{ID: id, UserID: in.userID, PartnerParams: params, ComparisonType: job.ComparisonType(in.compType),
+		AllowNewEnroll: in.allowNew, CallbackURL: in.callbackURL}
 }
 
 // readImages reads the image files and checks that each is a JPEG (the API takes JPEG).
@@ -83,7 +93,7 @@ func (in *jobInput) readImages() (selfie, comparison []byte, liveness [][]byte, 
 		if err != nil {
 			return nil, fmt.Errorf("reading the %s: %w", role, err)
 		}
-		if !bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}) {
+		if !job.IsJPEG(b) {
 			return nil, fmt.Errorf("the %s %s is not a JPEG file; the compare API takes JPEG images", role, path)
 		}
 		return b, nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 )
 
@@ -43,6 +44,7 @@ func register(c *command) {
 type globals struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	clk            clock.Clock // the time for job ids and the queue; nil means clock.Real
 
 	configPath string
 	dataDir    string
@@ -51,6 +53,14 @@ type globals struct {
 	apiKeyFile string
 	ortLib     string
 	modelsDir  string
+}
+
+// clock returns the injected clock (clock.Real when none was set).
+func (g *globals) clock() clock.Clock {
+	if g.clk == nil {
+		return clock.Real{}
+	}
+	return g.clk
 }
 
 // addGlobalFlags registers the global flags on fs.
@@ -130,7 +140,12 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	g := &globals{stdout: stdout, stderr: stderr, getenv: getenv}
+	return runWith(&globals{stdout: stdout, stderr: stderr, getenv: getenv, clk: clock.Real{}}, args)
+}
+
+// runWith runs a command line with g's streams, environment and clock.
+func runWith(g *globals, args []string) int {
+	stderr := g.stderr
 	fs := flag.NewFlagSet("kioskctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	g.addGlobalFlags(fs)
@@ -147,7 +162,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	}
 	name := fs.Arg(0)
 	if name == "help" {
-		printUsage(stdout, fs)
+		printUsage(g.stdout, fs)
 		return exitOK
 	}
 	c, ok := commands[name]

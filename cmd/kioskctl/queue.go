@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -31,6 +32,7 @@ func openQueue(g *globals) (*offline.Queue, error) {
 		level = slog.LevelDebug
 	}
 	opts := partopts.Offline(c)
+	opts.Clock = g.clock()
 	opts.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 	q, err := offline.Open(c.DataDir, opts)
 	if err != nil {
@@ -173,13 +175,13 @@ type queueShowJSON struct {
 
 type sealedView struct {
 	UserID         string             `json:"user_id_truncated"`
-	ComparisonType string             `json:"comparison_type"`
+	ComparisonType job.ComparisonType `json:"comparison_type"`
 	AllowNewEnroll bool               `json:"allow_new_enroll"`
 	CallbackURL    string             `json:"callback_url,omitempty"`
 	KioskID        string             `json:"kiosk_id,omitempty"`
 	OperatorID     string             `json:"operator_id,omitempty"`
 	PartnerParams  []string           `json:"partner_param_keys,omitempty"`
-	Prechecks      offline.Prechecks  `json:"prechecks"`
+	Prechecks      job.Prechecks      `json:"prechecks"`
 	Images         map[string]float64 `json:"image_kb"`
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
@@ -26,7 +27,7 @@ func TestStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &offline.Job{ID: "job-1", UserID: "u", ComparisonType: offline.ComparisonPortrait,
+	j := &job.Job{ID: "job-1", UserID: "u", ComparisonType: job.Portrait,
 		Selfie: []byte{0xFF, 0xD8, 0xFF, 1}, Comparison: []byte{0xFF, 0xD8, 0xFF, 2}}
 	for i := 0; i < 4; i++ {
 		j.Liveness = append(j.Liveness, []byte{0xFF, 0xD8, 0xFF, byte(3 + i)})

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,19 +62,14 @@ func runSubmit(g *globals, args []string) int {
 	if err != nil {
 		return g.errorf("submit: %v", err)
 	}
-	req := &compare.Request{UserID: in.userID, JobID: in.jobID, ComparisonType: in.compType,
-		AllowNewEnroll: in.allowNew, CallbackURL: in.callbackURL, PartnerParams: extra}
-	if req.Selfie, req.Comparison, req.Liveness, err = in.readImages(); err != nil {
+	j := in.newJob(g, extra)
+	if j.Selfie, j.Comparison, j.Liveness, err = in.readImages(); err != nil {
 		return g.errorf("submit: %v", err)
 	}
-	if req.JobID == "" {
-		var b [8]byte
-		rand.Read(b[:])
-		req.JobID = "kioskctl-" + hex.EncodeToString(b[:])
-		if !*asJSON {
-			fmt.Fprintf(g.stdout, "job id %s\n", req.JobID)
-		}
+	if in.jobID == "" && !*asJSON {
+		fmt.Fprintf(g.stdout, "job id %s\n", j.ID)
 	}
+	req := &compare.Request{Job: j}
 	if err := req.Validate(); err != nil {
 		return g.errorf("submit: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}

@@ -76,7 +76,7 @@ func TestSubmit(t *testing.T) {
 	}{
 		{"match", base("job-1"), exitOK, "0840 Face Match (approved)", "", false},
 		{"json", base("job-2", "--json", "--allow-new-enroll"), exitOK, `"code":"0840"`, "", true},
-		{"generated job id", base("", "--allow-new-enroll"), exitOK, "job id kioskctl-", "", false},
+		{"generated job id", base("", "--allow-new-enroll"), exitOK, "job id k-", "", false}, // job.NewID, the format enroll uses
 		{"job id reused", base("job-1"), exitError, "", "2215", false},
 		{"job id reused json", base("job-1", "--json"), exitError, `"class":"reconcile"`, "2215", true},
 		{"enrolled user", base("job-3"), exitError, "", "2209", false},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
@@ -30,8 +31,8 @@ func (s *scriptSender) Send(_ context.Context, j uploader.Job, progress func(int
 	s.mu.Lock()
 	s.calls++
 	s.mu.Unlock()
-	if _, ok := j.Payload.(*offline.Job); !ok {
-		return uploader.Result{}, fmt.Errorf("payload %T", j.Payload)
+	if j.Job == nil || j.Job.ID != j.ID || len(j.Job.Selfie) == 0 {
+		return uploader.Result{}, fmt.Errorf("claimed %s without its opened job", j.ID)
 	}
 	progress(j.Size, j.Size)
 	return s.answer(j.ID)
@@ -55,7 +56,7 @@ func queueWith(t *testing.T, ids ...string) string {
 	}
 	defer q.Close()
 	for _, id := range ids {
-		j := &offline.Job{ID: id, UserID: "u-" + id, ComparisonType: offline.ComparisonIDPhoto,
+		j := &job.Job{ID: id, UserID: "u-" + id, ComparisonType: job.IDPhoto,
 			Selfie: []byte{0xFF, 0xD8, 0xFF, 1}, Comparison: []byte{0xFF, 0xD8, 0xFF, 2}}
 		for i := 0; i < 4; i++ {
 			j.Liveness = append(j.Liveness, []byte{0xFF, 0xD8, 0xFF, byte(3 + i)})

@@ -199,7 +199,7 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 		if cause := context.Cause(ctx); errors.Is(cause, ErrStalled) {
 			err = ErrStalled
 		}
-		c.log.Debug("compare request failed", "job_id", req.JobID, "err", err)
+		c.log.Debug("compare request failed", "job_id", req.Job.ID, "err", err)
 		var cve *tls.CertificateVerificationError
 		var uae x509.UnknownAuthorityError
 		var hne x509.HostnameError
@@ -237,10 +237,10 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 		c.mu.Unlock()
 	}
 	if perr != nil {
-		c.log.Debug("compare answer", "job_id", req.JobID, "status", resp.StatusCode, "err", perr, "took", now.Sub(start))
+		c.log.Debug("compare answer", "job_id", req.Job.ID, "status", resp.StatusCode, "err", perr, "took", now.Sub(start))
 		return nil, perr
 	}
-	c.log.Debug("compare answer", "job_id", req.JobID, "code", res.Code, "took", now.Sub(start))
+	c.log.Debug("compare answer", "job_id", req.Job.ID, "code", res.Code, "took", now.Sub(start))
 	return res, nil
 }
 

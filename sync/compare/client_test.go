@@ -156,7 +156,7 @@ func TestSubmitInvalidRequestNotSent(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	req := validRequest()
-	req.Liveness = req.Liveness[:2]
+	req.Job.Liveness = req.Job.Liveness[:2]
 	_, err := newTestClient(t, srv.URL, nil).Submit(context.Background(), req)
 	if !errors.Is(err, ErrPermanent) || !errors.Is(err, ErrInvalidRequest) {
 		t.Fatalf("err = %v", err)
@@ -227,7 +227,7 @@ func TestSubmitUploadStall(t *testing.T) {
 	defer close(release)
 	req := validRequest()
 	big := append(bytes.Clone(fakeJPEG), make([]byte, 16<<20)...)
-	req.Liveness = [][]byte{big, big, big, big}
+	req.Job.Liveness = [][]byte{big, big, big, big}
 	var sent atomic.Int64
 	req.Progress = func(s, total int64) { sent.Store(s) }
 	_, err := newTestClient(t, srv.URL, func(o *Options) { o.StallTimeout = 200 * time.Millisecond }).Submit(context.Background(), req)

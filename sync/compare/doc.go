@@ -3,6 +3,13 @@
 // builds the multipart body, sends it and turns the answer into a typed Result or a
 // typed *Error whose Class tells the caller what to do next.
 //
+// # The request
+//
+// A Request carries a job.Job (internal/job: the contract's types, limits and the one
+// Validate); Submit refuses, before sending, a job that job.Job.ValidateSend refuses
+// (ClassPermanent, errors.Is ErrInvalidRequest). The body streams the job's images from
+// memory without copying them.
+//
 // # Signing
 //
 // Every request carries SmileID-Partner-ID, SmileID-Timestamp (UTC, layout
@@ -36,7 +43,8 @@
 // partner's API key, exactly as a KeySigner would. Any other status is an error (401/403:
 // the token is wrong, a halt-class problem; other statuses: retry later). The timestamp
 // must be fresh: the compare API rejects one more than 15 minutes from its clock (2205).
-// The kiosk asks for a new pair for every request and keeps none.
+// The kiosk asks for a new pair for every request and keeps none. RemoteSigner.Sign uses
+// the time the client passes (its injected clock) to read an HTTP-date Retry-After.
 //
 // # Errors
 //

@@ -5,105 +5,39 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/textproto"
-	"net/url"
 	"strings"
-)
 
-// Comparison image types of the contract.
-const (
-	TypeIDPhoto  = "ID_PHOTO" // from an ID authority; may carry watermarks or stamps
-	TypePortrait = "PORTRAIT" // a selfie or an agent-taken photo
-	TypeDocument = "DOCUMENT" // a photo of an ID document
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // DefaultJobType is sent as partner_params.job_type when Request.JobType is empty.
 const DefaultJobType = "smart_selfie_compare"
 
-// Limits on the liveness images of one request.
-const (
-	MinLiveness = 4
-	MaxLiveness = 8
-)
-
-// Request is one job to send. Images are JPEG bytes; the client never changes them.
+// Request is one job to send. The client never changes the job or its images.
 type Request struct {
-	UserID         string
-	JobID          string
-	JobType        string // partner_params.job_type; DefaultJobType when empty
-	Selfie         []byte
-	Liveness       [][]byte // 4 to 8 images, each sent as its own liveness_images part
-	Comparison     []byte
-	ComparisonType string // TypeIDPhoto, TypePortrait or TypeDocument
-	AllowNewEnroll bool
-	CallbackURL    string
-	// PartnerParams are extra keys echoed back by the server; they must not use the
-	// names job_id, user_id or job_type.
-	PartnerParams map[string]string
+	// Job is what is sent; its CallbackURL is required (job.Job.ValidateSend).
+	Job *job.Job
+	// JobType is partner_params.job_type; DefaultJobType when empty.
+	JobType string
 
 	// Progress, when set, is called as the body is sent with the bytes sent so far and
 	// the body's total size. It is called from the sending goroutine; keep it quick.
 	Progress func(sent, total int64)
 }
 
-// IsComparisonType reports whether t is a comparison image type of the contract.
-func IsComparisonType(t string) bool {
-	switch t {
-	case TypeIDPhoto, TypePortrait, TypeDocument:
-		return true
-	}
-	return false
-}
-
-// IsJPEG reports whether b starts like a JPEG file (SOI marker then a marker).
-func IsJPEG(b []byte) bool { return len(b) >= 4 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF }
-
-// Validate reports every problem of r at once; each wraps ErrInvalidRequest.
+// Validate reports every problem of r at once (job.Job.ValidateSend's *job.Error); the
+// error matches ErrInvalidRequest and job.ErrInvalid.
 func (r *Request) Validate() error {
-	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidRequest}, args...)...))
+	if r.Job == nil {
+		return fmt.Errorf("%w: no job", ErrInvalidRequest)
 	}
-	if strings.TrimSpace(r.UserID) == "" {
-		bad("user_id is empty: give the customer's user id")
+	if err := r.Job.ValidateSend(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	if strings.TrimSpace(r.JobID) == "" {
-		bad("job_id is empty: give a job id unique for this partner")
-	}
-	checkImage := func(name string, b []byte) {
-		switch {
-		case len(b) == 0:
-			bad("%s is missing", name)
-		case !IsJPEG(b):
-			bad("%s is not a JPEG image: convert it to JPEG first", name)
-		}
-	}
-	checkImage("selfie_image", r.Selfie)
-	checkImage("comparison_image", r.Comparison)
-	if n := len(r.Liveness); n < MinLiveness || n > MaxLiveness {
-		bad("liveness_images: %d given, %d to %d are required", n, MinLiveness, MaxLiveness)
-	}
-	for i, b := range r.Liveness {
-		checkImage(fmt.Sprintf("liveness image %d", i+1), b)
-	}
-	if !IsComparisonType(r.ComparisonType) {
-		bad("comparison_image_type %q is not one of ID_PHOTO, PORTRAIT, DOCUMENT", r.ComparisonType)
-	}
-	if r.CallbackURL == "" {
-		bad("callback_url is empty: the contract requires one")
-	} else if u, err := url.Parse(r.CallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("callback_url %q is not an http(s) URL", r.CallbackURL)
-	}
-	for k := range r.PartnerParams {
-		switch k {
-		case "job_id", "user_id", "job_type":
-			bad("partner_params key %q is reserved: use the Request field instead", k)
-		}
-	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // body is a multipart body held as segments: part headers and the caller's image slices,
@@ -132,15 +66,16 @@ func randomBoundary() string {
 
 // buildBody lays out r as multipart/form-data. r must be valid.
 func buildBody(r *Request, boundary string) (*body, error) {
+	j := r.Job
 	jobType := r.JobType
 	if jobType == "" {
 		jobType = DefaultJobType
 	}
-	pp := make(map[string]string, len(r.PartnerParams)+3)
-	for k, v := range r.PartnerParams {
+	pp := make(map[string]string, len(j.PartnerParams)+3)
+	for k, v := range j.PartnerParams {
 		pp[k] = v
 	}
-	pp["job_id"], pp["user_id"], pp["job_type"] = r.JobID, r.UserID, jobType
+	pp[job.ParamJobID], pp[job.ParamUserID], pp[job.ParamJobType] = j.ID, j.UserID, jobType
 	ppJSON, err := json.Marshal(pp)
 	if err != nil {
 		return nil, fmt.Errorf("encoding partner_params: %w", err)
@@ -177,15 +112,15 @@ func buildBody(r *Request, boundary string) (*body, error) {
 		})
 		add(data)
 	}
-	field("user_id", r.UserID)
-	field("job_id", r.JobID)
+	field("user_id", j.UserID)
+	field("job_id", j.ID)
 	field("partner_params", string(ppJSON))
-	field("comparison_image_type", r.ComparisonType)
-	field("allow_new_enroll", fmt.Sprint(r.AllowNewEnroll))
-	field("callback_url", r.CallbackURL)
-	file("selfie_image", "selfie.jpg", r.Selfie)
-	file("comparison_image", "comparison.jpg", r.Comparison)
-	for i, l := range r.Liveness {
+	field("comparison_image_type", string(j.ComparisonType))
+	field("allow_new_enroll", fmt.Sprint(j.AllowNewEnroll))
+	field("callback_url", j.CallbackURL)
+	file("selfie_image", "selfie.jpg", j.Selfie)
+	file("comparison_image", "comparison.jpg", j.Comparison)
+	for i, l := range j.Liveness {
 		file("liveness_images", fmt.Sprintf("liveness_%d.jpg", i+1), l)
 	}
 	add([]byte("\r\n--" + boundary + "--\r\n"))

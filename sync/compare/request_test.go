@@ -7,8 +7,9 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"strings"
 	"testing"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 var fakeJPEG = []byte{0xFF, 0xD8, 0xFF, 0xE0, 'j', 'f', 'i', 'f'}
@@ -16,38 +17,34 @@ var fakeJPEG = []byte{0xFF, 0xD8, 0xFF, 0xE0, 'j', 'f', 'i', 'f'}
 func jpegN(n byte) []byte { return append(bytes.Clone(fakeJPEG), n) }
 
 func validRequest() *Request {
-	return &Request{
-		UserID: "user-1", JobID: "job-1", Selfie: jpegN(1), Comparison: jpegN(2),
+	return &Request{Job: &job.Job{
+		UserID: "user-1", ID: "job-1", Selfie: jpegN(1), Comparison: jpegN(2),
 		Liveness:       [][]byte{jpegN(3), jpegN(4), jpegN(5), jpegN(6)},
-		ComparisonType: TypeIDPhoto, CallbackURL: "https://example.com/cb",
+		ComparisonType: job.IDPhoto, CallbackURL: "https://example.com/cb",
 		PartnerParams: map[string]string{"branch": "Nairobi"},
-	}
+	}}
 }
 
+// Request.Validate is job.Job.ValidateSend (tested in internal/job) behind
+// ErrInvalidRequest: a few cases show that each rule reaches the client.
 func TestValidate(t *testing.T) {
 	cases := []struct {
 		name   string
 		mutate func(r *Request)
-		want   string // substring of the error; "" means valid
+		want   job.Code // "" means valid
 	}{
 		{"valid", func(r *Request) {}, ""},
-		{"8 liveness", func(r *Request) { r.Liveness = append(r.Liveness, jpegN(7), jpegN(8), jpegN(9), jpegN(10)) }, ""},
-		{"no user", func(r *Request) { r.UserID = " " }, "user_id is empty"},
-		{"no job", func(r *Request) { r.JobID = "" }, "job_id is empty"},
-		{"no selfie", func(r *Request) { r.Selfie = nil }, "selfie_image is missing"},
-		{"png selfie", func(r *Request) { r.Selfie = []byte("\x89PNG\r\n\x1a\n") }, "selfie_image is not a JPEG"},
-		{"no comparison", func(r *Request) { r.Comparison = nil }, "comparison_image is missing"},
-		{"3 liveness", func(r *Request) { r.Liveness = r.Liveness[:3] }, "3 given, 4 to 8"},
-		{"9 liveness", func(r *Request) {
-			for len(r.Liveness) < 9 {
-				r.Liveness = append(r.Liveness, jpegN(9))
-			}
-		}, "9 given"},
-		{"liveness not jpeg", func(r *Request) { r.Liveness[2] = []byte("GIF89a") }, "liveness image 3 is not a JPEG"},
-		{"bad type", func(r *Request) { r.ComparisonType = "id_photo" }, `comparison_image_type "id_photo"`},
-		{"no callback", func(r *Request) { r.CallbackURL = "" }, "callback_url is empty"},
-		{"ftp callback", func(r *Request) { r.CallbackURL = "ftp://x/y" }, "not an http(s) URL"},
-		{"reserved param", func(r *Request) { r.PartnerParams["job_id"] = "x" }, `"job_id" is reserved`},
+		{"8 liveness", func(r *Request) { r.Job.Liveness = append(r.Job.Liveness, jpegN(7), jpegN(8), jpegN(9), jpegN(10)) }, ""},
+		{"no user", func(r *Request) { r.Job.UserID = " " }, job.CodeUserID},
+		{"no job id", func(r *Request) { r.Job.ID = "" }, job.CodeJobID},
+		{"no selfie", func(r *Request) { r.Job.Selfie = nil }, job.CodeImageMissing},
+		{"png selfie", func(r *Request) { r.Job.Selfie = []byte("\x89PNG\r\n\x1a\n") }, job.CodeImageNotJPEG},
+		{"3 liveness", func(r *Request) { r.Job.Liveness = r.Job.Liveness[:3] }, job.CodeLivenessCount},
+		{"liveness not jpeg", func(r *Request) { r.Job.Liveness[2] = []byte("GIF89a") }, job.CodeImageNotJPEG},
+		{"bad type", func(r *Request) { r.Job.ComparisonType = "id_photo" }, job.CodeComparisonType},
+		{"no callback", func(r *Request) { r.Job.CallbackURL = "" }, job.CodeCallbackMissing},
+		{"ftp callback", func(r *Request) { r.Job.CallbackURL = "ftp://x/y" }, job.CodeCallbackNotHTTP},
+		{"reserved param", func(r *Request) { r.Job.PartnerParams["job_id"] = "x" }, job.CodeReservedParam},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -60,16 +57,20 @@ func TestValidate(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, ErrInvalidRequest) {
-				t.Fatalf("err = %v, want %q", err, c.want)
+			var je *job.Error
+			if !errors.Is(err, ErrInvalidRequest) || !errors.As(err, &je) || !je.Has(c.want) {
+				t.Fatalf("err = %v, want ErrInvalidRequest with code %s", err, c.want)
 			}
 		})
+	}
+	if err := (&Request{}).Validate(); !errors.Is(err, ErrInvalidRequest) {
+		t.Fatalf("no job: %v", err)
 	}
 }
 
 func TestBuildBodyParses(t *testing.T) {
 	r := validRequest()
-	r.AllowNewEnroll = true
+	r.Job.AllowNewEnroll = true
 	b, err := buildBody(r, randomBoundary())
 	if err != nil {
 		t.Fatal(err)
@@ -114,11 +115,11 @@ func TestBuildBodyParses(t *testing.T) {
 		}
 		f, _ := fh.Open()
 		got, _ := io.ReadAll(f)
-		if !bytes.Equal(got, r.Liveness[i]) {
+		if !bytes.Equal(got, r.Job.Liveness[i]) {
 			t.Errorf("liveness %d bytes differ", i)
 		}
 	}
-	for name, want := range map[string][]byte{"selfie_image": r.Selfie, "comparison_image": r.Comparison} {
+	for name, want := range map[string][]byte{"selfie_image": r.Job.Selfie, "comparison_image": r.Job.Comparison} {
 		fh := form.File[name]
 		if len(fh) != 1 {
 			t.Fatalf("%s: %d parts", name, len(fh))
@@ -129,7 +130,7 @@ func TestBuildBodyParses(t *testing.T) {
 			t.Errorf("%s bytes differ", name)
 		}
 	}
-	r.AllowNewEnroll = false
+	r.Job.AllowNewEnroll = false
 	b, _ = buildBody(r, "B")
 	raw, _ = io.ReadAll(b.reader())
 	if !bytes.Contains(raw, []byte("name=\"allow_new_enroll\"\r\n\r\nfalse\r\n")) {

@@ -160,8 +160,9 @@ func (r *RemoteSigner) GoString() string { return r.String() }
 
 var defaultSignerClient = &http.Client{Timeout: 15 * time.Second}
 
-// Sign asks the backend for a fresh pair. now is not used: the backend's clock signs.
-func (r *RemoteSigner) Sign(ctx context.Context, _ time.Time) (Signature, error) {
+// Sign asks the backend for a fresh pair; the backend's clock signs. now (the caller's
+// injected clock) only dates an HTTP-date Retry-After of a failed answer.
+func (r *RemoteSigner) Sign(ctx context.Context, now time.Time) (Signature, error) {
 	if strings.TrimSpace(r.PartnerID) == "" {
 		return Signature{}, ErrNoPartnerID
 	}
@@ -191,7 +192,7 @@ func (r *RemoteSigner) Sign(ctx context.Context, _ time.Time) (Signature, error)
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return Signature{}, &Error{Class: ClassHalt, HTTPStatus: resp.StatusCode, Message: fmt.Sprintf("remote signer refused the token (HTTP %d): check signer_token_file", resp.StatusCode)}
 	case resp.StatusCode != http.StatusOK:
-		return Signature{}, &Error{Class: ClassRetry, HTTPStatus: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), Message: fmt.Sprintf("remote signer answered HTTP %d", resp.StatusCode)}
+		return Signature{}, &Error{Class: ClassRetry, HTTPStatus: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now), Message: fmt.Sprintf("remote signer answered HTTP %d", resp.StatusCode)}
 	}
 	var out struct {
 		Timestamp string `json:"timestamp"`

@@ -199,3 +199,18 @@ func TestRemoteSigner(t *testing.T) {
 		})
 	}
 }
+
+// A Retry-After date is read against the caller's clock, not the wall clock.
+func TestRemoteSignerRetryAfterUsesCallersClock(t *testing.T) {
+	now := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC) // years from the wall clock
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", now.Add(90*time.Second).Format(http.TimeFormat))
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	_, err := (&RemoteSigner{URL: srv.URL, PartnerID: "0001"}).Sign(context.Background(), now)
+	var e *Error
+	if !errors.As(err, &e) || e.Class != ClassRetry || e.RetryAfter != 90*time.Second {
+		t.Fatalf("err = %v (%+v), want ClassRetry with RetryAfter 90s", err, e)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
@@ -12,7 +13,7 @@ type Inputs struct {
 	Selfie         []byte
 	Liveness       [][]byte
 	Comparison     []byte
-	ComparisonType string
+	ComparisonType job.ComparisonType
 }
 
 // Verdict is the face analysis of one job.

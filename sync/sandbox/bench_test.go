@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 )
@@ -59,11 +60,11 @@ func BenchmarkConcurrentClients(b *testing.B) {
 							return
 						}
 						t0 := time.Now()
-						res, err := client.Submit(context.Background(), &compare.Request{
-							UserID: fmt.Sprintf("u%d", c), JobID: fmt.Sprintf("bench-%d", i), Selfie: selfie,
-							Comparison: comparison, Liveness: live, ComparisonType: compare.TypePortrait,
+						res, err := client.Submit(context.Background(), &compare.Request{Job: &job.Job{
+							UserID: fmt.Sprintf("u%d", c), ID: fmt.Sprintf("bench-%d", i), Selfie: selfie,
+							Comparison: comparison, Liveness: live, ComparisonType: job.Portrait,
 							CallbackURL: "http://127.0.0.1:1/none", AllowNewEnroll: true,
-						})
+						}})
 						d := time.Since(t0)
 						if err != nil || res.Code != compare.CodeMatch {
 							errs.Add(1)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testengine"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
@@ -143,11 +144,11 @@ func TestEndToEndRealPhotos(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			req := &compare.Request{
-				UserID: "user-" + c.name, JobID: "job-" + string(rune('a'+i)), Selfie: c.selfie, Comparison: c.comparison,
-				Liveness: c.liveness, ComparisonType: compare.TypePortrait, CallbackURL: e.hookURL, AllowNewEnroll: true,
+			req := &compare.Request{Job: &job.Job{
+				UserID: "user-" + c.name, ID: "job-" + string(rune('a'+i)), Selfie: c.selfie, Comparison: c.comparison,
+				Liveness: c.liveness, ComparisonType: job.Portrait, CallbackURL: e.hookURL, AllowNewEnroll: true,
 				PartnerParams: map[string]string{"case": c.name},
-			}
+			}}
 			res, err := e.client.Submit(context.Background(), req)
 			if err != nil {
 				t.Fatal(err)
@@ -177,7 +178,7 @@ func TestEndToEndRealPhotos(t *testing.T) {
 			if !errors.Is(err, compare.ErrReconcile) {
 				t.Errorf("resend: %v, want reconcile", err)
 			}
-			if n, _ := e.sb.JobCount("0001", req.JobID); n != 2 {
+			if n, _ := e.sb.JobCount("0001", req.Job.ID); n != 2 {
 				t.Errorf("JobCount = %d, want 2", n)
 			}
 		})
@@ -187,10 +188,10 @@ func TestEndToEndRealPhotos(t *testing.T) {
 func TestEndToEndUndecodableSelfie(t *testing.T) {
 	e := newE2E(t)
 	good := photoJPEG(t, "obama_1.jpg", 640, false)
-	_, err := e.client.Submit(context.Background(), &compare.Request{
-		UserID: "u", JobID: "broken", Selfie: good[:200], Comparison: photoJPEG(t, "obama_2.jpg", 640, false),
-		Liveness: livenessOf(t, "obama_2.jpg", "obama_3.jpg"), ComparisonType: compare.TypeIDPhoto, CallbackURL: e.hookURL,
-	})
+	_, err := e.client.Submit(context.Background(), &compare.Request{Job: &job.Job{
+		UserID: "u", ID: "broken", Selfie: good[:200], Comparison: photoJPEG(t, "obama_2.jpg", 640, false),
+		Liveness: livenessOf(t, "obama_2.jpg", "obama_3.jpg"), ComparisonType: job.IDPhoto, CallbackURL: e.hookURL,
+	}})
 	var ce *compare.Error
 	if !errors.As(err, &ce) || ce.Code != compare.CodeDataInvalid || ce.Class != compare.ClassPermanent {
 		t.Fatalf("err %v, want 0001 permanent", err)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
@@ -39,7 +40,7 @@ func incorrect(format string, args ...any) *apiError {
 type submission struct {
 	UserID         string
 	JobID          string
-	ComparisonType string
+	ComparisonType job.ComparisonType
 	CallbackURL    string
 	AllowNewEnroll bool
 	PartnerParams  map[string]any
@@ -85,7 +86,7 @@ func parseForm(contentType string, body io.Reader, maxFile int64) (*submission, 
 				if aerr != nil {
 					return nil, aerr
 				}
-				if compare.IsComparisonType(strings.TrimSpace(string(v))) {
+				if job.ComparisonType(strings.TrimSpace(string(v))).Valid() {
 					if _, ok := fields["comparison_image_type"]; !ok {
 						fields["comparison_image_type"] = strings.TrimSpace(string(v))
 					}
@@ -113,8 +114,8 @@ func parseForm(contentType string, body io.Reader, maxFile int64) (*submission, 
 				}
 				s.Comparison, comparisonSeen = v, true
 			default:
-				if len(s.Liveness) >= compare.MaxLiveness {
-					return nil, incorrect("liveness_images: more than %d given, %d to %d are required.", compare.MaxLiveness, compare.MinLiveness, compare.MaxLiveness)
+				if len(s.Liveness) >= job.MaxLiveness {
+					return nil, incorrect("liveness_images: more than %d given, %d to %d are required.", job.MaxLiveness, job.MinLiveness, job.MaxLiveness)
 				}
 				s.Liveness = append(s.Liveness, v)
 			}
@@ -152,8 +153,8 @@ func parseForm(contentType string, body io.Reader, maxFile int64) (*submission, 
 	if len(s.Liveness) == 0 {
 		return nil, missing("liveness_images")
 	}
-	if n := len(s.Liveness); n < compare.MinLiveness {
-		return nil, incorrect("liveness_images: %d given, %d to %d are required.", n, compare.MinLiveness, compare.MaxLiveness)
+	if n := len(s.Liveness); n < job.MinLiveness {
+		return nil, incorrect("liveness_images: %d given, %d to %d are required.", n, job.MinLiveness, job.MaxLiveness)
 	}
 	if strings.TrimSpace(fields["partner_params"]) == "" {
 		return nil, missing("partner_params")
@@ -162,9 +163,9 @@ func parseForm(contentType string, body io.Reader, maxFile int64) (*submission, 
 		return nil, missing("callback_url")
 	}
 	s.UserID, s.JobID = fields["user_id"], fields["job_id"]
-	s.ComparisonType = strings.TrimSpace(fields["comparison_image_type"])
-	if !compare.IsComparisonType(s.ComparisonType) {
-		return nil, invalid("comparison_image_type %q is not one of ID_PHOTO, PORTRAIT, DOCUMENT.", truncate(s.ComparisonType, 40))
+	s.ComparisonType = job.ComparisonType(strings.TrimSpace(fields["comparison_image_type"]))
+	if !s.ComparisonType.Valid() {
+		return nil, invalid("comparison_image_type %q is not one of ID_PHOTO, PORTRAIT, DOCUMENT.", truncate(string(s.ComparisonType), 40))
 	}
 	if v, ok := fields["allow_new_enroll"]; ok {
 		switch strings.ToLower(strings.TrimSpace(v)) {
@@ -178,13 +179,13 @@ func parseForm(contentType string, body io.Reader, maxFile int64) (*submission, 
 	if err := json.Unmarshal([]byte(fields["partner_params"]), &s.PartnerParams); err != nil || s.PartnerParams == nil {
 		return nil, invalid("partner_params must be a JSON object.")
 	}
-	for _, k := range []string{"job_id", "user_id", "job_type"} {
+	for _, k := range []string{job.ParamJobID, job.ParamUserID, job.ParamJobType} {
 		v, ok := s.PartnerParams[k]
 		if !ok || v == nil || v == "" {
 			return nil, missing("partner_params." + k)
 		}
 	}
-	for _, k := range []string{"job_id", "user_id"} {
+	for _, k := range []string{job.ParamJobID, job.ParamUserID} {
 		if str, ok := s.PartnerParams[k].(string); !ok || str != fields[k] {
 			return nil, invalid("partner_params.%s must be the string given as %s.", k, k)
 		}
@@ -193,14 +194,14 @@ func parseForm(contentType string, body io.Reader, maxFile int64) (*submission, 
 		return nil, invalid("callback_url must be an http or https URL.")
 	}
 	s.CallbackURL = strings.TrimSpace(fields["callback_url"])
-	if !compare.IsJPEG(s.Selfie) {
+	if !job.IsJPEG(s.Selfie) {
 		return nil, invalid("selfie_image must be a JPEG image.")
 	}
-	if !compare.IsJPEG(s.Comparison) {
+	if !job.IsJPEG(s.Comparison) {
 		return nil, invalid("comparison_image must be a JPEG image.")
 	}
 	for i, l := range s.Liveness {
-		if !compare.IsJPEG(l) {
+		if !job.IsJPEG(l) {
 			return nil, invalid("liveness_images %d must be a JPEG image.", i+1)
 		}
 	}

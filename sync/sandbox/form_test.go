@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
@@ -30,7 +31,7 @@ func TestParseFormDuplicates(t *testing.T) {
 				if aerr != nil {
 					t.Fatal(aerr)
 				}
-				if s.JobID != "j" || len(s.Liveness) != 4 || s.ComparisonType != compare.TypeIDPhoto {
+				if s.JobID != "j" || len(s.Liveness) != 4 || s.ComparisonType != job.IDPhoto {
 					t.Fatalf("submission %+v", s)
 				}
 				return
@@ -74,10 +75,10 @@ func FuzzParseForm(f *testing.F) {
 			}
 			return
 		}
-		if n := len(s.Liveness); n < compare.MinLiveness || n > compare.MaxLiveness {
+		if n := len(s.Liveness); n < job.MinLiveness || n > job.MaxLiveness {
 			t.Fatalf("%d liveness images accepted", n)
 		}
-		if !compare.IsJPEG(s.Selfie) || !compare.IsJPEG(s.Comparison) || !compare.IsComparisonType(s.ComparisonType) ||
+		if !job.IsJPEG(s.Selfie) || !job.IsJPEG(s.Comparison) || !s.ComparisonType.Valid() ||
 			s.UserID == "" || s.JobID == "" || s.PartnerParams == nil || s.CallbackURL == "" {
 			t.Fatalf("invalid submission accepted: %+v", s)
 		}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
@@ -651,9 +652,9 @@ func TestClientAgainstSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := &compare.Request{UserID: "u", JobID: "skew-1", Selfie: jpg(imgMatch), Comparison: jpg('c'),
-		Liveness: [][]byte{jpg('1'), jpg('2'), jpg('3'), jpg('4')}, ComparisonType: compare.TypeDocument,
-		CallbackURL: "http://127.0.0.1:1/cb"}
+	req := &compare.Request{Job: &job.Job{UserID: "u", ID: "skew-1", Selfie: jpg(imgMatch), Comparison: jpg('c'),
+		Liveness: [][]byte{jpg('1'), jpg('2'), jpg('3'), jpg('4')}, ComparisonType: job.Document,
+		CallbackURL: "http://127.0.0.1:1/cb"}}
 	res, err := c.Submit(context.Background(), req)
 	if err != nil || res.Code != compare.CodeMatch {
 		t.Fatalf("res %v err %v", res, err)
@@ -663,7 +664,7 @@ func TestClientAgainstSandbox(t *testing.T) {
 		t.Fatalf("skew %v %v, want about 10m", skew, ok)
 	}
 	e.clock.Advance(6 * time.Minute) // now 16 minutes ahead: out of the window
-	req.JobID = "skew-2"
+	req.Job.ID = "skew-2"
 	_, err = c.Submit(context.Background(), req)
 	var ce *compare.Error
 	if !errors.As(err, &ce) || ce.Code != "2205" || ce.Class != compare.ClassHalt || !strings.Contains(ce.Message, "clock") {

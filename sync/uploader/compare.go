@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
@@ -14,8 +13,7 @@ type Submitter interface {
 	Submit(ctx context.Context, req *compare.Request) (*compare.Result, error)
 }
 
-// CompareSender adapts a compare client to Sender. Payloads are *offline.Job (as
-// OfflineQueue claims them).
+// CompareSender adapts a compare client to Sender: it sends Job.Job.
 type CompareSender struct {
 	Client Submitter
 	// CallbackURL is sent for jobs sealed without one (the contract requires one).
@@ -27,30 +25,21 @@ type CompareSender struct {
 var ErrNoCallbackURL = errors.New("no callback URL")
 
 // Send builds the request from the opened job and submits it once.
-func (s CompareSender) Send(ctx context.Context, job Job, progress func(sent, total int64)) (Result, error) {
-	oj, ok := job.Payload.(*offline.Job)
-	if !ok {
-		return Result{}, &SendError{Class: ClassPermanent, Message: fmt.Sprintf("job %s: payload is %T, not an opened offline job", job.ID, job.Payload)}
+func (s CompareSender) Send(ctx context.Context, cj Job, progress func(sent, total int64)) (Result, error) {
+	j := cj.Job
+	if j == nil {
+		return Result{}, &SendError{Class: ClassPermanent, Message: fmt.Sprintf("job %s was claimed without being opened", cj.ID)}
 	}
-	req := &compare.Request{
-		UserID:         oj.UserID,
-		JobID:          oj.ID,
-		Selfie:         oj.Selfie,
-		Liveness:       oj.Liveness,
-		Comparison:     oj.Comparison,
-		ComparisonType: oj.ComparisonType,
-		AllowNewEnroll: oj.AllowNewEnroll,
-		CallbackURL:    oj.CallbackURL,
-		PartnerParams:  oj.PartnerParams,
-		Progress:       progress,
+	if j.CallbackURL == "" && s.CallbackURL != "" {
+		withURL := *j // the claimed job stays as it was sealed
+		withURL.CallbackURL = s.CallbackURL
+		j = &withURL
 	}
-	if req.CallbackURL == "" {
-		req.CallbackURL = s.CallbackURL
-	}
-	if req.CallbackURL == "" {
+	if j.CallbackURL == "" {
 		return Result{}, &SendError{Class: ClassHalt, Err: ErrNoCallbackURL,
 			Message: "jobs sealed without a callback URL need sync.callback_url in the config (the API requires one)"}
 	}
+	req := &compare.Request{Job: j, Progress: progress}
 	res, err := s.Client.Submit(ctx, req)
 	if err != nil {
 		return Result{}, fromCompare(err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
@@ -26,7 +26,7 @@ func (f *fakeSubmitter) Submit(_ context.Context, r *compare.Request) (*compare.
 
 func TestCompareSender(t *testing.T) {
 	date := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	oj := &offline.Job{ID: "j1", UserID: "u1", ComparisonType: "PORTRAIT", AllowNewEnroll: true,
+	oj := &job.Job{ID: "j1", UserID: "u1", ComparisonType: job.Portrait, AllowNewEnroll: true,
 		PartnerParams: map[string]string{"branch": "7"}, Selfie: []byte{1}, Comparison: []byte{2}, Liveness: [][]byte{{3}, {4}, {5}, {6}}}
 	tests := []struct {
 		name      string
@@ -83,7 +83,7 @@ func TestCompareSender(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeSubmitter{res: tt.res, err: tt.err}
 			var progressed bool
-			r, err := CompareSender{Client: f, CallbackURL: tt.callback}.Send(context.Background(), Job{ID: "j1", Payload: oj}, func(int64, int64) { progressed = true })
+			r, err := CompareSender{Client: f, CallbackURL: tt.callback}.Send(context.Background(), Job{ID: "j1", Job: oj}, func(int64, int64) { progressed = true })
 			var se *SendError
 			if tt.wantErr {
 				if !errors.As(err, &se) || se.Class != tt.wantClass {
@@ -93,8 +93,8 @@ func TestCompareSender(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.callback != "" {
-				g := f.got
-				if g.JobID != "j1" || g.UserID != "u1" || g.ComparisonType != "PORTRAIT" || !g.AllowNewEnroll || g.PartnerParams["branch"] != "7" ||
+				g := f.got.Job
+				if g.ID != "j1" || g.UserID != "u1" || g.ComparisonType != job.Portrait || !g.AllowNewEnroll || g.PartnerParams["branch"] != "7" ||
 					len(g.Liveness) != 4 || g.CallbackURL != tt.callback || !progressed {
 					t.Fatalf("request = %+v", g)
 				}
@@ -102,6 +102,19 @@ func TestCompareSender(t *testing.T) {
 			if tt.check != nil {
 				tt.check(t, r, se)
 			}
+			if oj.CallbackURL != "" {
+				t.Fatal("the sender changed the claimed job")
+			}
 		})
+	}
+}
+
+// A job without images (not opened) is refused for good, never sent.
+func TestCompareSenderNeedsAnOpenedJob(t *testing.T) {
+	f := &fakeSubmitter{}
+	_, err := CompareSender{Client: f, CallbackURL: "https://cb"}.Send(context.Background(), Job{ID: "j1"}, func(int64, int64) {})
+	var se *SendError
+	if !errors.As(err, &se) || se.Class != ClassPermanent || f.got != nil {
+		t.Fatalf("err = %v, request %+v", err, f.got)
 	}
 }

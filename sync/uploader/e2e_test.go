@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testengine"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
@@ -132,7 +133,7 @@ func fillQueue(t *testing.T, dir string, kind string, ids ...string) {
 	defer q.Close()
 	s := jobImages(t, kind)
 	for _, id := range ids {
-		j := &offline.Job{ID: id, UserID: "user-" + id, ComparisonType: offline.ComparisonPortrait, AllowNewEnroll: true,
+		j := &job.Job{ID: id, UserID: "user-" + id, ComparisonType: job.Portrait, AllowNewEnroll: true,
 			CallbackURL: e2eCallback, Selfie: s.Selfie, Liveness: s.Liveness, Comparison: s.Comparison}
 		if _, err := q.Enqueue(j); err != nil {
 			t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
-	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // fakeQueue is an in-memory Queue that checks every transition.
@@ -98,7 +98,7 @@ func (q *fakeQueue) Claim(_ context.Context, id string) (Job, error) {
 	}
 	q.move(j, "sending")
 	j.attempts++
-	return Job{ID: id, Attempt: j.attempts, Size: j.size, Payload: id}, nil
+	return Job{ID: id, Attempt: j.attempts, Size: j.size, Job: &job.Job{ID: id, Selfie: []byte{1}}}, nil
 }
 
 func (q *fakeQueue) Settle(_ context.Context, id string, o Outcome) error {
@@ -178,9 +178,9 @@ type call struct {
 	at      time.Time
 }
 
-func (s *fakeSender) Send(ctx context.Context, job Job, progress func(sent, total int64)) (Result, error) {
+func (s *fakeSender) Send(ctx context.Context, c Job, progress func(sent, total int64)) (Result, error) {
 	s.mu.Lock()
-	s.calls = append(s.calls, call{job.ID, job.Attempt, s.clk.Now()})
+	s.calls = append(s.calls, call{c.ID, c.Attempt, s.clk.Now()})
 	s.active++
 	if s.active > s.maxConc {
 		s.maxConc = s.active
@@ -191,17 +191,8 @@ func (s *fakeSender) Send(ctx context.Context, job Job, progress func(sent, tota
 		s.active--
 		s.mu.Unlock()
 	}()
-	switch p := job.Payload.(type) {
-	case string:
-		if p != job.ID {
-			return Result{}, fmt.Errorf("payload %v is not the job's", p)
-		}
-	case *offline.Job:
-		if p.ID != job.ID || len(p.Selfie) == 0 {
-			return Result{}, fmt.Errorf("payload of %s is job %s", job.ID, p.ID)
-		}
-	default:
-		return Result{}, fmt.Errorf("payload %T", p)
+	if c.Job == nil || c.Job.ID != c.ID || len(c.Job.Selfie) == 0 {
+		return Result{}, fmt.Errorf("claimed %s does not carry its opened job (%+v)", c.ID, c.Job)
 	}
 	const total = 100 << 10
 	for sent := int64(0); sent <= total; sent += 1 << 10 {
@@ -214,7 +205,7 @@ func (s *fakeSender) Send(ctx context.Context, job Job, progress func(sent, tota
 			return Result{}, ctx.Err()
 		}
 	}
-	return s.script(job.ID, job.Attempt)
+	return s.script(c.ID, c.Attempt)
 }
 
 func (s *fakeSender) callsFor(id string) []call {

@@ -9,8 +9,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
-// OfflineQueue adapts *offline.Queue to Queue. Claimed jobs carry the opened
-// *offline.Job as their Payload. The offline queue must use the same Clock as the
+// OfflineQueue adapts *offline.Queue to Queue. Claimed jobs carry the opened job. The offline queue must use the same Clock as the
 // Uploader (it decides which jobs are due).
 type OfflineQueue struct {
 	Q *offline.Queue
@@ -52,11 +51,7 @@ func (a OfflineQueue) Claim(_ context.Context, id string) (Job, error) {
 		}
 		return Job{}, fmt.Errorf("opening job %s: %w", id, err)
 	}
-	size := int64(len(j.Selfie) + len(j.Comparison))
-	for _, l := range j.Liveness {
-		size += int64(len(l))
-	}
-	return Job{ID: id, Attempt: e.Attempts, Size: size, Payload: j}, nil // the claim counted this attempt
+	return Job{ID: id, Attempt: e.Attempts, Size: j.ImageBytes(), Job: j}, nil // the claim counted this attempt
 }
 
 // Settle records the outcome through the queue's one state setter.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -22,7 +23,7 @@ func tinyJPEG(seed, n int) []byte {
 
 func enqueue(t *testing.T, q *offline.Queue, id string) {
 	t.Helper()
-	j := &offline.Job{ID: id, UserID: "user-" + id, ComparisonType: offline.ComparisonIDPhoto,
+	j := &job.Job{ID: id, UserID: "user-" + id, ComparisonType: job.IDPhoto,
 		Selfie: tinyJPEG(1, 2000), Comparison: tinyJPEG(2, 2000)}
 	for i := 0; i < 4; i++ {
 		j.Liveness = append(j.Liveness, tinyJPEG(3+i, 1000))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
@@ -54,16 +55,15 @@ type Job struct {
 	ID      string
 	Attempt int   // 1 for the first attempt
 	Size    int64 // bytes of images, a hint for progress before the body is built
-	// Payload is what the Sender needs to build the request; the engine passes it on
-	// untouched (the adapters put a *compare.Request here).
-	Payload any
+	// Job is the opened job that the Sender sends; the engine passes it on untouched.
+	Job *job.Job
 }
 
 // Sender submits one job to the compare API. A nil error means the server answered
 // with a comparison result (0840, 0841, 0941). Any other answer is an error; errors
 // that are not *SendError are treated as retryable network failures.
 type Sender interface {
-	Send(ctx context.Context, job Job, progress func(sent, total int64)) (Result, error)
+	Send(ctx context.Context, j Job, progress func(sent, total int64)) (Result, error)
 }
 
 // Prober checks cheaply whether the API can be reached at all.

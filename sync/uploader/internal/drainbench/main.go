@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
@@ -98,8 +99,8 @@ func fill(args []string) error {
 	defer q.Close()
 	start := time.Now()
 	for i := 0; i < *jobs; i++ {
-		j := &offline.Job{ID: fmt.Sprintf("%s-%05d", *prefix, i), UserID: fmt.Sprintf("user-%05d", i),
-			ComparisonType: offline.ComparisonIDPhoto, CallbackURL: callbackURL, AllowNewEnroll: true,
+		j := &job.Job{ID: fmt.Sprintf("%s-%05d", *prefix, i), UserID: fmt.Sprintf("user-%05d", i),
+			ComparisonType: job.IDPhoto, CallbackURL: callbackURL, AllowNewEnroll: true,
 			Selfie: s.Selfie, Liveness: s.Liveness, Comparison: s.Comparison}
 		if _, err := q.Enqueue(j); err != nil {
 			return err
