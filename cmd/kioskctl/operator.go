@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/smartselfie/kiosk-agent/offline"
+)
+
+func init() {
+	register(&command{name: "operator", summary: "kiosk operators: add | list | disable | enable | reset-pin (root or group " + adminGroup + ")", run: runOperator})
+}
+
+// adminGroup is the group whose members may manage operators without being root.
+const adminGroup = "kiosk-admin"
+
+// What the operator commands read and check; tests replace them.
+var (
+	// operatorStdin is where the PIN is read from.
+	operatorStdin io.Reader = os.Stdin
+	// operatorIdentity returns the effective uid and every group of this process.
+	operatorIdentity = func() (euid int, groups []int, err error) {
+		gs, err := os.Getgroups()
+		if err != nil {
+			return 0, nil, err
+		}
+		return os.Geteuid(), append(gs, os.Getegid()), nil
+	}
+	lookupGroup = user.LookupGroup
+	// operatorOptions are the store's options (tests use cheaper PIN hashing).
+	operatorOptions offline.OperatorOptions
+)
+
+const operatorUsage = `add [--role operator|supervisor] [--name NAME] [--pin-stdin] ID
+       kioskctl operator list [--json]
+       kioskctl operator disable ID
+       kioskctl operator enable ID
+       kioskctl operator reset-pin [--pin-stdin] ID
+
+The PIN (6 to 12 digits) is asked on the terminal, twice, without echo; a script pipes
+it on standard input with --pin-stdin. It is never a flag value (others see those in ps).
+Run as root or as a member of the group ` + adminGroup + `, with the kiosk stopped
+(it holds the queue database where operators are kept).`
+
+func runOperator(g *globals, args []string) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(g.stderr, "usage: kioskctl operator %s\n", operatorUsage)
+		return exitUsage
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "add", "list", "disable", "enable", "reset-pin":
+	default:
+		fmt.Fprintf(g.stderr, "kioskctl operator: unknown sub-command %q\nusage: kioskctl operator %s\n", sub, operatorUsage)
+		return exitUsage
+	}
+	fs := g.newFlagSet("operator "+sub, "")
+	role := fs.String("role", "operator", "operator or supervisor (add)")
+	name := fs.String("name", "", "name shown on the sign-in screen (add)")
+	pinStdin := fs.Bool("pin-stdin", false, "read the PIN from the first line of standard input (add, reset-pin)")
+	asJSON := fs.Bool("json", false, "print JSON (list)")
+	nIDs := 1
+	if sub == "list" {
+		nIDs = 0
+	}
+	id, ok := queueArgs(g, fs, args, nIDs, nIDs)
+	if !ok {
+		return exitUsage
+	}
+	r, err := offline.ParseRole(*role)
+	if err != nil {
+		fmt.Fprintf(g.stderr, "kioskctl operator %s: %v\n", sub, err)
+		return exitUsage
+	}
+	if err := checkAdmin(); err != nil {
+		return g.errorf("operator %s: %v", sub, err)
+	}
+	var pin string
+	if sub == "add" || sub == "reset-pin" {
+		if pin, err = readPIN(g, id, *pinStdin); err != nil {
+			return g.errorf("operator %s: %v", sub, err)
+		}
+	}
+	q, err := openQueue(g)
+	if err != nil {
+		if errors.Is(err, offline.ErrLocked) {
+			err = fmt.Errorf("%w (operators are kept in the queue database: stop the kiosk, e.g. systemctl stop kiosk-agent, then try again)", err)
+		}
+		return g.errorf("operator %s: %v", sub, err)
+	}
+	defer q.Close()
+	ops := q.Operators(operatorOptions)
+	by := "kioskctl:" + invokingUser(g)
+	var o offline.Operator
+	switch sub {
+	case "list":
+		return operatorList(g, ops, *asJSON, q)
+	case "add":
+		o, err = ops.Add(offline.NewOperator{ID: id, Name: *name, Role: r, PIN: pin, By: by})
+	case "disable":
+		o, err = ops.Disable(id, by)
+	case "enable":
+		o, err = ops.Enable(id, by)
+	case "reset-pin":
+		o, err = ops.ResetPIN(id, pin, by)
+	}
+	if err != nil {
+		return g.errorf("operator %s: %v", sub, err)
+	}
+	switch sub {
+	case "add":
+		fmt.Fprintf(g.stdout, "operator %s added as %s\n", o.ID, o.Role)
+	case "disable":
+		fmt.Fprintf(g.stdout, "operator %s disabled: they can no longer sign in\n", o.ID)
+	case "enable":
+		fmt.Fprintf(g.stdout, "operator %s enabled\n", o.ID)
+	case "reset-pin":
+		fmt.Fprintf(g.stdout, "operator %s has a new PIN; any lock is lifted\n", o.ID)
+	}
+	return exitOK
+}
+
+func operatorList(g *globals, ops *offline.Operators, asJSON bool, q interface{ Path() string }) int {
+	l, err := ops.List()
+	if err != nil {
+		return g.errorf("operator list: %v", err)
+	}
+	if asJSON {
+		if l == nil {
+			l = []offline.Operator{}
+		}
+		if err := queueJSON(g.stdout, map[string]any{"operators": l}); err != nil {
+			return g.errorf("operator list: %v", err)
+		}
+		return exitOK
+	}
+	if len(l) == 0 {
+		fmt.Fprintf(g.stdout, "no operators in %s; add one with: kioskctl operator add ID\n", q.Path())
+		return exitOK
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tROLE\tSTATE\tLAST SIGN-IN")
+	for _, o := range l {
+		state := "active"
+		switch left := o.LockLeft(now); {
+		case o.Disabled:
+			state = "disabled"
+		case left > 0:
+			state = "locked " + left.Round(time.Second).String()
+		}
+		last := "never"
+		if !o.LastSignIn.IsZero() {
+			last = o.LastSignIn.Local().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Role, state, last)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+// checkAdmin refuses a caller who is neither root nor in adminGroup. The files'
+// modes (data dir 0700) are the real barrier; this says clearly what is needed.
+func checkAdmin() error {
+	euid, groups, err := operatorIdentity()
+	if err != nil {
+		return fmt.Errorf("checking who runs kioskctl: %w", err)
+	}
+	if euid == 0 {
+		return nil
+	}
+	gr, err := lookupGroup(adminGroup)
+	if err == nil {
+		if gid, err := strconv.Atoi(gr.Gid); err == nil && slices.Contains(groups, gid) {
+			return nil
+		}
+	}
+	return fmt.Errorf("only root or a member of the group %s may manage operators: run it with sudo", adminGroup)
+}
+
+// invokingUser names who ran kioskctl, for the audit log.
+func invokingUser(g *globals) string {
+	if u := g.getenv("SUDO_USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return strconv.Itoa(os.Geteuid())
+}
+
+// readPIN reads the PIN from the first line of stdin (--pin-stdin), or asks for it
+// twice on the terminal without echo.
+func readPIN(g *globals, id string, fromStdin bool) (string, error) {
+	if fromStdin {
+		line, err := bufio.NewReader(io.LimitReader(operatorStdin, 256)).ReadString('\n')
+		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+			return "", fmt.Errorf("reading the PIN from standard input: nothing came (pipe it: echo \"$PIN\" | kioskctl operator ... --pin-stdin)")
+		}
+		pin := strings.TrimRight(line, "\r\n")
+		return pin, offline.ValidatePIN(pin)
+	}
+	f, ok := operatorStdin.(*os.File)
+	if !ok {
+		return "", errors.New("the PIN is asked on a terminal; a script pipes it with --pin-stdin")
+	}
+	fd := int(f.Fd())
+	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return "", errors.New("standard input is not a terminal: pipe the PIN with --pin-stdin")
+	}
+	noEcho := *old
+	noEcho.Lflag &^= unix.ECHO
+	noEcho.Lflag |= unix.ICANON | unix.ISIG
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &noEcho); err != nil {
+		return "", fmt.Errorf("turning off the terminal's echo: %w", err)
+	}
+	defer unix.IoctlSetTermios(fd, unix.TCSETS, old)
+	r := bufio.NewReader(f)
+	ask := func(prompt string) (string, error) {
+		fmt.Fprint(g.stderr, prompt)
+		line, err := r.ReadString('\n')
+		fmt.Fprintln(g.stderr)
+		if err != nil {
+			return "", fmt.Errorf("reading the PIN: %w", err)
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	pin, err := ask(fmt.Sprintf("New PIN for %s (%d to %d digits): ", id, offline.MinPINLength, offline.MaxPINLength))
+	if err != nil {
+		return "", err
+	}
+	if err := offline.ValidatePIN(pin); err != nil {
+		return "", err
+	}
+	again, err := ask("Repeat the PIN: ")
+	if err != nil {
+		return "", err
+	}
+	if again != pin {
+		return "", errors.New("the two PINs differ; nothing was changed")
+	}
+	return pin, nil
+}
