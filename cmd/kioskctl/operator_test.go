@@ -19,7 +19,9 @@ import (
 func operatorEnv(t *testing.T) string {
 	t.Helper()
 	oldIn, oldID, oldLookup, oldOpts := operatorStdin, operatorIdentity, lookupGroup, operatorOptions
-	t.Cleanup(func() { operatorStdin, operatorIdentity, lookupGroup, operatorOptions = oldIn, oldID, oldLookup, oldOpts })
+	t.Cleanup(func() {
+		operatorStdin, operatorIdentity, lookupGroup, operatorOptions = oldIn, oldID, oldLookup, oldOpts
+	})
 	operatorOptions = offline.OperatorOptions{PIN: offline.PINParams{Time: 1, MemoryKiB: 64, Threads: 1}}
 	return t.TempDir()
 }
