@@ -97,7 +97,9 @@ func (b QueueBackend) Jobs(_ context.Context, o offline.ListOptions) (JobList, e
 	return JobList{Jobs: es, Counts: b.Q.Counts()}, nil
 }
 
-func (b QueueBackend) Job(_ context.Context, id string) (JobDetail, error) { return DescribeJob(b.Q, id) }
+func (b QueueBackend) Job(_ context.Context, id string) (JobDetail, error) {
+	return DescribeJob(b.Q, id)
+}
 
 func (b QueueBackend) Audit(_ context.Context, a AuditQuery) ([]offline.AuditEvent, error) {
 	f := offline.AuditFilter{Since: a.Since, JobID: a.JobID, Kind: a.Kind, Limit: a.Limit}
