@@ -8,8 +8,9 @@
 //     From it are derived the AES-256 key that wraps each job's data key, the ed25519
 //     key that signs each job, and the HMAC key of the user-id hashes. Losing it loses
 //     every unsent job; back it up with the kiosk's identity.
-//   - queue.db: the bbolt database (buckets jobs, blobs, audit, meta, damaged). Every
-//     commit is fsynced (bbolt's default) before a call returns.
+//   - queue.db: the bbolt database (buckets jobs, blobs, audit, meta, damaged, and
+//     operators once one is added). Every commit is fsynced (bbolt's default) before a
+//     call returns.
 //
 // # Sealing
 //
@@ -83,11 +84,37 @@
 // Each record carries a schema version (SchemaVersion, now 2). Records of version 1
 // are upgraded in the transaction that opens the queue (see upgrade.go).
 //
+// # Operators
+//
+// Queue.Operators returns the operator store (operators.go), kept in the same
+// database: Add, List, Get, Disable, Enable, ResetPIN, SignIn, Authorize (a PIN
+// checked for one action, e.g. a supervisor opening the settings), RecordSignOut and
+// RecordSessionLock. Roles are operator and supervisor. A PIN is 6 to 12 digits and
+// ValidatePIN refuses the ones a stranger tries first: all one digit, a straight run
+// up or down (wrapping after 9), or a group of up to 3 digits repeated. It is stored
+// only as an argon2id hash in PHC form ($argon2id$v=19$m=...,t=...,p=...$salt$hash,
+// a fresh 16-byte salt each time, DefaultPINParams: 64 MiB, 3 passes, 4 lanes); the
+// parameters travel with the hash, so new parameters apply to new PINs and to old
+// ones at their next successful sign-in. The hash is compared in constant time; an
+// unknown id costs a hash too.
+//
+// Lockout: the 5th wrong PIN in a row (OperatorOptions.MaxFailures) locks the
+// operator for 5 minutes (LockFor), doubled for each further lock since the last
+// successful sign-in, capped at 24 h (MaxLockFor); while locked the PIN is not even
+// checked and SignIn returns a *LockoutError (errors.Is ErrLockedOut) with the time
+// left; a wrong PIN is a *WrongPINError (ErrWrongPIN) with the tries left. The
+// counters live in the operator's record on the queue's clock, so a restart does not
+// lift a lock; ResetPIN does. A clock stepped back past a lock's start restarts the
+// lock from the new time rather than lasting until the old end.
+//
 // # Audit log
 //
 // An append-only log in the same database (an event commits with the change it
 // records): enrolled, sent, result, requeued, retry, quarantined, purged,
-// operator_sign_in, db_recovered. User ids appear only as a keyed hash
+// operator_sign_in, db_recovered, and for operators operator_sign_in_failed,
+// operator_locked_out, operator_authorized, operator_sign_out,
+// operator_session_locked, operator_added, operator_disabled, operator_enabled,
+// operator_pin_reset (never a PIN). User ids appear only as a keyed hash
 // (HashUserID: HMAC-SHA256 under a key derived from the device key, 16 hex digits),
 // so they cannot be guessed from a copy of the disk without the device key. Only
 // retention removes events.

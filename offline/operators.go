@@ -19,15 +19,15 @@ var bucketOperators = []byte("operators")
 
 // Audit event kinds of operators (AuditSignIn is in audit.go).
 const (
-	AuditSignOut         = "operator_sign_out"       // an operator signed out (Detail: why, e.g. "by operator")
-	AuditSessionLocked   = "operator_session_locked" // the session locked itself (Detail: why, e.g. "idle 5m")
-	AuditSignInFailed    = "operator_sign_in_failed" // a wrong PIN (Detail: how many tries are left)
-	AuditLockout         = "operator_locked_out"     // too many wrong PINs locked the operator (Detail: for how long)
-	AuditAuthorized      = "operator_authorized"     // a PIN was checked for one action (Detail: the action)
-	AuditOperatorAdded   = "operator_added"          // Detail: the role
-	AuditOperatorEnabled = "operator_enabled"
-	AuditOperatorDisable = "operator_disabled"
-	AuditPINReset        = "operator_pin_reset" // a new PIN was set; any lockout is lifted
+	AuditSignOut          = "operator_sign_out"       // an operator signed out (Detail: why, e.g. "by operator")
+	AuditSessionLocked    = "operator_session_locked" // the session locked itself (Detail: why, e.g. "idle 5m")
+	AuditSignInFailed     = "operator_sign_in_failed" // a wrong PIN (Detail: how many tries are left)
+	AuditLockout          = "operator_locked_out"     // too many wrong PINs locked the operator (Detail: for how long)
+	AuditAuthorized       = "operator_authorized"     // a PIN was checked for one action (Detail: the action)
+	AuditOperatorAdded    = "operator_added"          // Detail: the role
+	AuditOperatorEnabled  = "operator_enabled"
+	AuditOperatorDisabled = "operator_disabled"
+	AuditPINReset         = "operator_pin_reset" // a new PIN was set; any lockout is lifted
 )
 
 // Operator errors. Each is matched with errors.Is.
@@ -327,7 +327,7 @@ func (s *Operators) change(what, id string, fn func(tx *bolt.Tx, r *operatorReco
 func (s *Operators) Disable(id, by string) (Operator, error) {
 	return s.change("disabling", id, func(tx *bolt.Tx, r *operatorRecord, _ time.Time) error {
 		r.Disabled = true
-		return s.q.appendAudit(tx, AuditEvent{Kind: AuditOperatorDisable, Operator: id, Detail: auditBy("", by)})
+		return s.q.appendAudit(tx, AuditEvent{Kind: AuditOperatorDisabled, Operator: id, Detail: auditBy("", by)})
 	})
 }
 

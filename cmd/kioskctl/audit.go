@@ -17,7 +17,7 @@ func runAudit(g *globals, args []string) int {
 	fs := g.newFlagSet("audit", "[--job-id ID] [--user-id ID] [--kind KIND] [--since DURATION|TIME] [--limit N] [--json]")
 	jobID := fs.String("job-id", "", "only events of this job")
 	userID := fs.String("user-id", "", "only events of this customer (hashed before the search; never printed)")
-	kind := fs.String("kind", "", "only events of this kind (enrolled, sent, result, requeued, retry, quarantined, purged, operator_sign_in, db_recovered)")
+	kind := fs.String("kind", "", "only events of this kind (enrolled, sent, result, requeued, retry, quarantined, purged, operator_sign_in, db_recovered, operator_sign_in_failed, operator_locked_out, operator_sign_out, operator_session_locked, operator_added, ...)")
 	since := fs.String("since", "", "only events since a duration ago (e.g. 24h) or an RFC 3339 time")
 	limit := fs.Int("limit", 0, "only the last N events")
 	asJSON := fs.Bool("json", false, "print JSON")

@@ -1,6 +1,6 @@
 // Command kioskctl is the kiosk agent's headless tool: face analysis of image files,
-// enrollment from files into the offline queue, queue and audit inspection, sync, and
-// direct submission to the compare API. Each command lives in its own file and
+// enrollment from files into the offline queue, queue and audit inspection, sync,
+// direct submission to the compare API, and the kiosk's operators (operator.go). Each command lives in its own file and
 // registers itself in commands.
 package main
 
