@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
@@ -57,7 +58,7 @@ func testQueue(t *testing.T, ids ...string) *offline.Queue {
 	}
 	t.Cleanup(func() { q.Close() })
 	for i, id := range ids {
-		j := &offline.Job{ID: id, UserID: "customer-" + id, ComparisonType: offline.ComparisonPortrait,
+		j := &job.Job{ID: id, UserID: "customer-" + id, ComparisonType: job.Portrait,
 			Selfie: []byte{0xFF, 0xD8, 0xFF, byte(i)}, Comparison: []byte{0xFF, 0xD8, 0xFF, 2}, OperatorID: "zawadi"}
 		for k := range 4 {
 			j.Liveness = append(j.Liveness, []byte{0xFF, 0xD8, 0xFF, byte(3 + k)})

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -21,13 +22,13 @@ type JobDetail struct {
 // SealedView is the part of a sealed job that is safe to show.
 type SealedView struct {
 	UserID         string             `json:"user_id_truncated"`
-	ComparisonType string             `json:"comparison_type"`
+	ComparisonType job.ComparisonType `json:"comparison_type"`
 	AllowNewEnroll bool               `json:"allow_new_enroll"`
 	CallbackURL    string             `json:"callback_url,omitempty"`
 	KioskID        string             `json:"kiosk_id,omitempty"`
 	OperatorID     string             `json:"operator_id,omitempty"`
 	PartnerParams  []string           `json:"partner_param_keys,omitempty"`
-	Prechecks      offline.Prechecks  `json:"prechecks"`
+	Prechecks      job.Prechecks      `json:"prechecks"`
 	Images         map[string]float64 `json:"image_kb"`
 }
 
