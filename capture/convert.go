@@ -6,7 +6,7 @@ import (
 	"image"
 	"image/jpeg"
 
-	"github.com/smartselfie/kiosk-agent/inference/jpegturbo"
+	"github.com/smartselfie/kiosk-agent/internal/jpegturbo"
 )
 
 // YUYVToRGBA converts packed YUYV 4:2:2 (BT.601, limited range, as UVC cameras send

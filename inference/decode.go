@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/image/draw"
 
-	"github.com/smartselfie/kiosk-agent/inference/jpegturbo"
+	"github.com/smartselfie/kiosk-agent/internal/jpegturbo"
 )
 
 // Limits of DecodeImage.
@@ -82,7 +82,7 @@ func DecodeImage(data []byte) (image.Image, error) {
 	return img, nil
 }
 
-// decodeJPEG decodes with libjpeg-turbo (inference/jpegturbo): *image.YCbCr planes as
+// decodeJPEG decodes with libjpeg-turbo (internal/jpegturbo): *image.YCbCr planes as
 // stored for the common subsamplings, and a huge image at 1/2, 1/4 or 1/8 of its size,
 // never below MaxImageSide, so downscale has less to do and memory stays bounded. What
 // TurboJPEG refuses (CMYK, an unusual subsampling, or anything libjpeg warns about, such

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/inference/jpegturbo"
+	"github.com/smartselfie/kiosk-agent/internal/jpegturbo"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 )
 

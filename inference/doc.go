@@ -10,7 +10,7 @@
 // AnalyzeOptions.Still), Compare, Embed+Similarity, Identical, ActiveLiveness, and Close.
 //
 // Pre- and post-processing are pure Go and follow inference/models/PROVENANCE.md; JPEGs
-// are decoded by libjpeg-turbo (inference/jpegturbo, cgo; image/jpeg as the fallback); the
+// are decoded by libjpeg-turbo (internal/jpegturbo, cgo; image/jpeg as the fallback); the
 // models run through inference/onnx. Frames are sampled straight from their pixel
 // slices (*image.YCbCr planes, *image.RGBA), never through At, and buffers are reused.
 // An Engine is safe for concurrent use: its sessions are pooled (Options.Workers).

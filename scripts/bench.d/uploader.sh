@@ -15,7 +15,7 @@ tmp="$(mktemp -d)"
 srv=""
 cleanup() { [ -n "$srv" ] && kill "$srv" 2>/dev/null && wait "$srv" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-go build -o "$tmp/bin/" ./cmd/kioskctl ./sync/uploader/internal/drainbench
+go build -o "$tmp/bin/" ./cmd/kioskctl ./scripts/drainbench
 umask 077
 printf 'bench-key-%s%s\n' "$RANDOM" "$RANDOM" > "$tmp/key"
 echo "$JOBS jobs of $BYTES bytes, $(nproc) cores"

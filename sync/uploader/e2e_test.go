@@ -26,7 +26,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/faultproxy"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
-	"github.com/smartselfie/kiosk-agent/sync/uploader/internal/jobimages"
+	"github.com/smartselfie/kiosk-agent/internal/jobimages"
 )
 
 const (

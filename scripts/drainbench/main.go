@@ -42,7 +42,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
-	"github.com/smartselfie/kiosk-agent/sync/uploader/internal/jobimages"
+	"github.com/smartselfie/kiosk-agent/internal/jobimages"
 )
 
 func main() {
