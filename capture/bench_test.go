@@ -2,18 +2,12 @@ package capture_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/jpeg"
-	"io"
-	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/smartselfie/kiosk-agent/capture"
-	"github.com/smartselfie/kiosk-agent/capture/replay"
-	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 )
 
@@ -40,7 +34,7 @@ func BenchmarkYUYVToRGBA(b *testing.B) {
 // mjpegFrame is a photo scaled to w x h, encoded as a webcam would (quality 80) and
 // stripped of its Huffman tables.
 func mjpegFrame(b *testing.B, w, h int) []byte {
-	img, err := inference.DecodeFile(testimages.Path("obama_1.jpg"))
+	img, err := jpeg.Decode(bytes.NewReader(testimages.Read(b, "obama_1.jpg")))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -84,60 +78,6 @@ func BenchmarkDecodeMJPEG(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/frame")
-		})
-	}
-}
-
-// BenchmarkReplayAnalyze is capture + analysis: frames from the replay source at
-// 640x480 (as fast as they are taken), converted and judged for a selfie by the real
-// engine (detection, pose, quality gates; passive liveness as a second figure).
-func BenchmarkReplayAnalyze(b *testing.B) {
-	e, err := inference.Open(inference.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatalf("opening the engine (run make setup; set ONNXRUNTIME_LIB): %v", err)
-	}
-	defer e.Close()
-	var imgs []image.Image
-	for _, n := range []string{"obama_1.jpg", "biden_2.jpg", "alex_lacamoire_1.jpg", "dfA_img11.jpg"} {
-		img, err := inference.DecodeFile(testimages.Path(n))
-		if err != nil {
-			b.Fatal(err)
-		}
-		// a 640x480 camera frame: crop to 4:3, then scale
-		bb := img.Bounds()
-		h := min(bb.Dy(), bb.Dx()*3/4)
-		crop := image.NewRGBA(image.Rect(0, 0, h*4/3, h))
-		for y := 0; y < h; y++ {
-			for x := 0; x < h*4/3; x++ {
-				crop.Set(x, y, img.At(bb.Min.X+x, bb.Min.Y+y))
-			}
-		}
-		imgs = append(imgs, capture.Scale(crop, 640))
-	}
-	for _, live := range []bool{false, true} {
-		b.Run(fmt.Sprintf("640x480/liveness=%v", live), func(b *testing.B) {
-			src, err := replay.FromImages(imgs, replay.Options{FPS: -1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			j := capture.EngineJudge{Engine: e, Liveness: live}
-			ctx := context.Background()
-			start := time.Now()
-			b.ResetTimer()
-			for b.Loop() {
-				f, err := src.Next(ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
-				img, err := f.Image()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := j.Judge(img, capture.KindSelfie); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "fps")
 		})
 	}
 }

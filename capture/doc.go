@@ -8,8 +8,9 @@
 //
 // The procedures Selfie, LivenessSequence and Document read a Source and ask a Judge
 // (declared here, so capture does not import the UI) for a verdict on each frame.
-// EngineJudge adapts the inference engine to Judge. Time comes from internal/clock, so
-// the procedures are tested with the fake clock.
+// internal/precheck adapts the face engine to Judge; the verdict types (Verdict, Problem,
+// Pose, Prompt) are capture's own, so capture links no inference code. Time comes from
+// internal/clock, so the procedures are tested with the fake clock.
 //
 // Encode scales an image to a longest side (SelfieMaxSide, LivenessMaxSide,
 // ComparisonMaxSide) and encodes it as baseline JPEG without EXIF or other metadata;

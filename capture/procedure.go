@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 )
@@ -36,23 +35,8 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// Verdict is a judge's opinion of one frame.
-type Verdict struct {
-	// OK means the frame passes the gates of its kind.
-	OK bool
-	// Problems lists the failed gates (empty when OK).
-	Problems []inference.Problem
-	// Faces is how many faces were found; Face is the largest (nil when none).
-	Faces int
-	Face  *inference.Box
-	// Pose is the head pose of Face.
-	Pose inference.Pose
-	// Score ranks acceptable frames: higher is better.
-	Score float64
-}
-
 // Judge gives a verdict on one frame. It is declared here so that capture needs neither
-// the UI nor a particular engine; EngineJudge adapts the inference engine.
+// the UI nor a particular engine; precheck.EngineJudge adapts the face engine.
 type Judge interface {
 	Judge(img image.Image, kind Kind) (Verdict, error)
 }
@@ -63,7 +47,7 @@ type Shot struct {
 	Image   image.Image
 	Verdict Verdict
 	// Prompt is what the customer was asked (liveness frames only).
-	Prompt inference.Prompt
+	Prompt Prompt
 }
 
 // ErrNotAccepted means a procedure timed out without an acceptable frame; the error's
@@ -127,9 +111,9 @@ func Selfie(ctx context.Context, src Source, j Judge, o SelfieOptions) (Shot, er
 }
 
 // DefaultPrompts is the liveness sequence's prompt cycle.
-var DefaultPrompts = []inference.Prompt{
-	inference.PromptStraight, inference.PromptLeft, inference.PromptRight, inference.PromptStraight,
-	inference.PromptLeft, inference.PromptRight, inference.PromptStraight, inference.PromptStraight,
+var DefaultPrompts = []Prompt{
+	PromptStraight, PromptLeft, PromptRight, PromptStraight,
+	PromptLeft, PromptRight, PromptStraight, PromptStraight,
 }
 
 // LivenessOptions configure LivenessSequence. The zero value is usable.
@@ -138,16 +122,16 @@ type LivenessOptions struct {
 	// Frames is the sequence's length, job.MinLiveness..job.MaxLiveness (0 → job.MaxLiveness).
 	Frames int
 	// Prompts are cycled through for the frames (nil → DefaultPrompts).
-	Prompts []inference.Prompt
+	Prompts []Prompt
 	// MinGap is the least time between two kept frames (0 → 250 ms; never less).
 	MinGap time.Duration
 	// PromptTimeout bounds the wait for one prompt to be answered (0 → 10 s).
 	PromptTimeout time.Duration
-	// Satisfied decides whether a pose answers a prompt (nil → inference.PromptSatisfied
+	// Satisfied decides whether a pose answers a prompt (nil → PromptSatisfied
 	// with the default thresholds).
-	Satisfied func(inference.Prompt, inference.Pose) bool
+	Satisfied func(Prompt, Pose) bool
 	// OnPrompt, if set, is called when prompt i is shown to the customer.
-	OnPrompt func(i int, p inference.Prompt)
+	OnPrompt func(i int, p Prompt)
 }
 
 // MinLivenessGap is the least time between two liveness frames.
@@ -170,11 +154,11 @@ func LivenessSequence(ctx context.Context, src Source, j Judge, o LivenessOption
 	}
 	gap := max(o.MinGap, MinLivenessGap)
 	ptimeout := orDuration(o.PromptTimeout, 10*time.Second)
-	sat := o.Satisfied
-	if sat == nil {
-		sat = func(p inference.Prompt, pose inference.Pose) bool {
-			return inference.PromptSatisfied(p, pose, inference.Thresholds{})
+	answered := func(p Prompt, v Verdict) bool {
+		if o.Satisfied != nil {
+			return o.Satisfied(p, v.Pose)
 		}
+		return v.Answered(p)
 	}
 	shots := make([]Shot, 0, n)
 	var lastTime time.Time
@@ -208,9 +192,8 @@ func LivenessSequence(ctx context.Context, src Source, j Judge, o LivenessOption
 			if !v.OK || v.Faces != 1 {
 				continue
 			}
-			if !sat(p, v.Pose) {
-				last.Problems = append(last.Problems, inference.Problem{Code: inference.ProblemPromptNotFollowed,
-					Message: fmt.Sprintf("The head pose does not answer the prompt %q yet.", promptName(p))})
+			if !answered(p, v) {
+				last.Problems = append(last.Problems, ProblemPromptNotFollowed)
 				continue
 			}
 			shots = append(shots, Shot{Frame: f, Image: img, Verdict: v, Prompt: p})
@@ -264,7 +247,7 @@ func Document(ctx context.Context, src Source, j Judge, o DocumentOptions) (Shot
 		moving := prev != nil && motion(prev, th) > maxMotion
 		prev = th
 		if moving {
-			last.Problems = append(last.Problems, inference.Problem{Code: "moving", Message: "The document is moving: hold it still."})
+			last.Problems = append(last.Problems, ProblemMoving)
 		}
 		if !v.OK || moving {
 			if !v.OK {
@@ -342,13 +325,13 @@ func problemText(v Verdict) string {
 	}
 	codes := make([]string, len(v.Problems))
 	for i, p := range v.Problems {
-		codes[i] = p.Code
+		codes[i] = string(p)
 	}
 	return "last problems: " + strings.Join(codes, ", ")
 }
 
-func promptName(p inference.Prompt) string {
-	if p == inference.PromptAny {
+func promptName(p Prompt) string {
+	if p == PromptAny {
 		return "any"
 	}
 	return string(p)

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
 
@@ -64,7 +64,7 @@ func (j *fakeJudge) Judge(img image.Image, k Kind) (Verdict, error) {
 func frameIndex(s Shot) int { return int(s.Frame.Data[0]) }
 
 func TestSelfie(t *testing.T) {
-	bad := Verdict{Faces: 1, Problems: []inference.Problem{{Code: inference.ProblemBlurred}}}
+	bad := Verdict{Faces: 1, Problems: []Problem{ProblemBlurred}}
 	cases := []struct {
 		name      string
 		frames    int
@@ -96,7 +96,7 @@ func TestSelfie(t *testing.T) {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
 				}
-				if tc.wantErr == ErrNotAccepted && !strings.Contains(err.Error(), inference.ProblemBlurred) {
+				if tc.wantErr == ErrNotAccepted && !strings.Contains(err.Error(), string(ProblemBlurred)) {
 					t.Fatalf("error does not name the problem: %v", err)
 				}
 				return
@@ -112,24 +112,24 @@ func TestSelfie(t *testing.T) {
 }
 
 func TestLivenessSequence(t *testing.T) {
-	poseOf := func(i int) inference.Pose {
+	poseOf := func(i int) Pose {
 		switch (i / 2) % 3 { // two frames each: straight, left, right, ...
 		case 1:
-			return inference.Pose{Yaw: 30}
+			return Pose{Yaw: 30}
 		case 2:
-			return inference.Pose{Yaw: -30}
+			return Pose{Yaw: -30}
 		}
-		return inference.Pose{}
+		return Pose{}
 	}
 	c := clock.NewFake(time0)
 	src := &scripted{c: c, period: 100 * time.Millisecond, n: 1000}
 	j := &fakeJudge{verdict: func(i int, k Kind) Verdict {
-		return Verdict{OK: i%7 != 5, Faces: 1, Pose: poseOf(i)}
+		return Verdict{OK: i%7 != 5, Faces: 1, Pose: poseOf(i), Answers: answers(poseOf(i))}
 	}}
-	var shown []inference.Prompt
+	var shown []Prompt
 	shots, err := LivenessSequence(context.Background(), src, j, LivenessOptions{
 		Clock:    c,
-		OnPrompt: func(i int, p inference.Prompt) { shown = append(shown, p) },
+		OnPrompt: func(i int, p Prompt) { shown = append(shown, p) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -137,12 +137,11 @@ func TestLivenessSequence(t *testing.T) {
 	if len(shots) != 8 || len(shown) != 8 {
 		t.Fatalf("%d shots, %d prompts; want 8 (the default)", len(shots), len(shown))
 	}
-	th := inference.Thresholds{}
 	for i, s := range shots {
 		if s.Prompt != DefaultPrompts[i] || shown[i] != s.Prompt {
 			t.Fatalf("shot %d prompt %q, shown %q, want %q", i, s.Prompt, shown[i], DefaultPrompts[i])
 		}
-		if !inference.PromptSatisfied(s.Prompt, poseOf(frameIndex(s)), th) || !s.Verdict.OK {
+		if !s.Verdict.Answered(s.Prompt) || !slices.Contains(answers(poseOf(frameIndex(s))), s.Prompt) || !s.Verdict.OK {
 			t.Fatalf("shot %d (frame %d) does not answer %q", i, frameIndex(s), s.Prompt)
 		}
 		if i > 0 {
@@ -159,24 +158,56 @@ func TestLivenessSequence(t *testing.T) {
 	}
 }
 
+// answers is a fake judge's turn rule: straight within 10°, left/right from 20° of yaw.
+func answers(p Pose) []Prompt {
+	switch {
+	case p.Yaw >= 20:
+		return []Prompt{PromptLeft}
+	case p.Yaw <= -20:
+		return []Prompt{PromptRight}
+	case p.Yaw > -10 && p.Yaw < 10:
+		return []Prompt{PromptStraight}
+	}
+	return nil
+}
+
+// A Satisfied option overrides the judge's answers.
+func TestLivenessSatisfiedOverrides(t *testing.T) {
+	c := clock.NewFake(time0)
+	src := &scripted{c: c, period: 100 * time.Millisecond, n: 1000}
+	// The judge says every frame answers only "left"; the option accepts any pose.
+	j := &fakeJudge{verdict: func(int, Kind) Verdict {
+		return Verdict{OK: true, Faces: 1, Answers: []Prompt{PromptLeft}}
+	}}
+	o := LivenessOptions{Clock: c, Frames: 4, Prompts: []Prompt{PromptStraight}, PromptTimeout: time.Second}
+	if _, err := LivenessSequence(context.Background(), src, j, o); !errors.Is(err, ErrNotAccepted) {
+		t.Fatalf("without Satisfied, a straight prompt was answered by a left turn: %v", err)
+	}
+	o.Satisfied = func(Prompt, Pose) bool { return true }
+	shots, err := LivenessSequence(context.Background(), src, j, o)
+	if err != nil || len(shots) != 4 {
+		t.Fatalf("with Satisfied accepting all: %d shots, %v", len(shots), err)
+	}
+}
+
 func TestLivenessSequenceErrors(t *testing.T) {
 	cases := []struct {
 		name    string
 		o       LivenessOptions
-		pose    inference.Pose
+		pose    Pose
 		wantErr error
 		wantN   int
 	}{
-		{"prompt never answered", LivenessOptions{Frames: 4, Prompts: []inference.Prompt{inference.PromptStraight, inference.PromptLeft}}, inference.Pose{}, ErrNotAccepted, 1},
-		{"too many frames", LivenessOptions{Frames: 9}, inference.Pose{}, nil, 0},
-		{"too few frames", LivenessOptions{Frames: 3}, inference.Pose{}, nil, 0},
+		{"prompt never answered", LivenessOptions{Frames: 4, Prompts: []Prompt{PromptStraight, PromptLeft}}, Pose{}, ErrNotAccepted, 1},
+		{"too many frames", LivenessOptions{Frames: 9}, Pose{}, nil, 0},
+		{"too few frames", LivenessOptions{Frames: 3}, Pose{}, nil, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := clock.NewFake(time0)
 			tc.o.Clock = c
 			src := &scripted{c: c, period: 100 * time.Millisecond, n: 1000}
-			j := &fakeJudge{verdict: func(int, Kind) Verdict { return Verdict{OK: true, Faces: 1, Pose: tc.pose} }}
+			j := &fakeJudge{verdict: func(int, Kind) Verdict { return Verdict{OK: true, Faces: 1, Pose: tc.pose, Answers: answers(tc.pose)} }}
 			shots, err := LivenessSequence(context.Background(), src, j, tc.o)
 			if err == nil {
 				t.Fatal("no error")
@@ -184,7 +215,7 @@ func TestLivenessSequenceErrors(t *testing.T) {
 			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
-			if tc.wantErr == ErrNotAccepted && !strings.Contains(err.Error(), inference.ProblemPromptNotFollowed) {
+			if tc.wantErr == ErrNotAccepted && !strings.Contains(err.Error(), string(ProblemPromptNotFollowed)) {
 				t.Fatalf("error does not say the prompt was not followed: %v", err)
 			}
 			if len(shots) != tc.wantN {
@@ -218,7 +249,7 @@ func TestDocument(t *testing.T) {
 				if tc.ok(i) {
 					return Verdict{OK: true, Faces: 1, Score: 1 - float64(i)/1000}
 				}
-				return Verdict{Faces: 1, Problems: []inference.Problem{{Code: inference.ProblemBlurred}}}
+				return Verdict{Faces: 1, Problems: []Problem{ProblemBlurred}}
 			}}
 			shot, err := Document(context.Background(), src, j, DocumentOptions{Clock: c, Timeout: 5 * time.Second})
 			if tc.wantErr != nil {

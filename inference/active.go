@@ -91,7 +91,7 @@ func (e *Engine) ActiveLiveness(selfie image.Image, frames []LivenessFrame) (*Ac
 	if err != nil {
 		return nil, fmt.Errorf("active liveness: selfie: %w", err)
 	}
-	si := largest(sa.Faces)
+	si := Largest(sa.Faces)
 	if si < 0 {
 		return nil, fmt.Errorf("active liveness: selfie: %w", ErrNoFace)
 	}
@@ -142,7 +142,7 @@ func (e *Engine) ActiveLiveness(selfie image.Image, frames []LivenessFrame) (*Ac
 			add(ProblemManyFaces, "%d faces in frame %d: only the customer may be in view.", len(a.Faces), i+1)
 		}
 		if len(a.Faces) > 0 {
-			f := a.Faces[largest(a.Faces)]
+			f := a.Faces[Largest(a.Faces)]
 			r.Pose = f.Pose
 			minYaw, maxYaw = math.Min(minYaw, f.Pose.Yaw), math.Max(maxYaw, f.Pose.Yaw)
 			minPitch, maxPitch = math.Min(minPitch, f.Pose.Pitch), math.Max(maxPitch, f.Pose.Pitch)

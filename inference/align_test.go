@@ -36,7 +36,7 @@ func TestEmbedScaleInvariance(t *testing.T) {
 		if err != nil || len(a.Faces) == 0 {
 			t.Fatalf("%s: %v, %d faces", m.File, err, len(a.Faces))
 		}
-		f := a.Faces[largest(a.Faces)]
+		f := a.Faces[Largest(a.Faces)]
 		full, err := e.Embed(img, f)
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +61,7 @@ func TestEmbedScaleInvariance(t *testing.T) {
 			// detector's landmarks move too, see README).
 			var redet, shift float64
 			if a2, err := e.Analyze(small, AnalyzeOptions{Still: true}); err == nil && len(a2.Faces) > 0 {
-				h := a2.Faces[largest(a2.Faces)]
+				h := a2.Faces[Largest(a2.Faces)]
 				e2, _ := e.Embed(small, h)
 				redet = Similarity(full, e2)
 				for i := range h.Landmarks {

@@ -305,8 +305,9 @@ func (e *Engine) detectDynamic(r raster, sc *scratch) ([]Face, error) {
 	return append([]Face(nil), decodeYuNet(data, pw, ph, float64(dw)/float64(r.w), e.t.DetectScore, nil)...), nil
 }
 
-// largest returns the index of the face with the largest box, or -1.
-func largest(faces []Face) int {
+// Largest returns the index of the face with the largest box (the first of equals), or
+// -1 when there is none. Every "the customer's face" in the agent is this one.
+func Largest(faces []Face) int {
 	best, bi := -1.0, -1
 	for i, f := range faces {
 		if a := f.Box.W() * f.Box.H(); a > best {
@@ -397,7 +398,7 @@ func (e *Engine) embedLargest(img image.Image, side string) ([]float32, error) {
 	if err != nil {
 		return nil, &SideError{side, fmt.Errorf("comparing: image %s: %w", side, err)}
 	}
-	i := largest(an.Faces)
+	i := Largest(an.Faces)
 	if i < 0 {
 		return nil, &SideError{side, fmt.Errorf("no face in image %s: %w", side, ErrNoFace)}
 	}

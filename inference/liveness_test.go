@@ -23,7 +23,7 @@ func TestPassiveLiveness(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := a.Faces[largest(a.Faces)]
+			f := a.Faces[Largest(a.Faces)]
 			if f.Liveness == nil || f.Liveness.Score < 0 || f.Liveness.Score > 1 {
 				t.Fatalf("%s: liveness %+v", m.File, f.Liveness)
 			}

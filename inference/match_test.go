@@ -33,7 +33,7 @@ func embeddings(t *testing.T) []labelled {
 		if len(ids) > 1 {
 			sort.Slice(faces, func(i, j int) bool { return faces[i].Box.X1 < faces[j].Box.X1 })
 		} else {
-			faces = []Face{a.Faces[largest(a.Faces)]}
+			faces = []Face{a.Faces[Largest(a.Faces)]}
 		}
 		if len(faces) != len(ids) {
 			t.Fatalf("%s: %d faces for %d identities", m.File, len(faces), len(ids))

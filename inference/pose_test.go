@@ -91,3 +91,25 @@ func TestEstimatePose(t *testing.T) {
 		})
 	}
 }
+
+func TestLargest(t *testing.T) {
+	box := func(w, h float64) Face { return Face{Box: Box{X1: 10, Y1: 10, X2: 10 + w, Y2: 10 + h}} }
+	cases := []struct {
+		name  string
+		faces []Face
+		want  int
+	}{
+		{"none", nil, -1},
+		{"one", []Face{box(5, 5)}, 0},
+		{"largest last", []Face{box(5, 5), box(4, 9), box(10, 10)}, 2},
+		{"by area, not width", []Face{box(20, 2), box(6, 8)}, 1},
+		{"first of equals", []Face{box(3, 3), box(9, 9), box(9, 9)}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Largest(tc.faces); got != tc.want {
+				t.Fatalf("Largest = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

@@ -68,7 +68,7 @@ func (e *Engine) quality(r raster, a *Analysis, sc *scratch) Quality {
 	if len(a.Faces) > 1 {
 		add(ProblemManyFaces, "%d faces in the picture: only the customer may be in view.", len(a.Faces))
 	}
-	f := a.Faces[largest(a.Faces)]
+	f := a.Faces[Largest(a.Faces)]
 	W, H := float64(a.Width), float64(a.Height)
 	area := f.Box.W() * f.Box.H() / (W * H)
 	if area < t.MinFaceArea {

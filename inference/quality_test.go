@@ -169,7 +169,7 @@ func TestPhotosLightAndSharpness(t *testing.T) {
 					t.Errorf("%s (still=%v): %s", m.File, still, code)
 				}
 			}
-			f := a.Faces[largest(a.Faces)]
+			f := a.Faces[Largest(a.Faces)]
 			mean, sat, sharp := faceStats(toRaster(img, nil), f.Box, sc)
 			lo, hi = math.Min(lo, sharp), math.Max(hi, sharp)
 			t.Logf("%-36s still=%-5v luminance %5.1f saturated %4.1f%% sharpness %7.1f", m.File, still, mean, 100*sat, sharp)

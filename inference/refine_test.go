@@ -97,7 +97,7 @@ func landmarksOf(t *testing.T, e *Engine, img image.Image) (raw, ref [5]Point) {
 	if err != nil || len(a.Faces) == 0 {
 		t.Fatalf("analysis: %v, %d faces", err, len(a.Faces))
 	}
-	raw = a.Faces[largest(a.Faces)].Landmarks
+	raw = a.Faces[Largest(a.Faces)].Landmarks
 	ref, err = refineOn(e, img, raw)
 	if err != nil {
 		t.Fatal(err)

@@ -43,12 +43,7 @@ func (a *EngineAnalyzer) analyse(data []byte, opts inference.AnalyzeOptions) (*f
 		return nil, err
 	}
 	out := &face{img: img, n: len(an.Faces)}
-	best := -1
-	for i, f := range an.Faces {
-		if best < 0 || f.Box.W()*f.Box.H() > an.Faces[best].Box.W()*an.Faces[best].Box.H() {
-			best = i
-		}
-	}
+	best := inference.Largest(an.Faces)
 	if best < 0 {
 		return out, nil
 	}

@@ -21,12 +21,12 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/jobimages"
 	"github.com/smartselfie/kiosk-agent/internal/testengine"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/faultproxy"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
-	"github.com/smartselfie/kiosk-agent/internal/jobimages"
 )
 
 const (

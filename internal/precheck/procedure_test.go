@@ -1,36 +1,17 @@
-package capture_test
+package precheck_test
 
 import (
 	"context"
 	"image"
-	"io"
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/precheck"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 )
-
-var (
-	extOnce   sync.Once
-	extEngine *inference.Engine
-	extErr    error
-)
-
-func engineForTest(t *testing.T) *inference.Engine {
-	t.Helper()
-	extOnce.Do(func() {
-		extEngine, extErr = inference.Open(inference.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	})
-	if extErr != nil {
-		t.Fatalf("opening the inference engine (run make setup; set ONNXRUNTIME_LIB): %v", extErr)
-	}
-	return extEngine
-}
 
 func photos(t *testing.T, names ...string) []image.Image {
 	t.Helper()
@@ -47,7 +28,7 @@ func photos(t *testing.T, names ...string) []image.Image {
 
 // The procedures end to end: replayed photos, the real engine as judge.
 func TestProceduresWithEngine(t *testing.T) {
-	j := capture.EngineJudge{Engine: engineForTest(t)}
+	j := precheck.EngineJudge{Engine: testEngine(t)}
 	ctx := context.Background()
 
 	t.Run("selfie skips the bad frames", func(t *testing.T) {
@@ -74,16 +55,16 @@ func TestProceduresWithEngine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		prompts := []inference.Prompt{inference.PromptStraight, inference.PromptRight, inference.PromptLeft, inference.PromptStraight}
+		prompts := []capture.Prompt{capture.PromptStraight, capture.PromptRight, capture.PromptLeft, capture.PromptStraight}
 		shots, err := capture.LivenessSequence(ctx, src, j, capture.LivenessOptions{
 			Frames: 4, Prompts: prompts,
-			Satisfied: func(p inference.Prompt, pose inference.Pose) bool { return inference.PromptSatisfied(p, pose, th) },
+			Satisfied: func(p capture.Prompt, pose capture.Pose) bool { return satisfied(p, pose, th) },
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, s := range shots {
-			if !inference.PromptSatisfied(prompts[i], s.Verdict.Pose, th) {
+			if !satisfied(prompts[i], s.Verdict.Pose, th) {
 				t.Fatalf("shot %d (yaw %.1f) does not answer %q", i, s.Verdict.Pose.Yaw, prompts[i])
 			}
 			if i > 0 && s.Frame.Time.Sub(shots[i-1].Frame.Time) < 250*time.Millisecond {
@@ -110,4 +91,9 @@ func TestProceduresWithEngine(t *testing.T) {
 			t.Fatalf("document shot: %d faces, frame %d, next frame %d (want the best of frames 1-3)", shot.Verdict.Faces, shot.Frame.Seq, next.Seq)
 		}
 	})
+}
+
+// satisfied is inference.PromptSatisfied over capture's types.
+func satisfied(p capture.Prompt, pose capture.Pose, th inference.Thresholds) bool {
+	return inference.PromptSatisfied(inference.Prompt(p), inference.Pose{Yaw: pose.Yaw, Pitch: pose.Pitch, Roll: pose.Roll}, th)
 }

@@ -1,0 +1,17 @@
+// Package precheck is where capture and inference meet: it adapts the face analysis
+// engine (package inference) to the capture procedures' Judge, translating the engine's
+// analysis into capture's own verdict vocabulary (faces, the largest face's box and head
+// pose, the failed gates as stable codes, the liveness prompts the pose answers).
+//
+// Capture declares the Judge interface and the verdict types, so the camera packages
+// link neither ONNX Runtime nor the models; only what builds a real judge (the kiosk
+// app, kioskctl) imports this package.
+//
+// EngineJudge's gates by kind:
+//   - KindSelfie: every quality gate of the engine (and passive liveness when Liveness).
+//   - KindLiveness: one face and no problem other than the head pose; the verdict lists
+//     the prompts the pose answers by the engine's turn thresholds (Thresholds.TurnYaw,
+//     TurnPitch, and the straight-pose limits), which the procedure checks.
+//   - KindDocument: the still detector; at least one face, not blurred, not too dark or
+//     over-exposed (a document's face is small and off-centre by nature).
+package precheck
