@@ -1,6 +1,6 @@
 // Package jpegturbo decodes JPEG images with libjpeg-turbo's TurboJPEG API (cgo), several
-// times faster than image/jpeg, straight into the image types that capture's MJPEG frames and inference's
-// pre-processing samples without conversion: *image.YCbCr for YCbCr JPEGs subsampled
+// times faster than image/jpeg, straight into the image types that capture (MJPEG
+// frames) and inference (stills) sample without conversion: *image.YCbCr for YCbCr JPEGs subsampled
 // 4:2:0, 4:2:2 or 4:4:4 (the planes as stored, no colour conversion), *image.RGBA for
 // RGB JPEGs and the other subsamplings (4:4:0, 4:1:1), *image.Gray for greyscale.
 //

@@ -39,10 +39,10 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/jobimages"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
-	"github.com/smartselfie/kiosk-agent/internal/jobimages"
 )
 
 func main() {
