@@ -9,25 +9,32 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"os"
 
 	"golang.org/x/image/draw"
 
+	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
 	"github.com/smartselfie/kiosk-agent/internal/jpegturbo"
 )
 
-// Limits of DecodeImage.
+// Limits of DecodeImage and DecodeFile (internal/imagelimit states the bound: a decode
+// holds at most MaxFileBytes + MaxDecodeBytes, whatever the file claims).
 const (
 	// MinImageSide is the smallest width or height accepted.
 	MinImageSide = 32
-	// MaxDecodePixels is the largest image (width·height) decoded at all; beyond it the
-	// decoder's memory would be unbounded (a decompression bomb).
-	MaxDecodePixels = 100_000_000
+	// MaxDecodePixels is the largest image (width·height) decoded at all: 36
+	// megapixels (imagelimit.MaxPixels).
+	MaxDecodePixels = imagelimit.MaxPixels
+	// MaxDecodeBytes is the most memory a decode may need, estimated from the header
+	// for the decoder that runs and for DecodeImage's conversions: 192 MiB
+	// (imagelimit.MaxDecodeBytes). Progressive and CMYK JPEGs and 16-bit PNGs cost more
+	// per pixel, so their largest accepted size is smaller than MaxDecodePixels.
+	MaxDecodeBytes = imagelimit.MaxDecodeBytes
 	// MaxImageSide is the longest side kept after decoding: larger images are scaled
 	// down (a face needs far fewer pixels), which bounds the memory of every later stage.
 	MaxImageSide = 2048
-	// MaxFileBytes is the largest image file DecodeFile reads.
-	MaxFileBytes = 64 << 20
+	// MaxFileBytes is the largest image file DecodeFile reads: 64 MiB
+	// (imagelimit.MaxFileBytes).
+	MaxFileBytes = imagelimit.MaxFileBytes
 )
 
 var (
@@ -36,45 +43,56 @@ var (
 	ErrBadImage = errors.New("not a readable JPEG or PNG image")
 	// ErrImageTooSmall means the image is smaller than MinImageSide on a side.
 	ErrImageTooSmall = errors.New("image too small")
-	// ErrImageTooLarge means the image has more than MaxDecodePixels pixels, or the
-	// file more than MaxFileBytes bytes.
-	ErrImageTooLarge = errors.New("image too large")
+	// ErrImageTooLarge means the image has more than MaxDecodePixels pixels, decoding
+	// it would need more than MaxDecodeBytes, or the file has more than MaxFileBytes
+	// bytes. It is imagelimit.ErrTooLarge: errors.As finds an *imagelimit.TooLargeError
+	// with the figures.
+	ErrImageTooLarge = imagelimit.ErrTooLarge
 )
 
 // DecodeImage decodes a JPEG or PNG, turns it upright by its EXIF orientation, flattens
 // any transparency onto white, and scales it down to at most MaxImageSide pixels on its
-// longer side. Errors wrap ErrBadImage, ErrImageTooSmall or ErrImageTooLarge.
+// longer side. It reads the header first and refuses, before decoding, an image over
+// MaxDecodePixels or one whose decode would need more than MaxDecodeBytes. Errors wrap
+// ErrBadImage, ErrImageTooSmall or ErrImageTooLarge.
 func DecodeImage(data []byte) (image.Image, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("decoding image: the data is empty (0 bytes): %w", ErrBadImage)
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	hd, err := imagelimit.ReadHeader(data)
 	if err != nil {
 		return nil, fmt.Errorf("decoding image header (%d bytes): %v: %w", len(data), err, ErrBadImage)
 	}
+	format := hd.Format
 	if format != "jpeg" && format != "png" {
 		return nil, fmt.Errorf("decoding image: format %s is not supported, use JPEG or PNG: %w", format, ErrBadImage)
 	}
-	if cfg.Width < MinImageSide || cfg.Height < MinImageSide {
+	if hd.Width < MinImageSide || hd.Height < MinImageSide {
 		return nil, fmt.Errorf("decoding image: %dx%d pixels, a face needs at least %dx%d: %w",
-			cfg.Width, cfg.Height, MinImageSide, MinImageSide, ErrImageTooSmall)
+			hd.Width, hd.Height, MinImageSide, MinImageSide, ErrImageTooSmall)
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxDecodePixels {
-		return nil, fmt.Errorf("decoding image: %dx%d pixels is more than %d million; resize it first: %w",
-			cfg.Width, cfg.Height, MaxDecodePixels/1_000_000, ErrImageTooLarge)
+	if err := hd.CheckPixels(); err != nil {
+		return nil, fmt.Errorf("decoding image: %w", err)
 	}
 	var img image.Image
 	orient := 1
 	switch format {
 	case "jpeg":
-		img, err = decodeJPEG(data)
+		img, err = decodeJPEG(data, hd)
 		orient = exifOrientation(data)
 	case "png":
+		native := hd.ColorType == 2 && hd.Depth == 8 && !hd.TRNS // image.RGBA, opaque
+		if err := hd.CheckMemory(hd.GoDecodeBytes() + postDecodeBytes(hd.Width, hd.Height, native)); err != nil {
+			return nil, fmt.Errorf("decoding image: %w", err)
+		}
 		img, err = png.Decode(bytes.NewReader(data))
+	}
+	if errors.Is(err, ErrImageTooLarge) {
+		return nil, fmt.Errorf("decoding image: %w", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("decoding %s (%dx%d, %d bytes; truncated or corrupt?): %v: %w",
-			format, cfg.Width, cfg.Height, len(data), err, ErrBadImage)
+			format, hd.Width, hd.Height, len(data), err, ErrBadImage)
 	}
 	img = flattenAlpha(img)
 	img = downscale(img, MaxImageSide)
@@ -82,19 +100,47 @@ func DecodeImage(data []byte) (image.Image, error) {
 	return img, nil
 }
 
+// postDecodeBytes estimates the memory of DecodeImage's own work on a decoded w×h
+// image: flattening transparency or converting an image the box filter cannot read in
+// place (4 bytes a pixel unless native: YCbCr planes or opaque RGBA), the box-reduced
+// copy, and the final image of at most MaxImageSide with its orientation (48 MiB).
+func postDecodeBytes(w, h int, native bool) int64 {
+	p := int64(w) * int64(h)
+	n := int64(48 << 20)
+	if !native {
+		n += 4 * p
+	}
+	if k := max(w, h) / MaxImageSide; k >= 2 {
+		n += 4 * p / int64(k*k)
+	}
+	return n
+}
+
 // decodeJPEG decodes with libjpeg-turbo (internal/jpegturbo): *image.YCbCr planes as
 // stored for the common subsamplings, and a huge image at 1/2, 1/4 or 1/8 of its size,
 // never below MaxImageSide, so downscale has less to do and memory stays bounded. What
 // TurboJPEG refuses (CMYK, an unusual subsampling, or anything libjpeg warns about, such
 // as a truncated file or an unknown JFIF version) goes to image/jpeg, which accepts or
-// rejects it as before; when both fail, the error carries both reasons.
-func decodeJPEG(data []byte) (image.Image, error) {
-	img, terr := jpegturbo.Decode(data, jpegturbo.Options{ReduceTo: MaxImageSide, MaxPixels: MaxDecodePixels})
+// rejects it as before; when both fail, the error carries both reasons. Each decoder
+// runs only if its memory estimate (imagelimit) fits MaxDecodeBytes: image/jpeg decodes
+// at full size, and needs 4 bytes a sample more for a progressive file.
+func decodeJPEG(data []byte, hd imagelimit.Header) (image.Image, error) {
+	opt := jpegturbo.Options{ReduceTo: MaxImageSide, MaxPixels: MaxDecodePixels}
+	if len(hd.Components) != 4 { // libjpeg-turbo refuses CMYK/YCCK from the header
+		div, dw, dh := opt.Scale(hd.Width, hd.Height)
+		if err := hd.CheckMemory(hd.TurboDecodeBytes(div) + postDecodeBytes(dw, dh, len(hd.Components) == 3)); err != nil {
+			return nil, err
+		}
+	}
+	img, terr := jpegturbo.Decode(data, opt)
 	if terr == nil {
 		return img, nil
 	}
 	if errors.Is(terr, jpegturbo.ErrTooLarge) { // libjpeg read a larger size than image.DecodeConfig
 		return nil, fmt.Errorf("%v: %w", terr, ErrImageTooLarge)
+	}
+	if err := hd.CheckMemory(hd.GoDecodeBytes() + postDecodeBytes(hd.Width, hd.Height, false)); err != nil {
+		return nil, fmt.Errorf("libjpeg-turbo did not decode it (%v) and image/jpeg: %w", terr, err)
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -103,26 +149,12 @@ func decodeJPEG(data []byte) (image.Image, error) {
 	return img, nil
 }
 
-// DecodeFile reads and decodes an image file; errors name the file.
+// DecodeFile reads (imagelimit.ReadFile: at most MaxFileBytes, from a file, a FIFO or
+// a device alike) and decodes an image file; errors name the file.
 func DecodeFile(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	data, err := ReadImageFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading image %s: %w", path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("reading image %s: %w", path, err)
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("reading image %s: it is a folder, not a file: %w", path, ErrBadImage)
-	}
-	if st.Size() > MaxFileBytes {
-		return nil, fmt.Errorf("reading image %s: %d bytes is more than %d MiB: %w", path, st.Size(), MaxFileBytes>>20, ErrImageTooLarge)
-	}
-	data := make([]byte, st.Size())
-	if _, err := readFull(f, data); err != nil {
-		return nil, fmt.Errorf("reading image %s: %w", path, err)
+		return nil, err
 	}
 	img, err := DecodeImage(data)
 	if err != nil {
@@ -131,16 +163,15 @@ func DecodeFile(path string) (image.Image, error) {
 	return img, nil
 }
 
-func readFull(f *os.File, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := f.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
+// ReadImageFile reads an image file of at most MaxFileBytes without decoding it
+// (imagelimit.ReadFile); errors name the file and wrap ErrImageTooLarge or, for a
+// folder, ErrBadImage.
+func ReadImageFile(path string) ([]byte, error) {
+	data, err := imagelimit.ReadFile(path, MaxFileBytes)
+	if errors.Is(err, imagelimit.ErrFolder) {
+		return nil, fmt.Errorf("%w: %w", err, ErrBadImage)
 	}
-	return n, nil
+	return data, err
 }
 
 // flattenAlpha composites an image with transparency onto white; opaque images are

@@ -91,7 +91,7 @@ func TestDecodeJPEGFallback(t *testing.T) {
 func TestDecodeJPEGKindsTurboRefuses(t *testing.T) {
 	for _, name := range []string{"video-001.cmyk.jpeg", "video-001.q50.410.jpeg"} {
 		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join("jpegturbo", "testdata", name))
+			data, err := os.ReadFile(filepath.Join("..", "internal", "jpegturbo", "testdata", name))
 			if err != nil {
 				t.Fatal(err)
 			}
