@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
 )
 
 // ErrNoImages means the paths held no image files.
@@ -106,13 +108,25 @@ func FromImages(imgs []image.Image, o Options) (*Source, error) {
 	return s, nil
 }
 
+// decodeFile reads and decodes an image file within internal/imagelimit's bounds: at
+// most MaxFileBytes read, and the header checked (MaxPixels, and the memory the
+// standard library's decoder would need, MaxDecodeBytes) before anything is decoded.
 func decodeFile(name string) (image.Image, error) {
-	f, err := os.Open(name)
+	data, err := imagelimit.ReadFile(name, imagelimit.MaxFileBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
+	h, err := imagelimit.ReadHeader(data)
+	if err == nil {
+		err = h.CheckPixels()
+	}
+	if err == nil {
+		err = h.CheckMemory(h.GoDecodeBytes())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", filepath.Base(name), err)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", filepath.Base(name), err)
 	}

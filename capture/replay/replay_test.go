@@ -13,6 +13,8 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
+	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 )
 
@@ -146,5 +148,26 @@ func TestOnceCloseAndErrors(t *testing.T) {
 	src2, _ := FromImages([]image.Image{image.NewRGBA(image.Rect(0, 0, 2, 2))}, Options{})
 	if _, err := src2.Next(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// A decompression bomb in the folder is refused from its header, before decoding, and
+// so is a file that never ends.
+func TestOpenRefusesBombs(t *testing.T) {
+	dir := t.TempDir()
+	bomb := filepath.Join(dir, "bomb.jpg")
+	data := imagebomb.JPEG{Width: 10000, Height: 10000, Sampling: imagebomb.CMYK, Progressive: true}.Bytes()
+	if err := os.WriteFile(bomb, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	costly := filepath.Join(dir, "costly.jpg") // 9 MP, but a CMYK progressive costs image/jpeg 28 bytes a pixel
+	if err := os.WriteFile(costly, imagebomb.JPEG{Width: 3000, Height: 3000, Sampling: imagebomb.CMYK, Progressive: true}.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{bomb, costly, "/dev/zero"} {
+		_, err := Open([]string{p}, Options{})
+		if !errors.Is(err, imagelimit.ErrTooLarge) {
+			t.Fatalf("Open(%s) = %v, want a refusal as too large", p, err)
+		}
 	}
 }

@@ -3,9 +3,9 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
+	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
@@ -89,7 +89,7 @@ func (in *jobInput) newJob(g *globals, params map[string]string) *job.Job {
 // readImages reads the image files and checks that each is a JPEG (the API takes JPEG).
 func (in *jobInput) readImages() (selfie, comparison []byte, liveness [][]byte, err error) {
 	read := func(role, path string) ([]byte, error) {
-		b, err := os.ReadFile(path)
+		b, err := inference.ReadImageFile(path) // at most inference.MaxFileBytes, even from /dev/zero
 		if err != nil {
 			return nil, fmt.Errorf("reading the %s: %w", role, err)
 		}
