@@ -9,6 +9,17 @@
 // at most MaxImageSide pixels), then Analyze (frames: fixed 320x320 detector; stills:
 // AnalyzeOptions.Still), Compare, Embed+Similarity, Identical, ActiveLiveness, and Close.
 //
+// Decoding is bounded whatever the file claims (internal/imagelimit): DecodeFile reads
+// at most MaxFileBytes (64 MiB; /dev/zero and FIFOs included, ReadImageFile alone for
+// the bytes); DecodeImage reads the header first and refuses, before allocating the
+// image, more than MaxDecodePixels (36 megapixels: a 7360x4912 camera photo, an A4
+// page at 600 dpi) or a decode whose estimated memory is over MaxDecodeBytes (192 MiB;
+// progressive and CMYK JPEGs and 16-bit PNGs cost more a pixel, so they are refused
+// smaller: about 21 MP for a progressive 4:4:4 JPEG, 12 for CMYK, 5 for progressive
+// CMYK, 12 for a 16-bit PNG). One decode thus holds at most 256 MiB; measured peaks
+// are at most about 150 MiB (scripts/bench.d/decode.sh). Refusals wrap
+// ErrImageTooLarge and are *imagelimit.TooLargeError with the figures.
+//
 // Pre- and post-processing are pure Go and follow inference/models/PROVENANCE.md; JPEGs
 // are decoded by libjpeg-turbo (internal/jpegturbo, cgo; image/jpeg as the fallback); the
 // models run through inference/onnx. Frames are sampled straight from their pixel
