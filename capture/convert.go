@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/jpeg"
 
+	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
 	"github.com/smartselfie/kiosk-agent/internal/jpegturbo"
 )
 
@@ -48,17 +49,34 @@ func clip8(v int32) uint8 {
 
 // DecodeMJPEG decodes one MJPEG frame. Frames without a DHT segment (common on UVC
 // webcams) get the standard tables of JPEG Annex K inserted before their first SOS.
+// A frame whose header declares more than imagelimit.MaxPixels, or whose decode would
+// need more than imagelimit.MaxDecodeBytes, is refused before decoding (an error
+// wrapping imagelimit.ErrTooLarge).
 func DecodeMJPEG(b []byte) (image.Image, error) {
 	fixed, err := WithHuffmanTables(b)
 	if err != nil {
 		return nil, err
 	}
-	// libjpeg-turbo first (several times faster); Go's decoder for what it refuses.
-	img, terr := jpegturbo.Decode(fixed, jpegturbo.Options{})
-	if terr == nil {
-		return img, nil
+	h, err := imagelimit.ReadHeader(fixed)
+	if err != nil {
+		return nil, fmt.Errorf("decoding MJPEG frame of %d bytes: %w: %v", len(b), ErrBadJPEG, err)
 	}
-	img, err = jpeg.Decode(bytes.NewReader(fixed))
+	if err := h.CheckPixels(); err != nil {
+		return nil, fmt.Errorf("decoding MJPEG frame: %w", err)
+	}
+	// libjpeg-turbo first (several times faster); Go's decoder for what it refuses.
+	var terr error
+	if terr = h.CheckMemory(h.TurboDecodeBytes(1)); terr == nil {
+		img, err := jpegturbo.Decode(fixed, jpegturbo.Options{MaxPixels: imagelimit.MaxPixels})
+		if err == nil {
+			return img, nil
+		}
+		terr = err
+	}
+	if err := h.CheckMemory(h.GoDecodeBytes()); err != nil {
+		return nil, fmt.Errorf("decoding MJPEG frame (libjpeg-turbo: %v): %w", terr, err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(fixed))
 	if err != nil {
 		return nil, fmt.Errorf("decoding MJPEG frame of %d bytes: %w: %v (libjpeg-turbo: %v)", len(b), ErrBadJPEG, err, terr)
 	}

@@ -9,6 +9,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
+	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
 )
 
 // refYUV is the float BT.601 limited-range conversion the integer code approximates.
@@ -254,5 +257,24 @@ func TestFrameFromImageRoundTrip(t *testing.T) {
 	g := FrameFromImage(ycc, time0, 1)
 	if g.Width != 8 || g.Data[0] != 200 || g.Data[1] != 200 || g.Data[2] != 200 || f.Seq != 5 {
 		t.Fatalf("YCbCr frame: %dx%d %v", g.Width, g.Height, g.Data[:3])
+	}
+}
+
+// An MJPEG frame declaring a huge size is refused from its header (a camera, or a
+// replayed MJPEG, cannot make the kiosk decode a bomb); a small one of the same kinds
+// decodes.
+func TestDecodeMJPEGRefusesBombs(t *testing.T) {
+	for _, j := range []imagebomb.JPEG{
+		{Width: 10000, Height: 10000, Sampling: imagebomb.YCbCr420},
+		{Width: 3000, Height: 3000, Sampling: imagebomb.CMYK, Progressive: true},
+	} {
+		if _, err := DecodeMJPEG(j.Bytes()); !errors.Is(err, imagelimit.ErrTooLarge) {
+			t.Errorf("%dx%d: %v, want a refusal", j.Width, j.Height, err)
+		}
+		j.Width, j.Height = 640, 480
+		img, err := DecodeMJPEG(j.Bytes())
+		if err != nil || img.Bounds().Dx() != 640 {
+			t.Errorf("640x480: %v", err)
+		}
 	}
 }

@@ -4,7 +4,9 @@
 // A Source yields Frames. A Frame owns its pixels: sources copy out of driver buffers
 // at once, so a Frame stays valid after the next one arrives. Frames come as RGB,
 // YUYV (4:2:2) or MJPEG; Frame.Image converts any of them (YUYV with integer math,
-// MJPEG including webcam frames that omit their Huffman tables).
+// MJPEG including webcam frames that omit their Huffman tables; an MJPEG frame over
+// internal/imagelimit's bounds, 36 megapixels or a 192 MiB decode, is refused from its
+// header).
 //
 // The procedures Selfie, LivenessSequence and Document read a Source and ask a Judge
 // (declared here, so capture does not import the UI) for a verdict on each frame.
