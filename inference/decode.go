@@ -61,7 +61,7 @@ func DecodeImage(data []byte) (image.Image, error) {
 	}
 	hd, err := imagelimit.ReadHeader(data)
 	if err != nil {
-		return nil, fmt.Errorf("decoding image header (%d bytes): %v: %w", len(data), err, ErrBadImage)
+		return nil, fmt.Errorf("decoding image: %v: %w", err, ErrBadImage)
 	}
 	format := hd.Format
 	if format != "jpeg" && format != "png" {

@@ -55,8 +55,9 @@ func ReadHeader(data []byte) (Header, error) {
 
 func (h *Header) readJPEG(d []byte) error {
 	for i := 2; i+4 <= len(d); {
-		if d[i] != 0xFF {
-			return fmt.Errorf("no marker at byte %d: %w", i, ErrUnreadable)
+		if d[i] != 0xFF { // extraneous bytes between segments: decoders skip them too
+			i++
+			continue
 		}
 		m := d[i+1]
 		if m == 0xFF { // fill byte

@@ -47,7 +47,7 @@ type TooLargeError struct {
 func (e *TooLargeError) Error() string {
 	switch e.Unit {
 	case UnitFile:
-		return fmt.Sprintf("the file is larger than %d MiB: %v", e.Limit>>20, ErrTooLarge)
+		return fmt.Sprintf("the file is larger than %d MiB, far more than a photo needs; give a JPEG or PNG photo: %v", e.Limit>>20, ErrTooLarge)
 	case UnitPixels:
 		return fmt.Sprintf("a %dx%d %s has %.1f megapixels, more than the %.0f allowed; scale it down first: %v",
 			e.Width, e.Height, e.Kind, float64(e.Need)/1e6, float64(e.Limit)/1e6, ErrTooLarge)
