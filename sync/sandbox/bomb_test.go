@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 
@@ -27,14 +28,14 @@ func TestEndToEndBombImages(t *testing.T) {
 			n++
 			jobID := fmt.Sprintf("bomb-%d", n)
 			t.Run(name+" as "+side, func(t *testing.T) {
-				r := &compare.Request{UserID: "u", JobID: jobID, Selfie: good, Comparison: photoJPEG(t, "obama_2.jpg", 640, false),
-					Liveness: livenessOf(t, "obama_2.jpg", "obama_3.jpg"), ComparisonType: compare.TypeIDPhoto, CallbackURL: e.hookURL}
+				j := &job.Job{UserID: "u", ID: jobID, Selfie: good, Comparison: photoJPEG(t, "obama_2.jpg", 640, false),
+					Liveness: livenessOf(t, "obama_2.jpg", "obama_3.jpg"), ComparisonType: job.IDPhoto, CallbackURL: e.hookURL}
 				if side == "selfie" {
-					r.Selfie = bomb
+					j.Selfie = bomb
 				} else {
-					r.Comparison = bomb
+					j.Comparison = bomb
 				}
-				_, err := e.client.Submit(context.Background(), r)
+				_, err := e.client.Submit(context.Background(), &compare.Request{Job: j})
 				var ce *compare.Error
 				if !errors.As(err, &ce) || ce.Code != compare.CodeDataInvalid || ce.Class != compare.ClassPermanent {
 					t.Fatalf("err %v, want 0001 permanent", err)
