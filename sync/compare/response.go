@@ -123,7 +123,10 @@ func ParseResponse(status int, h http.Header, body []byte, now time.Time) (*Resu
 	var w wireError
 	if err := json.Unmarshal(trimmed, &w); err != nil || !isContractCode(w.Code) {
 		class, msg := classifyUncoded(status, h)
-		return fail(class, "", msg+": "+snippet(trimmed), nil)
+		if status < 300 || status >= 400 { // a redirect's page says nothing more
+			msg += ": " + snippet(trimmed)
+		}
+		return fail(class, "", msg, nil)
 	}
 	msg := w.Error
 	if msg == "" {
