@@ -41,8 +41,9 @@
 //
 // where signature is computed over timestamp + partner_id + "sid_request" with the
 // partner's API key, exactly as a KeySigner would. Any other status is an error (401/403:
-// the token is wrong, a halt-class problem; a redirect, which is never followed, or a
-// certificate not trusted: halt; other statuses: retry later). The timestamp
+// the token is wrong, a halt-class problem; a redirect, which is never followed, another
+// 4xx but 408 and 429 (a wrong path in signer_url, a proxy), or a certificate not
+// trusted: halt; other statuses: retry later). The timestamp
 // must be fresh: the compare API rejects one more than 15 minutes from its clock (2205).
 // The kiosk asks for a new pair for every request and keeps none. RemoteSigner.Sign uses
 // the time the client passes (its injected clock) to read an HTTP-date Retry-After.

@@ -205,6 +205,10 @@ func (r *RemoteSigner) Sign(ctx context.Context, now time.Time) (Signature, erro
 			resp.StatusCode, hostOf(resp.Header.Get("Location")))}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return Signature{}, &Error{Class: ClassHalt, HTTPStatus: resp.StatusCode, Message: fmt.Sprintf("remote signer refused the token (HTTP %d): check signer_token_file", resp.StatusCode)}
+	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests:
+		// A wrong path in signer_url (404) or a proxy in the way: configuration, not the job.
+		return Signature{}, &Error{Class: ClassHalt, HTTPStatus: resp.StatusCode, Message: fmt.Sprintf(
+			"remote signer answered HTTP %d %s: check signer_url (and the network's proxy)", resp.StatusCode, http.StatusText(resp.StatusCode))}
 	case resp.StatusCode != http.StatusOK:
 		return Signature{}, &Error{Class: ClassRetry, HTTPStatus: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now), Message: fmt.Sprintf("remote signer answered HTTP %d", resp.StatusCode)}
 	}
