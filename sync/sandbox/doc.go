@@ -39,6 +39,8 @@
 //     file).
 //   - Callbacks never follow redirects (a 3xx is a failed attempt), and failed callbacks are
 //     logged with the URL's scheme and host only, never its path or query.
+//   - A path other than the endpoint answers a plain 404 without a contract code (the
+//     kiosk then halts sending: its api_url is wrong, not the job).
 //   - AdminHandler's /jobs (which tells which job ids a partner sent) requires
 //     Options.AdminToken as a bearer token, and is refused (403) while none is set; /healthz
 //     is open.

@@ -284,3 +284,23 @@ func TestAdminJobsNeedsToken(t *testing.T) {
 		})
 	}
 }
+
+// A wrong path in the kiosk's api_url must not fail its jobs: the sandbox answers as a
+// server without that endpoint does, with no contract code, which the client takes as
+// a halt (the configuration is wrong, not the job).
+func TestUnknownPathIsNotAJobError(t *testing.T) {
+	e := newEnv(t, nil)
+	ct, body := goodForm(imgMatch, "wrong-path", "u").body()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/v1/smart-selfie-compare", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	_, perr := compare.ParseResponse(resp.StatusCode, resp.Header, b, time.Now())
+	if resp.StatusCode != http.StatusNotFound || compare.ClassOf(perr) != compare.ClassHalt {
+		t.Fatalf("unknown path: %d %s (class %v), want 404 that halts the client", resp.StatusCode, b, compare.ClassOf(perr))
+	}
+}

@@ -100,7 +100,9 @@ func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(compare.Path, s.serveCompare)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, &apiError{http.StatusNotFound, compare.CodeInputsIncorrect, "No such endpoint: use POST " + compare.Path + "."})
+		// No contract code: a wrong path is the caller's configuration, not a job's
+		// inputs (with 2413 the kiosk would fail every job for good).
+		http.Error(w, "No such endpoint: use POST "+compare.Path+".", http.StatusNotFound)
 	})
 	return mux
 }
