@@ -74,9 +74,10 @@
 // Submit returns *Error for every failure, network ones included. Its Class is one of
 // ClassRetry (network, 5xx, 408, 429, 2201, 2210: try again later, honouring RetryAfter),
 // ClassPermanent (this job cannot succeed as it is: 2204, 2413, an error answer 0001,
-// other 4xx), ClassHalt (2205, 2214, 2220, or a server certificate that the client does
-// not trust: stop all sending and alert the operator: the problem is the kiosk's
-// configuration or clock),
+// other contract codes on a 4xx), ClassHalt (2205, 2214, 2220, a redirect or a 4xx
+// without a contract code, or a server certificate that the client does not trust: stop
+// all sending and alert the operator: the problem is the kiosk's configuration, network
+// or clock),
 // ClassOperator (2209: the user is already enrolled; only an operator may re-send with
 // allow_new_enroll) and ClassReconcile (2215: the job reached the server before; never
 // resend it under a new id). errors.Is(err, ErrRetry) and friends test the class.

@@ -64,7 +64,8 @@
 //     images → 0941; else 0840 or 0841 by the embedding threshold.
 //
 // Tests and operators see what the server received through AdminHandler (GET /jobs,
-// GET /healthz; cmd/compare-sandbox serves it on --admin-addr) or Sandbox.JobCount.
+// GET /healthz; cmd/compare-sandbox serves it on --admin-addr, /jobs with the bearer token
+// of --admin-token-file) or Sandbox.JobCount.
 //
 // Caveats: callbacks are best effort (Options.CallbackAttempts tries, 5 by default,
 // Options.CallbackBackoff apart, from 1 s doubling up to 30 s; a bounded queue; dropped at
