@@ -7,7 +7,11 @@
 //   - device.key (0600, created at first start): the device's 32-byte master secret.
 //     From it are derived the AES-256 key that wraps each job's data key, the ed25519
 //     key that signs each job, and the HMAC key of the user-id hashes. Losing it loses
-//     every unsent job; back it up with the kiosk's identity.
+//     every unsent job; back it up with the kiosk's identity. It is read, and created
+//     when neither it nor a key recorded in queue.db exists, only while the database
+//     lock is held; it is created exclusively (a unique temp file hard-linked into
+//     place) and never replaced, so two processes opening a new data dir at once agree
+//     on one key. Line ends may be LF or CRLF.
 //   - queue.db: the bbolt database (buckets jobs, blobs, audit, meta, damaged, and
 //     operators once one is added). Every commit is fsynced (bbolt's default) before a
 //     call returns.
@@ -76,8 +80,9 @@
 // job record that no longer decodes is quarantined and its bytes kept in the damaged
 // bucket. bbolt has no page checksums: a page damaged later makes bbolt panic when it
 // is read; the queue turns that into ErrDamaged (and quarantines the job when the damage
-// is in its payload), never a crash. A device.key that does not match the database:
-// ErrWrongDeviceKey.
+// is in its payload), never a crash. A device.key that does not match the database,
+// or that is missing while the database records a key: ErrWrongDeviceKey (a missing
+// key is not re-created).
 //
 // # Schema versions
 //

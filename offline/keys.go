@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // DeviceKeyFile is the name of the device key in the data dir.
@@ -50,17 +51,32 @@ func deriveKeys(master []byte) (*deviceKey, error) {
 	return &deviceKey{wrap: wrap, sign: priv, pub: pub, hmac: hk, fprint: hex.EncodeToString(sum[:6])}, nil
 }
 
-// loadOrCreateDeviceKey reads dir/device.key, creating it (0600) at first start.
-func loadOrCreateDeviceKey(dir string) (*deviceKey, bool, error) {
+// loadOrCreateDeviceKey reads dir/device.key. When the file does not exist and
+// mayCreate is set (the database records no key yet), it creates it (0600) exactly
+// once: the caller must hold the database lock, and the file is linked into place
+// only if no file has that name, so an existing key is never replaced. When the file
+// does not exist and mayCreate is false, the database was sealed with a key that is
+// gone: ErrWrongDeviceKey, and nothing is created.
+func loadOrCreateDeviceKey(dir string, mayCreate bool) (*deviceKey, bool, error) {
 	path := filepath.Join(dir, DeviceKeyFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if !mayCreate {
+			return nil, false, fmt.Errorf("%w: %s is missing but the queue was sealed with a device key; restore %s from the backup of this kiosk (the queued jobs cannot be opened without it)",
+				ErrWrongDeviceKey, path, DeviceKeyFile)
+		}
 		master := make([]byte, 32)
 		if _, err := rand.Read(master); err != nil {
 			return nil, false, fmt.Errorf("creating device key: %w", err)
 		}
 		content := deviceKeyHeader + base64.StdEncoding.EncodeToString(master) + "\n"
-		if err := writeFileSync(path, []byte(content), 0o600); err != nil {
+		err := createFileExcl(path, []byte(content), 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			// Another writer got there first (it cannot hold our lock, so this is
+			// not a kiosk-agent process): use its key, never replace it.
+			return loadOrCreateDeviceKey(dir, false)
+		}
+		if err != nil {
 			return nil, false, fmt.Errorf("%w: creating %s: %v", ErrDeviceKey, path, err)
 		}
 		k, err := deriveKeys(master)
@@ -77,15 +93,27 @@ func loadOrCreateDeviceKey(dir string) (*deviceKey, bool, error) {
 		return nil, false, fmt.Errorf("%w: %s has mode %04o; it must be readable by its owner only: chmod 600 %s",
 			ErrDeviceKey, path, st.Mode().Perm(), path)
 	}
-	if !bytes.HasPrefix(b, []byte(deviceKeyHeader)) {
-		return nil, false, fmt.Errorf("%w: %s is not a kiosk-agent device key; restore it from the backup of this kiosk", ErrDeviceKey, path)
-	}
-	master, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(b[len(deviceKeyHeader):])))
-	if err != nil || len(master) != 32 {
-		return nil, false, fmt.Errorf("%w: %s is damaged; restore it from the backup of this kiosk", ErrDeviceKey, path)
+	master, err := parseDeviceKey(b)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %s %v; restore it from the backup of this kiosk", ErrDeviceKey, path, err)
 	}
 	k, err := deriveKeys(master)
 	return k, false, err
+}
+
+// parseDeviceKey reads the master secret from the content of a device.key: the
+// header line, then the base64 secret. Line ends may be LF or CRLF (a copy that
+// passed through Windows), and blanks around either line are ignored.
+func parseDeviceKey(b []byte) ([]byte, error) {
+	header, rest, _ := bytes.Cut(b, []byte("\n"))
+	if string(bytes.TrimSpace(header)) != strings.TrimSpace(deviceKeyHeader) {
+		return nil, errors.New("is not a kiosk-agent device key")
+	}
+	master, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(rest)))
+	if err != nil || len(master) != 32 {
+		return nil, errors.New("is damaged")
+	}
+	return master, nil
 }
 
 // hashUser is the keyed hash that stands for a user id in entries and the audit log.
@@ -95,11 +123,43 @@ func (k *deviceKey) hashUser(userID string) string {
 	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
-// writeFileSync writes a new file atomically: temp file, fsync, rename, fsync dir.
-func writeFileSync(path string, b []byte, perm os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+// createFileExcl creates path with content b, durably, only if no file has that
+// name: it writes a uniquely named temp file in the same directory, syncs it, and
+// hard-links it to path (which fails with fs.ErrExist if path exists), so path is
+// never seen partly written and never replaced. On a file system without hard links
+// it falls back to O_EXCL on path itself.
+func createFileExcl(path string, b []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".new-*")
 	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := writeSyncClose(f, b, perm); err != nil {
+		return err
+	}
+	err = os.Link(tmp, path)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		// No hard links here (e.g. vfat): create the name exclusively instead.
+		g, xerr := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+		if xerr != nil {
+			return xerr
+		}
+		if err = writeSyncClose(g, b, perm); err != nil {
+			os.Remove(path)
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+func writeSyncClose(f *os.File, b []byte, perm os.FileMode) error {
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(b); err != nil {
@@ -110,13 +170,7 @@ func writeFileSync(path string, b []byte, perm os.FileMode) error {
 		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	return f.Close()
 }
 
 func syncDir(dir string) error {

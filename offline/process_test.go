@@ -25,6 +25,8 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	case "hold":
 		os.Exit(childHold(os.Getenv("OFFLINE_TEST_DIR")))
+	case "open":
+		os.Exit(childOpen(os.Getenv("OFFLINE_TEST_DIR")))
 	case "figures":
 		os.Exit(childFigures(os.Getenv("OFFLINE_TEST_DIR")))
 	case "crash":

@@ -105,15 +105,9 @@ func Open(dir string, opts Options) (*Queue, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("opening queue: creating data dir: %w", err)
 	}
-	key, created, err := loadOrCreateDeviceKey(dir)
-	if err != nil {
-		return nil, fmt.Errorf("opening queue: %w", err)
-	}
-	q.key = key
-	if created {
-		q.log.Info("created device key", "file", filepath.Join(dir, DeviceKeyFile), "fingerprint", key.fprint)
-	}
-
+	// The device key is read (or created, at first start) in init, under the
+	// database's lock: two processes opening a new data dir at once must not each
+	// create one.
 	db, err := q.openDB(timeout)
 	if err != nil && !isCorrupt(err) {
 		return nil, err
@@ -209,7 +203,8 @@ func (q *Queue) moveAside() (string, error) {
 	return aside, syncDir(q.dir)
 }
 
-// init creates the buckets, checks the device key, upgrades old records, resets jobs
+// init creates the buckets, reads the device key (creating it if the database
+// records none and the file does not exist) and checks it against the database, upgrades old records, resets jobs
 // left in sending, and builds the index. Panics from a damaged file become a
 // corruptError.
 func (q *Queue) init(db *bolt.DB) (err error) {
@@ -227,7 +222,16 @@ func (q *Queue) init(db *bolt.DB) (err error) {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		if fp := meta.Get(metaDevice); fp == nil {
+		fp := meta.Get(metaDevice)
+		key, created, err := loadOrCreateDeviceKey(q.dir, fp == nil)
+		if err != nil {
+			return fmt.Errorf("opening queue: %w", err)
+		}
+		q.key = key
+		if created {
+			q.log.Info("created device key", "file", filepath.Join(q.dir, DeviceKeyFile), "fingerprint", key.fprint)
+		}
+		if fp == nil {
 			if err := meta.Put(metaDevice, []byte(q.key.fprint)); err != nil {
 				return err
 			}

@@ -477,7 +477,12 @@ func TestWrongDeviceKey(t *testing.T) {
 	e.q.Close()
 	keyPath := filepath.Join(e.dir, DeviceKeyFile)
 	orig, _ := os.ReadFile(keyPath)
-	os.Remove(keyPath) // the next Open creates another key
+	other := newEnv(t, Settings{}) // another kiosk's key
+	other.q.Close()
+	otherKey, _ := os.ReadFile(filepath.Join(other.dir, DeviceKeyFile))
+	if err := os.WriteFile(keyPath, otherKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, err := Open(e.dir, e.options(Settings{}))
 	if !errors.Is(err, ErrWrongDeviceKey) || !strings.Contains(err.Error(), DeviceKeyFile) {
 		t.Fatalf("Open with another key: %v", err)

@@ -10,6 +10,10 @@
 //
 // It prints where it listens and which partner ids it serves (never a key). With no key
 // file it creates one (mode 0600) and says where. SIGINT/SIGTERM shut it down gracefully.
+//
+// --admin-addr serves GET /jobs and /healthz apart from the API. /jobs requires the bearer
+// token of --admin-token-file (default <data-dir>/admin-token, created 0600 when missing;
+// the path is printed, never the token).
 package main
 
 import (
@@ -42,6 +46,7 @@ func main() {
 }
 
 type flags struct {
+	adminTokenFile                                           string
 	addr, adminAddr, dataDir, partnerID, keyFile, configPath string
 	ortLib, modelsDir, logLevel                              string
 	production                                               bool
@@ -85,6 +90,7 @@ func newFlagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address of the API")
 	fs.StringVar(&f.adminAddr, "admin-addr", "", "listen address of the admin endpoints (GET /jobs, /healthz); off when empty")
+	fs.StringVar(&f.adminTokenFile, "admin-token-file", "", "bearer token that the admin GET /jobs requires (mode 0600; default <data-dir>/admin-token, created when missing)")
 	fs.StringVar(&f.dataDir, "data-dir", "compare-sandbox-data", "folder of the state file (and of a generated key file)")
 	fs.StringVar(&f.partnerID, "partner-id", "0001", "partner id served (keep leading zeros)")
 	fs.StringVar(&f.keyFile, "api-key-file", "", "file holding the partner's API key (mode 0600); created if missing (default DATA-DIR/api-key-PARTNER)")
@@ -155,8 +161,23 @@ func serve(ctx context.Context, f flags, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer eng.Close()
+	var adminToken []byte
+	if f.adminAddr != "" {
+		// /jobs tells which job ids a partner sent: it needs a token.
+		tokenFile := f.adminTokenFile
+		if tokenFile == "" {
+			tokenFile = filepath.Join(f.dataDir, "admin-token")
+		}
+		if _, err := ensureKeyFile(tokenFile); err != nil {
+			return fmt.Errorf("admin token: %w", err)
+		}
+		if adminToken, err = sandbox.ReadKeyFile(tokenFile); err != nil {
+			return fmt.Errorf("admin token: %w", err)
+		}
+		fmt.Fprintf(stdout, "compare-sandbox: admin GET /jobs requires \"Authorization: Bearer <token>\", the token in %s\n", tokenFile)
+	}
 	sb, err := sandbox.New(sandbox.Options{
-		Partners: partners, DBPath: filepath.Join(f.dataDir, "sandbox.db"),
+		Partners: partners, DBPath: filepath.Join(f.dataDir, "sandbox.db"), AdminToken: adminToken,
 		Analyzer:   sandbox.NewEngineAnalyzer(eng, sandbox.EngineOptions{}),
 		Production: f.production, Workers: workers, MaxBodyBytes: f.maxBody, Logger: log,
 	})

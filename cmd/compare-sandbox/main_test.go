@@ -135,7 +135,16 @@ func TestServesAndCreatesKey(t *testing.T) {
 	if res.Code != compare.CodeMatch {
 		t.Fatalf("result %s %s", res.Code, res.Text)
 	}
-	resp, err := http.Get(adminURL + "/jobs?partner_id=0042&job_id=cmd-job-1")
+	if resp, err := http.Get(adminURL + "/jobs?partner_id=0042&job_id=cmd-job-1"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("admin /jobs without the token: %v %v, want 401", resp, err)
+	}
+	token, err := os.ReadFile(filepath.Join(dir, "admin-token"))
+	if err != nil {
+		t.Fatalf("the admin token file: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, adminURL+"/jobs?partner_id=0042&job_id=cmd-job-1", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -58,6 +59,7 @@ func runSubmit(g *globals, args []string) int {
 		return g.errorf("submit: %v", err)
 	}
 	opts.UserAgent = "kioskctl"
+	opts.Logger = slog.New(slog.NewTextHandler(g.stderr, nil)) // start-up warnings (allow_insecure_http)
 	client, err := compare.New(opts)
 	if err != nil {
 		return g.errorf("submit: %v", err)

@@ -210,6 +210,7 @@ func buildSyncSender(g *globals, cfg config.Config) (syncSetup, error) {
 	if err != nil {
 		return syncSetup{}, err
 	}
+	opts.Logger = slog.New(slog.NewTextHandler(g.stderr, nil)) // start-up warnings (allow_insecure_http)
 	client, err := compare.New(opts)
 	if err != nil {
 		return syncSetup{}, err

@@ -78,7 +78,7 @@ func Uploader(c config.Config) uploader.Options {
 func Signer(c config.Config) compare.SignerConfig {
 	s := c.Compare
 	return compare.SignerConfig{PartnerID: s.PartnerID, APIKeyFile: s.APIKeyFile, APIKeyEnv: s.APIKeyEnv,
-		SignerURL: s.SignerURL, SignerTokenFile: s.SignerTokenFile}
+		SignerURL: s.SignerURL, SignerTokenFile: s.SignerTokenFile, CAFile: s.CAFile}
 }
 
 // Compare returns the compare client's Options from the "compare" section, building its

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -26,11 +27,18 @@ const (
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultHeaderTimeout  = 90 * time.Second // the server analyses the faces before answering
 	DefaultStallTimeout   = 30 * time.Second
+	// DefaultAttemptTimeout bounds one whole submission: about 3 MB at 40 kbit/s.
+	DefaultAttemptTimeout = 10 * time.Minute
 )
 
 // ErrStalled: no byte moved for Options.StallTimeout while sending the body or reading
 // the answer (wrapped in a ClassRetry *Error).
 var ErrStalled = errors.New("transfer stalled")
+
+// ErrAttemptTimeout: one submission (connect, send, wait, read) took longer than
+// Options.AttemptTimeout, e.g. a server that trickles its answer a byte at a time
+// (wrapped in a ClassRetry *Error).
+var ErrAttemptTimeout = errors.New("submission took longer than its deadline")
 
 // Options configure a Client. The zero value of every field but BaseURL and Signer is usable.
 type Options struct {
@@ -45,6 +53,15 @@ type Options struct {
 	// StallTimeout aborts the request when no byte of the body (either way) moved for
 	// this long.
 	StallTimeout time.Duration
+	// AttemptTimeout bounds one whole submission, however the bytes move: a server
+	// that trickles keeps the stall watchdog armed for ever. Default
+	// DefaultAttemptTimeout (config key compare.attempt_timeout).
+	AttemptTimeout time.Duration
+	// AllowInsecureHTTP allows an http:// BaseURL to a host other than loopback.
+	// Off by default: the signature headers, the user id and the photos would cross
+	// the network in clear, and anyone on the path could replay the signature. When
+	// it is used, New logs a warning (config key compare.allow_insecure_http).
+	AllowInsecureHTTP bool
 	// CAFile, when set, is a PEM file of the only CA certificates trusted for the API
 	// (pinning); otherwise the system roots are used. Certificates are always verified.
 	CAFile string
@@ -74,8 +91,9 @@ func New(opts Options) (*Client, error) {
 	if base == "" {
 		return nil, errors.New("creating compare client: no API URL: set api_url (e.g. http://127.0.0.1:8080)")
 	}
-	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
-		return nil, fmt.Errorf("creating compare client: API URL %q must start with http:// or https://", base)
+	insecure, err := checkTransportURL(base, opts.AllowInsecureHTTP, "api_url")
+	if err != nil {
+		return nil, fmt.Errorf("creating compare client: %w", err)
 	}
 	if opts.Signer == nil {
 		return nil, errors.New("creating compare client: no signer: give an API key file or a remote signer URL")
@@ -89,12 +107,27 @@ func New(opts Options) (*Client, error) {
 	if opts.StallTimeout <= 0 {
 		opts.StallTimeout = DefaultStallTimeout
 	}
+	if opts.AttemptTimeout <= 0 {
+		opts.AttemptTimeout = DefaultAttemptTimeout
+	}
 	c := &Client{url: base + Path, opts: opts, clock: opts.Clock, log: opts.Logger}
 	if c.clock == nil {
 		c.clock = clock.Real{}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
+	}
+	if insecure {
+		c.log.Warn("compare API over plain http to a host that is not loopback (allow_insecure_http is set): "+
+			"signatures, user ids and photos cross the network in clear", "host", hostOf(base))
+	}
+	if rs, ok := opts.Signer.(*RemoteSigner); ok {
+		if insecure, err := checkTransportURL(strings.TrimSpace(rs.URL), rs.AllowInsecureHTTP, "signer_url"); err != nil {
+			return nil, fmt.Errorf("creating compare client: remote signer: %w", err)
+		} else if insecure {
+			c.log.Warn("remote signer over plain http to a host that is not loopback (allow_insecure_http is set): "+
+				"its bearer token and the signatures cross the network in clear", "host", hostOf(rs.URL))
+		}
 	}
 	rt := opts.Transport
 	if rt == nil {
@@ -107,23 +140,99 @@ func New(opts Options) (*Client, error) {
 	c.hc = &http.Client{
 		Transport: rt,
 		// The API never redirects; following one would re-send the images elsewhere.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		CheckRedirect: noRedirect,
 	}
 	return c, nil
 }
 
-func newTransport(opts Options) (*http.Transport, error) {
+// checkTransportURL applies the transport rules to a URL the agent sends secrets
+// to (what names its config key): https://, or http:// to a loopback host (127.0.0.0/8,
+// ::1, localhost); http:// to any other host only when allowInsecure is set, and
+// then insecure is true so that the caller warns.
+func checkTransportURL(raw string, allowInsecure bool, what string) (insecure bool, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false, fmt.Errorf("%s %q is not a URL: %v", what, raw, err)
+	}
+	switch u.Scheme {
+	case "https":
+		if u.Host == "" {
+			return false, fmt.Errorf("%s %q has no host", what, raw)
+		}
+		return false, nil
+	case "http":
+		if u.Host == "" {
+			return false, fmt.Errorf("%s %q has no host", what, raw)
+		}
+		if isLoopback(u.Hostname()) {
+			return false, nil
+		}
+		if allowInsecure {
+			return true, nil
+		}
+		return false, fmt.Errorf("%s %q is plain http to a host that is not this machine: secrets and photos would cross the network in clear; "+
+			"use https:// (or, on a trusted network only, set allow_insecure_http)", what, hostOf(raw))
+	}
+	return false, fmt.Errorf("%s %q must start with https:// (or http:// for this machine)", what, raw)
+}
+
+// isLoopback reports whether host is a loopback address or "localhost".
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// hostOf returns scheme://host of a URL, for messages and logs: never the path or
+// the query, which may hold tokens.
+func hostOf(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	switch {
+	case err != nil || raw == "":
+		return "(not a URL)"
+	case u.Host == "":
+		return "(a path on the same server)"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// tlsConfig is the TLS configuration of every connection that carries secrets:
+// TLS 1.2 or later, and, when caFile is set, only its certificates as roots.
+func tlsConfig(caFile string) (*tls.Config, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if opts.CAFile != "" {
-		pem, err := os.ReadFile(opts.CAFile)
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, fmt.Errorf("creating compare client: reading CA file: %w", err)
+			return nil, fmt.Errorf("reading CA file: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("creating compare client: CA file %s holds no PEM certificate", opts.CAFile)
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", caFile)
 		}
 		tlsConf.RootCAs = pool
+	}
+	return tlsConf, nil
+}
+
+// isTLSVerifyError reports a certificate the connection did not trust: not a passing
+// network problem.
+func isTLSVerifyError(err error) bool {
+	var cve *tls.CertificateVerificationError
+	var uae x509.UnknownAuthorityError
+	var hne x509.HostnameError
+	return errors.As(err, &cve) || errors.As(err, &uae) || errors.As(err, &hne)
+}
+
+// noRedirect keeps a client from following a redirect: following one would re-send
+// the body (images, or the signer's token) to wherever it points.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func newTransport(opts Options) (*http.Transport, error) {
+	tlsConf, err := tlsConfig(opts.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("creating compare client: %w", err)
 	}
 	d := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	return &http.Transport{
@@ -172,6 +281,26 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 	defer cancel(nil)
 	wd := newWatchdog(c.clock, c.opts.StallTimeout, func() { cancel(ErrStalled) })
 	defer wd.stop()
+	deadline := c.clock.NewTimer(c.opts.AttemptTimeout)
+	attemptDone := make(chan struct{})
+	defer close(attemptDone)
+	go func() {
+		defer deadline.Stop()
+		select {
+		case <-deadline.C():
+			cancel(ErrAttemptTimeout)
+		case <-attemptDone:
+		}
+	}()
+	timedOut := func(err error) error {
+		switch cause := context.Cause(ctx); {
+		case errors.Is(cause, ErrStalled):
+			return ErrStalled
+		case errors.Is(cause, ErrAttemptTimeout):
+			return fmt.Errorf("%w (%s)", ErrAttemptTimeout, c.opts.AttemptTimeout)
+		}
+		return err
+	}
 
 	newBody := func() io.ReadCloser {
 		wd.set(phaseUpload) // a fresh body: the transport (re)sends it
@@ -196,14 +325,9 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 	start := c.clock.Now()
 	resp, err := c.hc.Do(hreq)
 	if err != nil {
-		if cause := context.Cause(ctx); errors.Is(cause, ErrStalled) {
-			err = ErrStalled
-		}
+		err = timedOut(err)
 		c.log.Debug("compare request failed", "job_id", req.Job.ID, "err", err)
-		var cve *tls.CertificateVerificationError
-		var uae x509.UnknownAuthorityError
-		var hne x509.HostnameError
-		if errors.As(err, &cve) || errors.As(err, &uae) || errors.As(err, &hne) {
+		if isTLSVerifyError(err) {
 			// Not a passing network problem: the server is not who it should be, or
 			// the pinned CA is wrong.
 			return nil, &Error{Class: ClassHalt, Message: "verifying the server's TLS certificate (check api_url and ca_file)", Err: err}
@@ -214,10 +338,7 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 	wd.set(phaseDownload)
 	data, err := io.ReadAll(io.LimitReader(&progressReader{r: resp.Body, tick: wd.tick}, maxResponseBytes))
 	if err != nil {
-		if cause := context.Cause(ctx); errors.Is(cause, ErrStalled) {
-			err = ErrStalled
-		}
-		return nil, &Error{Class: ClassRetry, HTTPStatus: resp.StatusCode, Message: "reading the answer", Err: err}
+		return nil, &Error{Class: ClassRetry, HTTPStatus: resp.StatusCode, Message: "reading the answer", Err: timedOut(err)}
 	}
 	wd.set(phaseDone)
 	now := c.clock.Now()

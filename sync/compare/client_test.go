@@ -125,7 +125,7 @@ func TestSubmitErrorAnswers(t *testing.T) {
 		{"unauthorized", 401, `{"code":"2205","error":"no","success":false}`, nil, ClassHalt, "2205", 0},
 		{"enrolled", 409, `{"code":"2209","error":"enrolled","success":false}`, nil, ClassOperator, "2209", 0},
 		{"exists", 409, `{"code":"2215","error":"exists","success":false}`, nil, ClassReconcile, "2215", 0},
-		{"redirect not followed", 302, ``, http.Header{"Location": {"http://elsewhere.invalid/"}}, ClassPermanent, "", 0},
+		{"redirect not followed: halt", 302, ``, http.Header{"Location": {"http://elsewhere.invalid/"}}, ClassHalt, "", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

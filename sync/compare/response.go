@@ -121,14 +121,56 @@ func ParseResponse(status int, h http.Header, body []byte, now time.Time) (*Resu
 		}, nil
 	}
 	var w wireError
-	if err := json.Unmarshal(trimmed, &w); err != nil || w.Code == "" {
-		return fail(Classify("", status), "", fmt.Sprintf("HTTP %d %s: %s", status, http.StatusText(status), snippet(trimmed)), nil)
+	if err := json.Unmarshal(trimmed, &w); err != nil || !isContractCode(w.Code) {
+		class, msg := classifyUncoded(status, h)
+		if status < 300 || status >= 400 { // a redirect's page says nothing more
+			msg += ": " + snippet(trimmed)
+		}
+		return fail(class, "", msg, nil)
 	}
 	msg := w.Error
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
 	return fail(Classify(w.Code, status), w.Code, msg, nil)
+}
+
+// isContractCode reports a code of the contract's error answers: four digits.
+func isContractCode(code string) bool {
+	if len(code) != 4 {
+		return false
+	}
+	for _, c := range code {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// classifyUncoded classes an answer other than 200 that carries no contract code, and
+// says what it means. Such an answer did not come from the compare API's handler:
+// a redirect (captive portal, proxy login, http→https), a 404 (a wrong path in
+// api_url) or another 4xx (a proxy or firewall) says the configuration or the network
+// is wrong, not the job, so sending halts and the jobs stay queued; a 5xx, 408 or 429
+// is passing; a 1xx or 2xx leaves the job's fate unknown, so it is retried (a resend
+// that reached the server answers 2215).
+func classifyUncoded(status int, h http.Header) (Class, string) {
+	head := fmt.Sprintf("HTTP %d %s without a compare API code", status, http.StatusText(status))
+	switch {
+	case status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout:
+		return ClassRetry, head
+	case status < 300:
+		return ClassRetry, head
+	case status < 400:
+		return ClassHalt, fmt.Sprintf("api_url answered a redirect (HTTP %d to %s), which is not followed: "+
+			"a captive portal or a proxy that wants a login is in the way, or api_url should be the https:// address", status, hostOf(h.Get("Location")))
+	case status == http.StatusNotFound:
+		return ClassHalt, head + ": the server at api_url has no compare endpoint at " + Path + "; check api_url (the base URL, without the path)"
+	case status == http.StatusProxyAuthRequired:
+		return ClassHalt, head + ": a proxy wants a login; fix the network's proxy settings"
+	}
+	return ClassHalt, head + ": something other than the compare API answered (a proxy or firewall?); check api_url and the network"
 }
 
 // snippet returns the start of a body for an error message, printable and short.

@@ -3,8 +3,10 @@ package compare
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
+	"time"
 )
 
 // SignerConfig says how to sign: exactly one way is used, signer_url (with
@@ -16,6 +18,11 @@ type SignerConfig struct {
 	APIKeyEnv       string
 	SignerURL       string
 	SignerTokenFile string
+	// CAFile, when set, is the only trusted root for the remote signer too (ca_file).
+	CAFile string
+	// AllowInsecureHTTP allows a signer_url of plain http:// to a host other than
+	// loopback (allow_insecure_http); see the transport rules in the package doc.
+	AllowInsecureHTTP bool
 }
 
 // Signer builds the Signer that s describes. getenv is os.Getenv when nil.
@@ -40,7 +47,20 @@ func (s SignerConfig) Signer(getenv func(string) string) (Signer, error) {
 			}
 			token = strings.TrimSpace(string(b))
 		}
-		return &RemoteSigner{URL: s.SignerURL, Token: token, PartnerID: strings.TrimSpace(s.PartnerID)}, nil
+		if _, err := checkTransportURL(strings.TrimSpace(s.SignerURL), s.AllowInsecureHTTP, "signer_url"); err != nil {
+			return nil, fmt.Errorf("remote signer: %w", err)
+		}
+		tlsConf, err := tlsConfig(s.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("remote signer: %w", err)
+		}
+		hc := &http.Client{
+			Timeout:       15 * time.Second,
+			Transport:     &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConf, ForceAttemptHTTP2: true},
+			CheckRedirect: noRedirect,
+		}
+		return &RemoteSigner{URL: strings.TrimSpace(s.SignerURL), Token: token, PartnerID: strings.TrimSpace(s.PartnerID),
+			HTTPClient: hc, AllowInsecureHTTP: s.AllowInsecureHTTP}, nil
 	case s.APIKeyEnv != "":
 		return KeySignerFromEnv(s.PartnerID, s.APIKeyEnv, getenv)
 	case s.APIKeyFile != "":

@@ -145,26 +145,33 @@ func (k *KeySigner) String() string   { return "KeySigner{partner " + k.partnerI
 func (k *KeySigner) GoString() string { return k.String() }
 
 // RemoteSigner fetches signatures from the partner's backend (see the package doc for the
-// protocol). The zero HTTPClient means a client with a 15 s timeout.
+// protocol). The zero HTTPClient means a client with a 15 s timeout that trusts the
+// system roots and follows no redirect (SignerConfig.Signer builds one that trusts ca_file).
+// URL obeys the transport rules of the package doc: https://, or http:// to loopback,
+// or http:// anywhere only with AllowInsecureHTTP.
 type RemoteSigner struct {
-	URL        string
-	Token      string // bearer token; never logged
-	PartnerID  string
-	HTTPClient *http.Client
+	URL               string
+	Token             string // bearer token; never logged
+	PartnerID         string
+	HTTPClient        *http.Client
+	AllowInsecureHTTP bool
 }
 
 func (r *RemoteSigner) String() string {
-	return "RemoteSigner{partner " + r.PartnerID + ", url " + r.URL + ", token hidden}"
+	return "RemoteSigner{partner " + r.PartnerID + ", url " + hostOf(r.URL) + ", token hidden}"
 }
 func (r *RemoteSigner) GoString() string { return r.String() }
 
-var defaultSignerClient = &http.Client{Timeout: 15 * time.Second}
+var defaultSignerClient = &http.Client{Timeout: 15 * time.Second, CheckRedirect: noRedirect}
 
 // Sign asks the backend for a fresh pair; the backend's clock signs. now (the caller's
 // injected clock) only dates an HTTP-date Retry-After of a failed answer.
 func (r *RemoteSigner) Sign(ctx context.Context, now time.Time) (Signature, error) {
 	if strings.TrimSpace(r.PartnerID) == "" {
 		return Signature{}, ErrNoPartnerID
+	}
+	if _, err := checkTransportURL(strings.TrimSpace(r.URL), r.AllowInsecureHTTP, "signer_url"); err != nil {
+		return Signature{}, &Error{Class: ClassHalt, Message: "remote signer URL is not usable: fix signer_url", Err: err}
 	}
 	body, _ := json.Marshal(map[string]string{"partner_id": r.PartnerID})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(body))
@@ -181,6 +188,9 @@ func (r *RemoteSigner) Sign(ctx context.Context, now time.Time) (Signature, erro
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		if isTLSVerifyError(err) {
+			return Signature{}, &Error{Class: ClassHalt, Message: "verifying the remote signer's TLS certificate (check signer_url and ca_file)", Err: err}
+		}
 		return Signature{}, &Error{Class: ClassRetry, Message: "asking the remote signer", Err: err}
 	}
 	defer resp.Body.Close()
@@ -189,8 +199,16 @@ func (r *RemoteSigner) Sign(ctx context.Context, now time.Time) (Signature, erro
 		return Signature{}, &Error{Class: ClassRetry, Message: "reading the remote signer's answer", Err: err}
 	}
 	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return Signature{}, &Error{Class: ClassHalt, HTTPStatus: resp.StatusCode, Message: fmt.Sprintf(
+			"remote signer answered a redirect (HTTP %d to %s), which is not followed: set signer_url to the signer's own URL (or fix the network: a captive portal or proxy login)",
+			resp.StatusCode, hostOf(resp.Header.Get("Location")))}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return Signature{}, &Error{Class: ClassHalt, HTTPStatus: resp.StatusCode, Message: fmt.Sprintf("remote signer refused the token (HTTP %d): check signer_token_file", resp.StatusCode)}
+	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests:
+		// A wrong path in signer_url (404) or a proxy in the way: configuration, not the job.
+		return Signature{}, &Error{Class: ClassHalt, HTTPStatus: resp.StatusCode, Message: fmt.Sprintf(
+			"remote signer answered HTTP %d %s: check signer_url (and the network's proxy)", resp.StatusCode, http.StatusText(resp.StatusCode))}
 	case resp.StatusCode != http.StatusOK:
 		return Signature{}, &Error{Class: ClassRetry, HTTPStatus: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now), Message: fmt.Sprintf("remote signer answered HTTP %d", resp.StatusCode)}
 	}

@@ -170,6 +170,11 @@ func TestRemoteSigner(t *testing.T) {
 		}, 0},
 		{"token refused", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusForbidden) }, ClassHalt},
 		{"backend down", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }, ClassRetry},
+		{"wrong path in signer_url", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, ClassHalt},
+		{"redirect", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://login.example.net/?t=1", http.StatusFound)
+		}, ClassHalt},
+		{"signer busy", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTooManyRequests) }, ClassRetry},
 		{"garbage", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>")) }, ClassRetry},
 		{"bad timestamp", func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"timestamp":"yesterday","signature":"AAAA"}`))

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,7 +91,7 @@ func (c *callbacks) deliver(j callbackJob) bool {
 		if err == nil {
 			return true
 		}
-		c.opts.Logger.Info("callback failed", "attempt", attempt, "of", c.opts.CallbackAttempts, "err", err)
+		c.opts.Logger.Info("callback failed", "to", hostOf(j.url), "attempt", attempt, "of", c.opts.CallbackAttempts, "err", err)
 		if attempt == c.opts.CallbackAttempts {
 			break
 		}
@@ -106,18 +108,36 @@ func (c *callbacks) post(j callbackJob) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.url, bytes.NewReader(j.body))
 	if err != nil {
-		return err
+		return errors.New("the callback URL is not usable")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.opts.CallbackClient.Do(req)
 	if err != nil {
+		// A *url.Error repeats the full URL, query included: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return err
 	}
 	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
+	switch {
+	case resp.StatusCode/100 == 3:
+		return fmt.Errorf("HTTP %d: a redirect, not followed", resp.StatusCode)
+	case resp.StatusCode/100 != 2:
 		return fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// hostOf returns scheme://host of a URL, for logs: never its path or query, which may
+// hold tokens.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(not a URL)"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 func (c *callbacks) stop() {

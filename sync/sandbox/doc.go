@@ -12,6 +12,39 @@
 // a restart keeps it. Analyses run on a bounded pool of workers; when every worker is busy
 // and too many requests wait, the answer is 503 with code 2210 and Retry-After.
 //
+// # Memory bound
+//
+// A request body is admitted before a byte of it is read, for its Content-Length (or
+// Options.MaxBodyBytes when none is declared), against Options.MaxBodyMemory (default
+// (Workers+2) × MaxBodyBytes: 80 MiB on 2 CPUs with the 20 MiB body limit). The bodies
+// held at once (being read, parsed and waiting for a worker, or being analysed) never
+// exceed that sum; reading a part may transiently take up to about twice its size (slice
+// growth). A request that does not fit waits as one that waits for a worker does (at
+// most QueueTimeout, with at most MaxWaiting waiters in all), then gets 503/2210. Decoding
+// the images for the analysis takes memory of its own, beyond this bound.
+//
+// # Slow links and timeouts
+//
+// ReadTimeout (default 10 minutes, room for about 3 MB at 40 kbit/s) bounds the reading of
+// a request. A body that does not arrive in time, or whose connection breaks, is not
+// malformed: it is answered 408 with code 2201, which the client retries. Error messages
+// never carry connection errors (they name socket addresses).
+//
+// # Security
+//
+//   - An unknown partner id and a wrong signature get the same 2205 answer after the same
+//     work (an HMAC under a random key stands in for the unknown partner's), so partner ids
+//     cannot be enumerated. A malformed timestamp is reported before the partner is looked up.
+//   - job_id and user_id longer than 1024 bytes answer 400/2204 (they are keys of the state
+//     file).
+//   - Callbacks never follow redirects (a 3xx is a failed attempt), and failed callbacks are
+//     logged with the URL's scheme and host only, never its path or query.
+//   - A path other than the endpoint answers a plain 404 without a contract code (the
+//     kiosk then halts sending: its api_url is wrong, not the job).
+//   - AdminHandler's /jobs (which tells which job ids a partner sent) requires
+//     Options.AdminToken as a bearer token, and is refused (403) while none is set; /healthz
+//     is open.
+//
 // Decisions beyond the contract:
 //   - A user is enrolled only by a job that answers 0840 (approved).
 //   - 2215 is checked before 2209, so a job resent after a lost answer is told it exists.
@@ -31,7 +64,8 @@
 //     images → 0941; else 0840 or 0841 by the embedding threshold.
 //
 // Tests and operators see what the server received through AdminHandler (GET /jobs,
-// GET /healthz; cmd/compare-sandbox serves it on --admin-addr) or Sandbox.JobCount.
+// GET /healthz; cmd/compare-sandbox serves it on --admin-addr, /jobs with the bearer token
+// of --admin-token-file) or Sandbox.JobCount.
 //
 // Caveats: callbacks are best effort (Options.CallbackAttempts tries, 5 by default,
 // Options.CallbackBackoff apart, from 1 s doubling up to 30 s; a bounded queue; dropped at

@@ -7,9 +7,12 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
@@ -52,6 +55,9 @@ type submission struct {
 const (
 	maxFieldBytes = 64 << 10
 	maxParts      = 64
+	// maxIDBytes bounds job_id and user_id: they are keys of the state file, whose
+	// store (bbolt) refuses keys over 32 KiB.
+	maxIDBytes = 1024
 )
 
 // parseForm reads a multipart/form-data body and validates it against the contract.
@@ -162,6 +168,11 @@ func parseForm(contentType string, body io.Reader, maxFile int64) (*submission, 
 	if strings.TrimSpace(fields["callback_url"]) == "" {
 		return nil, missing("callback_url")
 	}
+	for _, f := range []string{"user_id", "job_id"} {
+		if n := len(fields[f]); n > maxIDBytes {
+			return nil, invalid("%s is too long: %d bytes, at most %d.", f, n, maxIDBytes)
+		}
+	}
 	s.UserID, s.JobID = fields["user_id"], fields["job_id"]
 	s.ComparisonType = job.ComparisonType(strings.TrimSpace(fields["comparison_image_type"]))
 	if !s.ComparisonType.Valid() {
@@ -223,11 +234,22 @@ func readLimited(r io.Reader, limit int64, name string) ([]byte, *apiError) {
 	return b, nil
 }
 
-// bodyError turns a read error of the body into an answer.
+// bodyError turns a read error of the body into an answer. A body that did not arrive
+// (the read timed out, the connection broke) is not malformed: it is answered
+// 408/2201, which the client retries. Messages never carry the connection's error
+// text (it names socket addresses).
 func bodyError(err error) *apiError {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return tooLarge(mbe.Limit)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.ECONNRESET) {
+		return &apiError{http.StatusRequestTimeout, compare.CodeSystemError,
+			"The request body did not arrive in time (a slow or broken link): try again later."}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return incorrect("the multipart body is malformed: it ended early.")
 	}
 	return incorrect("the multipart body is malformed: %s.", truncate(err.Error(), 100))
 }

@@ -44,13 +44,22 @@ type Options struct {
 	RetryAfter time.Duration
 	// MaxBodyBytes limits the request body (default 20 MiB); beyond it → 413/2413.
 	MaxBodyBytes int64
+	// MaxBodyMemory bounds the request bodies held at once, read or being read, waiting
+	// for a worker or being analysed (default (Workers+2) × MaxBodyBytes, at least
+	// MaxBodyBytes). A body is admitted before it is read, for its Content-Length (or
+	// MaxBodyBytes when the length is not declared); a request that does not fit waits
+	// like one that waits for a worker (QueueTimeout, MaxWaiting), then 503/2210.
+	MaxBodyMemory int64
 	// TimestampWindow is the accepted distance of SmileID-Timestamp from the sandbox's
 	// clock (default 15 minutes).
 	TimestampWindow time.Duration
 	// AnalysisTimeout bounds one job's analysis (default 60 s) → 500/2201.
 	AnalysisTimeout time.Duration
 	// ReadHeaderTimeout and ReadTimeout guard Serve against slow clients (defaults 10 s
-	// and 60 s); WriteTimeout defaults to ReadTimeout + QueueTimeout + AnalysisTimeout.
+	// and 10 minutes: room for about 3 MB at 40 kbit/s, the slow branch links this
+	// product is for, and the kiosk's own attempt deadline); WriteTimeout defaults to
+	// ReadTimeout + QueueTimeout + AnalysisTimeout. A body that does not arrive within
+	// ReadTimeout is answered 408/2201 (retry), not as malformed.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -63,6 +72,9 @@ type Options struct {
 	CallbackQueue    int
 	CallbackWorkers  int
 	CallbackClient   *http.Client
+	// AdminToken is the bearer token that AdminHandler's /jobs requires; while it is
+	// empty /jobs answers 403. Never logged.
+	AdminToken []byte
 
 	Clock  clock.Clock  // clock.Real{} when nil
 	Logger *slog.Logger // discards when nil
@@ -112,10 +124,14 @@ func (o *Options) fill() error {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 20 << 20
 	}
+	if o.MaxBodyMemory <= 0 {
+		o.MaxBodyMemory = int64(o.Workers+2) * o.MaxBodyBytes
+	}
+	o.MaxBodyMemory = max(o.MaxBodyMemory, o.MaxBodyBytes)
 	def(&o.TimestampWindow, 15*time.Minute)
 	def(&o.AnalysisTimeout, 60*time.Second)
 	def(&o.ReadHeaderTimeout, 10*time.Second)
-	def(&o.ReadTimeout, 60*time.Second)
+	def(&o.ReadTimeout, 10*time.Minute)
 	def(&o.WriteTimeout, o.ReadTimeout+o.QueueTimeout+o.AnalysisTimeout)
 	defi(&o.CallbackAttempts, 5)
 	def(&o.CallbackBackoff, time.Second)
@@ -125,6 +141,11 @@ func (o *Options) fill() error {
 	if o.CallbackClient == nil {
 		o.CallbackClient = &http.Client{}
 	}
+	// A callback never follows a redirect: it would re-post the result wherever the
+	// redirect points.
+	cc := *o.CallbackClient
+	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	o.CallbackClient = &cc
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}

@@ -230,7 +230,7 @@ func TestCodes(t *testing.T) {
 		{name: "0001 undecodable", selfie: imgBad, wantStatus: 200, wantCode: "0001", wantText: "Data Invalid"},
 		{name: "2201 analysis failure", selfie: imgFail, wantStatus: 500, wantCode: "2201"},
 		{name: "2205 no headers", auth: auth{none: true}, wantStatus: 401, wantCode: "2205", wantText: "required"},
-		{name: "2205 unknown partner", auth: auth{partner: "0009", key: "key-0001"}, wantStatus: 401, wantCode: "2205", wantText: "unknown partner"},
+		{name: "2205 unknown partner", auth: auth{partner: "0009", key: "key-0001"}, wantStatus: 401, wantCode: "2205", wantText: badSignature},
 		{name: "2205 wrong key", auth: auth{partner: "0001", key: "key-0002"}, wantStatus: 401, wantCode: "2205", wantText: "signature"},
 		{name: "2205 partner id without leading zeros", auth: auth{partner: "1", key: "key-0001"}, wantStatus: 401, wantCode: "2205"},
 		{name: "2205 timestamp 16 min old", auth: auth{ts: t0.Add(-16 * time.Minute)}, wantStatus: 401, wantCode: "2205", wantText: "clock"},
@@ -417,9 +417,13 @@ func TestJobIDsAndEnrollment(t *testing.T) {
 		t.Fatalf("job record %+v", rec)
 	}
 	// The admin handler reports the same count.
+	e.opts.AdminToken = []byte("admin-token")
+	e.sb.opts.AdminToken = e.opts.AdminToken
 	adm := httptest.NewServer(sb.AdminHandler())
 	defer adm.Close()
-	resp, err := http.Get(adm.URL + "/jobs?partner_id=0001&job_id=j2")
+	req, _ := http.NewRequest(http.MethodGet, adm.URL+"/jobs?partner_id=0001&job_id=j2", nil)
+	req.Header.Set("Authorization", "Bearer admin-token")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

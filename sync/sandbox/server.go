@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +31,10 @@ type Sandbox struct {
 
 	workers chan struct{}
 	waiting atomic.Int64
+	memory  *budget // bytes of request bodies admitted (read or being read)
 
-	callbacks *callbacks
+	callbacks  *callbacks
+	unknownKey []byte // signs for unknown partner ids, so they cost the same as known ones
 
 	closeOnce sync.Once
 	closeErr  error
@@ -48,10 +52,13 @@ func New(opts Options) (*Sandbox, error) {
 	s := &Sandbox{
 		opts: opts, partners: map[string]Partner{}, st: st, clock: opts.Clock, log: opts.Logger,
 		workers: make(chan struct{}, opts.Workers),
+		memory:  newBudget(opts.MaxBodyMemory),
 	}
 	for _, p := range opts.Partners {
 		s.partners[p.ID] = p
 	}
+	s.unknownKey = make([]byte, 32)
+	rand.Read(s.unknownKey)
 	s.callbacks = startCallbacks(opts)
 	return s, nil
 }
@@ -93,18 +100,32 @@ func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(compare.Path, s.serveCompare)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, &apiError{http.StatusNotFound, compare.CodeInputsIncorrect, "No such endpoint: use POST " + compare.Path + "."})
+		// No contract code: a wrong path is the caller's configuration, not a job's
+		// inputs (with 2413 the kiosk would fail every job for good).
+		http.Error(w, "No such endpoint: use POST "+compare.Path+".", http.StatusNotFound)
 	})
 	return mux
 }
 
 // AdminHandler returns a handler for tests and operators, to be served apart from the
 // API: GET /jobs?partner_id=P&job_id=J answers {"count":N,"known":bool,"state","code",
-// "smile_job_id"}; GET /healthz answers ok.
+// "smile_job_id"}; GET /healthz answers ok. /jobs requires "Authorization: Bearer
+// <Options.AdminToken>" and answers 403 to everyone while no AdminToken is set (it
+// tells which job ids a partner sent).
 func (s *Sandbox) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /jobs", func(w http.ResponseWriter, r *http.Request) {
+		if len(s.opts.AdminToken) == 0 {
+			http.Error(w, "the admin /jobs endpoint is off: no admin token is set", http.StatusForbidden)
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), s.opts.AdminToken) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="compare-sandbox admin"`)
+			http.Error(w, "give the admin token: Authorization: Bearer <token>", http.StatusUnauthorized)
+			return
+		}
 		p, j := r.URL.Query().Get("partner_id"), r.URL.Query().Get("job_id")
 		if p == "" || j == "" {
 			http.Error(w, "give partner_id and job_id", http.StatusBadRequest)
@@ -188,6 +209,17 @@ func (s *Sandbox) serveCompare(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, tooLarge(s.opts.MaxBodyBytes))
 		return
 	}
+	// Admit the body before reading it: the bodies held in memory (read, waiting for a
+	// worker, or being analysed) never exceed Options.MaxBodyMemory together.
+	need := s.opts.MaxBodyBytes
+	if r.ContentLength > 0 {
+		need = r.ContentLength
+	}
+	if aerr := s.admit(r.Context(), need); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	defer s.memory.release(need)
 	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
 	sub, aerr := parseForm(r.Header.Get("Content-Type"), r.Body, s.opts.MaxBodyBytes)
 	if aerr != nil {
@@ -262,6 +294,70 @@ func (s *Sandbox) serveCompare(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// admit reserves n bytes of the body memory budget, waiting at most QueueTimeout
+// unless too many wait (the waiters count with those waiting for a worker).
+func (s *Sandbox) admit(ctx context.Context, n int64) *apiError {
+	if s.memory.tryAcquire(n) {
+		return nil
+	}
+	busy := &apiError{http.StatusServiceUnavailable, compare.CodeSystemBusy, "The sandbox is busy: try again later."}
+	if s.waiting.Add(1) > int64(s.opts.MaxWaiting) {
+		s.waiting.Add(-1)
+		return busy
+	}
+	defer s.waiting.Add(-1)
+	t := s.clock.NewTimer(s.opts.QueueTimeout)
+	defer t.Stop()
+	for {
+		wake := s.memory.waitChan()
+		if s.memory.tryAcquire(n) {
+			return nil
+		}
+		select {
+		case <-wake:
+		case <-t.C():
+			return busy
+		case <-ctx.Done():
+			return &apiError{http.StatusServiceUnavailable, compare.CodeSystemBusy, "The request ended while waiting."}
+		}
+	}
+}
+
+// budget is a count of bytes that callers take and give back; waiters are woken by a
+// channel closed at each release.
+type budget struct {
+	mu   sync.Mutex
+	free int64
+	wake chan struct{}
+}
+
+func newBudget(n int64) *budget { return &budget{free: n, wake: make(chan struct{})} }
+
+func (b *budget) tryAcquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.free < n {
+		return false
+	}
+	b.free -= n
+	return true
+}
+
+// waitChan is closed at the next release.
+func (b *budget) waitChan() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.wake
+}
+
+func (b *budget) release(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.free += n
+	close(b.wake)
+	b.wake = make(chan struct{})
+}
+
 // acquire takes a worker slot, waiting at most QueueTimeout unless too many wait.
 func (s *Sandbox) acquire(ctx context.Context) *apiError {
 	select {
@@ -287,6 +383,9 @@ func (s *Sandbox) acquire(ctx context.Context) *apiError {
 	}
 }
 
+// badSignature is the answer to a wrong signature and to an unknown partner alike.
+const badSignature = "Unauthorized: the signature is not valid for this partner, key and timestamp."
+
 // authenticate checks the three headers and the partner's account.
 func (s *Sandbox) authenticate(r *http.Request) (Partner, *apiError) {
 	unauth := func(msg string) (Partner, *apiError) {
@@ -298,17 +397,20 @@ func (s *Sandbox) authenticate(r *http.Request) (Partner, *apiError) {
 	if id == "" || ts == "" || sig == "" {
 		return unauth("Unauthorized: the headers " + compare.HeaderPartnerID + ", " + compare.HeaderTimestamp + " and " + compare.HeaderSignature + " are required.")
 	}
-	p, ok := s.partners[id]
-	if !ok {
-		return unauth("Unauthorized: unknown partner id.")
-	}
 	t, err := compare.ParseTimestamp(ts)
 	if err != nil {
 		return unauth("Unauthorized: " + compare.HeaderTimestamp + " is not in the layout " + compare.TimestampLayout + ".")
 	}
-	want := compare.ComputeSignature(p.Key, ts, id)
-	if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) != 1 {
-		return unauth("Unauthorized: the signature is not valid for this partner, key and timestamp.")
+	// An unknown partner and a wrong signature get the same answer, after the same
+	// work, so that partner ids cannot be enumerated.
+	p, known := s.partners[id]
+	key := p.Key
+	if !known {
+		key = s.unknownKey
+	}
+	want := compare.ComputeSignature(key, ts, id)
+	if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) != 1 || !known {
+		return unauth(badSignature)
 	}
 	if d := s.clock.Now().Sub(t); d > s.opts.TimestampWindow || d < -s.opts.TimestampWindow {
 		return unauth(fmt.Sprintf("Unauthorized: the timestamp is %s away from the server's clock (at most %s): check the kiosk's clock.", d.Round(time.Second), s.opts.TimestampWindow))

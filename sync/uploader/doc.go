@@ -26,7 +26,9 @@
 //
 //   - 0840, 0841, 0941: done, with the result stored.
 //   - 2204, 2413 and other permanent answers: failed for good, with the server's reason.
-//   - 2205, 2214, 2220: halt. The job goes to held, nothing more is sent, and ONE alert
+//   - 2205, 2214, 2220, and an answer that is not the API's: a redirect (a captive portal,
+//     a proxy login, http→https; never followed), a 404 (a wrong path in api_url) or another
+//     4xx without a contract code: halt. The job goes to held, nothing more is sent, and ONE alert
 //     (EventHalted) says why; for 2205 it also says when the server's Date differs from the
 //     kiosk's clock by more than Options.SkewTolerance, with the measured difference. The
 //     halt is remembered (StateStore) with a fingerprint of the configuration (Options.ConfigID)
@@ -35,7 +37,8 @@
 //   - 2209: needs-operator (the operator may re-send it with allow_new_enroll).
 //   - 2215: the job reached the server before (e.g. a lost response): it is marked delivered
 //     with its result unknown (Result.Unknown), never re-sent under a new job id.
-//   - Network errors, timeouts, 5xx, 429 and 2201/2210: back to the queue with a next-attempt
+//   - Network errors, timeouts (including the client's attempt deadline), 5xx, 408, 429
+//     and 2201/2210: back to the queue with a next-attempt
 //     time; the connection is probed before the next attempt when the failure was a network one.
 //
 // A crash mid-upload leaves the job in `sending`; the queue puts it back to `queued` when it

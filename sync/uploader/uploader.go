@@ -836,6 +836,10 @@ func (u *Uploader) haltFor(se *SendError, now time.Time) Halt {
 	case "":
 		h.Reason = "Sending is stopped: " + what + ". Fix the configuration; no job is lost."
 	default:
+		if len(se.Code) == 3 { // an HTTP status without a contract code: not the API's answer
+			h.Reason = "Sending is stopped: " + se.Message + ". Fix the network or the configuration; no job is lost."
+			break
+		}
 		h.Reason = "The compare API refused to take jobs (" + what + "). Sending is stopped until the configuration changes. No job is lost."
 	}
 	return h
