@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -138,6 +139,13 @@ type Compare struct {
 	ConnectTimeout  Duration `json:"connect_timeout"`
 	HeaderTimeout   Duration `json:"header_timeout"`
 	StallTimeout    Duration `json:"stall_timeout"`
+	// AttemptTimeout bounds one submission from connect to answer, however slowly the
+	// bytes trickle.
+	AttemptTimeout Duration `json:"attempt_timeout"`
+	// AllowInsecureHTTP allows http:// to a host that is not loopback (api_url and
+	// signer_url). The key, the user id and the photos then cross the network in clear;
+	// the kiosk warns at start-up.
+	AllowInsecureHTTP bool `json:"allow_insecure_http,omitempty"`
 }
 
 // Default returns a Config that works on a packaged kiosk. Every default of the parts is
@@ -173,6 +181,7 @@ func Default() Config {
 			ConnectTimeout: Duration(10 * time.Second),
 			HeaderTimeout:  Duration(90 * time.Second),
 			StallTimeout:   Duration(30 * time.Second),
+			AttemptTimeout: Duration(10 * time.Minute),
 		},
 	}
 }
@@ -397,6 +406,23 @@ func (c Compare) validate(v *validator) {
 	v.dur("compare.connect_timeout", c.ConnectTimeout, Duration(time.Second), Duration(5*time.Minute), "TCP connect and TLS handshake; default 10s")
 	v.dur("compare.header_timeout", c.HeaderTimeout, Duration(time.Second), Duration(30*time.Minute), "wait for the answer once the body is sent; default 90s")
 	v.dur("compare.stall_timeout", c.StallTimeout, Duration(time.Second), Duration(30*time.Minute), "no byte moved either way; default 30s")
+	v.dur("compare.attempt_timeout", c.AttemptTimeout, Duration(time.Minute), Duration(24*time.Hour), "one whole submission, however slow; default 10m")
+	if !c.AllowInsecureHTTP {
+		for _, k := range []struct{ key, url string }{{"compare.api_url", c.APIURL}, {"compare.signer_url", c.SignerURL}} {
+			if u, err := url.Parse(k.url); err == nil && u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+				v.add("%s %q: plain http:// sends the key, the user id and the photos in clear; give an https:// URL (or set compare.allow_insecure_http: true for a closed test network)", k.key, k.url)
+			}
+		}
+	}
+}
+
+// loopbackHost reports whether host is "localhost" or a loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkURL checks an http(s) URL with a host and no user info or fragment; empty is fine.

@@ -246,6 +246,10 @@ var badValues = []struct {
 	{"compare.connect_timeout", `{"compare":{"connect_timeout":"1h"}}`, "compare.connect_timeout 1h is out of range"},
 	{"compare.header_timeout", `{"compare":{"header_timeout":"0s"}}`, "compare.header_timeout 0s is out of range"},
 	{"compare.stall_timeout", `{"compare":{"stall_timeout":"100ms"}}`, "compare.stall_timeout 100ms is out of range"},
+	{"compare.attempt_timeout", `{"compare":{"attempt_timeout":"30s"}}`, "compare.attempt_timeout 30s is out of range"},
+	{"compare.allow_insecure_http", `{"compare":{"api_url":"http://api.example.com"}}`, "plain http://"},
+	{"compare.allow_insecure_http", `{"compare":{"signer_url":"http://10.0.0.9:9000/sign"}}`, "compare.signer_url"},
+	{"compare.allow_insecure_http", `{"compare":{"allow_insecure_http":"yes"}}`, "allow_insecure_http"},
 }
 
 // keys lists the dotted path of every leaf key of a struct type, from its json tags.

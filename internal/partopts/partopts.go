@@ -78,7 +78,8 @@ func Uploader(c config.Config) uploader.Options {
 func Signer(c config.Config) compare.SignerConfig {
 	s := c.Compare
 	return compare.SignerConfig{PartnerID: s.PartnerID, APIKeyFile: s.APIKeyFile, APIKeyEnv: s.APIKeyEnv,
-		SignerURL: s.SignerURL, SignerTokenFile: s.SignerTokenFile, CAFile: s.CAFile}
+		SignerURL: s.SignerURL, SignerTokenFile: s.SignerTokenFile, CAFile: s.CAFile,
+		AllowInsecureHTTP: s.AllowInsecureHTTP}
 }
 
 // Compare returns the compare client's Options from the "compare" section, building its
@@ -91,11 +92,13 @@ func Compare(c config.Config, getenv func(string) string) (compare.Options, erro
 	}
 	s := c.Compare
 	return compare.Options{
-		BaseURL:        s.APIURL,
-		Signer:         signer,
-		ConnectTimeout: s.ConnectTimeout.D(),
-		HeaderTimeout:  s.HeaderTimeout.D(),
-		StallTimeout:   s.StallTimeout.D(),
-		CAFile:         s.CAFile,
+		BaseURL:           s.APIURL,
+		Signer:            signer,
+		ConnectTimeout:    s.ConnectTimeout.D(),
+		HeaderTimeout:     s.HeaderTimeout.D(),
+		StallTimeout:      s.StallTimeout.D(),
+		CAFile:            s.CAFile,
+		AttemptTimeout:    s.AttemptTimeout.D(),
+		AllowInsecureHTTP: s.AllowInsecureHTTP,
 	}, nil
 }
