@@ -9,7 +9,7 @@ export ONNXRUNTIME_LIB ?= $(CURDIR)/.cache/ort/$(GOARCH)/libonnxruntime.so.1
 BIN := $(CURDIR)/bin
 GOTEST_FLAGS ?= -timeout 40m
 
-.PHONY: setup build test test-go test-v4l2 bench demo vet clean
+.PHONY: setup build test test-go test-v4l2 bench demo vet clean screenshots
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,10 @@ test-v4l2: setup
 
 bench: setup
 	@scripts/bench.sh
+
+# A PNG of every UI screen, English and French, at 1024x600 and 1920x1080 (Xvfb).
+screenshots: setup
+	@scripts/screenshots.sh
 
 demo: build
 	@scripts/demo.sh

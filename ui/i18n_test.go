@@ -1,0 +1,262 @@
+package ui
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func loadTranslations(t *testing.T, code string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("translations", code+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s.json: %v", code, err)
+	}
+	return m
+}
+
+func TestTranslationsHaveTheSameKeys(t *testing.T) {
+	en, fr := loadTranslations(t, "en"), loadTranslations(t, "fr")
+	for k := range en {
+		if _, ok := fr[k]; !ok {
+			t.Errorf("key %q is in en.json, missing in fr.json", k)
+		}
+	}
+	for k := range fr {
+		if _, ok := en[k]; !ok {
+			t.Errorf("key %q is in fr.json, missing in en.json", k)
+		}
+	}
+}
+
+var placeholder = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
+
+func TestTranslationsHaveTheSamePlaceholders(t *testing.T) {
+	en, fr := loadTranslations(t, "en"), loadTranslations(t, "fr")
+	names := func(s string) []string {
+		var out []string
+		for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+			out = append(out, m[1])
+		}
+		slices.Sort(out)
+		return out
+	}
+	for k, e := range en {
+		if f, ok := fr[k]; ok && !slices.Equal(names(e), names(f)) {
+			t.Errorf("%s: en uses %v, fr uses %v", k, names(e), names(f))
+		}
+	}
+}
+
+// sameInBoth are the keys whose French is rightly the English.
+var sameInBoth = map[string]bool{"about.version": true, "time.hm": true, "time.ms": true, "time.s": true}
+
+func TestFrenchIsTranslated(t *testing.T) {
+	en, fr := loadTranslations(t, "en"), loadTranslations(t, "fr")
+	for k, e := range en {
+		if fr[k] == e && !sameInBoth[k] {
+			t.Errorf("%s: the French is the English %q", k, e)
+		}
+	}
+}
+
+// uiSource parses the package's non-test files.
+func uiSource(t *testing.T) (*token.FileSet, []*ast.File) {
+	t.Helper()
+	fset := token.NewFileSet()
+	names, _ := filepath.Glob("*.go")
+	var files []*ast.File
+	for _, n := range names {
+		if strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, n, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return fset, files
+}
+
+// callName is "T", "errors.New", ... for a call.
+func callName(c *ast.CallExpr) string {
+	switch f := c.Fun.(type) {
+	case *ast.Ident:
+		return f.Name
+	case *ast.SelectorExpr:
+		if x, ok := f.X.(*ast.Ident); ok {
+			return x.Name + "." + f.Sel.Name
+		}
+	}
+	return ""
+}
+
+// notShown are the calls whose string arguments an operator never sees.
+var notShown = map[string]bool{
+	"errors.New": true, "fmt.Errorf": true, "fmt.Sprintf": true, "os.Setenv": true,
+	"lang.AddTranslationsFS": true, "filepath.Join": true,
+}
+
+// notShownFuncs are functions whose strings are identifiers or log text.
+var notShownFuncs = map[string]bool{"String": true, "Error": true, "ParseJobState": true}
+
+// notShownVars are package variables of technical names (job states, language names
+// which are the same in every language).
+var notShownVars = map[string]bool{"jobStateNames": true, "languageNames": true, "Languages": true}
+
+// TestEveryStringIsTranslated fails on a key used in code that a translation lacks, on a
+// key no code uses, and on a string literal with letters that does not go through T or
+// Tf (an operator would see it untranslated).
+func TestEveryStringIsTranslated(t *testing.T) {
+	en, fr := loadTranslations(t, "en"), loadTranslations(t, "fr")
+	fset, files := uiSource(t)
+	used := map[string]bool{}
+	keyLits := map[*ast.BasicLit]bool{}
+	skip := map[*ast.BasicLit]bool{}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.ImportSpec:
+				skip[x.Path] = true
+			case *ast.FuncDecl:
+				if notShownFuncs[x.Name.Name] {
+					return false
+				}
+			case *ast.GenDecl:
+				if x.Tok == token.CONST {
+					return false // enum and screen ids, never shown
+				}
+				if x.Tok == token.VAR {
+					for _, s := range x.Specs {
+						if vs, ok := s.(*ast.ValueSpec); ok && notShownVars[vs.Names[0].Name] {
+							return false
+						}
+					}
+				}
+			case *ast.CallExpr:
+				name := callName(x)
+				if notShown[name] {
+					return false
+				}
+				if (name == "T" || name == "Tf") && len(x.Args) > 0 {
+					lit, ok := x.Args[0].(*ast.BasicLit)
+					if !ok {
+						t.Errorf("%s: %s with a key that is not a literal: the test cannot check it", fset.Position(x.Pos()), name)
+						return true
+					}
+					k, _ := strconv.Unquote(lit.Value)
+					used[k] = true
+					keyLits[lit] = true
+				}
+			}
+			return true
+		})
+	}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.FuncDecl:
+				if notShownFuncs[x.Name.Name] {
+					return false
+				}
+			case *ast.GenDecl:
+				if x.Tok == token.CONST {
+					return false
+				}
+				if x.Tok == token.VAR {
+					for _, s := range x.Specs {
+						if vs, ok := s.(*ast.ValueSpec); ok && notShownVars[vs.Names[0].Name] {
+							return false
+						}
+					}
+				}
+			case *ast.CallExpr:
+				if notShown[callName(x)] {
+					return false
+				}
+			case *ast.BasicLit:
+				if x.Kind != token.STRING || keyLits[x] || skip[x] {
+					return true
+				}
+				s, _ := strconv.Unquote(x.Value)
+				if strings.IndexFunc(s, unicode.IsLetter) >= 0 {
+					t.Errorf("%s: string %q is not translated (use T or Tf with a key in both translations)", fset.Position(x.Pos()), s)
+				}
+			}
+			return true
+		})
+	}
+	for k := range used {
+		if _, ok := en[k]; !ok {
+			t.Errorf("key %q is used in code but missing in en.json", k)
+		}
+		if _, ok := fr[k]; !ok {
+			t.Errorf("key %q is used in code but missing in fr.json", k)
+		}
+	}
+	for k := range en {
+		if !used[k] {
+			t.Errorf("key %q is in the translations but no code uses it", k)
+		}
+	}
+}
+
+// TestEveryCodeHasASentence: every result and error code of the API (docs/compare-api.md)
+// has its own sentence in both languages, not the generic one.
+func TestEveryCodeHasASentence(t *testing.T) {
+	for _, lang := range Languages {
+		if err := SetLanguage(lang); err != nil {
+			t.Fatal(err)
+		}
+		generic := map[string]bool{ResultText("9999"): true, ErrorText("9999"): true}
+		for _, c := range []string{"0840", "0841", "0941", "0001"} {
+			if s := ResultText(c); generic[s] || strings.HasPrefix(s, "result.") {
+				t.Errorf("%s: result %s has no sentence (%q)", lang, c, s)
+			}
+		}
+		for _, c := range []string{"2201", "2210", "2204", "2205", "2209", "2214", "2215", "2220", "2413"} {
+			if s := ErrorText(c); generic[s] || strings.HasPrefix(s, "error.") {
+				t.Errorf("%s: error %s has no sentence (%q)", lang, c, s)
+			}
+		}
+	}
+	_ = SetLanguage("en")
+}
+
+func TestSetLanguage(t *testing.T) {
+	defer SetLanguage("en")
+	fr := loadTranslations(t, "fr")
+	en := loadTranslations(t, "en")
+	if err := SetLanguage("fr"); err != nil {
+		t.Fatal(err)
+	}
+	if got := T("home.new"); got != fr["home.new"] {
+		t.Fatalf("fr: T(home.new) = %q, want %q", got, fr["home.new"])
+	}
+	if got := Tf("status.waiting", map[string]any{"N": 4}); got != strings.ReplaceAll(fr["status.waiting"], "{{.N}}", "4") {
+		t.Fatalf("fr: Tf(status.waiting) = %q", got)
+	}
+	if err := SetLanguage("en"); err != nil {
+		t.Fatal(err)
+	}
+	if got := T("home.new"); got != en["home.new"] {
+		t.Fatalf("en: T(home.new) = %q, want %q", got, en["home.new"])
+	}
+	if err := SetLanguage("de"); err == nil {
+		t.Fatal("SetLanguage(de) did not fail")
+	}
+}

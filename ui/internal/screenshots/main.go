@@ -1,0 +1,168 @@
+// Command screenshots draws every screen of the kiosk shell in a real window, in
+// English and French, over the fake data of ui/fake, and writes one PNG per screen:
+//
+//	<out>/<width>x<height>/<lang>/<screen>.png
+//
+// It needs a display (scripts/screenshots.sh runs it under Xvfb, once per size).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/ui"
+	"github.com/smartselfie/kiosk-agent/ui/fake"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "screenshots:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	out := flag.String("out", "docs/screenshots", "folder to write the PNGs in")
+	size := flag.String("size", "1024x600", "window size WIDTHxHEIGHT")
+	settle := flag.Duration("settle", 700*time.Millisecond, "wait after each change before capturing")
+	flag.Parse()
+	var w, h int
+	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
+		return fmt.Errorf("reading -size %q: %w (want e.g. 1024x600)", *size, err)
+	}
+	a := app.NewWithID("com.smartselfie.kiosk.screenshots")
+	a.Settings().SetTheme(ui.Theme())
+	win := a.NewWindow("Kiosk")
+	win.Resize(fyne.NewSize(float32(w), float32(h)))
+	win.SetFixedSize(true)
+	var err error
+	go func() {
+		time.Sleep(time.Second)
+		err = shoot(win, filepath.Join(*out, *size), *settle)
+		fyne.Do(a.Quit)
+	}()
+	win.ShowAndRun()
+	return err
+}
+
+// shot is one screen to draw: how to get there from a fresh shell.
+type shot struct {
+	name             string
+	alerts, training bool
+	steps            func(c fyne.Canvas, s *ui.Shell, clk *clock.Fake) error
+}
+
+func tap(c fyne.Canvas, label string) error {
+	b := fake.FindButton(c, label)
+	if b == nil {
+		return fmt.Errorf("no button %q", label)
+	}
+	b.OnTapped()
+	return nil
+}
+
+func pin(c fyne.Canvas, p string) error {
+	for _, d := range p {
+		if err := tap(c, string(d)); err != nil {
+			return err
+		}
+	}
+	return tap(c, ui.T("pin.ok"))
+}
+
+func steps(fs ...func(fyne.Canvas) error) func(fyne.Canvas, *ui.Shell, *clock.Fake) error {
+	return func(c fyne.Canvas, _ *ui.Shell, _ *clock.Fake) error {
+		for _, f := range fs {
+			if err := f(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func tapK(key string) func(fyne.Canvas) error { return func(c fyne.Canvas) error { return tap(c, ui.T(key)) } }
+func tapL(label string) func(fyne.Canvas) error {
+	return func(c fyne.Canvas) error { return tap(c, label) }
+}
+func pinF(p string) func(fyne.Canvas) error { return func(c fyne.Canvas) error { return pin(c, p) } }
+
+var supervisor = []func(fyne.Canvas) error{tapL("Fatou Ndiaye"), pinF(fake.SupervisorPIN)}
+
+func then(first []func(fyne.Canvas) error, more ...func(fyne.Canvas) error) []func(fyne.Canvas) error {
+	return append(append([]func(fyne.Canvas) error(nil), first...), more...)
+}
+
+var shots = []shot{
+	{name: "sign-in", steps: steps(tapL("Amina Diallo"))},
+	{name: "sign-in-locked", steps: steps(tapL("Amina Diallo"),
+		pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000"))},
+	{name: "home", steps: steps(supervisor...)},
+	{name: "home-alerts-training", alerts: true, training: true, steps: steps(supervisor...)},
+	{name: "enrollment", steps: steps(then(supervisor, tapK("home.new"))...)},
+	{name: "queue", steps: steps(then(supervisor, tapK("home.queue"))...)},
+	{name: "status", alerts: true, steps: steps(then(supervisor, tapK("home.status"))...)},
+	{name: "settings-gate", steps: steps(then(supervisor, tapK("home.settings"))...)},
+	{name: "settings", steps: steps(then(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...)},
+	{name: "about", steps: steps(then(supervisor, tapK("home.about"))...)},
+	{name: "close", steps: func(c fyne.Canvas, s *ui.Shell, _ *clock.Fake) error {
+		s.CloseRequested()
+		return nil
+	}},
+}
+
+func shoot(win fyne.Window, dir string, settle time.Duration) error {
+	for _, lang := range ui.Languages {
+		for _, sh := range shots {
+			clk := clock.NewFake(time.Date(2026, 11, 30, 10, 42, 0, 0, time.Local))
+			deps := fake.Demo(clk, lang, sh.alerts, sh.training)
+			deps.Quit = func() {}
+			var err error
+			fyne.DoAndWait(func() {
+				for _, o := range win.Canvas().Overlays().List() {
+					win.Canvas().Overlays().Remove(o)
+				}
+				s := ui.NewShell(win, deps)
+				err = sh.steps(win.Canvas(), s, clk)
+			})
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", lang, sh.name, err)
+			}
+			time.Sleep(settle)
+			var img image.Image
+			fyne.DoAndWait(func() { img = win.Canvas().Capture() })
+			p := filepath.Join(dir, lang, sh.name+".png")
+			if err := writePNG(p, img); err != nil {
+				return err
+			}
+			fmt.Println(strings.TrimPrefix(p, "./"))
+		}
+	}
+	return nil
+}
+
+func writePNG(path string, img image.Image) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}

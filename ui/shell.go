@@ -1,0 +1,353 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image/color"
+	"reflect"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+)
+
+// Deps is what the shell is built from. Every field but Preview and NewEnrollment is
+// required.
+type Deps struct {
+	Operators Operators
+	Status    StatusSource
+	Queue     Queue
+	Settings  SettingsStore
+	Preview   Previewer // nil: the settings show no preview
+	About     About
+	Clock     clock.Clock
+	// NewEnrollment builds the enrollment wizard (issue 12) for session s; back returns
+	// home. nil shows a placeholder.
+	NewEnrollment func(s Session, back func()) fyne.CanvasObject
+	// Quit is called once a supervisor allowed closing the app; nil closes the window.
+	Quit func()
+}
+
+// ScreenID names a screen of the shell.
+type ScreenID string
+
+// The screens.
+const (
+	ScreenSignIn     ScreenID = "sign-in"
+	ScreenHome       ScreenID = "home"
+	ScreenEnrollment ScreenID = "enrollment"
+	ScreenQueue      ScreenID = "queue"
+	ScreenStatus     ScreenID = "status"
+	ScreenSettings   ScreenID = "settings"
+	ScreenAbout      ScreenID = "about"
+)
+
+// Shell is the window's content: the training banner, the current screen and the
+// status bar, the session and the idle lock. Its methods run on the UI goroutine
+// (Fyne's), except Changed and Run.
+type Shell struct {
+	win fyne.Window
+	d   Deps
+
+	session *Session
+	idle    IdleLock
+	screen  ScreenID
+	// lockedMessage is shown on the sign-in screen after an idle lock.
+	lockedMessage string
+
+	root      *fyne.Container
+	banner    *fyne.Container
+	body      *fyne.Container
+	statusBar *fyne.Container
+	popup     *widget.PopUp
+
+	lastStatus Status
+	lastJobs   []Job
+	// onLeave stops what the current screen started (camera previews).
+	onLeave []func()
+	// refreshBody rebuilds the parts of the current screen that follow the app's state.
+	refreshBody func()
+}
+
+// NewShell builds the shell in w and shows the sign-in screen in the configured
+// language. Call on the UI goroutine.
+func NewShell(w fyne.Window, d Deps) *Shell {
+	s := &Shell{win: w, d: d}
+	if st, err := d.Settings.Settings(); err == nil {
+		if st.Language != "" {
+			_ = SetLanguage(st.Language)
+		}
+		s.idle.After = st.IdleLock
+	}
+	s.banner = container.NewStack()
+	s.body = container.NewStack()
+	s.statusBar = container.NewStack()
+	s.root = container.NewBorder(s.banner, s.statusBar, nil, nil, s.body)
+	w.SetContent(s.root)
+	s.lastStatus = d.Status.Status()
+	s.show(ScreenSignIn)
+	return s
+}
+
+// Kiosk makes the window full screen (unless windowed) and makes closing it ask for a
+// supervisor PIN.
+func (s *Shell) Kiosk(windowed bool) {
+	s.win.SetFullScreen(!windowed)
+	s.win.SetCloseIntercept(s.CloseRequested)
+}
+
+// Screen is the screen shown.
+func (s *Shell) Screen() ScreenID { return s.screen }
+
+// Session is the signed-in operator (nil: none).
+func (s *Shell) Session() *Session { return s.session }
+
+// Touch records a touch: the idle lock starts again.
+func (s *Shell) Touch() { s.idle.Touch(s.d.Clock.Now()) }
+
+// CheckIdle locks the session when nobody touched the screen for the idle time.
+func (s *Shell) CheckIdle() {
+	if s.session == nil || !s.idle.Expired(s.d.Clock.Now()) {
+		return
+	}
+	s.d.Operators.SignOut(*s.session, EndIdle)
+	s.session = nil
+	s.lockedMessage = Tf("signin.idle-locked", map[string]any{"Time": DurationText(s.idle.After)})
+	s.closePopup()
+	s.show(ScreenSignIn)
+}
+
+// Changed asks for a refresh from any goroutine (the app calls it on its events).
+func (s *Shell) Changed() { fyne.Do(s.Refresh) }
+
+// Refresh reads the status (and the queue on the queue screen) and updates what
+// changed: the banner, the status bar and the screen's live parts.
+func (s *Shell) Refresh() {
+	st := s.d.Status.Status()
+	changed := !reflect.DeepEqual(st, s.lastStatus)
+	s.lastStatus = st
+	s.drawChrome()
+	if s.refreshBody != nil && (changed || s.screen == ScreenQueue) {
+		s.refreshBody()
+	}
+}
+
+// Run refreshes every second and checks the idle lock, until ctx ends.
+func (s *Shell) Run(ctx context.Context) {
+	for {
+		if err := clock.Sleep(ctx, s.d.Clock, time.Second); err != nil {
+			return
+		}
+		fyne.Do(func() {
+			s.CheckIdle()
+			s.Refresh()
+		})
+	}
+}
+
+// CloseRequested is the window's close intercept: a supervisor PIN closes the app.
+func (s *Shell) CloseRequested() {
+	s.supervisorGate(T("gate.close.title"), func(sup Session) {
+		if s.session != nil {
+			s.d.Operators.SignOut(*s.session, EndClose)
+			s.session = nil
+		}
+		if s.d.Quit != nil {
+			s.d.Quit()
+			return
+		}
+		s.win.Close()
+	})
+}
+
+// button is a widget.Button whose tap counts as a touch for the idle lock.
+func (s *Shell) button(label string, icon fyne.Resource, tapped func()) *widget.Button {
+	return widget.NewButtonWithIcon(label, icon, func() {
+		s.Touch()
+		tapped()
+	})
+}
+
+// show switches to screen id.
+func (s *Shell) show(id ScreenID) {
+	if id != ScreenSignIn && s.session == nil {
+		id = ScreenSignIn
+	}
+	for _, stop := range s.onLeave {
+		stop()
+	}
+	s.onLeave = nil
+	s.screen = id
+	s.refreshBody = nil
+	var o fyne.CanvasObject
+	switch id {
+	case ScreenSignIn:
+		o = s.signInScreen()
+	case ScreenHome:
+		o = s.homeScreen()
+	case ScreenEnrollment:
+		o = s.enrollmentScreen()
+	case ScreenQueue:
+		o = s.queueScreen()
+	case ScreenStatus:
+		o = s.statusScreen()
+	case ScreenSettings:
+		o = s.settingsScreen()
+	case ScreenAbout:
+		o = s.aboutScreen()
+	}
+	s.body.Objects = []fyne.CanvasObject{o}
+	s.body.Refresh()
+	s.drawChrome()
+}
+
+// drawChrome draws the training banner and the status bar.
+func (s *Shell) drawChrome() {
+	st := s.lastStatus
+	if st.Training {
+		bg := canvas.NewRectangle(color.NRGBA{R: 0xff, G: 0xb0, B: 0x20, A: 0xff})
+		t := canvas.NewText(T("training.banner"), color.Black)
+		t.TextStyle.Bold = true
+		t.TextSize = theme.Size(theme.SizeNameSubHeadingText)
+		t.Alignment = fyne.TextAlignCenter
+		s.banner.Objects = []fyne.CanvasObject{bg, container.NewPadded(t)}
+	} else {
+		s.banner.Objects = nil
+	}
+	s.banner.Refresh()
+
+	now := s.d.Clock.Now()
+	net := widget.NewLabelWithStyle(T("status.offline"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	netIcon := widget.NewIcon(theme.NewErrorThemedResource(theme.CancelIcon()))
+	if st.Online {
+		net.SetText(T("status.online"))
+		netIcon = widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+	}
+	if st.Halt != nil {
+		net.SetText(T("status.halted"))
+		netIcon = widget.NewIcon(theme.NewErrorThemedResource(theme.WarningIcon()))
+	}
+	items := []fyne.CanvasObject{
+		netIcon, net,
+		widget.NewSeparator(),
+		widget.NewLabel(Tf("status.waiting", map[string]any{"N": st.Waiting})),
+		widget.NewSeparator(),
+		widget.NewLabel(LastSyncText(st.LastSync, now)),
+		layout.NewSpacer(),
+	}
+	if s.session != nil {
+		items = append(items,
+			widget.NewIcon(theme.AccountIcon()),
+			widget.NewLabelWithStyle(s.session.Operator.Name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}),
+			s.button(T("status.lock"), theme.LogoutIcon(), s.signOut))
+	}
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
+	s.statusBar.Objects = []fyne.CanvasObject{bg, container.NewHBox(items...)}
+	s.statusBar.Refresh()
+}
+
+func (s *Shell) signOut() {
+	if s.session != nil {
+		s.d.Operators.SignOut(*s.session, EndSignOut)
+	}
+	s.session = nil
+	s.lockedMessage = ""
+	s.show(ScreenSignIn)
+}
+
+// signedIn starts a session.
+func (s *Shell) signedIn(sess Session) {
+	s.session = &sess
+	s.lockedMessage = ""
+	s.Touch()
+	s.show(ScreenHome)
+}
+
+// signInMessage is the operator's words for a failed sign-in.
+func signInMessage(err error, now time.Time) string {
+	var le *LockedError
+	switch {
+	case errors.As(err, &le):
+		return Tf("signin.locked", map[string]any{"Time": DurationText(LockLeft(le, now))})
+	case errors.Is(err, ErrWrongPIN):
+		return T("signin.wrong-pin")
+	case errors.Is(err, ErrUnknownOperator):
+		return T("signin.unknown")
+	}
+	return T("signin.failed")
+}
+
+// supervisorGate asks a supervisor's PIN in a modal; ok runs with the supervisor's
+// session once one is given. An operator's PIN is refused.
+func (s *Shell) supervisorGate(title string, ok func(sup Session)) {
+	s.closePopup()
+	ops, err := s.d.Operators.List()
+	var sups []Operator
+	for _, o := range ops {
+		if o.Role == RoleSupervisor {
+			sups = append(sups, o)
+		}
+	}
+	msg := widget.NewLabel("")
+	msg.Wrapping = fyne.TextWrapWord
+	msg.Importance = widget.DangerImportance
+	if err != nil {
+		msg.SetText(T("signin.failed"))
+	} else if len(sups) == 0 {
+		msg.SetText(T("gate.no-supervisor"))
+	}
+	names := make([]string, len(sups))
+	for i, o := range sups {
+		names[i] = o.Name
+	}
+	pick := widget.NewSelect(names, func(string) { s.Touch() })
+	if len(names) > 0 {
+		pick.SetSelectedIndex(0)
+	}
+	pad := s.newPINPad(func(pin string) {
+		i := pick.SelectedIndex()
+		if i < 0 {
+			return
+		}
+		sess, err := s.d.Operators.SignIn(sups[i].ID, pin)
+		if err != nil {
+			msg.SetText(signInMessage(err, s.d.Clock.Now()))
+			return
+		}
+		if sess.Operator.Role != RoleSupervisor {
+			msg.SetText(T("gate.not-supervisor"))
+			return
+		}
+		s.closePopup()
+		ok(sess)
+	})
+	heading := widget.NewLabelWithStyle(title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	cancel := s.button(T("common.cancel"), theme.CancelIcon(), s.closePopup)
+	content := container.NewBorder(
+		container.NewVBox(heading, widget.NewLabel(T("gate.prompt")), pick),
+		container.NewVBox(msg, cancel), nil, nil,
+		pad.object(s))
+	s.popup = widget.NewModalPopUp(container.NewPadded(container.NewGridWrap(fyne.NewSize(380, content.MinSize().Height), content)), s.win.Canvas())
+	s.popup.Show()
+}
+
+func (s *Shell) closePopup() {
+	if s.popup != nil {
+		s.popup.Hide()
+		s.popup = nil
+	}
+}
+
+// screenFrame is a screen with a title bar and a Home button.
+func (s *Shell) screenFrame(title string, content fyne.CanvasObject) fyne.CanvasObject {
+	home := s.button(T("nav.home"), theme.HomeIcon(), func() { s.show(ScreenHome) })
+	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	bar := container.NewBorder(nil, nil, home, nil, heading)
+	return container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, content)
+}
