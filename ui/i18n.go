@@ -15,6 +15,9 @@ import (
 //go:embed translations/*.json
 var translationFS embed.FS
 
+// English is the code of the language the sync engine writes its sentences in.
+const English = "en"
+
 // Languages are the codes SetLanguage accepts, in the order the settings list them.
 var Languages = []string{"en", "fr"}
 
@@ -23,14 +26,14 @@ var languageNames = map[string]string{"en": "English", "fr": "Français"}
 
 var (
 	langMu  sync.Mutex
-	current = "en"
+	current = English
 )
 
 // init loads the translations so that T works before SetLanguage (in the system's
 // language, English when it is neither).
 func init() {
 	if err := lang.AddTranslationsFS(translationFS, "translations"); err != nil {
-		panic("ui: the embedded translations do not load: " + err.Error())
+		panic(fmt.Errorf("ui: loading the embedded translations: %w", err))
 	}
 }
 

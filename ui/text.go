@@ -114,7 +114,7 @@ func AlertText(a Alert) (title, body string) {
 		if h == nil {
 			return title, T("alert.halt.other")
 		}
-		if Language() == "en" && h.Reason != "" {
+		if Language() == English && h.Reason != "" {
 			return title, h.Reason
 		}
 		switch h.Code {
@@ -128,11 +128,12 @@ func AlertText(a Alert) (title, body string) {
 			body = T("alert.halt.other")
 		}
 		if h.Skew != 0 {
-			key := "alert.halt.skew-behind"
-			if h.Skew < 0 {
-				key = "alert.halt.skew-ahead"
+			skew := map[string]any{"Skew": DurationText(h.Skew.Abs())}
+			if h.Skew > 0 { // the server's clock is ahead: the kiosk's is behind
+				body += " " + Tf("alert.halt.skew-behind", skew)
+			} else {
+				body += " " + Tf("alert.halt.skew-ahead", skew)
 			}
-			body += " " + Tf(key, map[string]any{"Skew": DurationText(h.Skew.Abs())})
 		}
 		return title, body
 	case AlertQueueNearlyFull:

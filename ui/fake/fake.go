@@ -10,12 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"reflect"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
@@ -235,23 +235,29 @@ func (Preview) Preview(string) (fyne.CanvasObject, func()) {
 	return g, func() {}
 }
 
-// Walk calls f on o and on every object inside it that the shell builds: containers,
-// scroll contents, pop-up contents (widgets' own insides are not visited). Tests and the
+// Walk calls f on o and on every object inside it that the shell builds: containers'
+// objects and the Content of scrolls, pop-ups and overlays (found by reflection, as
+// Fyne's overlay type is internal). Widgets' own insides are not visited. Tests and the
 // screenshot program use it to find buttons and labels.
 func Walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
-	if o == nil {
+	if o == nil || !o.Visible() {
 		return
 	}
 	f(o)
-	switch c := o.(type) {
-	case *fyne.Container:
+	if c, ok := o.(*fyne.Container); ok {
 		for _, ch := range c.Objects {
 			Walk(ch, f)
 		}
-	case *container.Scroll:
-		Walk(c.Content, f)
-	case *widget.PopUp:
-		Walk(c.Content, f)
+		return
+	}
+	v := reflect.ValueOf(o)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	if fv := v.Elem().FieldByName("Content"); fv.IsValid() && fv.CanInterface() {
+		if inner, ok := fv.Interface().(fyne.CanvasObject); ok {
+			Walk(inner, f)
+		}
 	}
 }
 
@@ -268,7 +274,7 @@ func WalkCanvas(c fyne.Canvas, f func(fyne.CanvasObject)) {
 func FindButton(c fyne.Canvas, text string) *widget.Button {
 	var b *widget.Button
 	WalkCanvas(c, func(o fyne.CanvasObject) {
-		if x, ok := o.(*widget.Button); ok && b == nil && x.Text == text && x.Visible() {
+		if x, ok := o.(*widget.Button); ok && b == nil && x.Text == text {
 			b = x
 		}
 	})

@@ -91,7 +91,9 @@ func steps(fs ...func(fyne.Canvas) error) func(fyne.Canvas, *ui.Shell, *clock.Fa
 	}
 }
 
-func tapK(key string) func(fyne.Canvas) error { return func(c fyne.Canvas) error { return tap(c, ui.T(key)) } }
+func tapK(key string) func(fyne.Canvas) error {
+	return func(c fyne.Canvas) error { return tap(c, ui.T(key)) }
+}
 func tapL(label string) func(fyne.Canvas) error {
 	return func(c fyne.Canvas) error { return tap(c, label) }
 }
