@@ -34,18 +34,18 @@ func (s *Shell) newPINPad(ok func(pin string)) *pinPad {
 func (p *pinPad) show() { p.display.SetText(p.entry.Masked()) }
 
 // object builds the display and the pad.
-func (p *pinPad) object(s *Shell) fyne.CanvasObject {
+func (p *pinPad) object(s *Shell, keyHeight float32) fyne.CanvasObject {
 	var cells []fyne.CanvasObject
 	key := func(r rune) fyne.CanvasObject {
 		b := s.button(string(r), nil, func() { p.entry.Add(r); p.show() })
 		p.keys = append(p.keys, b)
-		return tall(b, pinKeyHeight)
+		return tall(b, keyHeight)
 	}
 	for _, r := range "123456789" {
 		cells = append(cells, key(r))
 	}
 	back := s.button("", theme.NavigateBackIcon(), func() { p.entry.Back(); p.show() })
-	cells = append(cells, tall(back, pinKeyHeight), key('0'))
+	cells = append(cells, tall(back, keyHeight), key('0'))
 	p.okKey = s.button(T("pin.ok"), theme.ConfirmIcon(), func() {
 		pin := p.entry.Take()
 		p.show()
@@ -54,10 +54,10 @@ func (p *pinPad) object(s *Shell) fyne.CanvasObject {
 		}
 	})
 	p.okKey.Importance = widget.HighImportance
-	cells = append(cells, tall(p.okKey, pinKeyHeight))
+	cells = append(cells, tall(p.okKey, keyHeight))
 	box := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	box.CornerRadius = 6
-	display := container.NewStack(box, tall(p.display, 52))
+	display := container.NewStack(box, tall(p.display, MinTarget))
 	return container.NewVBox(display, container.NewGridWithColumns(3, cells...))
 }
 

@@ -16,19 +16,19 @@ import (
 )
 
 // bigButtonHeight is the height of the home screen's three main buttons.
-const bigButtonHeight = 110
+const bigButtonHeight = 96
 
 // signInScreen: the operators on the left, the PIN pad on the right.
 func (s *Shell) signInScreen() fyne.CanvasObject {
 	heading := widget.NewLabelWithStyle(T("signin.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	msg := widget.NewLabel(s.lockedMessage)
-	msg.Wrapping = fyne.TextWrapWord
-	msg.Importance = widget.DangerImportance
+	heading.SizeName = theme.SizeNameSubHeadingText
+	msg := newMessage()
+	setMessage(msg, s.lockedMessage)
 	who := widget.NewLabelWithStyle(T("signin.pick"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 
 	ops, err := s.d.Operators.List()
 	if err != nil {
-		msg.SetText(T("signin.failed"))
+		setMessage(msg, T("signin.failed"))
 	}
 	var selected *Operator
 	var buttons []*widget.Button
@@ -45,32 +45,32 @@ func (s *Shell) signInScreen() fyne.CanvasObject {
 			b.Importance = widget.HighImportance
 			b.Refresh()
 			who.SetText(Tf("signin.pin-for", map[string]any{"Name": op.Name}))
-			msg.SetText("")
+			setMessage(msg, "")
 		})
 		b.Alignment = widget.ButtonAlignLeading
 		buttons = append(buttons, b)
 		list.Add(b)
 	}
 	if len(ops) == 0 && err == nil {
-		msg.SetText(T("signin.no-operators"))
+		setMessage(msg, T("signin.no-operators"))
 	}
 	if len(ops) == 1 {
 		buttons[0].OnTapped()
 	}
 	pad := s.newPINPad(func(pin string) {
 		if selected == nil {
-			msg.SetText(T("signin.pick"))
+			setMessage(msg, T("signin.pick"))
 			return
 		}
 		sess, err := s.d.Operators.SignIn(selected.ID, pin)
 		if err != nil {
-			msg.SetText(signInMessage(err, s.d.Clock.Now()))
+			setMessage(msg, signInMessage(err, s.d.Clock.Now()))
 			return
 		}
 		s.signedIn(sess)
 	})
-	left := container.NewBorder(heading, nil, nil, nil, container.NewVScroll(list))
-	right := container.NewVBox(who, pad.object(s), msg)
+	left := container.NewBorder(heading, msg, nil, nil, container.NewVScroll(list))
+	right := container.NewVBox(who, pad.object(s, pinKeyHeight))
 	return container.NewPadded(container.NewGridWithColumns(2, left, container.NewCenter(container.NewGridWrap(fyne.NewSize(400, right.MinSize().Height), right))))
 }
 
@@ -135,16 +135,14 @@ func (s *Shell) enrollmentScreen() fyne.CanvasObject {
 
 // queueScreen: one row per job, newest first.
 func (s *Shell) queueScreen() fyne.CanvasObject {
-	msg := widget.NewLabel("")
-	msg.Importance = widget.DangerImportance
-	msg.Wrapping = fyne.TextWrapWord
+	msg := newMessage()
 	rows := container.NewVBox()
 	scroll := container.NewVScroll(rows)
 	var draw func()
 	draw = func() {
 		jobs, err := s.d.Queue.Jobs()
 		if err != nil {
-			msg.SetText(T("queue.read-failed"))
+			setMessage(msg, T("queue.read-failed"))
 			return
 		}
 		SortJobs(jobs)
@@ -182,7 +180,7 @@ func (s *Shell) jobRow(j Job, now time.Time, msg *widget.Label, redraw func()) f
 	case JobFailed, JobQuarantined, JobHeld, JobNeedsOperator:
 		state.Importance = widget.DangerImportance
 	}
-	left := container.NewGridWrap(fyne.NewSize(230, 40), container.NewHBox(when, state))
+	left := container.NewHBox(container.NewGridWrap(fyne.NewSize(70, 40), when), container.NewGridWrap(fyne.NewSize(150, 40), state))
 	outcome := widget.NewLabel(JobOutcome(j, now))
 	outcome.Wrapping = fyne.TextWrapWord
 	center := container.NewVBox(outcome)
@@ -197,10 +195,10 @@ func (s *Shell) jobRow(j Job, now time.Time, msg *widget.Label, redraw func()) f
 		id := j.ID
 		actions = append(actions, s.button(T("queue.retry"), theme.ViewRefreshIcon(), func() {
 			if err := s.d.Queue.Retry(id); err != nil {
-				msg.SetText(T("queue.retry-failed"))
+				setMessage(msg, T("queue.retry-failed"))
 				return
 			}
-			msg.SetText("")
+			setMessage(msg, "")
 			redraw()
 		}))
 	}
@@ -209,7 +207,7 @@ func (s *Shell) jobRow(j Job, now time.Time, msg *widget.Label, redraw func()) f
 		actions = append(actions, s.button(T("queue.purge"), theme.DeleteIcon(), func() {
 			s.confirm(T("queue.purge-confirm"), func() {
 				if err := s.d.Queue.Purge(id); err != nil {
-					msg.SetText(T("queue.purge-failed"))
+					setMessage(msg, T("queue.purge-failed"))
 					return
 				}
 				redraw()
@@ -264,7 +262,7 @@ func partRow(st Status, p Part, now time.Time) fyne.CanvasObject {
 	}
 	detail := widget.NewLabel(PartDetail(st, p, now))
 	detail.Wrapping = fyne.TextWrapWord
-	left := container.NewGridWrap(fyne.NewSize(300, 40), container.NewHBox(name, level))
+	left := container.NewHBox(container.NewGridWrap(fyne.NewSize(220, 40), name), container.NewGridWrap(fyne.NewSize(150, 40), level))
 	return container.NewBorder(nil, nil, left, nil, detail)
 }
 
@@ -274,11 +272,12 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 	if err != nil {
 		return s.screenFrame(T("settings.title"), widget.NewLabel(T("settings.read-failed")))
 	}
-	msg := widget.NewLabel("")
-	msg.Importance = widget.DangerImportance
+	msg := newMessage()
 	form := container.NewVBox()
 	section := func(title string) {
-		form.Add(widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		l := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		l.SizeName = theme.SizeNameSubHeadingText
+		form.Add(l)
 	}
 	row := func(name, value string) {
 		v := widget.NewLabel(value)
@@ -334,11 +333,11 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 			return
 		}
 		if err := s.d.Settings.SetLanguage(code); err != nil {
-			msg.SetText(T("settings.save-failed"))
+			setMessage(msg, T("settings.save-failed"))
 			return
 		}
 		if err := SetLanguage(code); err != nil {
-			msg.SetText(T("settings.save-failed"))
+			setMessage(msg, T("settings.save-failed"))
 			return
 		}
 		s.show(ScreenSettings)
@@ -358,7 +357,7 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 		s.Touch()
 		d := time.Duration(minutes[idleSel.SelectedIndex()]) * time.Minute
 		if err := s.d.Settings.SetIdleLock(d); err != nil {
-			msg.SetText(T("settings.save-failed"))
+			setMessage(msg, T("settings.save-failed"))
 			return
 		}
 		s.idle.After = d
@@ -387,4 +386,23 @@ func bindFloat(v float64) binding.Float {
 	b := binding.NewFloat()
 	_ = b.Set(v)
 	return b
+}
+
+// newMessage is a label for what went wrong, hidden while empty.
+func newMessage() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.DangerImportance
+	l.Hide()
+	return l
+}
+
+// setMessage shows text in l, or hides l when text is empty.
+func setMessage(l *widget.Label, text string) {
+	l.SetText(text)
+	if text == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
 }

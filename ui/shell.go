@@ -294,13 +294,18 @@ func (s *Shell) supervisorGate(title string, ok func(sup Session)) {
 			sups = append(sups, o)
 		}
 	}
-	msg := widget.NewLabel("")
-	msg.Wrapping = fyne.TextWrapWord
-	msg.Importance = widget.DangerImportance
+	// The prompt line turns into the refusal when a PIN is refused.
+	prompt := widget.NewLabel(T("gate.prompt"))
+	prompt.Wrapping = fyne.TextWrapWord
+	refuse := func(text string) {
+		prompt.SetText(text)
+		prompt.Importance = widget.DangerImportance
+		prompt.Refresh()
+	}
 	if err != nil {
-		msg.SetText(T("signin.failed"))
+		refuse(T("signin.failed"))
 	} else if len(sups) == 0 {
-		msg.SetText(T("gate.no-supervisor"))
+		refuse(T("gate.no-supervisor"))
 	}
 	names := make([]string, len(sups))
 	for i, o := range sups {
@@ -317,25 +322,29 @@ func (s *Shell) supervisorGate(title string, ok func(sup Session)) {
 		}
 		sess, err := s.d.Operators.SignIn(sups[i].ID, pin)
 		if err != nil {
-			msg.SetText(signInMessage(err, s.d.Clock.Now()))
+			refuse(signInMessage(err, s.d.Clock.Now()))
 			return
 		}
 		if sess.Operator.Role != RoleSupervisor {
-			msg.SetText(T("gate.not-supervisor"))
+			refuse(T("gate.not-supervisor"))
 			return
 		}
 		s.closePopup()
 		ok(sess)
 	})
-	heading := widget.NewLabelWithStyle(title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	heading.Wrapping = fyne.TextWrapWord
 	cancel := s.button(T("common.cancel"), theme.CancelIcon(), s.closePopup)
-	content := container.NewBorder(
-		container.NewVBox(heading, widget.NewLabel(T("gate.prompt")), pick),
-		container.NewVBox(msg, cancel), nil, nil,
-		pad.object(s))
-	s.popup = widget.NewModalPopUp(container.NewPadded(container.NewGridWrap(fyne.NewSize(380, content.MinSize().Height), content)), s.win.Canvas())
+	content := container.NewVBox(
+		container.NewBorder(nil, nil, nil, cancel, heading),
+		prompt, pick, pad.object(s, gateKeyHeight))
+	s.popup = widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(460, content.MinSize().Height), content), s.win.Canvas())
 	s.popup.Show()
 }
+
+// gateKeyHeight is the PIN pad's key height in the supervisor gate, which must fit
+// in 600 pixels with the list and the prompt.
+const gateKeyHeight = 56
 
 func (s *Shell) closePopup() {
 	if s.popup != nil {
@@ -348,6 +357,7 @@ func (s *Shell) closePopup() {
 func (s *Shell) screenFrame(title string, content fyne.CanvasObject) fyne.CanvasObject {
 	home := s.button(T("nav.home"), theme.HomeIcon(), func() { s.show(ScreenHome) })
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	heading.SizeName = theme.SizeNameSubHeadingText
 	bar := container.NewBorder(nil, nil, home, nil, heading)
 	return container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, content)
 }

@@ -234,7 +234,7 @@ func TestDurationText(t *testing.T) {
 	}{
 		{0, "0 s"},
 		{59 * time.Second, "59 s"},
-		{5 * time.Minute, "5 min 0 s"},
+		{5 * time.Minute, "5 min"},
 		{90*time.Minute + 10*time.Second, "1 h 30 min"},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -255,17 +256,21 @@ func DurationText(d time.Duration) string {
 	switch {
 	case h > 0:
 		return Tf("time.hm", map[string]any{"H": h, "M": m})
+	case m > 0 && s == 0:
+		return Tf("time.m", map[string]any{"M": m})
 	case m > 0:
 		return Tf("time.ms", map[string]any{"M": m, "S": s})
 	}
 	return Tf("time.s", map[string]any{"S": s})
 }
 
-// BytesText is a size in the units an operator reads (decimal, one decimal place).
+// BytesText is a size in the units an operator reads (decimal, one decimal place,
+// with the language's decimal separator).
 func BytesText(b uint64) string {
 	const gb, mb = 1e9, 1e6
 	if b >= gb {
-		return Tf("size.gb", map[string]any{"N": strconv.FormatFloat(float64(b)/gb, 'f', 1, 64)})
+		n := strconv.FormatFloat(float64(b)/gb, 'f', 1, 64)
+		return Tf("size.gb", map[string]any{"N": strings.Replace(n, ".", T("number.decimal"), 1)})
 	}
 	return Tf("size.mb", map[string]any{"N": strconv.FormatFloat(float64(b)/mb, 'f', 0, 64)})
 }

@@ -7,11 +7,14 @@
 package main
 
 import (
+	"encoding/binary"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -43,8 +46,9 @@ func run() error {
 	a := app.NewWithID("com.smartselfie.kiosk.screenshots")
 	a.Settings().SetTheme(ui.Theme())
 	win := a.NewWindow("Kiosk")
+	// Full screen, as in a branch: the window is the whole (Xvfb) screen.
 	win.Resize(fyne.NewSize(float32(w), float32(h)))
-	win.SetFixedSize(true)
+	win.SetFullScreen(true)
 	var err error
 	go func() {
 		time.Sleep(time.Second)
@@ -141,8 +145,12 @@ func shoot(win fyne.Window, dir string, settle time.Duration) error {
 				return fmt.Errorf("%s/%s: %w", lang, sh.name, err)
 			}
 			time.Sleep(settle)
-			var img image.Image
-			fyne.DoAndWait(func() { img = win.Canvas().Capture() })
+			// Fyne's Canvas.Capture reads the GL front buffer, which Mesa's software
+			// renderer under Xvfb leaves black: take what the X server shows instead.
+			img, err := grabScreen()
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", lang, sh.name, err)
+			}
 			p := filepath.Join(dir, lang, sh.name+".png")
 			if err := writePNG(p, img); err != nil {
 				return err
@@ -151,6 +159,62 @@ func shoot(win fyne.Window, dir string, settle time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// grabScreen is the X screen's picture, through xwd.
+func grabScreen() (image.Image, error) {
+	out, err := exec.Command("xwd", "-root", "-silent").Output()
+	if err != nil {
+		return nil, fmt.Errorf("grabbing the screen with xwd (package x11-apps): %w", err)
+	}
+	return decodeXWD(out)
+}
+
+// decodeXWD reads an XWD dump of a 24- or 32-bit TrueColor screen.
+func decodeXWD(b []byte) (image.Image, error) {
+	if len(b) < 100 {
+		return nil, errors.New("reading the xwd dump: too short")
+	}
+	u := func(i int) uint32 { return binary.BigEndian.Uint32(b[i*4:]) }
+	headerSize, version := int(u(0)), u(1)
+	width, height := int(u(4)), int(u(5))
+	byteOrder, bpp, bpl := u(7), int(u(11)), int(u(12))
+	redMask, greenMask, blueMask := u(14), u(15), u(16)
+	ncolors := int(u(19))
+	if version != 7 || bpp != 32 {
+		return nil, fmt.Errorf("reading the xwd dump: version %d, %d bits per pixel (want 7, 32)", version, bpp)
+	}
+	off := headerSize + 12*ncolors
+	if len(b) < off+bpl*height {
+		return nil, errors.New("reading the xwd dump: truncated")
+	}
+	shift := func(m uint32) uint {
+		var s uint
+		for m != 0 && m&1 == 0 {
+			m >>= 1
+			s++
+		}
+		return s
+	}
+	rs, gs, bs := shift(redMask), shift(greenMask), shift(blueMask)
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	for y := 0; y < height; y++ {
+		row := b[off+y*bpl:]
+		for x := 0; x < width; x++ {
+			var p uint32
+			if byteOrder == 0 { // LSBFirst
+				p = binary.LittleEndian.Uint32(row[x*4:])
+			} else {
+				p = binary.BigEndian.Uint32(row[x*4:])
+			}
+			i := img.PixOffset(x, y)
+			img.Pix[i] = uint8((p & redMask) >> rs)
+			img.Pix[i+1] = uint8((p & greenMask) >> gs)
+			img.Pix[i+2] = uint8((p & blueMask) >> bs)
+			img.Pix[i+3] = 0xff
+		}
+	}
+	return img, nil
 }
 
 func writePNG(path string, img image.Image) error {
