@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"image/color"
-	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -286,6 +285,7 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 	}
 
 	section(T("settings.cameras"))
+	cams := container.NewGridWithColumns(2)
 	for _, c := range st.Cameras {
 		var preview fyne.CanvasObject = widget.NewLabel(T("settings.no-preview"))
 		if s.d.Preview != nil {
@@ -295,8 +295,10 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 		}
 		slot := container.NewGridWrap(fyne.NewSize(240, 135), preview)
 		info := widget.NewLabel(CameraName(c.Role) + "\n" + c.Device + "\n" + c.Mode)
-		form.Add(container.NewBorder(nil, nil, slot, nil, info))
+		info.Wrapping = fyne.TextWrapWord
+		cams.Add(container.NewBorder(nil, nil, slot, nil, info))
 	}
+	form.Add(cams)
 	form.Add(widget.NewSeparator())
 
 	section(T("settings.connection"))
@@ -311,7 +313,7 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 
 	section(T("settings.thresholds"))
 	for _, th := range st.Thresholds {
-		row(ThresholdName(th.Kind), strconv.FormatFloat(th.Value, 'f', -1, 64))
+		row(ThresholdName(th.Kind), NumberText(th.Value, -1))
 	}
 	form.Add(widget.NewSeparator())
 

@@ -269,8 +269,7 @@ func DurationText(d time.Duration) string {
 func BytesText(b uint64) string {
 	const gb, mb = 1e9, 1e6
 	if b >= gb {
-		n := strconv.FormatFloat(float64(b)/gb, 'f', 1, 64)
-		return Tf("size.gb", map[string]any{"N": strings.Replace(n, ".", T("number.decimal"), 1)})
+		return Tf("size.gb", map[string]any{"N": NumberText(float64(b)/gb, 1)})
 	}
 	return Tf("size.mb", map[string]any{"N": strconv.FormatFloat(float64(b)/mb, 'f', 0, 64)})
 }
@@ -288,4 +287,10 @@ func ThresholdName(k ThresholdKind) string {
 		return T("threshold.face-size")
 	}
 	return ""
+}
+
+// NumberText is v with prec decimals (-1: as few as needed) and the language's
+// decimal separator.
+func NumberText(v float64, prec int) string {
+	return strings.Replace(strconv.FormatFloat(v, 'f', prec, 64), ".", T("number.decimal"), 1)
 }

@@ -21,6 +21,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/ui"
@@ -64,6 +65,8 @@ type shot struct {
 	name             string
 	alerts, training bool
 	steps            func(c fyne.Canvas, s *ui.Shell, clk *clock.Fake) error
+	// late runs once the screen is laid out (e.g. to scroll).
+	late func(c fyne.Canvas) error
 }
 
 func tap(c fyne.Canvas, label string) error {
@@ -103,6 +106,16 @@ func tapL(label string) func(fyne.Canvas) error {
 }
 func pinF(p string) func(fyne.Canvas) error { return func(c fyne.Canvas) error { return pin(c, p) } }
 
+// scrollDown scrolls every scroll on the screen to its end.
+func scrollDown(c fyne.Canvas) error {
+	fake.WalkCanvas(c, func(o fyne.CanvasObject) {
+		if s, ok := o.(*container.Scroll); ok {
+			s.ScrollToBottom()
+		}
+	})
+	return nil
+}
+
 var supervisor = []func(fyne.Canvas) error{tapL("Fatou Ndiaye"), pinF(fake.SupervisorPIN)}
 
 func then(first []func(fyne.Canvas) error, more ...func(fyne.Canvas) error) []func(fyne.Canvas) error {
@@ -120,6 +133,7 @@ var shots = []shot{
 	{name: "status", alerts: true, steps: steps(then(supervisor, tapK("home.status"))...)},
 	{name: "settings-gate", steps: steps(then(supervisor, tapK("home.settings"))...)},
 	{name: "settings", steps: steps(then(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...)},
+	{name: "settings-bottom", steps: steps(then(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...), late: scrollDown},
 	{name: "about", steps: steps(then(supervisor, tapK("home.about"))...)},
 	{name: "close", steps: func(c fyne.Canvas, s *ui.Shell, _ *clock.Fake) error {
 		s.CloseRequested()
@@ -145,6 +159,13 @@ func shoot(win fyne.Window, dir string, settle time.Duration) error {
 				return fmt.Errorf("%s/%s: %w", lang, sh.name, err)
 			}
 			time.Sleep(settle)
+			if sh.late != nil {
+				fyne.DoAndWait(func() { err = sh.late(win.Canvas()) })
+				if err != nil {
+					return fmt.Errorf("%s/%s: %w", lang, sh.name, err)
+				}
+				time.Sleep(settle)
+			}
 			// Fyne's Canvas.Capture reads the GL front buffer, which Mesa's software
 			// renderer under Xvfb leaves black: take what the X server shows instead.
 			img, err := grabScreen()
