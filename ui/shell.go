@@ -3,8 +3,11 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image/color"
 	"reflect"
+	"sort"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -32,6 +35,24 @@ type Deps struct {
 	NewEnrollment func(s Session, back func()) fyne.CanvasObject
 	// Quit is called once a supervisor allowed closing the app; nil closes the window.
 	Quit func()
+}
+
+// Validate says which required field of d is nil.
+func (d Deps) Validate() error {
+	var missing []string
+	for name, ok := range map[string]bool{
+		"Operators": d.Operators != nil, "Status": d.Status != nil, "Queue": d.Queue != nil,
+		"Settings": d.Settings != nil, "Clock": d.Clock != nil,
+	} {
+		if !ok {
+			missing = append(missing, "Deps."+name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(missing)
+	return fmt.Errorf("%s not set (internal/app must set every one but Preview, NewEnrollment and Quit)", strings.Join(missing, ", "))
 }
 
 // ScreenID names a screen of the shell.
@@ -77,7 +98,10 @@ type Shell struct {
 
 // NewShell builds the shell in w and shows the sign-in screen in the configured
 // language. Call on the UI goroutine.
-func NewShell(w fyne.Window, d Deps) *Shell {
+func NewShell(w fyne.Window, d Deps) (*Shell, error) {
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("building the UI shell: %w", err)
+	}
 	s := &Shell{win: w, d: d}
 	if st, err := d.Settings.Settings(); err == nil {
 		if st.Language != "" {
@@ -92,7 +116,7 @@ func NewShell(w fyne.Window, d Deps) *Shell {
 	w.SetContent(s.root)
 	s.lastStatus = d.Status.Status()
 	s.show(ScreenSignIn)
-	return s
+	return s, nil
 }
 
 // Kiosk makes the window full screen (unless windowed) and makes closing it ask for a

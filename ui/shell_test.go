@@ -54,7 +54,10 @@ func newRig(t *testing.T, lang string, jobs ...ui.Job) *rig {
 	w := a.NewWindow("kiosk")
 	w.Resize(fyne.NewSize(1024, 600))
 	r.win = &interceptWindow{Window: w}
-	r.shell = ui.NewShell(r.win, r.deps)
+	var err error
+	if r.shell, err = ui.NewShell(r.win, r.deps); err != nil {
+		t.Fatal(err)
+	}
 	r.shell.Kiosk(true)
 	t.Cleanup(func() { _ = ui.SetLanguage("en") })
 	return r
@@ -305,7 +308,10 @@ func TestSettingsNeedSupervisor(t *testing.T) {
 func TestSettingsRefuseOperatorRole(t *testing.T) {
 	r := newRig(t, "en")
 	r.deps.Operators = supervisorLiar{r.ops}
-	r.shell = ui.NewShell(r.win, r.deps)
+	var err error
+	if r.shell, err = ui.NewShell(r.win, r.deps); err != nil {
+		t.Fatal(err)
+	}
 	r.signIn("Amina Diallo", fake.OperatorPIN)
 	r.tap(ui.T("home.settings")) // the gate's list starts with Amina (claimed supervisor)
 	r.pin(fake.OperatorPIN)
@@ -413,4 +419,14 @@ func readJSON(t *testing.T, code string) map[string]string {
 		t.Fatal(err)
 	}
 	return m
+}
+
+func TestNewShellNeedsDeps(t *testing.T) {
+	test.NewTempApp(t)
+	d := fake.Demo(clock.NewFake(t0), "en", false, false)
+	d.Queue, d.Clock = nil, nil
+	_, err := ui.NewShell(test.NewWindow(nil), d)
+	if err == nil || !strings.Contains(err.Error(), "Deps.Clock, Deps.Queue not set") {
+		t.Fatalf("NewShell with no queue and no clock: %v", err)
+	}
 }

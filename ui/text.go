@@ -129,11 +129,11 @@ func AlertText(a Alert) (title, body string) {
 			body = T("alert.halt.other")
 		}
 		if h.Skew != 0 {
-			skew := map[string]any{"Skew": DurationText(h.Skew.Abs())}
+			skew := DurationText(h.Skew.Abs())
 			if h.Skew > 0 { // the server's clock is ahead: the kiosk's is behind
-				body += " " + Tf("alert.halt.skew-behind", skew)
+				body += " " + Tf("alert.halt.skew-behind", map[string]any{"Skew": skew})
 			} else {
-				body += " " + Tf("alert.halt.skew-ahead", skew)
+				body += " " + Tf("alert.halt.skew-ahead", map[string]any{"Skew": skew})
 			}
 		}
 		return title, body

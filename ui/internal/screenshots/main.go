@@ -152,7 +152,11 @@ func shoot(win fyne.Window, dir string, settle time.Duration) error {
 				for _, o := range win.Canvas().Overlays().List() {
 					win.Canvas().Overlays().Remove(o)
 				}
-				s := ui.NewShell(win, deps)
+				s, e := ui.NewShell(win, deps)
+				if e != nil {
+					err = e
+					return
+				}
 				err = sh.steps(win.Canvas(), s, clk)
 			})
 			if err != nil {
