@@ -28,6 +28,8 @@
 // The supervisor gate (settings, closing the window) is the same SignIn followed by a
 // check that the session's role is RoleSupervisor.
 //
+// NewShell refuses Deps with a required field nil (Deps.Validate says which).
+//
 // # What decides what is shown
 //
 // Plain types without Fyne (state.go), tested with tables: IdleLock, PINEntry,
@@ -65,6 +67,13 @@
 // Fyne v2.8.1 builds, with no build tag, both the X11 and the Wayland back ends (GLFW
 // 3.4) and picks one at run time: Wayland when WAYLAND_DISPLAY is set, X11 otherwise;
 // FYNE_PLATFORM=x11 or wayland forces it. The tags x11 or wayland build one back end
-// only. `make screenshots` draws every screen in a real window under Xvfb
-// (ui/internal/screenshots, scripts/screenshots.sh) into docs/screenshots/.
+// only. Widgets change only on Fyne's goroutine: cmd/kiosk/FyneApp.toml says
+// [Migrations] fyneDo = true, which the fyne tool turns into the build tag
+// migrated_fynedo; a plain `go build` binary must call app.SetMetadata with that
+// migration (as ui/internal/screenshots does) or be built with the tag.
+// `make screenshots` draws every screen in a real window under Xvfb
+// (ui/internal/screenshots, scripts/screenshots.sh) into
+// docs/screenshots/<size>/<lang>/<screen>.png. Fyne's Canvas.Capture reads the GL front
+// buffer, which Mesa's software renderer under Xvfb leaves black, so the program grabs
+// the X screen with xwd (x11-apps) instead.
 package ui

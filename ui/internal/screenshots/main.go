@@ -44,7 +44,11 @@ func run() error {
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
 		return fmt.Errorf("reading -size %q: %w (want e.g. 1024x600)", *size, err)
 	}
-	a := app.NewWithID("com.smartselfie.kiosk.screenshots")
+	// As cmd/kiosk/FyneApp.toml: widgets change only through fyne.Do. A plain `go
+	// build` reads FyneApp.toml only next to the sources, so say it here too.
+	app.SetMetadata(fyne.AppMetadata{ID: "com.smartselfie.kiosk.screenshots", Name: "Kiosk screenshots",
+		Migrations: map[string]bool{"fyneDo": true}})
+	a := app.New()
 	a.Settings().SetTheme(ui.Theme())
 	win := a.NewWindow("Kiosk")
 	// Full screen, as in a branch: the window is the whole (Xvfb) screen.
