@@ -382,6 +382,10 @@ func TestFrenchScreens(t *testing.T) {
 	r.shell.Refresh()
 	check := func(where string) {
 		t.Helper()
+		// The status bar is on every screen.
+		if !r.has(fr["status.halted"]) || !r.has(strings.ReplaceAll(fr["status.waiting"], "{{.N}}", "463")) {
+			t.Errorf("%s: no status bar", where)
+		}
 		for _, s := range fake.Texts(r.canvas()) {
 			if k, ok := english[s]; ok {
 				t.Errorf("%s: English %q (key %s) on a French screen", where, s, k)
