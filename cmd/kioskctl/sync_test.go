@@ -247,22 +247,22 @@ func TestSyncAgainstSandbox(t *testing.T) {
 func TestSyncSettingsFromConfigAndFlags(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.json")
-	body := `{"data_dir":"` + dir + `","compare":{"api_url":"http://from-config","partner_id":"0002","api_key_env":"KEY_ENV"},"sync":{"retry_base_seconds":7}}`
+	body := `{"data_dir":"` + dir + `","compare":{"api_url":"https://from-config","partner_id":"0002","api_key_env":"KEY_ENV"},"sync":{"retry_base_seconds":7}}`
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var errb bytes.Buffer
 	cfg, err := (&globals{configPath: path, stderr: &errb}).config()
 	s := cfg.Compare
-	if err != nil || s.APIURL != "http://from-config" || s.PartnerID != "0002" || s.APIKeyEnv != "KEY_ENV" {
+	if err != nil || s.APIURL != "https://from-config" || s.PartnerID != "0002" || s.APIKeyEnv != "KEY_ENV" {
 		t.Fatalf("from the config: %+v (%v)", s, err)
 	}
 	if cfg.Sync.RetryBase.D() != 7*time.Second || !strings.Contains(errb.String(), "retry_base_seconds") {
 		t.Fatalf("old key: retry_base %s, stderr %q", cfg.Sync.RetryBase, errb.String())
 	}
-	cfg, err = (&globals{configPath: path, stderr: &errb, apiURL: "http://flag", partnerID: "0001", apiKeyFile: "/k"}).config()
+	cfg, err = (&globals{configPath: path, stderr: &errb, apiURL: "https://flag", partnerID: "0001", apiKeyFile: "/k"}).config()
 	s = cfg.Compare
-	if err != nil || s.APIURL != "http://flag" || s.PartnerID != "0001" || s.APIKeyFile != "/k" || s.APIKeyEnv != "" {
+	if err != nil || s.APIURL != "https://flag" || s.PartnerID != "0001" || s.APIKeyFile != "/k" || s.APIKeyEnv != "" {
 		t.Fatalf("flags over the config: %+v (%v)", s, err)
 	}
 }
