@@ -24,7 +24,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -34,6 +33,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 )
@@ -105,11 +105,10 @@ func newFlagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 }
 
 func serve(ctx context.Context, f flags, stdout, stderr io.Writer) error {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return fmt.Errorf("--log-level %q is not one of debug, info, warn, error", f.logLevel)
+	if _, err := parts.ParseLevel(f.logLevel); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := parts.Logger(f.logLevel, stderr)
 
 	var partners []sandbox.Partner
 	if f.configPath != "" {

@@ -3,14 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"io"
-	"log/slog"
 	"math"
 	"strings"
 
 	"github.com/smartselfie/kiosk-agent/inference"
-	"github.com/smartselfie/kiosk-agent/inference/onnx"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 )
 
 func init() {
@@ -25,20 +23,7 @@ func inferenceEngine(g *globals) (*inference.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	lib := c.ONNXRuntimeLib
-	if lib == "" {
-		lib = g.getenv(onnx.EnvVar)
-	}
-	level := slog.LevelWarn
-	if c.LogLevel == "debug" {
-		level = slog.LevelDebug
-	}
-	return inference.Open(inference.Options{
-		RuntimeLib: lib,
-		ModelsDir:  c.ModelsDir,
-		Thresholds: partopts.Thresholds(c),
-		Logger:     slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
-	})
+	return parts.OpenEngine(c, g.getenv, g.logger(c))
 }
 
 // analyzeFace and analyzeResult are the JSON shape of `kioskctl analyze --json`.

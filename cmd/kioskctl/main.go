@@ -8,11 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 )
 
 // Exit statuses shared by every command.
@@ -61,6 +63,17 @@ func (g *globals) clock() clock.Clock {
 		return clock.Real{}
 	}
 	return g.clk
+}
+
+// logger returns the parts' logger for a command of config c. A command's stderr carries
+// its own answer, so the parts log only warnings and errors there, unless log_level is
+// debug (everything) or error (errors only).
+func (g *globals) logger(c config.Config) *slog.Logger {
+	level := "warn"
+	if c.LogLevel == "debug" || c.LogLevel == "error" {
+		level = c.LogLevel
+	}
+	return parts.Logger(level, g.stderr)
 }
 
 // addGlobalFlags registers the global flags on fs.

@@ -5,14 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -27,14 +26,7 @@ func openQueue(g *globals) (*offline.Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	level := slog.LevelWarn
-	if c.LogLevel == "debug" {
-		level = slog.LevelDebug
-	}
-	opts := partopts.Offline(c)
-	opts.Clock = g.clock()
-	opts.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
-	q, err := offline.Open(c.DataDir, opts)
+	q, err := parts.OpenQueue(c, g.clock(), g.logger(c))
 	if err != nil {
 		return nil, err
 	}

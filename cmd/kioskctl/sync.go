@@ -5,19 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/config"
-	"github.com/smartselfie/kiosk-agent/offline"
-	"github.com/smartselfie/kiosk-agent/sync/compare"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
@@ -27,13 +23,6 @@ const exitHalted = 3
 
 func init() {
 	register(&command{name: "sync", summary: "send every queued job to the compare API, waiting out backoff (exit 3 on a halt)", run: runSync})
-}
-
-// syncSetup is what sync needs to send: built from the config and the global flags.
-type syncSetup struct {
-	sender   uploader.Sender
-	prober   uploader.Prober
-	configID string // fingerprint of URL, partner id and key (never the key itself)
 }
 
 // syncReport is what `kioskctl sync --json` prints.
@@ -70,15 +59,8 @@ func runSync(g *globals, args []string) int {
 	if err != nil {
 		return g.errorf("sync: %v", err)
 	}
-	level := slog.LevelWarn
-	if cfg.LogLevel == "debug" {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
-
-	qopts := partopts.Offline(cfg)
-	qopts.Logger = log
-	oq, err := offline.Open(cfg.DataDir, qopts)
+	log := g.logger(cfg)
+	oq, err := parts.OpenQueue(cfg, g.clk, log)
 	if err != nil {
 		return g.errorf("sync: %v", err)
 	}
@@ -96,11 +78,7 @@ func runSync(g *globals, args []string) int {
 	}
 
 	printer := &eventPrinter{w: g.stdout, quiet: *asJSON}
-	opts := partopts.Uploader(cfg)
-	opts.Logger, opts.Prober, opts.OnEvent = log, setup.prober, printer.print
-	opts.State = uploader.FileState{Path: filepath.Join(cfg.DataDir, uploader.StateFile)}
-	opts.ConfigID = setup.configID
-	u := uploader.New(uploader.OfflineQueue{Q: oq}, setup.sender, opts)
+	u := parts.NewUploader(cfg, uploader.OfflineQueue{Q: oq}, setup, uploader.Options{Logger: log, OnEvent: printer.print})
 	if *retryHalted {
 		u.Resume()
 	}
@@ -197,46 +175,8 @@ func (p *eventPrinter) print(e uploader.Event) {
 	p.mu.Unlock()
 }
 
-// newSyncSender builds the compare client for sync from the config and flags; tests
-// replace it.
-var newSyncSender = buildSyncSender
-
-func buildSyncSender(g *globals, cfg config.Config) (syncSetup, error) {
-	s := cfg.Compare
-	if s.APIURL == "" {
-		return syncSetup{}, errors.New("no API URL: give --api-url (e.g. http://127.0.0.1:8080) or set compare.api_url in the config")
-	}
-	opts, err := partopts.Compare(cfg, g.getenv)
-	if err != nil {
-		return syncSetup{}, err
-	}
-	opts.Logger = slog.New(slog.NewTextHandler(g.stderr, nil)) // start-up warnings (allow_insecure_http)
-	client, err := compare.New(opts)
-	if err != nil {
-		return syncSetup{}, err
-	}
-	prober, err := uploader.NewDialProber(s.APIURL)
-	if err != nil {
-		return syncSetup{}, err
-	}
-	// The fingerprint covers what a halt can be fixed by: URL, partner, key or signer.
-	secret := []byte(s.APIKeyEnv)
-	switch {
-	case s.SignerURL != "":
-		secret = []byte(s.SignerURL)
-		if s.SignerTokenFile != "" {
-			tok, _ := os.ReadFile(s.SignerTokenFile)
-			secret = append(secret, tok...)
-		}
-	case s.APIKeyEnv != "":
-		secret = append(secret, g.getenv(s.APIKeyEnv)...)
-	case s.APIKeyFile != "":
-		secret, _ = os.ReadFile(s.APIKeyFile)
-	}
-	id := uploader.ConfigFingerprint([]byte(s.APIURL), []byte(s.PartnerID), secret)
-	return syncSetup{
-		sender:   uploader.CompareSender{Client: client, CallbackURL: cfg.Sync.CallbackURL},
-		prober:   prober,
-		configID: id,
-	}, nil
+// newSyncSender builds the sender, prober and halt fingerprint for sync from the config
+// (merged with the global flags); tests replace it.
+var newSyncSender = func(g *globals, cfg config.Config) (parts.Sync, error) {
+	return parts.NewSync(cfg, g.getenv, parts.Logger(cfg.LogLevel, g.stderr))
 }

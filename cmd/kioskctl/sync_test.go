@@ -15,6 +15,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
@@ -41,8 +42,8 @@ func (s *scriptSender) Send(_ context.Context, j uploader.Job, progress func(int
 func withSender(t *testing.T, s *scriptSender, configID string) {
 	t.Helper()
 	old := newSyncSender
-	newSyncSender = func(*globals, config.Config) (syncSetup, error) {
-		return syncSetup{sender: s, configID: configID}, nil
+	newSyncSender = func(*globals, config.Config) (parts.Sync, error) {
+		return parts.Sync{Sender: s, ConfigID: configID}, nil
 	}
 	t.Cleanup(func() { newSyncSender = old })
 }

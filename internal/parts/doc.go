@@ -1,0 +1,21 @@
+// Package parts builds each part of the kiosk from a validated config (internal/config):
+// the one way to open the offline queue, the inference engine, the compare sender with
+// its prober and halt fingerprint, and the uploader, and the one mapping of a log level
+// to a logger. kioskctl, compare-sandbox and the kiosk app (internal/app) call it, so a
+// part is built the same way by every program.
+//
+// It sits above the parts and beside internal/partopts (which turns each config section
+// into a part's Options): parts adds what a program supplies at run time (clock, logger,
+// environment, files in the data folder). The parts never import it.
+//
+// Builders:
+//   - Logger / ParseLevel: debug, info, warn, error ("" is info).
+//   - OpenQueue: the offline queue in the data folder, with the caller's clock and logger.
+//   - EngineOptions / OpenEngine: the models folder, the ONNX Runtime library (the config's
+//     onnxruntime_lib, then $ONNXRUNTIME_LIB through getenv, then onnx.FindLibrary's
+//     search beside the binary and the packaged path) and the inference thresholds.
+//   - NewSync: the compare client as an uploader.Sender, a dial prober, and the ConfigID
+//     (a fingerprint of the API URL, the partner id and the key or signer; never the key).
+//   - NewUploader: partopts.Uploader plus the Sync, the state file in the data folder and
+//     the caller's clock, logger and event handler.
+package parts

@@ -1,0 +1,156 @@
+package parts
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/onnx"
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/compare"
+	"github.com/smartselfie/kiosk-agent/sync/uploader"
+)
+
+// ParseLevel maps a log level name (debug, info, warn, error; "" is info) to its slog
+// level. Any other name is an error that lists the four.
+func ParseLevel(level string) (slog.Level, error) {
+	switch level {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info", "":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return slog.LevelInfo, fmt.Errorf("log level %q is not one of debug, info, warn, error", level)
+}
+
+// Logger returns a text logger writing to w at level (see ParseLevel; an unknown name,
+// which config validation refuses, logs at info).
+func Logger(level string, w io.Writer) *slog.Logger {
+	l, _ := ParseLevel(level)
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// OpenQueue opens the offline queue in cfg.DataDir with the "offline" section's settings,
+// the kiosk id, clk (nil: the wall clock) and log (nil: discarded).
+func OpenQueue(cfg config.Config, clk clock.Clock, log *slog.Logger) (*offline.Queue, error) {
+	opts := partopts.Offline(cfg)
+	opts.Clock, opts.Logger = clk, log
+	q, err := offline.Open(cfg.DataDir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("opening the offline queue: %w", err)
+	}
+	return q, nil
+}
+
+// EngineOptions returns the inference engine's Options: cfg.ModelsDir, the thresholds, and
+// the ONNX Runtime library from cfg.ONNXRuntimeLib, else getenv(onnx.EnvVar) (getenv nil:
+// os.Getenv), else "" (inference.Open then searches beside the binary and the packaged
+// path). Workers and Threads are left to the caller.
+func EngineOptions(cfg config.Config, getenv func(string) string, log *slog.Logger) inference.Options {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	lib := cfg.ONNXRuntimeLib
+	if lib == "" {
+		lib = getenv(onnx.EnvVar)
+	}
+	return inference.Options{RuntimeLib: lib, ModelsDir: cfg.ModelsDir, Thresholds: partopts.Thresholds(cfg), Logger: log}
+}
+
+// OpenEngine opens the inference engine with EngineOptions. The caller closes it.
+func OpenEngine(cfg config.Config, getenv func(string) string, log *slog.Logger) (*inference.Engine, error) {
+	return inference.Open(EngineOptions(cfg, getenv, log))
+}
+
+// Sync is what sending needs, built from the "compare" and "sync" sections.
+type Sync struct {
+	Sender uploader.Sender
+	Prober uploader.Prober
+	// ConfigID fingerprints what a halt can be fixed by: the API URL, the partner id and
+	// the key or signer (hashed; never the key itself).
+	ConfigID string
+}
+
+// ErrNoAPIURL is returned by NewSync when the config names no API URL.
+var ErrNoAPIURL = errors.New("no API URL: give --api-url (e.g. http://127.0.0.1:8080) or set compare.api_url in the config")
+
+// NewSync builds the compare client (reading the key file, or the key from the
+// environment through getenv; nil: os.Getenv) as an uploader.Sender with the sync
+// section's callback URL, a dial prober of the API's host, and the ConfigID. The client
+// logs its start-up warnings (compare.allow_insecure_http) to log; nil discards them.
+func NewSync(cfg config.Config, getenv func(string) string, log *slog.Logger) (Sync, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	s := cfg.Compare
+	if s.APIURL == "" {
+		return Sync{}, ErrNoAPIURL
+	}
+	opts, err := partopts.Compare(cfg, getenv)
+	if err != nil {
+		return Sync{}, err
+	}
+	opts.Logger = log
+	client, err := compare.New(opts)
+	if err != nil {
+		return Sync{}, err
+	}
+	prober, err := uploader.NewDialProber(s.APIURL)
+	if err != nil {
+		return Sync{}, err
+	}
+	return Sync{
+		Sender:   uploader.CompareSender{Client: client, CallbackURL: cfg.Sync.CallbackURL},
+		Prober:   prober,
+		ConfigID: ConfigID(cfg, getenv),
+	}, nil
+}
+
+// ConfigID is the fingerprint of the sending configuration (see Sync.ConfigID): the API
+// URL, the partner id, and the signer's URL and token, or the key's variable name and
+// value, or the key file's content. An unreadable file counts as empty (NewSync's client
+// has failed on it already).
+func ConfigID(cfg config.Config, getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	s := cfg.Compare
+	secret := []byte(s.APIKeyEnv)
+	switch {
+	case s.SignerURL != "":
+		secret = []byte(s.SignerURL)
+		if s.SignerTokenFile != "" {
+			tok, _ := os.ReadFile(s.SignerTokenFile)
+			secret = append(secret, tok...)
+		}
+	case s.APIKeyEnv != "":
+		secret = append(secret, getenv(s.APIKeyEnv)...)
+	case s.APIKeyFile != "":
+		secret, _ = os.ReadFile(s.APIKeyFile)
+	}
+	return uploader.ConfigFingerprint([]byte(s.APIURL), []byte(s.PartnerID), secret)
+}
+
+// NewUploader builds the sync engine over q and s: the "sync" section's knobs
+// (partopts.Uploader), s's prober and ConfigID, the state file uploader.StateFile in
+// cfg.DataDir, and the caller's own: own.Clock, own.Logger, own.OnEvent, own.Rand,
+// own.ProbeTimeout and own.AttemptTimeout (the rest of own is ignored).
+func NewUploader(cfg config.Config, q uploader.Queue, s Sync, own uploader.Options) *uploader.Uploader {
+	opts := partopts.Uploader(cfg)
+	opts.Clock, opts.Logger, opts.OnEvent, opts.Rand = own.Clock, own.Logger, own.OnEvent, own.Rand
+	opts.ProbeTimeout, opts.AttemptTimeout = own.ProbeTimeout, own.AttemptTimeout
+	opts.Prober, opts.ConfigID = s.Prober, s.ConfigID
+	opts.State = uploader.FileState{Path: filepath.Join(cfg.DataDir, uploader.StateFile)}
+	return uploader.New(q, s.Sender, opts)
+}
