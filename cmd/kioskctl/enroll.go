@@ -1,13 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"image"
 	"strings"
 
-	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/precheck"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -105,87 +105,12 @@ func runEnroll(g *globals, args []string) int {
 	return exitOK
 }
 
-// enrollPrechecks runs the on-device checks: the selfie's quality gates and passive
-// liveness, each liveness frame (one face, the same person as the selfie, no repeated
-// picture; the head-turn prompts are not known for files and are not checked), and
-// the selfie-vs-comparison match and identical-image check.
+// enrollPrechecks runs the kiosk's prechecks (precheck.Run) on the job's images.
 func enrollPrechecks(g *globals, j *job.Job) (job.Prechecks, error) {
-	pc := job.Prechecks{Ran: true}
-	add := func(img string, p inference.Problem) {
-		pc.Problems = append(pc.Problems, job.PrecheckProblem{Image: img, Code: p.Code, Message: p.Message})
-	}
-	decode := func(role string, b []byte) (image.Image, error) {
-		img, err := inference.DecodeImage(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", role, err)
-		}
-		return img, nil
-	}
-	selfie, err := decode("selfie", j.Selfie)
-	if err != nil {
-		return pc, err
-	}
-	comp, err := decode("comparison image", j.Comparison)
-	if err != nil {
-		return pc, err
-	}
-	frames := make([]inference.LivenessFrame, len(j.Liveness))
-	for i, b := range j.Liveness {
-		if frames[i].Image, err = decode(fmt.Sprintf("liveness frame %d", i+1), b); err != nil {
-			return pc, err
-		}
-	}
 	e, err := inferenceEngine(g)
 	if err != nil {
-		return pc, err
+		return job.Prechecks{}, err
 	}
 	defer e.Close()
-
-	a, err := e.Analyze(selfie, inference.AnalyzeOptions{Still: true, Liveness: true})
-	if err != nil {
-		return pc, fmt.Errorf("selfie: %w", err)
-	}
-	for _, p := range a.Quality.Problems {
-		add("selfie", p)
-	}
-	if len(a.Faces) > 0 {
-		al, err := e.ActiveLiveness(selfie, frames)
-		if err != nil && !errors.Is(err, inference.ErrNoFace) {
-			return pc, fmt.Errorf("liveness frames: %w", err)
-		}
-		if al != nil {
-			for _, fr := range al.Frames {
-				for _, p := range fr.Problems {
-					if p.Code == inference.ProblemPromptNotFollowed {
-						continue
-					}
-					add(fmt.Sprintf("liveness[%d]", fr.Index), p)
-				}
-			}
-			for _, p := range al.Problems {
-				add("liveness", p)
-			}
-		}
-		c, err := e.Compare(selfie, comp)
-		var se *inference.SideError
-		switch {
-		case errors.As(err, &se) && errors.Is(err, inference.ErrNoFace):
-			if se.Side == "B" {
-				add("comparison", inference.Problem{Code: inference.ProblemNoFace, Message: "No face was found in the comparison image."})
-			}
-		case err != nil:
-			return pc, fmt.Errorf("comparing selfie and comparison image: %w", err)
-		default:
-			sim, match, ident := c.Similarity, c.Match, c.Identical
-			pc.Similarity, pc.Match, pc.Identical = &sim, &match, &ident
-			if !c.Match {
-				add("pair", inference.Problem{Code: "no_match", Message: fmt.Sprintf("The selfie does not match the comparison image (similarity %.2f, needs %.2f).", c.Similarity, c.Threshold)})
-			}
-			if c.Identical {
-				add("pair", inference.Problem{Code: "identical", Message: "The selfie and the comparison image are the same picture: take a new selfie."})
-			}
-		}
-	}
-	pc.OK = len(pc.Problems) == 0
-	return pc, nil
+	return precheck.Run(context.Background(), e, j)
 }

@@ -1,7 +1,19 @@
-// Package precheck is where capture and inference meet: it adapts the face analysis
-// engine (package inference) to the capture procedures' Judge, translating the engine's
-// analysis into capture's own verdict vocabulary (faces, the largest face's box and head
-// pose, the failed gates as stable codes, the liveness prompts the pose answers).
+// Package precheck is where capture and inference meet, and the one precheck policy.
+//
+// EngineJudge adapts the face analysis engine (package inference) to the capture
+// procedures' Judge, translating the engine's analysis into capture's own verdict
+// vocabulary (faces, the largest face's box and head pose, the failed gates as stable
+// codes, the liveness prompts the pose answers).
+//
+// Check judges a whole job's images (Decode) into a Report: the selfie's quality gates and
+// passive liveness, the largest face of the selfie and of the comparison image, their
+// similarity against Thresholds.Match, whether they are the same picture, and the
+// engine's active-liveness check of the liveness images (no prompts: head movement
+// across them). Report.Prechecks is the kiosk's reading (job.Prechecks, with the codes
+// CodeNoMatch and CodeIdentical for the pair beside the engine's Problem codes); Run is
+// Decode, Check and Prechecks together, for kioskctl enroll and internal/enroll. The
+// compare sandbox (sync/sandbox EngineAnalyzer) reads the same Report as API result
+// codes, so the sandbox judges exactly as the kiosk does.
 //
 // Capture declares the Judge interface and the verdict types, so the camera packages
 // link neither ONNX Runtime nor the models; only what builds a real judge (the kiosk

@@ -7,13 +7,15 @@ import (
 	"image"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/precheck"
 )
 
 // EngineOptions tune EngineAnalyzer. There are none yet: the thresholds are the engine's
 // (inference.Thresholds), so the sandbox judges as the kiosk's own prechecks do.
 type EngineOptions struct{}
 
-// EngineAnalyzer judges jobs with the on-device face analysis of package inference.
+// EngineAnalyzer judges jobs with the kiosk's own precheck policy (precheck.Check over
+// the on-device face analysis of package inference), read as an API verdict.
 type EngineAnalyzer struct {
 	e    *inference.Engine
 	opts EngineOptions
@@ -24,120 +26,87 @@ func NewEngineAnalyzer(e *inference.Engine, opts EngineOptions) *EngineAnalyzer 
 	return &EngineAnalyzer{e: e, opts: opts}
 }
 
-// face is the largest face of an image with its embedding.
-type face struct {
-	img  image.Image
-	f    inference.Face
-	emb  []float32
-	n    int // faces found
-	live bool
-}
-
-func (a *EngineAnalyzer) analyse(data []byte, opts inference.AnalyzeOptions) (*face, error) {
-	img, err := inference.DecodeImage(data)
-	if err != nil {
-		return nil, err
-	}
-	an, err := a.e.Analyze(img, opts)
-	if err != nil {
-		return nil, err
-	}
-	out := &face{img: img, n: len(an.Faces)}
-	best := inference.Largest(an.Faces)
-	if best < 0 {
-		return out, nil
-	}
-	out.f = an.Faces[best]
-	out.live = out.f.Liveness != nil && out.f.Liveness.Live
-	if out.emb, err = a.e.Embed(img, out.f); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // Judge analyses the selfie (with passive liveness), the comparison image and the
-// liveness images.
+// liveness images with precheck.Check. The liveness images are judged by the engine's
+// active-liveness check, the one the kiosk runs before sealing a job: one face in each,
+// the selfie's person, no repeated picture (nor the selfie again), and, since the API
+// carries no prompts, head movement across the images (a yaw range of Thresholds.TurnYaw
+// or a pitch range of Thresholds.TurnPitch).
 func (a *EngineAnalyzer) Judge(ctx context.Context, in Inputs) (Verdict, error) {
 	var v Verdict
-	undecodable := func(what string, err error) (Verdict, error) {
-		if errors.Is(err, inference.ErrBadImage) || errors.Is(err, inference.ErrImageTooSmall) || errors.Is(err, inference.ErrImageTooLarge) {
-			return v, fmt.Errorf("%s: %w: %v", what, ErrUndecodable, err)
+	var imgs precheck.Images
+	var err error
+	if imgs.Selfie, err = inference.DecodeImage(in.Selfie); err != nil {
+		return undecodable(v, "selfie_image", err)
+	}
+	if imgs.Comparison, err = inference.DecodeImage(in.Comparison); err != nil {
+		return undecodable(v, "comparison_image", err)
+	}
+	var unreadable []string
+	imgs.Liveness = make([]image.Image, len(in.Liveness)) // a nil image is reported as missing
+	for i, data := range in.Liveness {
+		if err := ctx.Err(); err != nil {
+			return v, err
 		}
-		return v, fmt.Errorf("analysing %s: %w", what, err)
+		if imgs.Liveness[i], err = inference.DecodeImage(data); err != nil {
+			unreadable = append(unreadable, fmt.Sprintf("image %d unreadable", i+1))
+		}
 	}
-	selfie, err := a.analyse(in.Selfie, inference.AnalyzeOptions{Still: true, Liveness: true})
-	if err != nil {
-		return undecodable("selfie_image", err)
-	}
-	if err := ctx.Err(); err != nil {
+	r, err := precheck.Check(ctx, a.e, imgs)
+	var ie *precheck.ImageError
+	switch {
+	case errors.As(err, &ie) && ie.Image == precheck.ImageSelfie:
+		return undecodable(v, "selfie_image", ie.Err)
+	case errors.As(err, &ie):
+		return undecodable(v, "comparison_image", ie.Err)
+	case err != nil:
 		return v, err
 	}
-	comp, err := a.analyse(in.Comparison, inference.AnalyzeOptions{Still: true})
-	if err != nil {
-		return undecodable("comparison_image", err)
-	}
-	v.SelfieProvided = selfie.emb != nil
-	v.SelfieLive = selfie.live
-	v.ComparisonFace = comp.emb != nil
+	v.SelfieProvided = r.SelfieFace != nil
+	v.SelfieLive = v.SelfieProvided && r.SelfieFace.Liveness != nil && r.SelfieFace.Liveness.Live
+	v.ComparisonFace = r.ComparisonFace != nil
 	if !v.SelfieProvided {
 		v.Reasons = append(v.Reasons, "no face in the selfie")
 	}
 	if !v.ComparisonFace {
 		v.Reasons = append(v.Reasons, "no face in the comparison image")
 	}
-	v.Identical = inference.Identical(selfie.img, comp.img)
-	if v.SelfieProvided && v.ComparisonFace {
-		v.Similarity = inference.Similarity(selfie.emb, comp.emb)
-		v.Match = v.Similarity >= a.e.Thresholds().Match
-	}
-	v.LivenessPassed, err = a.activeLiveness(ctx, selfie, in.Liveness, &v)
-	if err != nil {
-		return v, err
-	}
+	v.Identical = r.Identical
+	v.Similarity, v.Match = r.Similarity, r.Match
+	v.LivenessPassed = livenessPassed(r, imgs, unreadable, &v)
 	return v, nil
 }
 
-// activeLiveness judges the liveness images with the engine's own active-liveness check,
-// the one the kiosk runs before sealing a job: one face in each, the selfie's person, no
-// repeated picture (nor the selfie again), and, since the API carries no prompts, head
-// movement across the images (a yaw range of Thresholds.TurnYaw or a pitch range of
-// Thresholds.TurnPitch).
-func (a *EngineAnalyzer) activeLiveness(ctx context.Context, selfie *face, frames [][]byte, v *Verdict) (bool, error) {
-	if selfie.emb == nil {
+// undecodable reads an image's decoding or analysis error as ErrUndecodable (answered
+// 0001) when the image itself is at fault.
+func undecodable(v Verdict, what string, err error) (Verdict, error) {
+	if errors.Is(err, inference.ErrBadImage) || errors.Is(err, inference.ErrImageTooSmall) || errors.Is(err, inference.ErrImageTooLarge) {
+		return v, fmt.Errorf("%s: %w: %v", what, ErrUndecodable, err)
+	}
+	return v, fmt.Errorf("analysing %s: %w", what, err)
+}
+
+// livenessPassed reads the report's active-liveness check, adding its reasons (the
+// unreadable images first) to v.
+func livenessPassed(r *precheck.Report, imgs precheck.Images, unreadable []string, v *Verdict) bool {
+	if r.Liveness == nil {
 		v.Reasons = append(v.Reasons, "liveness: no selfie face to compare with")
-		return false, nil
+		return false
 	}
-	ok := true
-	fail := func(msg string) {
-		ok = false
-		v.Reasons = append(v.Reasons, "liveness: "+msg)
+	fail := func(msg string) { v.Reasons = append(v.Reasons, "liveness: "+msg) }
+	for _, msg := range unreadable {
+		fail(msg)
 	}
-	seq := make([]inference.LivenessFrame, len(frames)) // a nil Image is reported as missing
-	for i, data := range frames {
-		if err := ctx.Err(); err != nil {
-			return false, err
-		}
-		img, err := inference.DecodeImage(data)
-		if err != nil {
-			fail(fmt.Sprintf("image %d unreadable", i+1))
-			continue
-		}
-		seq[i] = inference.LivenessFrame{Image: img, Prompt: inference.PromptAny}
-	}
-	res, err := a.e.ActiveLiveness(selfie.img, seq)
-	if err != nil {
-		return false, fmt.Errorf("active liveness: %w", err)
-	}
-	for _, fr := range res.Frames {
+	for _, fr := range r.Liveness.Frames {
 		for _, p := range fr.Problems {
-			if fr.Index < len(seq) && seq[fr.Index].Image == nil {
+			if fr.Index < len(imgs.Liveness) && imgs.Liveness[fr.Index] == nil {
 				continue // already reported as unreadable
 			}
 			fail(p.Message)
 		}
 	}
-	for _, p := range res.Problems {
+	for _, p := range r.Liveness.Problems {
 		fail(p.Message)
 	}
-	return ok && res.Passed, nil
+	return len(unreadable) == 0 && r.Liveness.Passed
 }
