@@ -12,7 +12,11 @@
 // (declared here, so capture does not import the UI) for a verdict on each frame.
 // internal/precheck adapts the face engine to Judge; the verdict types (Verdict, Problem,
 // Pose, Prompt) are capture's own, so capture links no inference code. Time comes from
-// internal/clock, so the procedures are tested with the fake clock.
+// internal/clock, so the procedures are tested with the fake clock. Each procedure's
+// OnFrame option (a FrameFunc) receives every frame it reads with the latest Guidance
+// (the converted image, the verdict, the problem codes that stop the frame being kept,
+// the liveness prompt), for a live preview; nothing is copied for it, and the callback
+// must neither modify the frame's data nor block (see FrameFunc for the ownership).
 //
 // Encode scales an image to a longest side (SelfieMaxSide, LivenessMaxSide,
 // ComparisonMaxSide) and encodes it as baseline JPEG without EXIF or other metadata;

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,36 @@ type Shot struct {
 	Prompt Prompt
 }
 
+// Guidance is what a procedure knows about the frame it has just read, for a live
+// preview: the frame's converted image, the verdict and what stops the frame being kept.
+type Guidance struct {
+	Kind Kind
+	// Image is the frame as judged (Frame.Image's result); nil when the frame was not
+	// judged (a liveness frame read too soon after the previous kept one).
+	Image image.Image
+	// Verdict is the judge's verdict on the frame (zero when not judged).
+	Verdict Verdict
+	// Problems are the stable codes of what stops the frame being kept: the verdict's
+	// failed gates and the procedure's own (ProblemPromptNotFollowed, ProblemMoving).
+	// internal/messages turns each into a sentence ("guidance." + code).
+	Problems []Problem
+	// Accepted is set when the frame passes for its procedure (it counts towards the
+	// selfie's settle run or the document's still run, or is kept as a liveness frame).
+	Accepted bool
+	// Prompt is the liveness prompt shown and Step the index of the liveness frame being
+	// taken (liveness only).
+	Prompt Prompt
+	Step   int
+}
+
+// FrameFunc receives every frame a procedure reads, with the latest guidance, for a live
+// preview. It is called on the procedure's goroutine before the next frame is read, so
+// it must return quickly (hand the frame over to the UI, latest wins). Nothing is copied
+// for it: the Frame's Data and Guidance.Image are the procedure's own, which the
+// procedure never writes to and may return in its Shot; the callback must not modify
+// them, and may keep them (a Source hands out frames that own their data).
+type FrameFunc func(Frame, Guidance)
+
 // ErrNotAccepted means a procedure timed out without an acceptable frame; the error's
 // text names the problems of the last frame judged.
 var ErrNotAccepted = errors.New("no acceptable frame in time")
@@ -64,6 +95,8 @@ type SelfieOptions struct {
 	Settle int
 	// OnVerdict, if set, sees every verdict (for the preview's guidance).
 	OnVerdict func(Verdict)
+	// OnFrame, if set, sees every frame and its guidance (see FrameFunc).
+	OnFrame FrameFunc
 }
 
 // Selfie reads frames until Settle consecutive frames pass the gates and returns the
@@ -95,6 +128,9 @@ func Selfie(ctx context.Context, src Source, j Judge, o SelfieOptions) (Shot, er
 		last = v
 		if o.OnVerdict != nil {
 			o.OnVerdict(v)
+		}
+		if o.OnFrame != nil {
+			o.OnFrame(f, Guidance{Kind: KindSelfie, Image: img, Verdict: v, Problems: v.Problems, Accepted: v.OK})
 		}
 		if !v.OK {
 			run = 0
@@ -132,6 +168,8 @@ type LivenessOptions struct {
 	Satisfied func(Prompt, Pose) bool
 	// OnPrompt, if set, is called when prompt i is shown to the customer.
 	OnPrompt func(i int, p Prompt)
+	// OnFrame, if set, sees every frame and its guidance (see FrameFunc).
+	OnFrame FrameFunc
 }
 
 // MinLivenessGap is the least time between two liveness frames.
@@ -182,6 +220,9 @@ func LivenessSequence(ctx context.Context, src Source, j Judge, o LivenessOption
 				t = c.Now()
 			}
 			if !lastTime.IsZero() && t.Sub(lastTime) < gap {
+				if o.OnFrame != nil {
+					o.OnFrame(f, Guidance{Kind: KindLiveness, Problems: last.Problems, Prompt: p, Step: i})
+				}
 				continue // too soon after the previous frame: not even judged
 			}
 			img, v, err := judgeFrame(f, j, KindLiveness)
@@ -189,11 +230,15 @@ func LivenessSequence(ctx context.Context, src Source, j Judge, o LivenessOption
 				return shots, fmt.Errorf("taking liveness frame %d: %w", i+1, err)
 			}
 			last = v
-			if !v.OK || v.Faces != 1 {
-				continue
+			ok := v.OK && v.Faces == 1
+			if ok && !answered(p, v) {
+				last.Problems = append(slices.Clip(last.Problems), ProblemPromptNotFollowed)
+				ok = false
 			}
-			if !answered(p, v) {
-				last.Problems = append(last.Problems, ProblemPromptNotFollowed)
+			if o.OnFrame != nil {
+				o.OnFrame(f, Guidance{Kind: KindLiveness, Image: img, Verdict: v, Problems: last.Problems, Accepted: ok, Prompt: p, Step: i})
+			}
+			if !ok {
 				continue
 			}
 			shots = append(shots, Shot{Frame: f, Image: img, Verdict: v, Prompt: p})
@@ -214,6 +259,8 @@ type DocumentOptions struct {
 	// MaxMotion is the largest mean absolute difference (0..255) between 32x32 grey
 	// thumbnails of consecutive frames that still counts as still (0 → 4).
 	MaxMotion float64
+	// OnFrame, if set, sees every frame and its guidance (see FrameFunc).
+	OnFrame FrameFunc
 }
 
 // Document waits for a still, sharp frame with a face on the document (the judge's
@@ -247,7 +294,10 @@ func Document(ctx context.Context, src Source, j Judge, o DocumentOptions) (Shot
 		moving := prev != nil && motion(prev, th) > maxMotion
 		prev = th
 		if moving {
-			last.Problems = append(last.Problems, ProblemMoving)
+			last.Problems = append(slices.Clip(last.Problems), ProblemMoving)
+		}
+		if o.OnFrame != nil {
+			o.OnFrame(f, Guidance{Kind: KindDocument, Image: img, Verdict: v, Problems: last.Problems, Accepted: v.OK && !moving})
 		}
 		if !v.OK || moving {
 			if !v.OK {
