@@ -17,9 +17,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"golang.org/x/image/draw"
-
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/testimages"
 )
 
 func main() {
@@ -49,7 +48,7 @@ func run(out string, photos []string) error {
 			n++
 			// A slightly different crop for each frame: 2–6% off each side.
 			inset := 0.02 + 0.02*float64((i+n)%3)
-			f := frame(img, mirror, inset)
+			f := testimages.LivenessFrame(img, mirror, inset, 320)
 			path := filepath.Join(out, fmt.Sprintf("frame-%d.jpg", n))
 			if err := writeJPEG(path, f); err != nil {
 				return err
@@ -58,27 +57,6 @@ func run(out string, photos []string) error {
 		}
 	}
 	return nil
-}
-
-func frame(src image.Image, mirror bool, inset float64) image.Image {
-	b := src.Bounds()
-	dx, dy := int(float64(b.Dx())*inset), int(float64(b.Dy())*inset)
-	crop := image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)
-	w, h := crop.Dx(), crop.Dy()
-	scale := 320.0 / float64(max(w, h))
-	dst := image.NewRGBA(image.Rect(0, 0, int(float64(w)*scale+0.5), int(float64(h)*scale+0.5)))
-	draw.CatmullRom.Scale(dst, dst.Bounds(), src, crop, draw.Src, nil)
-	if mirror {
-		for y := 0; y < dst.Rect.Dy(); y++ {
-			row := dst.Pix[y*dst.Stride : y*dst.Stride+dst.Rect.Dx()*4]
-			for l, r := 0, len(row)-4; l < r; l, r = l+4, r-4 {
-				for k := 0; k < 4; k++ {
-					row[l+k], row[r+k] = row[r+k], row[l+k]
-				}
-			}
-		}
-	}
-	return dst
 }
 
 func writeJPEG(path string, img image.Image) error {

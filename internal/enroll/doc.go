@@ -1,0 +1,22 @@
+// Package enroll is the enrollment use-case, headless: camera (or an imported comparison
+// image) → document → selfie → liveness → prechecks → encoded job → sealed into the
+// offline queue. The kiosk app's wizard calls its steps one at a time (each may be
+// retaken); kioskctl enroll --camera and Run take them in one go.
+//
+// An Enrollment holds the images the steps took:
+//   - Document(ctx, src) takes the ID document with capture.Document; ImportComparison
+//     instead takes a comparison image on file (its JPEG is sealed as it is).
+//   - Selfie(ctx, src) and Liveness(ctx, src) run capture.Selfie and
+//     capture.LivenessSequence; the judge is precheck.EngineJudge (passive liveness on).
+//   - Job(meta) encodes the images with capture.EncodeJob (the imported comparison image
+//     kept as it is) into a copy of meta and validates it.
+//
+// Check runs the one precheck policy (precheck.Run) on a job and records it: a failed
+// check refuses the job (ErrRefused) unless forced, which the job records. Seal is Check
+// then Queue.Enqueue; Run is every step in order, then Seal.
+//
+// Each step's OnFrame (Options.OnFrame) passes every frame and its guidance to a live
+// preview (capture.FrameFunc). ReplayCameras makes the camera of a test or demo from
+// folders of photos; it switches the liveness camera to the next photo at each prompt,
+// as a customer following the prompts would.
+package enroll
