@@ -4,10 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
+	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/replay"
+	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/job"
-	"github.com/smartselfie/kiosk-agent/internal/precheck"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -22,7 +29,8 @@ type enrollOutput struct {
 	Prechecks job.Prechecks `json:"prechecks"`
 }
 
-const enrollUsage = jobInputUsage + "\n       [--operator-id OP] [--force | --no-prechecks] [--json]"
+const enrollUsage = jobInputUsage + "\n       [--operator-id OP] [--force | --no-prechecks] [--json]\n" +
+	"       kioskctl enroll --camera replay:DIR|config --user-id U [--comparison F --comparison-type T] [...]"
 
 func runEnroll(g *globals, args []string) int {
 	fs := g.newFlagSet("enroll", enrollUsage)
@@ -32,6 +40,7 @@ func runEnroll(g *globals, args []string) int {
 	force := fs.Bool("force", false, "seal the job even though a precheck failed (the job records it)")
 	noChecks := fs.Bool("no-prechecks", false, "seal without running the face checks (tests, demos; the job records it)")
 	asJSON := fs.Bool("json", false, "print {\"job_id\",\"state\",\"prechecks\"} as JSON")
+	fs.StringVar(&in.camera, "camera", "", "take the images with a camera instead of files: replay:DIR (photo folders selfie/, liveness/ and, without --comparison, document/) or config (the config's capture section)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -44,11 +53,13 @@ func runEnroll(g *globals, args []string) int {
 	j := in.newJob(g, pp)
 	j.OperatorID = *operator
 	var err error
-	if j.Selfie, j.Comparison, j.Liveness, err = in.readImages(); err != nil {
-		return g.errorf("enroll: %v", err)
-	}
-	if err := j.Validate(); err != nil {
-		return g.errorf("enroll: %v", err)
+	if in.camera == "" {
+		if j.Selfie, j.Comparison, j.Liveness, err = in.readImages(); err != nil {
+			return g.errorf("enroll: %v", err)
+		}
+		if err := j.Validate(); err != nil {
+			return g.errorf("enroll: %v", err)
+		}
 	}
 
 	// Open the queue first: a queue held by the running agent fails at once, before
@@ -59,28 +70,41 @@ func runEnroll(g *globals, args []string) int {
 	}
 	defer q.Close()
 
-	if !*noChecks {
-		pc, err := enrollPrechecks(g, j)
-		if err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var e *inference.Engine
+	if in.camera != "" || !*noChecks {
+		if e, err = inferenceEngine(g); err != nil {
+			if in.camera != "" {
+				return g.errorf("enroll: %v", err)
+			}
 			return g.errorf("enroll: prechecks: %v (to seal without checks, add --no-prechecks)", err)
 		}
-		j.Prechecks = pc
-		if !pc.OK {
-			if !*force {
-				if *asJSON {
-					queueJSON(g.stdout, enrollOutput{JobID: j.ID, State: "refused", Prechecks: pc})
-				}
-				g.errorf("enroll: %d precheck(s) failed; nothing was saved. Retake the images, or add --force to seal the job anyway:", len(pc.Problems))
-				for _, p := range pc.Problems {
-					fmt.Fprintf(g.stderr, "  %s: %s\n", p.Image, p.Message)
-				}
-				return exitError
-			}
-			j.Prechecks.Forced = true
+		defer e.Close()
+	}
+	if in.camera != "" {
+		if j, err = cameraJob(ctx, g, e, &in, *j); err != nil {
+			return g.errorf("enroll: %v", err)
 		}
 	}
+	checker := e
+	if *noChecks {
+		checker = nil
+	}
+	if err := enroll.Check(ctx, checker, j, *force); errors.Is(err, enroll.ErrRefused) {
+		if *asJSON {
+			queueJSON(g.stdout, enrollOutput{JobID: j.ID, State: "refused", Prechecks: j.Prechecks})
+		}
+		g.errorf("enroll: %d precheck(s) failed; nothing was saved. Retake the images, or add --force to seal the job anyway:", len(j.Prechecks.Problems))
+		for _, p := range j.Prechecks.Problems {
+			fmt.Fprintf(g.stderr, "  %s: %s\n", p.Image, p.Message)
+		}
+		return exitError
+	} else if err != nil {
+		return g.errorf("enroll: %v (to seal without checks, add --no-prechecks)", err)
+	}
 
-	e, err := q.Enqueue(j)
+	entry, err := q.Enqueue(j)
 	if err != nil {
 		var le *offline.LimitError
 		if errors.As(err, &le) {
@@ -89,7 +113,7 @@ func runEnroll(g *globals, args []string) int {
 		return g.errorf("enroll: not saved: %v", err)
 	}
 	if *asJSON {
-		if err := queueJSON(g.stdout, enrollOutput{JobID: e.ID, State: e.State.String(), Prechecks: j.Prechecks}); err != nil {
+		if err := queueJSON(g.stdout, enrollOutput{JobID: entry.ID, State: entry.State.String(), Prechecks: j.Prechecks}); err != nil {
 			return g.errorf("enroll: %v", err)
 		}
 		return exitOK
@@ -101,16 +125,53 @@ func runEnroll(g *globals, args []string) int {
 	case j.Prechecks.Forced:
 		checks = fmt.Sprintf("%d precheck(s) failed, sealed anyway (--force)", len(j.Prechecks.Problems))
 	}
-	fmt.Fprintf(g.stdout, "job %s sealed into the offline queue (%s; %s)\n", e.ID, e.State, checks)
+	fmt.Fprintf(g.stdout, "job %s sealed into the offline queue (%s; %s)\n", entry.ID, entry.State, checks)
 	return exitOK
 }
 
-// enrollPrechecks runs the kiosk's prechecks (precheck.Run) on the job's images.
-func enrollPrechecks(g *globals, j *job.Job) (job.Prechecks, error) {
-	e, err := inferenceEngine(g)
-	if err != nil {
-		return job.Prechecks{}, err
+// cameraJob takes the job's images with the camera of --camera (enroll.Enrollment's
+// steps) and returns meta with them; --comparison, when given, is imported instead of
+// photographing the document.
+func cameraJob(ctx context.Context, g *globals, e *inference.Engine, in *jobInput, meta job.Job) (*job.Job, error) {
+	var o enroll.Options
+	var cams enroll.Cameras
+	kind, arg, _ := strings.Cut(in.camera, ":")
+	switch kind {
+	case "replay":
+		r, err := enroll.OpenReplay(arg, replay.Options{MaxSide: capture.ComparisonMaxSide, Clock: g.clk})
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		r.Apply(&o)
+		cams = r.Cameras
+	case "config":
+		c, err := g.config()
+		if err != nil {
+			return nil, err
+		}
+		vc, err := parts.OpenCameras(ctx, c, g.clock(), g.logger(c))
+		if err != nil {
+			return nil, err
+		}
+		defer vc.Close()
+		cams = enroll.Cameras{Selfie: vc.Selfie, Document: vc.Document}
 	}
-	defer e.Close()
-	return precheck.Run(context.Background(), e, j)
+	o.Selfie.Clock, o.Liveness.Clock, o.Document.Clock = g.clk, g.clk, g.clk
+	en := enroll.New(e, o)
+	if in.comparison != "" {
+		b, err := in.readComparison()
+		if err != nil {
+			return nil, err
+		}
+		if err := en.ImportComparison(b, job.ComparisonType(in.compType)); err != nil {
+			return nil, err
+		}
+		cams.Document = nil
+	}
+	fmt.Fprintln(g.stderr, "kioskctl enroll: taking the images with the camera")
+	if err := en.Take(ctx, cams); err != nil {
+		return nil, err
+	}
+	return en.Job(meta)
 }

@@ -21,6 +21,9 @@ type jobInput struct {
 	userID, jobID, selfie, comparison, compType, callbackURL string
 	liveness, params                                         stringList
 	allowNew                                                 bool
+	// camera is enroll's --camera: the selfie and liveness frames (and, without
+	// --comparison, the document) come from it instead of files.
+	camera string
 }
 
 // jobInputUsage is the usage text of the shared flags.
@@ -48,16 +51,23 @@ func (in *jobInput) check(fs *flag.FlagSet) (map[string]string, []string) {
 	if !job.ValidUserID(in.userID) {
 		problems = append(problems, "give --user-id")
 	}
-	if in.selfie == "" {
-		problems = append(problems, "give --selfie FILE")
+	switch kind, _, _ := strings.Cut(in.camera, ":"); {
+	case in.camera == "":
+		if in.selfie == "" {
+			problems = append(problems, "give --selfie FILE")
+		}
+		if in.comparison == "" {
+			problems = append(problems, "give --comparison FILE")
+		}
+		if n := len(in.liveness); n < job.MinLiveness || n > job.MaxLiveness {
+			problems = append(problems, fmt.Sprintf("give --liveness FILE %d to %d times (%d given)", job.MinLiveness, job.MaxLiveness, n))
+		}
+	case kind != "replay" && kind != "config" || kind == "replay" && !strings.Contains(in.camera, ":"):
+		problems = append(problems, fmt.Sprintf("--camera %q is neither replay:DIR nor config", in.camera))
+	case in.selfie != "" || len(in.liveness) > 0:
+		problems = append(problems, "--camera takes the selfie and the liveness frames: drop --selfie and --liveness")
 	}
-	if in.comparison == "" {
-		problems = append(problems, "give --comparison FILE")
-	}
-	if n := len(in.liveness); n < job.MinLiveness || n > job.MaxLiveness {
-		problems = append(problems, fmt.Sprintf("give --liveness FILE %d to %d times (%d given)", job.MinLiveness, job.MaxLiveness, n))
-	}
-	if !job.ComparisonType(in.compType).Valid() {
+	if (in.camera == "" || in.comparison != "") && !job.ComparisonType(in.compType).Valid() {
 		problems = append(problems, fmt.Sprintf("--comparison-type must be ID_PHOTO, PORTRAIT or DOCUMENT (got %q)", in.compType))
 	}
 	params := map[string]string{}
@@ -86,22 +96,31 @@ func (in *jobInput) newJob(g *globals, params map[string]string) *job.Job {
 		AllowNewEnroll: in.allowNew, CallbackURL: in.callbackURL}
 }
 
+// readComparison reads --comparison and checks that it is a JPEG.
+func (in *jobInput) readComparison() ([]byte, error) {
+	return readJPEG("comparison image", in.comparison)
+}
+
+// readJPEG reads an image file (at most inference.MaxFileBytes, even from /dev/zero) and
+// checks that it is a JPEG (the API takes JPEG).
+func readJPEG(role, path string) ([]byte, error) {
+	b, err := inference.ReadImageFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s: %w", role, err)
+	}
+	if !job.IsJPEG(b) {
+		return nil, fmt.Errorf("the %s %s is not a JPEG file; the compare API takes JPEG images", role, path)
+	}
+	return b, nil
+}
+
 // readImages reads the image files and checks that each is a JPEG (the API takes JPEG).
 func (in *jobInput) readImages() (selfie, comparison []byte, liveness [][]byte, err error) {
-	read := func(role, path string) ([]byte, error) {
-		b, err := inference.ReadImageFile(path) // at most inference.MaxFileBytes, even from /dev/zero
-		if err != nil {
-			return nil, fmt.Errorf("reading the %s: %w", role, err)
-		}
-		if !job.IsJPEG(b) {
-			return nil, fmt.Errorf("the %s %s is not a JPEG file; the compare API takes JPEG images", role, path)
-		}
-		return b, nil
-	}
+	read := readJPEG
 	if selfie, err = read("selfie", in.selfie); err != nil {
 		return nil, nil, nil, err
 	}
-	if comparison, err = read("comparison image", in.comparison); err != nil {
+	if comparison, err = in.readComparison(); err != nil {
 		return nil, nil, nil, err
 	}
 	for i, p := range in.liveness {

@@ -3,19 +3,13 @@ package enroll_test
 import (
 	"context"
 	"errors"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/jpeg"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
-	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/enroll"
+	"github.com/smartselfie/kiosk-agent/internal/enroll/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/internal/testengine"
@@ -24,53 +18,9 @@ import (
 
 func TestMain(m *testing.M) { testengine.Main(m) }
 
-// ReplayDir writes a replay camera of customer A of the demo (see scripts/demo.sh): the
-// selfie camera shows dfA_img6, the liveness frames are dfA_img11 and dfA_img5, each
-// plain and mirrored, as scripts/demoframes makes them.
-func replayDir(t testing.TB) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, sub := range []string{enroll.ReplaySelfie, enroll.ReplayLiveness} {
-		os.MkdirAll(filepath.Join(dir, sub), 0o755)
-	}
-	if err := os.WriteFile(filepath.Join(dir, enroll.ReplaySelfie, "a.jpg"), testimages.Read(t, "dfA_img6.jpg"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for i, name := range []string{"dfA_img11.jpg", "dfA_img5.jpg"} {
-		img, err := inference.DecodeFile(testimages.Path(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mirror := range []bool{false, true} {
-			n++
-			f := farther(testimages.LivenessFrame(img, mirror, 0.02+0.02*float64((i+n)%3), 320))
-			fh, err := os.Create(filepath.Join(dir, enroll.ReplayLiveness, "frame-"+string(rune('0'+n))+".jpg"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := jpeg.Encode(fh, f, &jpeg.Options{Quality: 80}); err != nil {
-				t.Fatal(err)
-			}
-			fh.Close()
-		}
-	}
-	return dir
-}
-
-// farther puts img in the middle of a grey frame half as large again: the customer
-// stands farther from the camera than the photographer stood.
-func farther(img *image.RGBA) *image.RGBA {
-	b := img.Bounds()
-	dst := image.NewRGBA(image.Rect(0, 0, b.Dx()*3/2, b.Dy()*3/2))
-	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.Gray{Y: 128}), image.Point{}, draw.Src)
-	draw.Draw(dst, b.Add(image.Pt(b.Dx()/4, b.Dy()/4)), img, b.Min, draw.Src)
-	return dst
-}
-
 func TestRunReplay(t *testing.T) {
 	e := testengine.Get(t)
-	dir := replayDir(t)
+	dir := enrolltest.ReplayDir(t)
 	cam, err := enroll.OpenReplay(dir, replay.Options{MaxSide: 640})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +31,7 @@ func TestRunReplay(t *testing.T) {
 	o.OnFrame = func(capture.Frame, capture.Guidance) { frames++ }
 	cam.Apply(&o)
 	en := enroll.New(e, o)
-	if err := en.ImportComparison(testimages.Read(t, "dfA_img5.jpg"), job.Portrait); err != nil {
+	if err := en.ImportComparison(testimages.Read(t, enrolltest.Comparison), job.Portrait); err != nil {
 		t.Fatal(err)
 	}
 	c := config.Default()
@@ -104,7 +54,7 @@ func TestRunReplay(t *testing.T) {
 	if frames < 4+3 {
 		t.Errorf("the preview saw %d frames", frames)
 	}
-	if string(j.Comparison) != string(testimages.Read(t, "dfA_img5.jpg")) {
+	if string(j.Comparison) != string(testimages.Read(t, enrolltest.Comparison)) {
 		t.Error("the imported comparison image was not sealed as it is")
 	}
 }
@@ -117,7 +67,7 @@ func TestStepsNeedEachOther(t *testing.T) {
 	if err := en.ImportComparison([]byte("GIF89a"), job.Portrait); err == nil {
 		t.Error("a GIF was imported")
 	}
-	if err := en.ImportComparison(testimages.Read(t, "dfA_img5.jpg"), "SELFIE"); err == nil {
+	if err := en.ImportComparison(testimages.Read(t, enrolltest.Comparison), "SELFIE"); err == nil {
 		t.Error("a bad comparison type was accepted")
 	}
 	if err := en.Take(context.Background(), enroll.Cameras{}); err == nil {

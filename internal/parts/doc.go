@@ -16,6 +16,7 @@
 //     search beside the binary and the packaged path) and the inference thresholds.
 //   - NewSync: the compare client as an uploader.Sender, a dial prober, and the ConfigID
 //     (a fingerprint of the API URL, the partner id and the key or signer; never the key).
+//   - OpenCameras: the cameras of the "capture" section (capture/v4l2).
 //   - NewUploader: partopts.Uploader plus the Sync, the state file in the data folder and
 //     the caller's clock, logger and event handler.
 package parts

@@ -1,6 +1,7 @@
 package parts
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/smartselfie/kiosk-agent/capture/v4l2"
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/inference/onnx"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
@@ -153,4 +155,14 @@ func NewUploader(cfg config.Config, q uploader.Queue, s Sync, own uploader.Optio
 	opts.Prober, opts.ConfigID = s.Prober, s.ConfigID
 	opts.State = uploader.FileState{Path: filepath.Join(cfg.DataDir, uploader.StateFile)}
 	return uploader.New(q, s.Sender, opts)
+}
+
+// OpenCameras opens the cameras of the "capture" section (v4l2.OpenCameras) with clk and
+// log. The caller closes them.
+func OpenCameras(ctx context.Context, cfg config.Config, clk clock.Clock, log *slog.Logger) (*v4l2.Cameras, error) {
+	cams, err := v4l2.OpenCameras(ctx, partopts.Cameras(cfg), clk, log)
+	if err != nil {
+		return nil, fmt.Errorf("opening the cameras: %w", err)
+	}
+	return cams, nil
 }
