@@ -17,6 +17,9 @@
 // (the converted image, the verdict, the problem codes that stop the frame being kept,
 // the liveness prompt), for a live preview; nothing is copied for it, and the callback
 // must neither modify the frame's data nor block (see FrameFunc for the ownership).
+// Everything the UI says is a stable code that internal/messages turns into a sentence:
+// the verdicts' Problems ("guidance."), the Prompts ("prompt.") and ErrorCode of an
+// error ("capture.").
 //
 // Encode scales an image to a longest side (SelfieMaxSide, LivenessMaxSide,
 // ComparisonMaxSide) and encodes it as baseline JPEG without EXIF or other metadata;

@@ -65,8 +65,9 @@
 // their images until an operator purges them or FailedImagesMaxDays pass; finished
 // records and audit events are deleted after KeepResultsDays. Sweep runs one pass;
 // RunRetention runs it periodically. Enqueue refuses a job with a *LimitError
-// (ErrQueueFull, ErrDiskLimit, ErrDiskFull, ErrQueueStale) whose Operator field is a
-// sentence for the operator. MaxDiskMB counts the sealed payloads still on disk (the
+// (ErrQueueFull, ErrDiskLimit, ErrDiskFull, ErrQueueStale) whose Code (Limit*) and Args
+// internal/messages turns into a sentence in the operator's language; Operator is that
+// sentence in English. MaxDiskMB counts the sealed payloads still on disk (the
 // bbolt file never shrinks; freed pages are reused). MinFreeDiskMB is checked with
 // statfs on the data dir before each enqueue, and a write that fails with ENOSPC is
 // also an ErrDiskFull.

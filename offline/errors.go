@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/messages"
 )
 
 // Sentinel errors. Each is matched with errors.Is; the wrapped message says what to do.
@@ -51,10 +52,28 @@ var (
 
 // LimitError is returned by Enqueue when a limit that protects the branch refuses a
 // new enrollment. errors.Is matches its Kind (ErrQueueFull, ErrDiskLimit, ErrDiskFull,
-// ErrQueueStale); Operator is one sentence to show the operator.
+// ErrQueueStale); Code is the stable code of the limit (Limit*) and Args its sentence's
+// arguments, for internal/messages ("limit." + Code); Operator is that sentence in
+// English.
 type LimitError struct {
 	Kind     error
+	Code     string
+	Args     []any
 	Operator string
+}
+
+// The codes of LimitError.
+const (
+	LimitQueueFull     = "queue_full"     // ErrQueueFull (N: jobs waiting)
+	LimitQueueStale    = "queue_stale"    // ErrQueueStale (Days, Limit)
+	LimitDiskLimit     = "disk_limit"     // ErrDiskLimit (UsedMB, LimitMB)
+	LimitDiskFull      = "disk_full"      // ErrDiskFull: too little free space (FreeMB, MinMB)
+	LimitDiskExhausted = "disk_exhausted" // ErrDiskFull: the disk is full (a write failed)
+)
+
+// limitError makes the LimitError of code with its sentence's arguments (name, value).
+func limitError(kind error, code string, args ...any) *LimitError {
+	return &LimitError{Kind: kind, Code: code, Args: args, Operator: messages.Text(messages.English, "limit."+code, args...)}
 }
 
 func (e *LimitError) Error() string { return fmt.Sprintf("%v: %s", e.Kind, e.Operator) }

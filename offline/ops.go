@@ -49,7 +49,7 @@ func (q *Queue) update(fn func(tx *bolt.Tx, c *commit) error) error {
 	}
 	if err != nil {
 		if errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), syscall.ENOSPC.Error()) {
-			return &LimitError{Kind: ErrDiskFull, Operator: "the kiosk's disk is full and nothing more can be saved; free space on the disk (or call support) before enrolling more customers"}
+			return limitError(ErrDiskFull, LimitDiskExhausted)
 		}
 		return err
 	}
@@ -186,27 +186,20 @@ func (q *Queue) checkLimitsLocked(now time.Time, size int64) error {
 		}
 	}
 	if s.MaxJobs > 0 && unsent >= s.MaxJobs {
-		return &LimitError{Kind: ErrQueueFull, Operator: fmt.Sprintf(
-			"%d enrollments are waiting to be sent, the most this kiosk keeps; connect the kiosk to the network and let them sync before enrolling more customers", unsent)}
+		return limitError(ErrQueueFull, LimitQueueFull, "N", unsent)
 	}
 	if s.MaxOldestUnsentDays > 0 && !oldest.IsZero() && now.Sub(oldest) > time.Duration(s.MaxOldestUnsentDays)*day {
-		return &LimitError{Kind: ErrQueueStale, Operator: fmt.Sprintf(
-			"an enrollment has waited %d days to be sent (the limit is %d); connect the kiosk to the network, or call support, before enrolling more customers",
-			int(now.Sub(oldest)/day), s.MaxOldestUnsentDays)}
+		return limitError(ErrQueueStale, LimitQueueStale, "Days", int(now.Sub(oldest)/day), "Limit", s.MaxOldestUnsentDays)
 	}
 	if s.MaxDiskMB > 0 && used+size > int64(s.MaxDiskMB)<<20 {
-		return &LimitError{Kind: ErrDiskLimit, Operator: fmt.Sprintf(
-			"the queue holds %d MB of enrollments, the most allowed (%d MB); let the kiosk sync, or ask an operator to purge failed jobs, before enrolling more customers",
-			used>>20, s.MaxDiskMB)}
+		return limitError(ErrDiskLimit, LimitDiskLimit, "UsedMB", used>>20, "LimitMB", s.MaxDiskMB)
 	}
 	if s.MinFreeDiskMB > 0 {
 		free, err := q.freeSpace(q.dir)
 		if err != nil {
 			q.log.Warn("checking free disk space", "dir", q.dir, "err", err)
 		} else if int64(free)-2*size < int64(s.MinFreeDiskMB)<<20 {
-			return &LimitError{Kind: ErrDiskFull, Operator: fmt.Sprintf(
-				"the kiosk's disk has only %d MB free (at least %d MB must stay free); free space on the disk, or call support, before enrolling more customers",
-				free>>20, s.MinFreeDiskMB)}
+			return limitError(ErrDiskFull, LimitDiskFull, "FreeMB", free>>20, "MinMB", s.MinFreeDiskMB)
 		}
 	}
 	return nil

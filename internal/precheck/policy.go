@@ -8,6 +8,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/messages"
 )
 
 // The problem codes of the pair (selfie against comparison image) that Prechecks adds to
@@ -24,6 +25,16 @@ const (
 	ImagePair       = "pair"
 	ImageLiveness   = "liveness" // sequence-level; a frame is "liveness[i]" (0-based)
 )
+
+// MessageCode is the internal/messages code of a precheck problem on image (a
+// job.PrecheckProblem's Image and Code): "precheck." + code, and
+// "precheck.comparison_no_face" for a comparison image without a face.
+func MessageCode(image, code string) string {
+	if image == ImageComparison && code == inference.ProblemNoFace {
+		return "precheck.comparison_no_face"
+	}
+	return "precheck." + code
+}
 
 // Images are a job's decoded images.
 type Images struct {
@@ -157,7 +168,8 @@ func largestFace(e *inference.Engine, img image.Image, o inference.AnalyzeOption
 // prompt, which a job does not record), a comparison image without a face, and a pair
 // that does not match or is the same picture. Similarity, Match and Identical are
 // recorded when both images have a face. Each problem carries the English sentence of
-// its code.
+// its code (the engine's own for its problems, internal/messages' for the pair's and the
+// comparison image's).
 func (r *Report) Prechecks() job.Prechecks {
 	pc := job.Prechecks{Ran: true}
 	add := func(img, code, msg string) {
@@ -180,15 +192,16 @@ func (r *Report) Prechecks() job.Prechecks {
 			}
 		}
 		if r.ComparisonFace == nil {
-			add(ImageComparison, inference.ProblemNoFace, "No face was found in the comparison image.")
+			add(ImageComparison, inference.ProblemNoFace, messages.Text(messages.English, MessageCode(ImageComparison, inference.ProblemNoFace)))
 		} else {
 			sim, match, ident := r.Similarity, r.Match, r.Identical
 			pc.Similarity, pc.Match, pc.Identical = &sim, &match, &ident
 			if !r.Match {
-				add(ImagePair, CodeNoMatch, fmt.Sprintf("The selfie does not match the comparison image (similarity %.2f, needs %.2f).", r.Similarity, r.Threshold))
+				add(ImagePair, CodeNoMatch, messages.Text(messages.English, MessageCode(ImagePair, CodeNoMatch),
+					"Similarity", fmt.Sprintf("%.2f", r.Similarity), "Threshold", fmt.Sprintf("%.2f", r.Threshold)))
 			}
 			if r.Identical {
-				add(ImagePair, CodeIdentical, "The selfie and the comparison image are the same picture: take a new selfie.")
+				add(ImagePair, CodeIdentical, messages.Text(messages.English, MessageCode(ImagePair, CodeIdentical)))
 			}
 		}
 	}

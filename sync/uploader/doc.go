@@ -30,7 +30,8 @@
 //     a proxy login, http→https; never followed), a 404 (a wrong path in api_url) or another
 //     4xx without a contract code: halt. The job goes to held, nothing more is sent, and ONE alert
 //     (EventHalted) says why; for 2205 it also says when the server's Date differs from the
-//     kiosk's clock by more than Options.SkewTolerance, with the measured difference. The
+//     kiosk's clock by more than Options.SkewTolerance, with the measured difference
+//     (Halt.Cause is its stable code, for internal/messages' "alert.halt." sentences). The
 //     halt is remembered (StateStore) with a fingerprint of the configuration (Options.ConfigID)
 //     and lifts only when the configuration changes (Reconfigure) or an operator asks (Resume);
 //     then held jobs go back to the queue.
