@@ -62,4 +62,3 @@ func farther(img *image.RGBA) *image.RGBA {
 	draw.Draw(dst, b.Add(image.Pt(b.Dx()/4, b.Dy()/4)), img, b.Min, draw.Src)
 	return dst
 }
-
