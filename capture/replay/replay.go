@@ -45,9 +45,9 @@ type Source struct {
 	closed bool
 }
 
-// Open decodes the image files named by paths (files, or folders whose .jpg/.jpeg/.png
-// files are taken in name order).
-func Open(paths []string, o Options) (*Source, error) {
+// Files lists the image files named by paths: files as they are, and the .jpg, .jpeg and
+// .png files of folders in name order (what Open replays).
+func Files(paths []string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -76,6 +76,16 @@ func Open(paths []string, o Options) (*Source, error) {
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("opening replay source %v: %w", paths, ErrNoImages)
+	}
+	return files, nil
+}
+
+// Open decodes the image files named by paths (files, or folders whose .jpg/.jpeg/.png
+// files are taken in name order).
+func Open(paths []string, o Options) (*Source, error) {
+	files, err := Files(paths)
+	if err != nil {
+		return nil, err
 	}
 	s := &Source{o: o, c: o.Clock}
 	if s.c == nil {

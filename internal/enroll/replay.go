@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
@@ -44,7 +42,7 @@ func OpenReplay(dir string, o replay.Options) (*Replay, error) {
 			return nil, fmt.Errorf("opening the replay camera %s: %w", dir, err)
 		}
 	}
-	files, err := photos(filepath.Join(dir, ReplayLiveness))
+	files, err := replay.Files([]string{filepath.Join(dir, ReplayLiveness)})
 	if err != nil {
 		return nil, fmt.Errorf("opening the replay camera %s: %w", dir, err)
 	}
@@ -62,25 +60,6 @@ func OpenReplay(dir string, o replay.Options) (*Replay, error) {
 	}
 	r.Liveness = r.live
 	return r, nil
-}
-
-// photos lists dir's image files in name order.
-func photos(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range ents {
-		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".jpg", ".jpeg", ".png":
-			if !e.IsDir() {
-				out = append(out, filepath.Join(dir, e.Name()))
-			}
-		}
-	}
-	slices.Sort(out)
-	return out, nil
 }
 
 // Apply sets o's liveness sequence for the replay: one frame per liveness photo, no
