@@ -2,11 +2,12 @@ package enroll_test
 
 import (
 	"context"
-	"errors"
+	"image"
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
+	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/enroll/enrolltest"
@@ -77,5 +78,34 @@ func TestStepsNeedEachOther(t *testing.T) {
 	if err := enroll.Check(context.Background(), nil, j, false); err != nil || j.Prechecks.Ran {
 		t.Errorf("no engine: %v %+v", err, j.Prechecks)
 	}
-	_ = errors.Is
+}
+
+// The document step keeps the still document's shot as a DOCUMENT comparison image, and
+// a retake by import replaces it.
+func TestTakeDocument(t *testing.T) {
+	e := testengine.Get(t)
+	img, err := inference.DecodeFile(testimages.Path("id_specimen_utopia_passport_td3.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := replay.FromImages([]image.Image{img}, replay.Options{FPS: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var guided int
+	en := enroll.New(e, enroll.Options{OnFrame: func(_ capture.Frame, g capture.Guidance) {
+		if g.Kind == capture.KindDocument {
+			guided++
+		}
+	}})
+	shot, err := en.TakeDocument(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if en.Comparison != shot.Image || en.ComparisonType != job.Document || guided < 3 {
+		t.Fatalf("comparison %T, type %q, %d guided frames", en.Comparison, en.ComparisonType, guided)
+	}
+	if err := en.ImportComparison(testimages.Read(t, enrolltest.Comparison), job.IDPhoto); err != nil || en.ComparisonType != job.IDPhoto || en.Comparison == shot.Image {
+		t.Fatalf("import after the document: %v, type %q", err, en.ComparisonType)
+	}
 }
