@@ -4,10 +4,12 @@
 // retaken); kioskctl enroll --camera and Run take them in one go.
 //
 // An Enrollment holds the images the steps took:
-//   - Document(ctx, src) takes the ID document with capture.Document; ImportComparison
-//     instead takes a comparison image on file (its JPEG is sealed as it is).
-//   - Selfie(ctx, src) and Liveness(ctx, src) run capture.Selfie and
+//   - TakeDocument(ctx, src) takes the ID document with capture.Document;
+//     ImportComparison instead takes a comparison image on file (its JPEG is sealed as
+//     it is).
+//   - TakeSelfie(ctx, src) and TakeLiveness(ctx, src) run capture.Selfie and
 //     capture.LivenessSequence; the judge is precheck.EngineJudge (passive liveness on).
+//   - Take(ctx, cams) runs the three in order over Cameras.
 //   - Job(meta) encodes the images with capture.EncodeJob (the imported comparison image
 //     kept as it is) into a copy of meta and validates it.
 //
@@ -16,7 +18,8 @@
 // then Queue.Enqueue; Run is every step in order, then Seal.
 //
 // Each step's OnFrame (Options.OnFrame) passes every frame and its guidance to a live
-// preview (capture.FrameFunc). ReplayCameras makes the camera of a test or demo from
-// folders of photos; it switches the liveness camera to the next photo at each prompt,
-// as a customer following the prompts would.
+// preview (capture.FrameFunc). OpenReplay makes the camera of a test or demo from
+// folders of photos (selfie/, liveness/, optional document/); Replay.Apply sets the
+// liveness options so that the liveness camera shows the next photo at each prompt, as a
+// customer following the prompts would.
 package enroll
