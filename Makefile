@@ -9,24 +9,58 @@ export ONNXRUNTIME_LIB ?= $(CURDIR)/.cache/ort/$(GOARCH)/libonnxruntime.so.1
 BIN := $(CURDIR)/bin
 GOTEST_FLAGS ?= -timeout 40m
 
-.PHONY: setup build test test-go test-v4l2 bench demo vet clean screenshots
+# Target architecture of `build` and `deb`: the host's (binaries in bin/) or, on an amd64
+# host, ARCH=arm64 (cross-built with cgo into bin/arm64/; see docs/packaging.md).
+HOSTARCH := $(shell go env GOHOSTARCH)
+ARCH ?= $(HOSTARCH)
+# The version from git (scripts/version.sh), linked into the binaries and the packages.
+ifndef VERSION
+VERSION := $(shell scripts/version.sh)
+endif
+GO_LDFLAGS := -X main.version=$(VERSION)
+ifeq ($(ARCH),$(HOSTARCH))
+ARCH_BIN := $(BIN)
+ARCH_ENV :=
+ARCH_SETUP := setup
+else ifeq ($(HOSTARCH)-$(ARCH),amd64-arm64)
+ARCH_BIN := $(BIN)/arm64
+# pkg-config must see only the arm64 .pc files (Fyne's cgo asks it for GL/X11/Wayland).
+ARCH_ENV := GOARCH=arm64 CC=aarch64-linux-gnu-gcc PKG_CONFIG_PATH= \
+	PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
+ARCH_SETUP := setup-arm64
+else
+ARCH_BIN := $(error ARCH=$(ARCH) on a $(HOSTARCH) host: use ARCH=$(HOSTARCH), or ARCH=arm64 on amd64)
+endif
+
+.PHONY: setup setup-arm64 build test test-go test-v4l2 test-arm64 deb bench demo vet clean screenshots
 
 setup:
 	@scripts/setup.sh
 
-build: setup
-	go build -o $(BIN)/ ./cmd/...
+setup-arm64: setup
+	@scripts/setup-arm64.sh
+
+build: $(ARCH_SETUP)
+	$(ARCH_ENV) go build -ldflags '$(GO_LDFLAGS)' -o $(ARCH_BIN)/ ./cmd/...
+
+# Debian packages of the headless binaries into bin/deb/ (nfpm from packaging/tools).
+deb: build
+	@scripts/deb.sh $(ARCH) '$(VERSION)' $(ARCH_BIN)
 
 vet:
 	go vet ./...
 
-test: setup vet test-go test-v4l2
+test: setup vet test-go test-v4l2 test-arm64
 
 test-go:
 	go test $(GOTEST_FLAGS) ./...
 
 test-v4l2: setup
 	@if [ -x capture/v4l2/vivid/run.sh ]; then capture/v4l2/vivid/run.sh; else echo "test-v4l2: not yet available"; fi
+
+# The arm64 build under qemu-user against the amd64 one (skipped on an arm64 host).
+test-arm64: setup
+	@scripts/test-arm64.sh
 
 bench: setup
 	@scripts/bench.sh

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Test the arm64 build on an amd64 machine under qemu user-mode emulation (no binfmt),
+# against the amd64 build of the same tree. `make test` runs it (target test-arm64).
+#   1. kioskctl version: the version from git (scripts/version.sh) and linux/arm64.
+#   2. kioskctl analyze --json on bundled photos: the same faces as amd64 (count, boxes
+#      within 1 px, landmarks within 1 px, scores within 0.01, the same liveness and
+#      quality verdicts).
+#   3. kioskctl compare --json on bundled pairs: similarity within 0.001 of amd64, the same
+#      match and identical decisions.
+#   4. The test binaries of offline, sync/compare and sync/uploader (-short), built with
+#      go test -c for arm64.
+# Prints the time of each step. Emulation is ~30x slower than native for Go code and up to
+# ~175x for inference, so the set is small (about 3 minutes on 2 busy cores, builds cached):
+# left out are the inference and capture tests, kioskctl doctor (not written yet), the
+# kiosk app (needs a display) and the -short-skipped tests (crash kill timing, long e2e).
+# On an arm64 host it does nothing: the ordinary tests run natively there.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+if [ "$(dpkg --print-architecture 2>/dev/null || uname -m)" != amd64 ]; then
+  echo "test-arm64: skipped: the host is not amd64 (the native tests cover this architecture)"
+  exit 0
+fi
+export PATH="/usr/local/go/bin:$PATH"
+export CGO_ENABLED=1
+export CGO_CFLAGS="${CGO_CFLAGS:--O2 -g -DV4L2_PIX_FMT_P012=0x32313050 -DV4L2_PIX_FMT_AV1_FRAME=0x46315641 -DV4L2_FMT_FLAG_META_LINE_BASED=0x0200}"
+
+start=$(date +%s.%N)
+t_step=$start
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
+# step NAME: print the time since the previous step under NAME.
+step() {
+  local now; now=$(date +%s.%N)
+  printf 'test-arm64: %-44s %7s s\n' "$1" "$(elapsed "$t_step" "$now")"
+  t_step=$now
+}
+fail() { echo "test-arm64: FAIL: $*" >&2; exit 1; }
+
+scripts/setup-arm64.sh --no-ui >/dev/null
+step "setup (packages, arm64 ONNX Runtime)"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+version=$(scripts/version.sh)
+ldflags="-X main.version=$version"
+ort_amd64=$(scripts/fetch-ort.sh amd64)
+ort_arm64=$(scripts/fetch-ort.sh arm64)
+arm64_env=(GOARCH=arm64 CC=aarch64-linux-gnu-gcc PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
+
+mkdir -p "$work/amd64" "$work/arm64"
+go build -ldflags "$ldflags" -o "$work/amd64/kioskctl" ./cmd/kioskctl
+step "build kioskctl amd64"
+env "${arm64_env[@]}" go build -ldflags "$ldflags" -o "$work/arm64/kioskctl" ./cmd/kioskctl
+step "build kioskctl arm64"
+pkgs=(offline sync/compare sync/uploader)
+for p in "${pkgs[@]}"; do
+  env "${arm64_env[@]}" go test -c -o "$work/arm64/$(echo "$p" | tr / _).test" "./$p"
+done
+step "build test binaries arm64 (${pkgs[*]})"
+file -b "$work/arm64/kioskctl" | grep -q 'ARM aarch64' || fail "kioskctl arm64 is not an aarch64 binary: $(file -b "$work/arm64/kioskctl")"
+
+# qemu: the arm64 loader and libraries of libc6:arm64 (Multi-Arch), no -L (see
+# docs/packaging.md: -L /usr/aarch64-linux-gnu alone hangs), and a Cortex-A72 CPU model:
+# with the default "max" ONNX Runtime picks SVE kernels that qemu runs ~6x slower.
+qemu=(qemu-aarch64-static -cpu cortex-a72)
+arm() { ONNXRUNTIME_LIB=$ort_arm64 "${qemu[@]}" "$@" 2> >(grep -v 'cpuid_info warning: Unknown CPU vendor' >&2); }
+amd() { ONNXRUNTIME_LIB=$ort_amd64 "$@"; }
+
+# 1. version
+out=$(arm "$work/arm64/kioskctl" version)
+read -r name got platform _ <<<"$out"
+[ "$name" = kioskctl ] && [ "$got" = "$version" ] && [ "$platform" = linux/arm64 ] ||
+  fail "kioskctl version printed '$out', want 'kioskctl $version linux/arm64 ...'"
+echo "test-arm64:   $out"
+step "kioskctl version (qemu)"
+
+# 2. analyze: one run over several photos (each run loads the models once).
+photos=(testdata/photos/obama_1.jpg testdata/photos/two_people.jpg testdata/photos/noface_cat_chelsea.png)
+amd "$work/amd64/kioskctl" analyze --json "${photos[@]}" >"$work/analyze.amd64.json"
+step "kioskctl analyze --json amd64 (${#photos[@]} photos)"
+arm "$work/arm64/kioskctl" analyze --json "${photos[@]}" >"$work/analyze.arm64.json"
+step "kioskctl analyze --json arm64 (qemu, ${#photos[@]} photos)"
+# analyze --json prints one JSON object per image (or an array): slurp both into arrays.
+jq -e -n --slurpfile a "$work/analyze.amd64.json" --slurpfile b "$work/analyze.arm64.json" '
+  def flat: [.[] | if type == "array" then .[] else . end];
+  def near($x; $y; $tol): (($x - $y) | fabs) <= $tol;
+  ($a | flat) as $A | ($b | flat) as $B
+  | ($A | length) == ($B | length) and ($A | length) > 0
+  and all(range($A | length); . as $i | $A[$i] as $x | $B[$i] as $y
+      | $x.image == $y.image and $x.width == $y.width and $x.height == $y.height
+      and $x.quality == $y.quality
+      and ($x.faces | length) == ($y.faces | length)
+      and all(range($x.faces | length); . as $j | $x.faces[$j] as $f | $y.faces[$j] as $g
+          | all(range(4); near($f.box[.]; $g.box[.]; 1.0))
+          and all(range(5); . as $k | near($f.landmarks[$k][0]; $g.landmarks[$k][0]; 1.0)
+                                  and near($f.landmarks[$k][1]; $g.landmarks[$k][1]; 1.0))
+          and near($f.score; $g.score; 0.01)
+          and (($f.liveness == null) == ($g.liveness == null))
+          and ($f.liveness == null or ($f.liveness.live == $g.liveness.live))))' >/dev/null ||
+  { diff "$work/analyze.amd64.json" "$work/analyze.arm64.json" >&2 || true; fail "analyze: arm64 faces differ from amd64 (diff above)"; }
+faces=$(jq -s '[.[] | if type == "array" then .[] else . end | .faces | length] | map(tostring) | join("+")' -r "$work/analyze.arm64.json")
+if cmp -s "$work/analyze.amd64.json" "$work/analyze.arm64.json"; then same="byte-identical"; else same="within tolerance"; fi
+echo "test-arm64:   analyze: faces per photo $faces, arm64 $same to amd64"
+step "analyze: compare arm64 with amd64"
+
+# 3. compare: a pair of one person and a pair of two people.
+pairs=("testdata/photos/obama_1.jpg testdata/photos/obama_2.jpg" "testdata/photos/obama_1.jpg testdata/photos/biden_1.jpg")
+for pair in "${pairs[@]}"; do
+  read -r a b <<<"$pair"
+  amd "$work/amd64/kioskctl" compare --json "$a" "$b" >"$work/compare.amd64.json"
+  arm "$work/arm64/kioskctl" compare --json "$a" "$b" >"$work/compare.arm64.json"
+  jq -e -n --slurpfile x "$work/compare.amd64.json" --slurpfile y "$work/compare.arm64.json" '
+    $x[0] as $p | $y[0] as $q
+    | ($p.similarity | type) == "number"
+    and (($p.similarity - $q.similarity) | fabs) <= 0.001
+    and $p.match == $q.match and $p.identical == $q.identical' >/dev/null ||
+    fail "compare $a $b: amd64 $(cat "$work/compare.amd64.json") vs arm64 $(cat "$work/compare.arm64.json") (want similarity within 0.001, same decisions)"
+  echo "test-arm64:   compare $(basename "$a") $(basename "$b"): similarity amd64 $(jq .similarity "$work/compare.amd64.json") arm64 $(jq .similarity "$work/compare.arm64.json"), match $(jq .match "$work/compare.arm64.json")"
+  step "compare $(basename "$a") $(basename "$b") (amd64 + qemu)"
+done
+
+# 4. Test binaries. A test that starts its own binary again (os.Args[0]) would hand the
+# host kernel an arm64 file: qemu -0 sets argv[0] to a host script that runs it under qemu.
+for p in "${pkgs[@]}"; do
+  bin="$work/arm64/$(echo "$p" | tr / _).test"
+  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "${qemu[*]}" "$bin" >"$bin.qemu"
+  chmod +x "$bin.qemu"
+  if ! (cd "$p" && arm -0 "$bin.qemu" "$bin" -test.short -test.timeout 10m >"$work/out" 2>&1); then
+    tail -40 "$work/out" >&2
+    fail "go test ./$p (arm64, qemu, -short)"
+  fi
+  echo "test-arm64:   ok ./$p ($(grep -c '^--- SKIP' "$work/out" || true) skipped in -short)"
+  step "go test ./$p (arm64, qemu, -short)"
+done
+
+t_step=$start
+step "total"
