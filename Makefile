@@ -32,7 +32,7 @@ else
 ARCH_BIN := $(error ARCH=$(ARCH) on a $(HOSTARCH) host: use ARCH=$(HOSTARCH), or ARCH=arm64 on amd64)
 endif
 
-.PHONY: setup setup-arm64 build test test-go test-v4l2 test-arm64 deb bench demo vet clean screenshots
+.PHONY: setup setup-arm64 build test test-go test-v4l2 test-arm64 deb test-deb bench demo vet clean screenshots
 
 setup:
 	@scripts/setup.sh
@@ -46,6 +46,10 @@ build: $(ARCH_SETUP)
 # Debian packages of the headless binaries into bin/deb/ (nfpm from packaging/tools).
 deb: build
 	@scripts/deb.sh $(ARCH) '$(VERSION)' $(ARCH_BIN)
+
+# Install the amd64 package into a debootstrap'd Debian 12 root: upgrade, purge (root).
+test-deb: deb
+	@scripts/test-deb.sh '$(VERSION)' $(ARCH_BIN)
 
 vet:
 	go vet ./...

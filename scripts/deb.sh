@@ -4,7 +4,7 @@
 # package's architecture (`file`), every shared library they need is provided by a
 # package in Depends, and libc6's minimum version covers their newest GLIBC symbol.
 # Prints each package's size. Called by `make deb ARCH=amd64|arm64` after `make build`.
-# Usage: scripts/deb.sh ARCH VERSION BINDIR
+# Usage: scripts/deb.sh ARCH VERSION BINDIR   (DEB_OUT=DIR writes there instead)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -eq 3 ] || { echo "usage: scripts/deb.sh ARCH VERSION BINDIR (use: make deb ARCH=amd64|arm64)" >&2; exit 2; }
@@ -20,9 +20,9 @@ for b in kioskctl compare-sandbox; do
   [ -x "$bindir/$b" ] || { echo "deb: $bindir/$b is missing: run make build ARCH=$arch first" >&2; exit 1; }
 done
 ortlib=$("$here/scripts/fetch-ort.sh" "$arch")
-out="$here/bin/deb"
+out="${DEB_OUT:-$here/bin/deb}"
 mkdir -p "$out"
-export ARCH=$arch VERSION=$version BINDIR=$bindir ORTLIB=$ortlib PKGDIR=$here/packaging
+export ARCH=$arch VERSION=$version BINDIR=$bindir ORTLIB=$ortlib
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
 for tool in file readelf; do
   command -v "$tool" >/dev/null || { echo "deb: '$tool' is needed (apt-get install file binutils)" >&2; exit 1; }
@@ -43,7 +43,10 @@ debs=()
 for cfg in kiosk-agent compare-sandbox; do
   rm -f "$out"/*"${cfg}"_*_"$arch".deb
   t0=$(date +%s.%N)
-  "$nfpm" package --config "$here/packaging/$cfg.yaml" --packager deb --target "$out/" >/dev/null
+  # nfpm runs in the repository's root: the configs' paths are relative to it.
+  if ! log=$(cd "$here" && "$nfpm" package --config "packaging/$cfg.yaml" --packager deb --target "$out/" 2>&1); then
+    echo "$log" >&2; echo "deb: nfpm failed on packaging/$cfg.yaml" >&2; exit 1
+  fi
   t1=$(date +%s.%N)
   name=$(awk '/^name:/ {print $2; exit}' "$here/packaging/$cfg.yaml")
   deb="$out/${name}_${version}-1_${arch}.deb"
@@ -51,6 +54,22 @@ for cfg in kiosk-agent compare-sandbox; do
   echo "deb: $(basename "$deb") built in $(elapsed "$t0" "$t1") s"
   debs+=("$deb")
 done
+
+# so_owner SONAME: the installed $arch package that holds the library (dpkg knows a file
+# by the path it was installed as: try the link, its target, each with and without /usr).
+so_owner() {
+  local d p q o
+  for d in /lib/$triplet /usr/lib/$triplet; do
+    [ -e "$d/$1" ] || continue
+    for p in "$d/$1" "$(readlink -f "$d/$1")"; do
+      for q in "$p" "${p#/usr}" "/usr${p#/usr}"; do
+        o=$(dpkg -S "$q" 2>/dev/null | head -1 | sed 's/[:,].*//') || true
+        [ -n "$o" ] && { echo "$o"; return 0; }
+      done
+    done
+  done
+  return 0
+}
 
 # Checks on what the packages hold.
 fail=0
@@ -71,11 +90,7 @@ for deb in "${debs[@]}"; do
     # Each NEEDED library: from the package itself, or from a package in Depends.
     for so in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
       if [ -e "$tmp/usr/lib/kiosk-agent/$so" ]; then continue; fi
-      owner=""
-      for d in /lib/$triplet /usr/lib/$triplet; do
-        if [ -e "$d/$so" ]; then owner=$(dpkg -S "$(readlink -f "$d/$so")" 2>/dev/null | head -1 | cut -d: -f1) || true; fi
-        [ -n "$owner" ] && break
-      done
+      owner=$(so_owner "$so")
       if [ -z "$owner" ]; then
         echo "deb: $rel needs $so, which no installed $arch package provides (scripts/setup-arm64.sh installs them)" >&2; fail=1
       elif [[ "$dep_names" != *" $owner "* ]]; then
