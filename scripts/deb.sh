@@ -24,9 +24,12 @@ out="${DEB_OUT:-$here/bin/deb}"
 mkdir -p "$out"
 export ARCH=$arch VERSION=$version BINDIR=$bindir ORTLIB=$ortlib
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
-for tool in file readelf; do
-  command -v "$tool" >/dev/null || { echo "deb: '$tool' is needed (apt-get install file binutils)" >&2; exit 1; }
-done
+if ! command -v file >/dev/null || ! command -v readelf >/dev/null; then
+  echo "deb: installing file and binutils"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 file binutils >/dev/null ||
+    { echo "deb: 'file' and 'readelf' are needed: apt-get install file binutils" >&2; exit 1; }
+fi
 # Reproducible file dates: the commit's time.
 SOURCE_DATE_EPOCH=$(git -C "$here" log -1 --format=%ct 2>/dev/null || date +%s)
 export SOURCE_DATE_EPOCH
@@ -38,6 +41,24 @@ t0=$(date +%s.%N)
 (cd "$here/packaging/tools" && go build -o "$nfpm" github.com/goreleaser/nfpm/v2/cmd/nfpm)
 t1=$(date +%s.%N)
 echo "deb: nfpm built in $(elapsed "$t0" "$t1") s"
+
+# Stripped copies of the binaries (Debian ships stripped binaries; about a quarter smaller).
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+export STRIPPED="$work/bin" CHANGELOGS="$work/changelog"
+mkdir -p "$STRIPPED" "$CHANGELOGS"
+strip=strip; [ "$arch" = arm64 ] && [ "$(dpkg --print-architecture)" != arm64 ] && strip=aarch64-linux-gnu-strip
+for n in kioskctl compare-sandbox kiosk; do
+  [ -f "$bindir/$n" ] || continue
+  "$strip" --strip-unneeded -o "$STRIPPED/$n" "$bindir/$n"
+done
+# A changelog.Debian.gz per package (Debian policy): the version and the commit.
+commit=$(git -C "$here" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+maint=$(awk -F': ' '/^maintainer:/ {print $2; exit}' "$here/packaging/kiosk-agent.yaml")
+for name in kiosk-agent kiosk-agent-compare-sandbox; do
+  printf '%s (%s-1) unstable; urgency=medium\n\n  * Built from commit %s.\n\n -- %s  %s\n' \
+    "$name" "$version" "$commit" "$maint" "$(date -R -u -d "@$SOURCE_DATE_EPOCH")" |
+    gzip -9n >"$CHANGELOGS/$name.changelog.Debian.gz"
+done
 
 debs=()
 for cfg in kiosk-agent compare-sandbox; do

@@ -22,11 +22,15 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
 step() { local now; now=$(date +%s.%N); printf 'test-deb: %-48s %7s s\n' "$1" "$(elapsed "$t_step" "$now")"; t_step=$now; }
 fail() { echo "test-deb: FAIL: $*" >&2; exit 1; }
 
+need=()
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v jq >/dev/null || need+=(jq)
+if [ ${#need[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${need[@]}" >/dev/null
+fi
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/kiosk-agent"
 tarball="$cache/bookworm-minbase-amd64.tar"
 if [ ! -f "$tarball" ]; then
-  command -v debootstrap >/dev/null ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 debootstrap >/dev/null
   mkdir -p "$cache"
   tmproot=$(mktemp -d "$cache/root.XXXXXX")
   debootstrap --variant=minbase bookworm "$tmproot" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
