@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/inference/gates"
+	"github.com/smartselfie/kiosk-agent/internal/localapi"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/uploader"
+)
+
+// Status is what the status bar, the alerts and the status screen show.
+type Status struct {
+	KioskID string
+	Version string
+	Started time.Time
+	// Training: the kiosk is a practice kiosk; every screen says TRAINING.
+	Training bool
+	// Operator is the signed-in operator's id ("" when nobody is); Locked when the
+	// session locked itself.
+	Operator string
+	Locked   bool
+	// Sync is the sync engine's summary (online/offline, queued, in flight with
+	// progress, last success, last error, halt).
+	Sync uploader.Status
+	// Queue counts the jobs by state.
+	Queue offline.Counts
+	// Cameras and Engine are the state of those parts.
+	Cameras PartState
+	Engine  PartState
+	// Alerts are the problems to show on the home screen, in plain words with what to do.
+	Alerts []Alert
+	// DeviceFingerprint names the device key (about screen).
+	DeviceFingerprint string
+}
+
+// PartState is one part's state for the status screen.
+type PartState struct {
+	State  string // ok, opening, missing, off, not loaded
+	Detail string // why, in words
+}
+
+// Alert is a problem for the operator.
+type Alert struct {
+	Kind    AlertKind
+	Message string
+}
+
+// AlertKind names an alert so the UI can choose an icon and translate.
+type AlertKind string
+
+// The alerts.
+const (
+	AlertSyncHalted      AlertKind = "sync_halted"       // Message: the sync engine's sentence (wrong key, clock wrong)
+	AlertQueueNearlyFull AlertKind = "queue_nearly_full" // 90% of offline.max_jobs
+	AlertQueue           AlertKind = "queue"             // offline's alerts (database moved aside, disk low, …)
+	AlertCamera          AlertKind = "camera"            // the cameras could not be opened
+	AlertNoAPI           AlertKind = "no_api"            // no compare.api_url: jobs stay on the kiosk
+)
+
+// Status returns the kiosk's status, from memory and the queue's counts.
+func (a *App) Status(ctx context.Context) (Status, error) {
+	st := Status{KioskID: a.cfg.KioskID, Version: a.version, Started: a.started, Training: a.training,
+		Queue: a.q.Counts(), DeviceFingerprint: a.q.DeviceFingerprint()}
+	if s, ok := a.Session(); ok {
+		st.Operator, st.Locked = s.Operator.ID, s.Locked
+	}
+	sync, err := a.up.Status(ctx)
+	if err != nil {
+		return st, fmt.Errorf("reading the sync status: %w", err)
+	}
+	st.Sync = sync
+	if h := sync.Halt; h != nil {
+		st.Alerts = append(st.Alerts, Alert{AlertSyncHalted, h.Reason})
+	}
+	if a.sending.sender == nil {
+		st.Alerts = append(st.Alerts, Alert{AlertNoAPI, "No API address is set (compare.api_url): jobs are kept on this kiosk until one is."})
+	}
+	if max := a.maxJobs(); max > 0 && st.Queue.Unsent*10 >= max*9 {
+		st.Alerts = append(st.Alerts, Alert{AlertQueueNearlyFull, fmt.Sprintf("%d of %d jobs are waiting to be sent: connect the kiosk to the network soon, new enrollments stop at %d.", st.Queue.Unsent, max, max)})
+	}
+	for _, al := range a.q.Alerts() {
+		st.Alerts = append(st.Alerts, Alert{AlertQueue, al.Message})
+	}
+	a.mu.Lock()
+	switch {
+	case a.opts.NoCameras:
+		st.Cameras = PartState{State: "off", Detail: "cameras are off in this run"}
+	case a.camErr != nil:
+		st.Cameras = PartState{State: "missing", Detail: a.camErr.Error()}
+		st.Alerts = append(st.Alerts, Alert{AlertCamera, "Camera missing: " + a.camErr.Error()})
+	case a.cams == nil:
+		st.Cameras = PartState{State: "opening"}
+	case a.cams.Replay:
+		st.Cameras = PartState{State: "ok", Detail: "replayed images (no camera)"}
+	default:
+		st.Cameras = PartState{State: "ok"}
+	}
+	switch {
+	case a.engErr != nil:
+		st.Engine = PartState{State: "missing", Detail: a.engErr.Error()}
+	case a.engine == nil:
+		st.Engine = PartState{State: "not loaded", Detail: "loaded at the first enrollment"}
+	default:
+		st.Engine = PartState{State: "ok"}
+	}
+	a.mu.Unlock()
+	return st, nil
+}
+
+func (a *App) maxJobs() int {
+	if m := a.cfg.Offline.MaxJobs; m != 0 {
+		return m
+	}
+	return offline.DefaultSettings().MaxJobs
+}
+
+// Settings is the read-only view of the configuration for the settings and about
+// screens. It never holds the API key, only whether one is present.
+type Settings struct {
+	KioskID    string
+	APIURL     string
+	PartnerID  string
+	KeyPresent bool
+	Training   bool
+	Language   string
+	IdleLock   time.Duration
+	ResultWait time.Duration
+	Thresholds gates.Thresholds
+	// Selfie and document camera, as the config chooses them (path, name or replay dir).
+	SelfieCamera, DocumentCamera string
+	SocketPath                   string
+}
+
+// Settings returns the configuration as the settings screen shows it.
+func (a *App) Settings() Settings {
+	c := a.cfg
+	s := Settings{KioskID: c.KioskID, APIURL: c.Compare.APIURL, PartnerID: c.Compare.PartnerID,
+		KeyPresent: a.sending.sender != nil, Training: a.training, Language: c.UI.Language,
+		IdleLock: c.UI.IdleLock.D(), ResultWait: c.UI.ResultWait.D(), Thresholds: partopts.Thresholds(c),
+		SocketPath: a.srv.Path()}
+	cams := partopts.Cameras(c)
+	s.SelfieCamera = cams.SelfieCamera.Describe()
+	s.DocumentCamera = "the selfie camera"
+	if d, ok := cams.Document(); ok {
+		s.DocumentCamera = d.Describe()
+	}
+	if r := c.Capture.SelfieCamera.ReplayDir; r != "" {
+		s.SelfieCamera = "replay " + r
+	}
+	if r := c.Capture.DocumentCamera.ReplayDir; r != "" {
+		s.DocumentCamera = "replay " + r
+	}
+	return s
+}
+
+// Backend is the app as the local API serves it (and as the UI's queue screen may
+// use it): the queue's part from localapi.QueueBackend, the rest from the app.
+func (a *App) Backend() localapi.Backend {
+	return backend{QueueBackend: localapi.QueueBackend{Q: a.q}, a: a}
+}
+
+type backend struct {
+	localapi.QueueBackend
+	a *App
+}
+
+func (b backend) Status(ctx context.Context) (localapi.Status, error) {
+	a := b.a
+	s := localapi.Status{ByState: map[string]int{}, KioskID: a.cfg.KioskID, Version: a.version,
+		Training: a.training, Alerts: a.q.Alerts(), Started: a.started}
+	if ss, ok := a.Session(); ok && !ss.Locked {
+		s.Operator = ss.Operator.ID
+	}
+	for st, n := range a.q.Counts().ByState {
+		s.ByState[st.String()] = n
+	}
+	var err error
+	s.Status, err = a.up.Status(ctx)
+	return s, err
+}
+
+func (b backend) SyncStatus(ctx context.Context) (uploader.Status, error) { return b.a.up.Status(ctx) }
+
+func (b backend) SyncNow(ctx context.Context, r localapi.SyncRequest) (uploader.Status, error) {
+	return b.a.SyncNow(ctx, r.RetryHalted)
+}
+
+// SyncNow wakes the sync engine to probe and send at once; retryHalted lifts a halt
+// first (the operator's decision after fixing the clock or the key).
+func (a *App) SyncNow(ctx context.Context, retryHalted bool) (uploader.Status, error) {
+	if retryHalted {
+		a.up.Resume()
+	}
+	a.up.ConnectivityChanged()
+	a.up.Notify()
+	return a.up.Status(ctx)
+}
