@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -118,6 +119,9 @@ func (a *App) maxJobs() int {
 	return offline.DefaultSettings().MaxJobs
 }
 
+// ErrNoAPI: the kiosk has no compare.api_url, so nothing is sent.
+var ErrNoAPI = errors.New("this kiosk has no compare.api_url: jobs stay on it until one is set in the config")
+
 // Settings is the read-only view of the configuration for the settings and about
 // screens. It never holds the API key, only whether one is present.
 type Settings struct {
@@ -192,6 +196,9 @@ func (b backend) SyncNow(ctx context.Context, r localapi.SyncRequest) (uploader.
 // SyncNow wakes the sync engine to probe and send at once; retryHalted lifts a halt
 // first (the operator's decision after fixing the clock or the key).
 func (a *App) SyncNow(ctx context.Context, retryHalted bool) (uploader.Status, error) {
+	if a.sending.sender == nil {
+		return uploader.Status{}, ErrNoAPI
+	}
 	if retryHalted {
 		a.up.Resume()
 	}
