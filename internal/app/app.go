@@ -7,18 +7,16 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
-	"github.com/smartselfie/kiosk-agent/inference/onnx"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/internal/netwatch"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
@@ -54,6 +52,9 @@ type Options struct {
 	NoCameras bool
 	// NoNetwatch leaves out the rtnetlink watcher (tests); the poll timer still runs.
 	NoNetwatch bool
+	// ExternalIdleLock: the screens run the idle lock themselves (ui.Shell counts the
+	// touches) and call Lock; the app then never locks a session on its own.
+	ExternalIdleLock bool
 	// EngineAtStart loads the face engine in the background once the app is ready
 	// instead of at the first Engine call.
 	EngineAtStart bool
@@ -73,7 +74,7 @@ type App struct {
 	q        *offline.Queue
 	ops      *offline.Operators
 	up       *uploader.Uploader
-	sending  sending
+	sending  parts.Sync
 	srv      *localapi.Server
 	started  time.Time
 	training bool
@@ -85,16 +86,15 @@ type App struct {
 	sealing sync.RWMutex
 	closing bool
 
-	mu       sync.Mutex
-	session  *Session
-	touchCh  chan struct{}
-	cams     *Cameras
-	camErr   error
-	engine   *inference.Engine
-	engErr   error
-	engOnce  sync.Once
-	subs     map[chan Event]struct{}
-	lastSync uploader.Event
+	mu      sync.Mutex
+	session *Session
+	touchCh chan struct{}
+	cams    *Cameras
+	camErr  error
+	engine  *inference.Engine
+	engErr  error
+	engOnce sync.Once
+	subs    map[chan Event]struct{}
 }
 
 // New builds every part from o.Config: it validates the config, opens the queue and the
@@ -123,22 +123,19 @@ func New(o Options) (*App, error) {
 	}
 	a.started = a.clk.Now()
 	var err error
-	if a.q, err = openQueue(cfg, a.clk, a.log); err != nil {
+	if a.q, err = parts.OpenQueue(cfg, a.clk, a.log); err != nil {
 		return nil, fmt.Errorf("starting the kiosk: %w", err)
 	}
 	for _, al := range a.q.Alerts() {
 		a.log.Warn("queue alert", "alert", al.Message)
 	}
 	a.ops = a.q.Operators(offline.OperatorOptions{})
-	if a.sending, err = buildSender(cfg, a.getenv, a.clk, a.log); err != nil {
+	if a.sending, err = newSending(cfg, a.getenv, a.log); err != nil {
 		a.q.Close()
 		return nil, fmt.Errorf("starting the kiosk: %w", err)
 	}
-	uo := partopts.Uploader(cfg)
-	uo.Clock, uo.Logger, uo.Prober, uo.ConfigID = a.clk, a.log, a.sending.prober, a.sending.configID
-	uo.State = uploader.FileState{Path: filepath.Join(cfg.DataDir, uploader.StateFile)}
-	uo.OnEvent = a.onSyncEvent
-	a.up = uploader.New(uploader.OfflineQueue{Q: a.q}, a.sending.sender, uo)
+	a.up = parts.NewUploader(cfg, uploader.OfflineQueue{Q: a.q}, a.sending,
+		uploader.Options{Clock: a.clk, Logger: a.log, OnEvent: a.onSyncEvent})
 	if a.srv, err = localapi.Listen(localapi.Options{Path: cfg.LocalAPI.Socket, Group: cfg.LocalAPI.Group, Logger: a.log}); err != nil {
 		a.q.Close()
 		return nil, fmt.Errorf("starting the kiosk: %w", err)
@@ -172,7 +169,7 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	if a.sending.sender != nil {
+	if a.sending.Sender != nil {
 		goRun("sync engine", a.up.Run)
 		goRun("queue watcher", func(ctx context.Context) error {
 			uploader.OfflineQueue{Q: a.q}.Watch(ctx, a.up.Notify)
@@ -297,12 +294,7 @@ func (a *App) Seal(j *job.Job) (offline.Entry, error) {
 // models take a few seconds and about 100 MB, so an idle kiosk does without them).
 func (a *App) Engine() (*inference.Engine, error) {
 	a.engOnce.Do(func() {
-		lib := a.cfg.ONNXRuntimeLib
-		if lib == "" {
-			lib = a.getenv(onnx.EnvVar)
-		}
-		e, err := inference.Open(inference.Options{RuntimeLib: lib, ModelsDir: a.cfg.ModelsDir,
-			Thresholds: partopts.Thresholds(a.cfg), Logger: a.log})
+		e, err := parts.OpenEngine(a.cfg, a.getenv, a.log)
 		a.mu.Lock()
 		a.engine, a.engErr = e, err
 		a.mu.Unlock()

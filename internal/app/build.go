@@ -1,14 +1,12 @@
 package app
 
-// build.go builds the parts from the config. It stands in for internal/parts (being
-// written in parallel): when that lands, these functions give way to its builders.
+// build.go: what internal/parts does not build (the cameras, the guarded sender).
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
@@ -16,68 +14,22 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/partopts"
-	"github.com/smartselfie/kiosk-agent/offline"
-	"github.com/smartselfie/kiosk-agent/sync/compare"
-	"github.com/smartselfie/kiosk-agent/sync/uploader"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 )
 
-// openQueue opens the offline queue of the data dir.
-func openQueue(cfg config.Config, clk clock.Clock, log *slog.Logger) (*offline.Queue, error) {
-	o := partopts.Offline(cfg)
-	o.Clock, o.Logger = clk, log
-	q, err := offline.Open(cfg.DataDir, o)
+// newSending builds the sender (through parts.NewSync, wrapped in the TrainingGuard),
+// its prober and fingerprint. With no API URL it returns a zero Sync: the app keeps jobs
+// until one is set.
+func newSending(cfg config.Config, getenv func(string) string, log *slog.Logger) (parts.Sync, error) {
+	if cfg.Compare.APIURL == "" {
+		return parts.Sync{}, nil
+	}
+	s, err := parts.NewSync(cfg, getenv, log)
 	if err != nil {
-		return nil, fmt.Errorf("opening the offline queue: %w", err)
+		return parts.Sync{}, fmt.Errorf("building the compare client: %w", err)
 	}
-	return q, nil
-}
-
-// sending is what the uploader needs to send: nil sender when no API URL is set.
-type sending struct {
-	sender   uploader.Sender
-	prober   uploader.Prober
-	configID string
-}
-
-// buildSender builds the compare client, its prober and the configuration's fingerprint
-// (URL, partner id and key or signer, never the key in clear), guarded by the training
-// rule. With no API URL it returns a zero sending: the app keeps jobs until one is set.
-func buildSender(cfg config.Config, getenv func(string) string, clk clock.Clock, log *slog.Logger) (sending, error) {
-	s := cfg.Compare
-	if s.APIURL == "" {
-		return sending{}, nil
-	}
-	opts, err := partopts.Compare(cfg, getenv)
-	if err != nil {
-		return sending{}, fmt.Errorf("building the compare client: %w", err)
-	}
-	opts.Clock, opts.Logger = clk, log
-	client, err := compare.New(opts)
-	if err != nil {
-		return sending{}, err
-	}
-	prober, err := uploader.NewDialProber(s.APIURL)
-	if err != nil {
-		return sending{}, fmt.Errorf("building the connectivity probe: %w", err)
-	}
-	secret := []byte(s.APIKeyEnv)
-	switch {
-	case s.SignerURL != "":
-		secret = []byte(s.SignerURL)
-		if s.SignerTokenFile != "" {
-			tok, _ := os.ReadFile(s.SignerTokenFile)
-			secret = append(secret, tok...)
-		}
-	case s.APIKeyEnv != "":
-		secret = append(secret, getenv(s.APIKeyEnv)...)
-	case s.APIKeyFile != "":
-		secret, _ = os.ReadFile(s.APIKeyFile)
-	}
-	return sending{
-		sender:   TrainingGuard{Next: uploader.CompareSender{Client: client, CallbackURL: cfg.Sync.CallbackURL}, APIURL: s.APIURL},
-		prober:   prober,
-		configID: uploader.ConfigFingerprint([]byte(s.APIURL), []byte(s.PartnerID), secret),
-	}, nil
+	s.Sender = TrainingGuard{Next: s.Sender, APIURL: cfg.Compare.APIURL}
+	return s, nil
 }
 
 // Cameras are the app's frame sources: the selfie camera and the document camera (the

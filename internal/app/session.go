@@ -133,7 +133,7 @@ func (a *App) IdleLock() time.Duration { return a.cfg.UI.IdleLock.D() }
 // checkIdleLocked locks the session once it has been idle for IdleLock.
 func (a *App) checkIdleLocked() {
 	s := a.session
-	if s == nil || s.Locked {
+	if s == nil || s.Locked || a.opts.ExternalIdleLock {
 		return
 	}
 	if idle := a.clk.Now().Sub(s.LastTouch); idle >= a.IdleLock() {
@@ -153,6 +153,9 @@ func (a *App) wakeIdle() {
 // idleLoop locks the session when its idle time runs out, so the UI is told (an
 // EventSession) even when nobody asks.
 func (a *App) idleLoop(ctx context.Context) error {
+	if a.opts.ExternalIdleLock {
+		return nil
+	}
 	for {
 		a.mu.Lock()
 		a.checkIdleLocked()

@@ -77,7 +77,7 @@ func (a *App) Status(ctx context.Context) (Status, error) {
 	if h := sync.Halt; h != nil {
 		st.Alerts = append(st.Alerts, Alert{AlertSyncHalted, h.Reason})
 	}
-	if a.sending.sender == nil {
+	if a.sending.Sender == nil {
 		st.Alerts = append(st.Alerts, Alert{AlertNoAPI, "No API address is set (compare.api_url): jobs are kept on this kiosk until one is."})
 	}
 	if max := a.maxJobs(); max > 0 && st.Queue.Unsent*10 >= max*9 {
@@ -143,7 +143,7 @@ type Settings struct {
 func (a *App) Settings() Settings {
 	c := a.cfg
 	s := Settings{KioskID: c.KioskID, APIURL: c.Compare.APIURL, PartnerID: c.Compare.PartnerID,
-		KeyPresent: a.sending.sender != nil, Training: a.training, Language: c.UI.Language,
+		KeyPresent: a.sending.Sender != nil, Training: a.training, Language: c.UI.Language,
 		IdleLock: c.UI.IdleLock.D(), ResultWait: c.UI.ResultWait.D(), Thresholds: partopts.Thresholds(c),
 		SocketPath: a.srv.Path()}
 	cams := partopts.Cameras(c)
@@ -196,7 +196,7 @@ func (b backend) SyncNow(ctx context.Context, r localapi.SyncRequest) (uploader.
 // SyncNow wakes the sync engine to probe and send at once; retryHalted lifts a halt
 // first (the operator's decision after fixing the clock or the key).
 func (a *App) SyncNow(ctx context.Context, retryHalted bool) (uploader.Status, error) {
-	if a.sending.sender == nil {
+	if a.sending.Sender == nil {
 		return uploader.Status{}, ErrNoAPI
 	}
 	if retryHalted {
