@@ -128,7 +128,13 @@ func (a *App) activeSession() (Session, error) {
 }
 
 // IdleLock is how long a session may stay untouched before it locks.
-func (a *App) IdleLock() time.Duration { return a.cfg.UI.IdleLock.D() }
+func (a *App) IdleLock() time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.idleLockLocked()
+}
+
+func (a *App) idleLockLocked() time.Duration { return a.cfg.UI.IdleLock.D() }
 
 // checkIdleLocked locks the session once it has been idle for IdleLock.
 func (a *App) checkIdleLocked() {
@@ -136,8 +142,8 @@ func (a *App) checkIdleLocked() {
 	if s == nil || s.Locked || a.opts.ExternalIdleLock {
 		return
 	}
-	if idle := a.clk.Now().Sub(s.LastTouch); idle >= a.IdleLock() {
-		if err := a.lockLocked("idle " + a.IdleLock().String()); err != nil {
+	if idle := a.clk.Now().Sub(s.LastTouch); idle >= a.idleLockLocked() {
+		if err := a.lockLocked("idle " + a.idleLockLocked().String()); err != nil {
 			a.log.Warn("idle lock", "err", err)
 		}
 	}
@@ -161,7 +167,7 @@ func (a *App) idleLoop(ctx context.Context) error {
 		a.checkIdleLocked()
 		wait := time.Duration(-1)
 		if s := a.session; s != nil && !s.Locked {
-			wait = s.LastTouch.Add(a.IdleLock()).Sub(a.clk.Now())
+			wait = s.LastTouch.Add(a.idleLockLocked()).Sub(a.clk.Now())
 		}
 		a.mu.Unlock()
 		var tc <-chan time.Time

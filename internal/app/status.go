@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/smartselfie/kiosk-agent/inference/gates"
+	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"github.com/smartselfie/kiosk-agent/offline"
@@ -36,6 +39,19 @@ type Status struct {
 	Alerts []Alert
 	// DeviceFingerprint names the device key (about screen).
 	DeviceFingerprint string
+	// Disk is the data folder's file system.
+	Disk Disk
+	// ClockSynced: the kernel says the system clock is synchronised (NTP); false also
+	// when it cannot tell.
+	ClockSynced bool
+}
+
+// Disk is the free space of the data folder's file system.
+type Disk struct {
+	Free, Total uint64 // bytes
+	// Low is the free space under which the screens warn: twice offline.min_free_disk_mb
+	// (0: no check).
+	Low uint64
 }
 
 // PartState is one part's state for the status screen.
@@ -65,7 +81,16 @@ const (
 // Status returns the kiosk's status, from memory and the queue's counts.
 func (a *App) Status(ctx context.Context) (Status, error) {
 	st := Status{KioskID: a.cfg.KioskID, Version: a.version, Started: a.started, Training: a.training,
-		Queue: a.q.Counts(), DeviceFingerprint: a.q.DeviceFingerprint()}
+		Queue: a.q.Counts(), DeviceFingerprint: a.q.DeviceFingerprint(), ClockSynced: clockSynced()}
+	var fs unix.Statfs_t
+	if err := unix.Statfs(a.cfg.DataDir, &fs); err == nil {
+		st.Disk = Disk{Free: fs.Bavail * uint64(fs.Bsize), Total: fs.Blocks * uint64(fs.Bsize)}
+		if m := a.cfg.Offline.MinFreeDiskMB; m > 0 {
+			st.Disk.Low = 2 * uint64(m) << 20
+		} else if m == 0 {
+			st.Disk.Low = 2 * uint64(offline.DefaultSettings().MinFreeDiskMB) << 20
+		}
+	}
 	if s, ok := a.Session(); ok {
 		st.Operator, st.Locked = s.Operator.ID, s.Locked
 	}
@@ -112,6 +137,16 @@ func (a *App) Status(ctx context.Context) (Status, error) {
 	return st, nil
 }
 
+// clockSynced asks the kernel whether NTP keeps the clock synchronised.
+func clockSynced() bool {
+	var tx unix.Timex
+	state, err := unix.Adjtimex(&tx)
+	return err == nil && state != unix.TIME_ERROR
+}
+
+// MaxJobs is the most unsent jobs the queue takes (offline.max_jobs; -1: no limit).
+func (a *App) MaxJobs() int { return a.maxJobs() }
+
 func (a *App) maxJobs() int {
 	if m := a.cfg.Offline.MaxJobs; m != 0 {
 		return m
@@ -142,9 +177,12 @@ type Settings struct {
 // Settings returns the configuration as the settings screen shows it.
 func (a *App) Settings() Settings {
 	c := a.cfg
+	a.mu.Lock()
+	lang, idle := a.cfg.UI.Language, a.cfg.UI.IdleLock.D()
+	a.mu.Unlock()
 	s := Settings{KioskID: c.KioskID, APIURL: c.Compare.APIURL, PartnerID: c.Compare.PartnerID,
-		KeyPresent: a.sending.Sender != nil, Training: a.training, Language: c.UI.Language,
-		IdleLock: c.UI.IdleLock.D(), ResultWait: c.UI.ResultWait.D(), Thresholds: partopts.Thresholds(c),
+		KeyPresent: a.sending.Sender != nil, Training: a.training, Language: lang,
+		IdleLock: idle, ResultWait: c.UI.ResultWait.D(), Thresholds: partopts.Thresholds(c),
 		SocketPath: a.srv.Path()}
 	cams := partopts.Cameras(c)
 	s.SelfieCamera = cams.SelfieCamera.Describe()
@@ -159,6 +197,38 @@ func (a *App) Settings() Settings {
 		s.DocumentCamera = "replay " + r
 	}
 	return s
+}
+
+// SetLanguage changes the screens' language for this run (en or fr). It is not written
+// to the config file (which root owns); set ui.language there to keep it.
+func (a *App) SetLanguage(code string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	probe := a.cfg.UI
+	probe.Language = code
+	if err := probe.Validate(); err != nil {
+		return fmt.Errorf("changing the language: %w", err)
+	}
+	a.cfg.UI = probe
+	return nil
+}
+
+// SetIdleLock changes the idle lock for this run (30s to 8h); like SetLanguage it is not
+// written to the config file.
+func (a *App) SetIdleLock(d time.Duration) error {
+	a.mu.Lock()
+	probe := a.cfg.UI
+	probe.IdleLock = config.Duration(d)
+	err := probe.Validate()
+	if err == nil {
+		a.cfg.UI = probe
+	}
+	a.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("changing the idle lock: %w", err)
+	}
+	a.wakeIdle()
+	return nil
 }
 
 // Backend is the app as the local API serves it (and as the UI's queue screen may

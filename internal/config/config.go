@@ -469,6 +469,13 @@ func (l LocalAPI) validate(v *validator) {
 	}
 }
 
+// Validate checks the "ui" section alone (the app checks a change made on screen).
+func (u UI) Validate() error {
+	var v validator
+	u.validate(&v)
+	return errors.Join(v.errs...)
+}
+
 func (u UI) validate(v *validator) {
 	v.dur("ui.idle_lock", u.IdleLock, Duration(30*time.Second), Duration(8*time.Hour), "the session locks after this long without a touch; default 5m")
 	v.dur("ui.result_wait", u.ResultWait, Duration(time.Second), Duration(10*time.Minute), "wait for the API's answer on screen; default 20s")
