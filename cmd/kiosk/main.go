@@ -3,9 +3,10 @@
 //
 //	kiosk [--config FILE] [--windowed] [--headless]
 //
-// The screens (package ui) are not in this build yet: the kiosk runs headless (the
-// sync engine, the queue, the local API for kioskctl, the cameras) and says so. Once
-// ui lands, runUI starts them, full screen unless --windowed.
+// It shows the screens (package ui, joined to the app in ui.go) full screen unless
+// --windowed. With --headless, or with no display (neither DISPLAY nor WAYLAND_DISPLAY
+// set), it runs without screens and says so: the sync engine, the queue, the cameras
+// and the local API for kioskctl.
 package main
 
 import (
@@ -27,8 +28,9 @@ import (
 // version is set at build time (-ldflags "-X main.version=...").
 var version = "dev"
 
-// runUI shows the screens over a; nil until package ui exists.
-var runUI func(ctx context.Context, a *app.App, windowed bool) error
+// runUI shows the screens over a until ctx ends or a supervisor closes them (then it
+// calls stop); set by ui.go.
+var runUI func(ctx context.Context, a *app.App, windowed bool, stop context.CancelFunc) error
 
 func main() {
 	if err := run(os.Args[1:], os.Stderr); err != nil {
@@ -60,7 +62,13 @@ func run(args []string, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	a, err := app.New(app.Options{Config: cfg, Logger: log, Version: version})
+	screens := !*headless && runUI != nil
+	if screens && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		log.Warn("no display (DISPLAY and WAYLAND_DISPLAY are unset): running headless")
+		screens = false
+	}
+	// With screens, the shell counts the touches and runs the idle lock.
+	a, err := app.New(app.Options{Config: cfg, Logger: log, Version: version, ExternalIdleLock: screens})
 	if err != nil {
 		return err
 	}
@@ -72,13 +80,14 @@ func run(args []string, stderr io.Writer) error {
 	case err := <-done:
 		return err
 	}
-	if !*headless {
-		if runUI == nil {
-			log.Warn("this build has no screens yet (package ui): running headless")
-		} else if err := runUI(ctx, a, *windowed); err != nil {
+	if screens {
+		if err := runUI(ctx, a, *windowed, stop); err != nil {
 			stop()
 			return errors.Join(err, <-done)
 		}
+		stop() // the window closed: end the app too
+	} else {
+		log.Info("running headless: no screens")
 	}
 	return <-done
 }
