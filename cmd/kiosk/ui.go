@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"regexp"
 	"sort"
 	"time"
@@ -27,7 +28,7 @@ func init() { runUI = runShell }
 
 // runShell shows the shell in a window (full screen unless windowed) until ctx ends or
 // a supervisor closes it; then it ends the app's context through stop.
-func runShell(ctx context.Context, a *app.App, windowed bool, stop context.CancelFunc) error {
+func runShell(ctx context.Context, a *app.App, windowed bool, stop context.CancelFunc, log *slog.Logger) error {
 	// As FyneApp.toml says: widgets change only through fyne.Do (a plain go build
 	// does not read that file).
 	fyneapp.SetMetadata(fyne.AppMetadata{ID: "com.smartselfie.kiosk", Name: "Kiosk agent",
@@ -49,6 +50,9 @@ func runShell(ctx context.Context, a *app.App, windowed bool, stop context.Cance
 		}
 	}()
 	go shell.Run(ctx)
+	go fyne.Do(func() { // runs once the window's event loop does: the sign-in screen is up
+		log.Info("screens shown", "start_to_screen", time.Since(processStart).Round(time.Millisecond).String())
+	})
 	go func() {
 		<-ctx.Done()
 		fyne.Do(fa.Quit)
