@@ -64,7 +64,8 @@ type Options struct {
 // Create it with New, run it with Run; its methods are safe for concurrent use (the
 // UI calls them from its goroutines, the local API from its own).
 type App struct {
-	cfg     config.Config
+	cfg     config.Config // as New got it; never changed after
+	ui      config.UI     // the "ui" section as changed on screen (under mu)
 	clk     clock.Clock
 	log     *slog.Logger
 	getenv  func(string) string
@@ -111,7 +112,7 @@ func New(o Options) (*App, error) {
 	}
 	a := &App{cfg: cfg, clk: o.Clock, log: o.Logger, getenv: o.Getenv, version: o.Version, opts: o,
 		ready: make(chan struct{}), touchCh: make(chan struct{}, 1), subs: map[chan Event]struct{}{},
-		training: cfg.TrainingMode()}
+		training: cfg.TrainingMode(), ui: cfg.UI}
 	if a.clk == nil {
 		a.clk = clock.Real{}
 	}

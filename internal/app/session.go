@@ -134,7 +134,7 @@ func (a *App) IdleLock() time.Duration {
 	return a.idleLockLocked()
 }
 
-func (a *App) idleLockLocked() time.Duration { return a.cfg.UI.IdleLock.D() }
+func (a *App) idleLockLocked() time.Duration { return a.ui.IdleLock.D() }
 
 // checkIdleLocked locks the session once it has been idle for IdleLock.
 func (a *App) checkIdleLocked() {

@@ -178,7 +178,7 @@ type Settings struct {
 func (a *App) Settings() Settings {
 	c := a.cfg
 	a.mu.Lock()
-	lang, idle := a.cfg.UI.Language, a.cfg.UI.IdleLock.D()
+	lang, idle := a.ui.Language, a.ui.IdleLock.D()
 	a.mu.Unlock()
 	s := Settings{KioskID: c.KioskID, APIURL: c.Compare.APIURL, PartnerID: c.Compare.PartnerID,
 		KeyPresent: a.sending.Sender != nil, Training: a.training, Language: lang,
@@ -204,12 +204,12 @@ func (a *App) Settings() Settings {
 func (a *App) SetLanguage(code string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	probe := a.cfg.UI
+	probe := a.ui
 	probe.Language = code
 	if err := probe.Validate(); err != nil {
 		return fmt.Errorf("changing the language: %w", err)
 	}
-	a.cfg.UI = probe
+	a.ui = probe
 	return nil
 }
 
@@ -217,11 +217,11 @@ func (a *App) SetLanguage(code string) error {
 // written to the config file.
 func (a *App) SetIdleLock(d time.Duration) error {
 	a.mu.Lock()
-	probe := a.cfg.UI
+	probe := a.ui
 	probe.IdleLock = config.Duration(d)
 	err := probe.Validate()
 	if err == nil {
-		a.cfg.UI = probe
+		a.ui = probe
 	}
 	a.mu.Unlock()
 	if err != nil {
