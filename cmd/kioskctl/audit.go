@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -24,7 +26,7 @@ func runAudit(g *globals, args []string) int {
 	if _, ok := queueArgs(g, fs, args, 0, 0); !ok {
 		return exitUsage
 	}
-	f := offline.AuditFilter{JobID: *jobID, Kind: *kind, Limit: *limit}
+	f := localapi.AuditQuery{JobID: *jobID, UserID: *userID, Kind: *kind, Limit: *limit}
 	if *since != "" {
 		if d, err := time.ParseDuration(*since); err == nil {
 			f.Since = time.Now().Add(-d)
@@ -35,15 +37,12 @@ func runAudit(g *globals, args []string) int {
 			return exitUsage
 		}
 	}
-	q, err := openQueue(g)
+	b, err := openBackend(g)
 	if err != nil {
 		return g.errorf("audit: %v", err)
 	}
-	defer q.Close()
-	if *userID != "" {
-		f.UserHash = q.HashUserID(*userID)
-	}
-	evs, err := q.Audit(f)
+	defer b.close()
+	evs, err := b.Audit(context.Background(), f)
 	if err != nil {
 		return g.errorf("audit: %v", err)
 	}

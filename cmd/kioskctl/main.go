@@ -55,6 +55,7 @@ type globals struct {
 	apiKeyFile string
 	ortLib     string
 	modelsDir  string
+	socket     string
 }
 
 // clock returns the injected clock (clock.Real when none was set).
@@ -85,6 +86,7 @@ func (g *globals) addGlobalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&g.apiKeyFile, "api-key-file", g.apiKeyFile, "file holding the API key (mode 0600)")
 	fs.StringVar(&g.ortLib, "onnxruntime-lib", g.ortLib, "path of libonnxruntime.so.1")
 	fs.StringVar(&g.modelsDir, "models-dir", g.modelsDir, "load ONNX models from this folder instead of the built-in copies")
+	fs.StringVar(&g.socket, "socket", g.socket, "the running kiosk's socket (default: the config's local_api.socket); status, queue, audit and sync use it when a kiosk runs, the queue file otherwise")
 }
 
 // newFlagSet returns a FlagSet for a command that also accepts the global flags and

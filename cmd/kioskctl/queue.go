@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
@@ -101,20 +101,18 @@ func runQueueList(g *globals, args []string) int {
 		}
 		opts.States = []offline.State{s}
 	}
-	q, err := openQueue(g)
+	b, err := openBackend(g)
 	if err != nil {
 		return g.errorf("queue list: %v", err)
 	}
-	defer q.Close()
-	es, err := q.List(opts)
+	defer b.close()
+	l, err := b.Jobs(context.Background(), opts)
 	if err != nil {
 		return g.errorf("queue list: %v", err)
 	}
+	es := l.Jobs
 	if *asJSON {
-		if es == nil {
-			es = []offline.Entry{}
-		}
-		if err := queueJSON(g.stdout, map[string]any{"jobs": es, "counts": q.Counts()}); err != nil {
+		if err := queueJSON(g.stdout, l); err != nil {
 			return g.errorf("queue list: %v", err)
 		}
 		return exitOK
@@ -125,7 +123,7 @@ func runQueueList(g *globals, args []string) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.State, e.Created.Local().Format("2006-01-02 15:04"), e.Attempts, queueImagesWord(e), queueOutcome(e))
 	}
 	tw.Flush()
-	c := q.Counts()
+	c := l.Counts
 	var parts []string
 	for _, s := range offline.States {
 		if n := c.ByState[s]; n > 0 {
@@ -157,34 +155,9 @@ func queueOutcome(e offline.Entry) string {
 	return e.Reason
 }
 
-// queueShowJSON is `kioskctl queue show --json`: the entry, and what the sealed job
-// holds (the user id truncated, no images).
-type queueShowJSON struct {
-	Entry     offline.Entry `json:"entry"`
-	Integrity string        `json:"integrity"` // ok, quarantined, images purged
-	Sealed    *sealedView   `json:"sealed,omitempty"`
-}
-
-type sealedView struct {
-	UserID         string             `json:"user_id_truncated"`
-	ComparisonType job.ComparisonType `json:"comparison_type"`
-	AllowNewEnroll bool               `json:"allow_new_enroll"`
-	CallbackURL    string             `json:"callback_url,omitempty"`
-	KioskID        string             `json:"kiosk_id,omitempty"`
-	OperatorID     string             `json:"operator_id,omitempty"`
-	PartnerParams  []string           `json:"partner_param_keys,omitempty"`
-	Prechecks      job.Prechecks      `json:"prechecks"`
-	Images         map[string]float64 `json:"image_kb"`
-}
-
-// queueTruncateID keeps the first 3 characters of a customer id.
-func queueTruncateID(s string) string {
-	r := []rune(s)
-	if len(r) <= 3 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:3]) + "…"
-}
+// queueShowJSON is what `kioskctl queue show --json` prints: localapi.DescribeJob's
+// view, whether the kiosk or the file answers.
+type queueShowJSON = localapi.JobDetail
 
 func runQueueShow(g *globals, args []string) int {
 	fs := g.newFlagSet("queue show", "[--json] ID")
@@ -193,41 +166,16 @@ func runQueueShow(g *globals, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	q, err := openQueue(g)
+	b, err := openBackend(g)
 	if err != nil {
 		return g.errorf("queue show: %v", err)
 	}
-	defer q.Close()
-	e, err := q.Get(id)
+	defer b.close()
+	out, err := b.Job(context.Background(), id)
 	if err != nil {
 		return g.errorf("queue show: %v", err)
 	}
-	out := queueShowJSON{Entry: e, Integrity: "ok"}
-	if e.State != offline.StateSending { // never read a job under the uploader's hands
-		j, err := q.Load(id)
-		switch {
-		case errors.Is(err, offline.ErrImagesPurged):
-			out.Integrity = "images purged"
-		case errors.Is(err, offline.ErrQuarantined):
-			out.Integrity = "quarantined"
-			out.Entry, _ = q.Get(id)
-		case err != nil:
-			return g.errorf("queue show: %v", err)
-		default:
-			v := &sealedView{UserID: queueTruncateID(j.UserID), ComparisonType: j.ComparisonType, AllowNewEnroll: j.AllowNewEnroll,
-				CallbackURL: j.CallbackURL, KioskID: j.KioskID, OperatorID: j.OperatorID, Prechecks: j.Prechecks,
-				Images: map[string]float64{"selfie": queueKB(j.Selfie), "comparison": queueKB(j.Comparison)}}
-			for i, f := range j.Liveness {
-				v.Images[fmt.Sprintf("liveness[%d]", i)] = queueKB(f)
-			}
-			for k := range j.PartnerParams {
-				v.PartnerParams = append(v.PartnerParams, k)
-			}
-			out.Sealed = v
-		}
-	} else {
-		out.Integrity = "not checked (being sent)"
-	}
+	e := out.Entry
 	if *asJSON {
 		if err := queueJSON(g.stdout, out); err != nil {
 			return g.errorf("queue show: %v", err)
@@ -269,11 +217,12 @@ func runQueueShow(g *globals, args []string) int {
 			pc = fmt.Sprintf("%d problems", len(v.Prechecks.Problems))
 		}
 		fmt.Fprintf(w, "  prechecks:   %s\n", pc)
+		if v.Training {
+			fmt.Fprintf(w, "  TRAINING job: sent only to a local sandbox\n")
+		}
 	}
 	return exitOK
 }
-
-func queueKB(b []byte) float64 { return float64(len(b)) / 1024 }
 
 func runQueueRetry(g *globals, args []string) int {
 	fs := g.newFlagSet("queue retry", "[--allow-new-enroll] [--operator-id OP] [--json] ID")
@@ -284,12 +233,12 @@ func runQueueRetry(g *globals, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	q, err := openQueue(g)
+	b, err := openBackend(g)
 	if err != nil {
 		return g.errorf("queue retry: %v", err)
 	}
-	defer q.Close()
-	e, err := q.Retry(id, offline.RetryOptions{Operator: *op, AllowNewEnroll: *allow})
+	defer b.close()
+	e, err := b.Retry(context.Background(), id, localapi.RetryRequest{Operator: *op, AllowNewEnroll: *allow})
 	if err != nil {
 		return g.errorf("queue retry: %v", err)
 	}
@@ -310,13 +259,13 @@ func runQueuePurge(g *globals, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	q, err := openQueue(g)
+	b, err := openBackend(g)
 	if err != nil {
 		return g.errorf("queue purge: %v", err)
 	}
-	defer q.Close()
+	defer b.close()
 	if id == "" {
-		rep, err := q.Sweep()
+		rep, err := b.Sweep(context.Background())
 		if err != nil {
 			return g.errorf("queue purge: %v", err)
 		}
@@ -328,7 +277,7 @@ func runQueuePurge(g *globals, args []string) int {
 			rep.ImagesPurged, rep.RecordsDeleted, rep.AuditDeleted)
 		return exitOK
 	}
-	e, err := q.Purge(id, offline.PurgeOptions{Operator: *op, Force: *force})
+	e, err := b.Purge(context.Background(), id, localapi.PurgeRequest{Operator: *op, Force: *force})
 	if err != nil {
 		return g.errorf("queue purge: %v", err)
 	}

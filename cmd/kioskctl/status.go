@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
-	"path/filepath"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/localapi"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
@@ -17,14 +17,14 @@ func init() {
 	register(&command{name: "status", summary: "sync status: online/offline, queued, sending, last success, last error, halt", run: runStatus})
 }
 
-// statusReport is what `kioskctl status --json` prints.
+// statusReport is what `kioskctl status --json` prints: the same whether a running kiosk
+// answers through its socket or the files are read (a running kiosk adds started and the
+// signed-in operator).
 type statusReport struct {
-	uploader.Status
+	localapi.Status
 	// Probed is set when connectivity was checked just now (else it is as last seen).
 	Probed bool `json:"probed"`
-	// ByState counts every job by state; empty when the queue could not be opened.
-	ByState map[string]int `json:"by_state,omitempty"`
-	// QueueError says why the queue could not be read (e.g. the kiosk holds it).
+	// QueueError says why the queue could not be read (e.g. another program holds it).
 	QueueError string `json:"queue_error,omitempty"`
 }
 
@@ -47,27 +47,38 @@ func runStatus(g *globals, args []string) int {
 	defer cancel()
 
 	rep := statusReport{}
-	var q uploader.Queue = noQueue{}
-	qopts := partopts.Offline(cfg)
-	qopts.LockTimeout = time.Second
-	oq, err := offline.Open(cfg.DataDir, qopts)
-	if err != nil {
-		rep.QueueError = err.Error()
-		if errors.Is(err, offline.ErrLocked) {
-			rep.QueueError += " (the kiosk is running and holds it; counts below are not available)"
+	var b localapi.Backend
+	kiosk, err := dialKiosk(g, cfg)
+	switch {
+	case err != nil:
+		return g.errorf("status: %v", err)
+	case kiosk != nil:
+		defer kiosk.Close()
+		b = kiosk
+	default:
+		fb := fileBackend{cfg: cfg}
+		qopts := partopts.Offline(cfg)
+		qopts.LockTimeout = time.Second
+		oq, err := offline.Open(cfg.DataDir, qopts)
+		if err != nil {
+			rep.QueueError = err.Error()
+			if errors.Is(err, offline.ErrLocked) {
+				rep.QueueError += " (another program holds it; counts below are not available)"
+			}
+		} else {
+			defer oq.Close()
+			fb.Q = oq
 		}
-	} else {
-		defer oq.Close()
-		q = uploader.OfflineQueue{Q: oq}
-		rep.ByState = map[string]int{}
-		for s, n := range oq.Counts().ByState {
-			rep.ByState[s.String()] = n
-		}
+		b = fb
 	}
-	u := uploader.New(q, nil, uploader.Options{State: uploader.FileState{Path: filepath.Join(cfg.DataDir, uploader.StateFile)}})
-	st, err := u.Status(ctx)
-	if err != nil && rep.QueueError == "" {
-		rep.QueueError = err.Error()
+	st, err := b.Status(ctx)
+	if err != nil {
+		if kiosk != nil {
+			return g.errorf("status: %v", err)
+		}
+		if rep.QueueError == "" {
+			rep.QueueError = err.Error()
+		}
 	}
 	rep.Status = st
 	apiURL := cfg.Compare.APIURL
@@ -97,6 +108,16 @@ func runStatus(g *globals, args []string) int {
 	if rep.Probed {
 		how = "checked now"
 	}
+	if rep.Training {
+		fmt.Fprintf(w, "TRAINING kiosk: practice jobs, sent only to a local sandbox\n")
+	}
+	if !rep.Started.IsZero() {
+		op := rep.Operator
+		if op == "" {
+			op = "nobody signed in"
+		}
+		fmt.Fprintf(w, "kiosk:          running since %s (%s)\n", stamp(rep.Started), op)
+	}
 	fmt.Fprintf(w, "connectivity:   %s (%s)\n", rep.Connectivity, how)
 	if rep.QueueError != "" {
 		fmt.Fprintf(w, "queue:          unavailable: %s\n", rep.QueueError)
@@ -123,6 +144,9 @@ func runStatus(g *globals, args []string) int {
 	}
 	if st.Halt != nil {
 		fmt.Fprintf(w, "HALTED since %s: %s\n", stamp(st.Halt.At), st.Halt.Reason)
+	}
+	for _, a := range rep.Alerts {
+		fmt.Fprintf(w, "ALERT:          %s\n", a.Message)
 	}
 	return exitOK
 }

@@ -84,7 +84,7 @@ func TestStatusWhileQueueHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := runKioskctl(t, "status", "--data-dir", dir)
-	if code != exitOK || !strings.Contains(out, "queue:          unavailable") || !strings.Contains(out, "the kiosk is running") ||
+	if code != exitOK || !strings.Contains(out, "queue:          unavailable") || !strings.Contains(out, "another program holds it") ||
 		!strings.Contains(out, "last error:     job j: 2201: system error") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}

@@ -8,12 +8,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
+	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
@@ -55,6 +57,21 @@ func runSync(g *globals, args []string) int {
 	if err != nil {
 		return g.errorf("sync: %v", err)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+	}
+	if kiosk, err := dialKiosk(g, cfg); err != nil {
+		return g.errorf("sync: %v", err)
+	} else if kiosk != nil { // the running kiosk sends: wake it and follow it
+		defer kiosk.Close()
+		start := time.Now()
+		rep, st, err := syncThroughKiosk(ctx, kiosk, *retryHalted, (&eventPrinter{w: g.stdout, quiet: *asJSON}).audit)
+		return syncDone(g, rep, st, err, time.Since(start), *asJSON, *timeout)
+	}
 	setup, err := newSyncSender(g, cfg)
 	if err != nil {
 		return g.errorf("sync: %v", err)
@@ -69,14 +86,6 @@ func runSync(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "kioskctl sync: ALERT: %s\n", a.Message)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if *timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *timeout)
-		defer cancel()
-	}
-
 	printer := &eventPrinter{w: g.stdout, quiet: *asJSON}
 	u := parts.NewUploader(cfg, uploader.OfflineQueue{Q: oq}, setup, uploader.Options{Logger: log, OnEvent: printer.print})
 	if *retryHalted {
@@ -86,7 +95,12 @@ func runSync(g *globals, args []string) int {
 	rep, err := u.Drain(ctx)
 	elapsed := time.Since(start)
 	st, _ := u.Status(context.Background())
+	return syncDone(g, rep, st, err, elapsed, *asJSON, *timeout)
+}
 
+// syncDone prints the report of a sync (from the file or through the kiosk) and
+// returns the exit status: 0 drained, 3 halted, 1 otherwise.
+func syncDone(g *globals, rep uploader.Report, st uploader.Status, err error, elapsed time.Duration, asJSON bool, timeout time.Duration) int {
 	out := syncReport{Report: rep, Status: st, ElapsedSeconds: elapsed.Seconds()}
 	if s := elapsed.Seconds(); s > 0 {
 		out.JobsPerSecond = float64(rep.Delivered+rep.Unknown) / s
@@ -101,7 +115,7 @@ func runSync(g *globals, args []string) int {
 		out.Error = he.Halt.Reason
 	case errors.Is(err, context.DeadlineExceeded):
 		out.Outcome, code = "timeout", exitError
-		out.Error = fmt.Sprintf("timed out after %s with %d jobs still queued", *timeout, st.Queued)
+		out.Error = fmt.Sprintf("timed out after %s with %d jobs still queued", timeout, st.Queued)
 		if !st.NextAttempt.IsZero() {
 			out.Error += " (next attempt " + st.NextAttempt.UTC().Format(time.RFC3339) + ")"
 		}
@@ -116,7 +130,7 @@ func runSync(g *globals, args []string) int {
 		out.Error = err.Error()
 	}
 
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
@@ -167,6 +181,38 @@ func (p *eventPrinter) print(e uploader.Event) {
 		line = "API unreachable: " + e.Reason
 	case uploader.EventResumed:
 		line = "sending resumed: " + e.Reason
+	default:
+		return
+	}
+	p.mu.Lock()
+	fmt.Fprintln(p.w, line)
+	p.mu.Unlock()
+}
+
+// audit prints the line of an audit event that says how a job ended, in the words of
+// print (sync through the kiosk learns the outcomes from its audit log).
+func (p *eventPrinter) audit(e offline.AuditEvent) {
+	if p.quiet {
+		return
+	}
+	var line string
+	switch {
+	case e.Kind == offline.AuditResult && e.To == offline.StateDone.String():
+		if strings.HasPrefix(e.Detail, "2215") {
+			line = fmt.Sprintf("job %s: delivered before (2215); its result is unknown", e.JobID)
+		} else {
+			line = fmt.Sprintf("job %s: delivered: %s", e.JobID, e.Detail)
+		}
+	case e.Kind == offline.AuditResult && e.To == offline.StateFailed.String():
+		line = fmt.Sprintf("job %s: FAILED: %s", e.JobID, e.Detail)
+	case e.Kind == offline.AuditResult && e.To == offline.StateNeedsOperator.String():
+		line = fmt.Sprintf("job %s: needs an operator: %s", e.JobID, e.Detail)
+	case e.Kind == offline.AuditResult && e.To == offline.StateHeld.String():
+		line = fmt.Sprintf("job %s: held: %s", e.JobID, e.Detail)
+	case e.Kind == offline.AuditRequeued && e.From == offline.StateSending.String():
+		line = fmt.Sprintf("job %s: attempt failed (%s); it will be tried again", e.JobID, e.Detail)
+	case e.Kind == offline.AuditQuarantined:
+		line = fmt.Sprintf("job %s: skipped, quarantined by the queue: %s", e.JobID, e.Detail)
 	default:
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,14 @@ type Config struct {
 	Sync Sync `json:"sync"`
 	// Compare holds the compare API connection.
 	Compare Compare `json:"compare"`
+	// Training makes the kiosk a practice kiosk: every job it seals is marked training,
+	// and it sends only to a loopback API (a local compare-sandbox). A loopback
+	// compare.api_url turns it on too (see TrainingMode).
+	Training bool `json:"training,omitempty"`
+	// LocalAPI is the running kiosk's unix socket for kioskctl.
+	LocalAPI LocalAPI `json:"local_api"`
+	// UI holds the kiosk screen's settings.
+	UI UI `json:"ui"`
 
 	// Deprecated lists the old key names the file used, each with its new form, for the
 	// program to print as a warning. It is not part of the file.
@@ -66,9 +75,13 @@ type Capture struct {
 // Camera chooses one camera and the format asked of it. A camera is found by Path when it
 // is set, otherwise as the first camera whose name contains Name and whose bus contains Bus.
 type Camera struct {
-	Path string `json:"path,omitempty"`
-	Name string `json:"name,omitempty"`
-	Bus  string `json:"bus,omitempty"`
+	// ReplayDir, instead of a camera, replays the images of this folder (.jpg, .jpeg,
+	// .png, in name order, looping) at FPS: a kiosk with no camera (demo, training,
+	// tests). It excludes Path, Name and Bus.
+	ReplayDir string `json:"replay_dir,omitempty"`
+	Path      string `json:"path,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Bus       string `json:"bus,omitempty"`
 	// Width and Height are the target frame size (0: 640x480 for the selfie camera,
 	// 1280x720 for a document camera).
 	Width  int `json:"width,omitempty"`
@@ -83,6 +96,9 @@ type Camera struct {
 
 // Chosen reports whether c names a camera (path, name or bus), rather than "the first one".
 func (c Camera) Chosen() bool { return c.Path != "" || c.Name != "" || c.Bus != "" }
+
+// Replay reports whether c replays images instead of opening a camera.
+func (c Camera) Replay() bool { return c.ReplayDir != "" }
 
 // CameraFormats are the formats the capture code can convert, by their V4L2 codes.
 var CameraFormats = []string{"MJPG", "JPEG", "YUYV", "RGB3"}
@@ -148,6 +164,29 @@ type Compare struct {
 	AllowInsecureHTTP bool `json:"allow_insecure_http,omitempty"`
 }
 
+// LocalAPI is the "local_api" section: the unix socket through which kioskctl talks to
+// the running kiosk (internal/localapi).
+type LocalAPI struct {
+	// Socket is the socket file's path.
+	Socket string `json:"socket"`
+	// Group may use the socket (its group owner), by name or number; root always may.
+	Group string `json:"group"`
+}
+
+// UI is the "ui" section: the kiosk screen's settings.
+type UI struct {
+	// IdleLock locks the operator's session after this long without a touch.
+	IdleLock Duration `json:"idle_lock"`
+	// ResultWait is how long the screen waits for the API's answer after sealing a job
+	// before it says the job will be sent later.
+	ResultWait Duration `json:"result_wait"`
+	// Language of the screens: en or fr.
+	Language string `json:"language"`
+}
+
+// Languages are the languages of the screens.
+var Languages = []string{"en", "fr"}
+
 // Default returns a Config that works on a packaged kiosk. Every default of the parts is
 // written out here, so docs/config.md and the file agree (internal/partopts tests that
 // these are the parts' own defaults).
@@ -183,7 +222,36 @@ func Default() Config {
 			StallTimeout:   Duration(30 * time.Second),
 			AttemptTimeout: Duration(10 * time.Minute),
 		},
+		LocalAPI: LocalAPI{Socket: "/run/kiosk-agent/kiosk.sock", Group: "kiosk"},
+		UI: UI{
+			IdleLock:   Duration(5 * time.Minute),
+			ResultWait: Duration(20 * time.Second),
+			Language:   "en",
+		},
 	}
+}
+
+// TrainingMode reports whether the kiosk is a practice kiosk: training is set, or
+// compare.api_url is a loopback URL (a local compare-sandbox). Validate refuses training
+// with an API URL that is not loopback, so a training job never reaches production.
+func (c Config) TrainingMode() bool {
+	return c.Training || (c.Compare.APIURL != "" && LoopbackURL(c.Compare.APIURL))
+}
+
+// LoopbackURL reports whether the URL's host is this machine's loopback: "localhost",
+// 127.0.0.0/8 or ::1. Any other name counts as not loopback, since it could resolve
+// anywhere.
+func LoopbackURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Load reads the JSON file at path over Default() and validates the result.
@@ -263,6 +331,11 @@ func (c Config) Validate() error {
 	c.Offline.validate(&v)
 	c.Sync.validate(&v)
 	c.Compare.validate(&v)
+	if c.Training && c.Compare.APIURL != "" && !LoopbackURL(c.Compare.APIURL) {
+		v.add("training is set with compare.api_url %q, which is not on this machine: a training kiosk sends only to a local compare-sandbox (http://127.0.0.1:PORT); remove training or point api_url at the sandbox", c.Compare.APIURL)
+	}
+	c.LocalAPI.validate(&v)
+	c.UI.validate(&v)
 	return errors.Join(v.errs...)
 }
 
@@ -317,6 +390,14 @@ func (c Capture) validate(v *validator) {
 }
 
 func (c Camera) validate(v *validator, key string) {
+	if c.ReplayDir != "" {
+		if strings.TrimSpace(c.ReplayDir) == "" {
+			v.add("%s.replay_dir is blank: give a folder of .jpg or .png images, or leave it out to use a camera", key)
+		}
+		if c.Chosen() {
+			v.add("%s: replay_dir replays images instead of a camera: leave out path, name and bus, or leave out replay_dir", key)
+		}
+	}
 	if c.Path != "" && !filepath.IsAbs(c.Path) {
 		v.add("%s.path %q is not an absolute path: use /dev/videoN or a /dev/v4l/by-id/ link (kioskctl cameras lists them)", key, c.Path)
 	}
@@ -372,6 +453,35 @@ func (s Sync) validate(v *validator) {
 	v.dur("sync.poll_interval", s.PollInterval, Duration(time.Second), Duration(24*time.Hour), "how often the queue is looked at; default 5m")
 	v.dur("sync.skew_tolerance", s.SkewTolerance, Duration(time.Second), Duration(15*time.Minute), "clock difference reported by a 2205 alert; the API refuses 15m; default 3m")
 	checkURL(v, "sync.callback_url", s.CallbackURL, true)
+}
+
+func (l LocalAPI) validate(v *validator) {
+	switch {
+	case l.Socket == "":
+		v.add("local_api.socket is empty: give the socket's path, e.g. /run/kiosk-agent/kiosk.sock")
+	case !filepath.IsAbs(l.Socket):
+		v.add("local_api.socket %q is not an absolute path: give one like /run/kiosk-agent/kiosk.sock", l.Socket)
+	case len(l.Socket) > 107:
+		v.add("local_api.socket is %d bytes long: a unix socket path holds at most 107; choose a shorter one", len(l.Socket))
+	}
+	if strings.TrimSpace(l.Group) == "" || strings.ContainsAny(l.Group, " \t:") {
+		v.add("local_api.group %q: give the name or number of the group allowed to use the socket, e.g. kiosk", l.Group)
+	}
+}
+
+// Validate checks the "ui" section alone (the app checks a change made on screen).
+func (u UI) Validate() error {
+	var v validator
+	u.validate(&v)
+	return errors.Join(v.errs...)
+}
+
+func (u UI) validate(v *validator) {
+	v.dur("ui.idle_lock", u.IdleLock, Duration(30*time.Second), Duration(8*time.Hour), "the session locks after this long without a touch; default 5m")
+	v.dur("ui.result_wait", u.ResultWait, Duration(time.Second), Duration(10*time.Minute), "wait for the API's answer on screen; default 20s")
+	if !slices.Contains(Languages, u.Language) {
+		v.add("ui.language %q is not one of %s", u.Language, strings.Join(Languages, ", "))
+	}
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -250,6 +250,58 @@ var badValues = []struct {
 	{"compare.allow_insecure_http", `{"compare":{"api_url":"http://api.example.com"}}`, "plain http://"},
 	{"compare.allow_insecure_http", `{"compare":{"signer_url":"http://10.0.0.9:9000/sign"}}`, "compare.signer_url"},
 	{"compare.allow_insecure_http", `{"compare":{"allow_insecure_http":"yes"}}`, "allow_insecure_http"},
+
+	{"capture.selfie_camera.replay_dir", `{"capture":{"selfie_camera":{"replay_dir":" "}}}`, "capture.selfie_camera.replay_dir is blank"},
+	{"capture.selfie_camera.replay_dir", `{"capture":{"selfie_camera":{"replay_dir":"/demo","path":"/dev/video0"}}}`, "leave out path, name and bus"},
+	{"capture.document_camera.replay_dir", `{"capture":{"document_camera":{"replay_dir":"/d","name":"Doc"}}}`, "capture.document_camera: replay_dir"},
+	{"training", `{"training":true,"compare":{"api_url":"https://api.example.com"}}`, "a training kiosk sends only to a local compare-sandbox"},
+	{"training", `{"training":true,"compare":{"api_url":"http://localhost.example.com:8080"}}`, "not on this machine"},
+	{"local_api.socket", `{"local_api":{"socket":"kiosk.sock"}}`, "local_api.socket \"kiosk.sock\" is not an absolute path"},
+	{"local_api.socket", `{"local_api":{"socket":""}}`, "local_api.socket is empty"},
+	{"local_api.socket", `{"local_api":{"socket":"/` + strings.Repeat("s", 120) + `"}}`, "at most 107"},
+	{"local_api.group", `{"local_api":{"group":" "}}`, "local_api.group"},
+	{"ui.idle_lock", `{"ui":{"idle_lock":"10s"}}`, "ui.idle_lock 10s is out of range"},
+	{"ui.idle_lock", `{"ui":{"idle_lock_minutes":0.1}}`, "ui.idle_lock 6s is out of range"},
+	{"ui.result_wait", `{"ui":{"result_wait":"1h"}}`, "ui.result_wait 1h is out of range"},
+	{"ui.language", `{"ui":{"language":"de"}}`, "ui.language \"de\" is not one of en, fr"},
+}
+
+func TestTrainingMode(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string
+		want bool
+	}{
+		{"default", `{}`, false},
+		{"production URL", `{"compare":{"api_url":"https://api.example.com"}}`, false},
+		{"training key, no URL", `{"training":true}`, true},
+		{"training key, sandbox", `{"training":true,"compare":{"api_url":"http://127.0.0.1:8080"}}`, true},
+		{"loopback URL alone", `{"compare":{"api_url":"http://127.0.0.1:8080"}}`, true},
+		{"localhost", `{"compare":{"api_url":"http://LOCALHOST:8080"}}`, true},
+		{"IPv6 loopback", `{"compare":{"api_url":"http://[::1]:8080"}}`, true},
+		{"other 127 address", `{"compare":{"api_url":"http://127.3.2.1:8080"}}`, true},
+		{"private address is not loopback", `{"compare":{"api_url":"https://10.0.0.5:8443"}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := load(t, tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.TrainingMode(); got != tc.want {
+				t.Fatalf("TrainingMode = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestUIOldNames(t *testing.T) {
+	c, err := load(t, `{"ui":{"idle_lock_minutes":7,"result_wait_seconds":30}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UI.IdleLock.D() != 7*time.Minute || c.UI.ResultWait.D() != 30*time.Second || len(c.Deprecated) != 2 {
+		t.Fatalf("ui = %+v, deprecated %v", c.UI, c.Deprecated)
+	}
 }
 
 // keys lists the dotted path of every leaf key of a struct type, from its json tags.

@@ -43,6 +43,8 @@ var renames = []rename{
 	{"compare", "connect_timeout", "connect_timeout", "s"},
 	{"compare", "header_timeout", "header_timeout", "s"},
 	{"compare", "stall_timeout", "stall_timeout", "s"},
+	{"ui", "idle_lock_minutes", "idle_lock", "m"},
+	{"ui", "result_wait_seconds", "result_wait", "s"},
 }
 
 // lookup returns the object at a dotted path of root, or nil.

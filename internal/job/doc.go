@@ -13,6 +13,9 @@
 // decision over the API's "a string unique per partner": ids travel in logs, command
 // lines and the queue's keys. NewID makes ids that satisfy it.
 //
+// Job.Training marks a practice job sealed by a kiosk in training mode; internal/app
+// never lets one reach an API URL that is not loopback.
+//
 // Job's JSON field names are those the offline queue seals: changing one breaks the
 // loading of jobs sealed before (offline tests a queue sealed by older code).
 package job

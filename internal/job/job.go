@@ -78,8 +78,11 @@ type Job struct {
 	CallbackURL    string            `json:"callback_url,omitempty"` // empty: the sender uses the configured one
 	KioskID        string            `json:"kiosk_id,omitempty"`
 	OperatorID     string            `json:"operator_id,omitempty"`
-	Created        time.Time         `json:"created"` // the offline queue sets it when zero
-	Prechecks      Prechecks         `json:"prechecks"`
+	// Training marks a practice job sealed by a kiosk in training mode: it is sent only
+	// to a loopback API (a local compare-sandbox), never to production (internal/app).
+	Training  bool      `json:"training,omitempty"`
+	Created   time.Time `json:"created"` // the offline queue sets it when zero
+	Prechecks Prechecks `json:"prechecks"`
 
 	// The JPEG images.
 	Selfie     []byte   `json:"-"`

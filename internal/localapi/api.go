@@ -51,6 +51,8 @@ type Status struct {
 	Version string `json:"version,omitempty"`
 	// Operator is the signed-in operator's id ("" when nobody is).
 	Operator string `json:"operator,omitempty"`
+	// Training is set on a practice kiosk (config training, or a loopback API URL).
+	Training bool `json:"training,omitempty"`
 	// Alerts are the queue's problems the operator must be told about.
 	Alerts []offline.Alert `json:"alerts,omitempty"`
 	// Started is when the app started.

@@ -13,7 +13,7 @@
 //
 // # Endpoints
 //
-//	GET  /v1/status                 Status (sync summary, jobs by state, kiosk id, operator)
+//	GET  /v1/status                 Status (sync summary, jobs by state, kiosk id, operator, training)
 //	GET  /v1/jobs[?state=STATE]     JobList (kioskctl queue list --json)
 //	GET  /v1/jobs/{id}              JobDetail (kioskctl queue show --json)
 //	POST /v1/jobs/{id}/retry        RetryRequest → offline.Entry

@@ -27,6 +27,7 @@ type SealedView struct {
 	CallbackURL    string             `json:"callback_url,omitempty"`
 	KioskID        string             `json:"kiosk_id,omitempty"`
 	OperatorID     string             `json:"operator_id,omitempty"`
+	Training       bool               `json:"training,omitempty"`
 	PartnerParams  []string           `json:"partner_param_keys,omitempty"`
 	Prechecks      job.Prechecks      `json:"prechecks"`
 	Images         map[string]float64 `json:"image_kb"`
@@ -66,7 +67,7 @@ func DescribeJob(q *offline.Queue, id string) (JobDetail, error) {
 		return JobDetail{}, err
 	default:
 		v := &SealedView{UserID: TruncateID(j.UserID), ComparisonType: j.ComparisonType, AllowNewEnroll: j.AllowNewEnroll,
-			CallbackURL: j.CallbackURL, KioskID: j.KioskID, OperatorID: j.OperatorID, Prechecks: j.Prechecks,
+			CallbackURL: j.CallbackURL, KioskID: j.KioskID, OperatorID: j.OperatorID, Training: j.Training, Prechecks: j.Prechecks,
 			Images: map[string]float64{"selfie": kb(j.Selfie), "comparison": kb(j.Comparison)}}
 		for i, f := range j.Liveness {
 			v.Images[fmt.Sprintf("liveness[%d]", i)] = kb(f)

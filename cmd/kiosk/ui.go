@@ -1,0 +1,239 @@
+package main
+
+// ui.go joins the screens (package ui) to the app (internal/app): ui declares small
+// interfaces (Operators, StatusSource, Queue, SettingsStore) and plain values, and these
+// adapters implement them over the app, so neither package imports the other's world
+// (internal/app stays free of Fyne, ui of bbolt and the compare client).
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"regexp"
+	"sort"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/smartselfie/kiosk-agent/inference/gates"
+	"github.com/smartselfie/kiosk-agent/internal/app"
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/localapi"
+	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/ui"
+)
+
+func init() { runUI = runShell }
+
+// runShell shows the shell in a window (full screen unless windowed) until ctx ends or
+// a supervisor closes it; then it ends the app's context through stop.
+func runShell(ctx context.Context, a *app.App, windowed bool, stop context.CancelFunc, log *slog.Logger) error {
+	// As FyneApp.toml says: widgets change only through fyne.Do (a plain go build
+	// does not read that file).
+	fyneapp.SetMetadata(fyne.AppMetadata{ID: "com.smartselfie.kiosk", Name: "Kiosk agent",
+		Migrations: map[string]bool{"fyneDo": true}})
+	fa := fyneapp.New()
+	fa.Settings().SetTheme(ui.Theme())
+	win := fa.NewWindow("Kiosk")
+	d := deps(a, clock.Real{}, func() { stop(); fyne.Do(fa.Quit) })
+	shell, err := ui.NewShell(win, d)
+	if err != nil {
+		return err
+	}
+	shell.Kiosk(windowed)
+	events, unsubscribe := a.Subscribe(32)
+	defer unsubscribe()
+	go func() {
+		for range events {
+			shell.Changed()
+		}
+	}()
+	go shell.Run(ctx)
+	go fyne.Do(func() { // runs once the window's event loop does: the sign-in screen is up
+		log.Info("screens shown", "start_to_screen", time.Since(processStart).Round(time.Millisecond).String())
+	})
+	go func() {
+		<-ctx.Done()
+		fyne.Do(fa.Quit)
+	}()
+	win.ShowAndRun()
+	return nil
+}
+
+// deps are the shell's dependencies over a.
+func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
+	s, _ := a.Status(context.Background())
+	return ui.Deps{
+		Operators: uiOperators{a},
+		Status:    uiStatus{a},
+		Queue:     uiQueue{a},
+		Settings:  uiSettings{a},
+		About:     ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint},
+		Clock:     clk,
+		Quit:      quit,
+	}
+}
+
+func uiRole(r offline.Role) ui.Role {
+	if r == offline.RoleSupervisor {
+		return ui.RoleSupervisor
+	}
+	return ui.RoleOperator
+}
+
+func uiOperator(o offline.Operator) ui.Operator {
+	name := o.Name
+	if name == "" {
+		name = o.ID
+	}
+	return ui.Operator{ID: o.ID, Name: name, Role: uiRole(o.Role)}
+}
+
+// uiOperators is the operator store as the sign-in screen and the supervisor gate use
+// it. The gate calls SignIn while an operator's session is open: that is a check of
+// the supervisor's PIN for one action (Authorize), which leaves the session as it is.
+type uiOperators struct{ a *app.App }
+
+func (o uiOperators) List() ([]ui.Operator, error) {
+	ops, err := o.a.Operators()
+	if err != nil {
+		return nil, err
+	}
+	var out []ui.Operator
+	for _, op := range ops {
+		if !op.Disabled {
+			out = append(out, uiOperator(op))
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (o uiOperators) SignIn(id, pin string) (ui.Session, error) {
+	var op offline.Operator
+	var err error
+	if s, ok := o.a.Session(); ok && !s.Locked {
+		op, err = o.a.Authorize(id, pin, offline.RoleSupervisor, "supervisor gate")
+	} else {
+		var s app.Session
+		s, err = o.a.SignIn(id, pin)
+		op = s.Operator
+	}
+	var le *offline.LockoutError
+	switch {
+	case err == nil:
+		return ui.Session{Operator: uiOperator(op), Since: time.Now()}, nil
+	case errors.As(err, &le):
+		return ui.Session{}, &ui.LockedError{Until: le.Until}
+	case errors.Is(err, offline.ErrWrongPIN):
+		return ui.Session{}, ui.ErrWrongPIN
+	case errors.Is(err, offline.ErrOperatorNotFound), errors.Is(err, offline.ErrOperatorDisabled), errors.Is(err, offline.ErrNotSupervisor):
+		return ui.Session{}, ui.ErrUnknownOperator
+	}
+	return ui.Session{}, err
+}
+
+func (o uiOperators) SignOut(s ui.Session, r ui.EndReason) {
+	switch r {
+	case ui.EndIdle:
+		o.a.Lock("idle " + o.a.IdleLock().String())
+	case ui.EndClose:
+		o.a.SignOut("app closed by a supervisor")
+	default:
+		o.a.SignOut("by operator")
+	}
+}
+
+// uiStatus is the status bar's and the status screen's source.
+type uiStatus struct{ a *app.App }
+
+func (u uiStatus) Status() ui.Status {
+	st, _ := u.a.Status(context.Background())
+	out := ui.Status{Training: st.Training, Online: st.Sync.Connectivity == "online", LastSync: st.Sync.LastSuccess,
+		Waiting: st.Queue.Unsent, Clock: ui.ClockState{Synced: st.ClockSynced},
+		Disk: ui.Disk{Free: st.Disk.Free, Total: st.Disk.Total, Low: st.Disk.Low}}
+	if m := u.a.MaxJobs(); m > 0 {
+		out.QueueLimit = m
+	}
+	if h := st.Sync.Halt; h != nil {
+		out.Halt = &ui.Halt{Code: h.Code, Reason: h.Reason, Skew: h.Skew, At: h.At}
+		out.Clock.Skew = h.Skew
+	}
+	set := u.a.Settings()
+	present := st.Cameras.State == "ok"
+	out.Cameras = []ui.Camera{{Role: ui.CameraSelfie, Device: set.SelfieCamera, Present: present, Mode: st.Cameras.Detail},
+		{Role: ui.CameraDocument, Device: set.DocumentCamera, Present: present, Mode: st.Cameras.Detail}}
+	out.Models = []ui.Model{{Name: "face engine (" + st.Engine.State + ")", Loaded: st.Engine.State == "ok"}}
+	return out
+}
+
+// uiQueue is the queue screen's queue.
+type uiQueue struct{ a *app.App }
+
+var reasonCode = regexp.MustCompile(`^(\d{4})\b`)
+
+func (u uiQueue) Jobs() ([]ui.Job, error) {
+	es, err := u.a.Queue().List(offline.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	st, _ := u.a.Sync().Status(context.Background())
+	progress := map[string]float64{}
+	for _, p := range st.InFlight {
+		if p.Total > 0 {
+			progress[p.JobID] = float64(p.Sent) / float64(p.Total)
+		}
+	}
+	out := make([]ui.Job, 0, len(es))
+	for i := len(es) - 1; i >= 0; i-- { // newest first
+		e := es[i]
+		s, err := ui.ParseJobState(e.State.String())
+		if err != nil {
+			return nil, err
+		}
+		j := ui.Job{ID: e.ID, Created: e.Created, State: s, Progress: progress[e.ID], NextAttempt: e.NextAttempt}
+		if e.Result != nil {
+			j.ResultCode = e.Result.Code
+		} else if m := reasonCode.FindStringSubmatch(e.Reason); m != nil {
+			j.ErrorCode = m[1]
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+func (u uiQueue) operator() string {
+	if s, ok := u.a.Session(); ok {
+		return s.Operator.ID
+	}
+	return ""
+}
+
+func (u uiQueue) Retry(id string) error {
+	_, err := u.a.Backend().Retry(context.Background(), id, localapi.RetryRequest{Operator: u.operator()})
+	return err
+}
+
+func (u uiQueue) Purge(id string) error {
+	_, err := u.a.Backend().Purge(context.Background(), id, localapi.PurgeRequest{Operator: u.operator()})
+	return err
+}
+
+// uiSettings is the settings screen's store.
+type uiSettings struct{ a *app.App }
+
+func (u uiSettings) Settings() (ui.Settings, error) {
+	s := u.a.Settings()
+	return ui.Settings{APIURL: s.APIURL, PartnerID: s.PartnerID, KeyPresent: s.KeyPresent,
+		Cameras:    []ui.Camera{{Role: ui.CameraSelfie, Device: s.SelfieCamera}, {Role: ui.CameraDocument, Device: s.DocumentCamera}},
+		Thresholds: thresholds(s.Thresholds), Language: s.Language, IdleLock: s.IdleLock}, nil
+}
+
+func thresholds(t gates.Thresholds) []ui.Threshold {
+	return []ui.Threshold{{Kind: ui.ThresholdMatch, Value: t.Match}, {Kind: ui.ThresholdLiveness, Value: t.Liveness},
+		{Kind: ui.ThresholdSharpness, Value: t.MinSharpness}, {Kind: ui.ThresholdFaceSize, Value: t.MinFaceArea}}
+}
+
+func (u uiSettings) SetLanguage(code string) error     { return u.a.SetLanguage(code) }
+func (u uiSettings) SetIdleLock(d time.Duration) error { return u.a.SetIdleLock(d) }

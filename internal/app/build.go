@@ -1,0 +1,97 @@
+package app
+
+// build.go: what internal/parts does not build (the cameras, the guarded sender).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/replay"
+	"github.com/smartselfie/kiosk-agent/capture/v4l2"
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
+)
+
+// newSending builds the sender (through parts.NewSync, wrapped in the TrainingGuard),
+// its prober and fingerprint. With no API URL it returns a zero Sync: the app keeps jobs
+// until one is set.
+func newSending(cfg config.Config, getenv func(string) string, log *slog.Logger) (parts.Sync, error) {
+	if cfg.Compare.APIURL == "" {
+		return parts.Sync{}, nil
+	}
+	s, err := parts.NewSync(cfg, getenv, log)
+	if err != nil {
+		return parts.Sync{}, fmt.Errorf("building the compare client: %w", err)
+	}
+	s.Sender = TrainingGuard{Next: s.Sender, APIURL: cfg.Compare.APIURL}
+	return s, nil
+}
+
+// Cameras are the app's frame sources: the selfie camera and the document camera (the
+// same Source when the config gives no document camera).
+type Cameras struct {
+	Selfie   capture.Source
+	Document capture.Source
+	// Replay is set when the frames come from replayed images, not a camera.
+	Replay bool
+}
+
+// Close closes both sources.
+func (c *Cameras) Close() error {
+	err := c.Selfie.Close()
+	if c.Document != c.Selfie {
+		err = errors.Join(err, c.Document.Close())
+	}
+	return err
+}
+
+// openCameras opens the configured cameras: replayed images for a camera with
+// replay_dir, the V4L2 devices otherwise.
+func openCameras(ctx context.Context, cfg config.Config, clk clock.Clock, log *slog.Logger) (*Cameras, error) {
+	sc, dc := cfg.Capture.SelfieCamera, cfg.Capture.DocumentCamera
+	if !sc.Replay() && !dc.Replay() {
+		cams, err := v4l2.OpenCameras(ctx, partopts.Cameras(cfg), clk, log)
+		if err != nil {
+			return nil, err
+		}
+		return &Cameras{Selfie: cams.Selfie, Document: cams.Document}, nil
+	}
+	open := func(key string, c config.Camera, document bool) (capture.Source, error) {
+		if c.Replay() {
+			src, err := replay.Open([]string{c.ReplayDir}, replay.Options{FPS: float64(c.FPS), Clock: clk})
+			if err != nil {
+				return nil, fmt.Errorf("%s.replay_dir: %w", key, err)
+			}
+			return src, nil
+		}
+		settings := partopts.Cameras(cfg).SelfieCamera
+		if document {
+			settings = partopts.Cameras(cfg).DocumentCamera
+		}
+		o := v4l2.FromSettings(settings, document)
+		o.Clock, o.Logger = clk, log
+		src, err := v4l2.Open(ctx, o)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		return src, nil
+	}
+	selfie, err := open("capture.selfie_camera", sc, false)
+	if err != nil {
+		return nil, err
+	}
+	cams := &Cameras{Selfie: selfie, Document: selfie, Replay: sc.Replay()}
+	if dc.Replay() || dc.Chosen() {
+		if cams.Document, err = open("capture.document_camera", dc, true); err != nil {
+			selfie.Close()
+			return nil, err
+		}
+		cams.Replay = cams.Replay && dc.Replay()
+	}
+	return cams, nil
+}

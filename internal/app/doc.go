@@ -1,0 +1,78 @@
+// Package app is the running kiosk: it builds every part from a config.Config and owns
+// every goroutine, from power-on to SIGTERM. cmd/kiosk loads the config, calls New and
+// Run, and joins the screens (package ui) to the app; the screens never see the parts.
+//
+// # What New builds
+//
+//   - the offline queue (internal/parts.OpenQueue) and its operator store;
+//   - the sender (parts.NewSync: compare client, dial prober, halt fingerprint) wrapped
+//     in the TrainingGuard, and the sync engine (parts.NewUploader). With no
+//     compare.api_url there is no sender: jobs stay queued, Status says so (AlertNoAPI)
+//     and SyncNow answers ErrNoAPI;
+//   - the local API's socket (internal/localapi.Listen: local_api.socket, mode 0660,
+//     group local_api.group), failing with localapi.ErrRunning when a kiosk serves it
+//     already. A second kiosk on the same data folder fails with offline.ErrLocked.
+//
+// New validates the config and refuses training with an API URL that is not loopback.
+//
+// # What Run starts, and how it stops
+//
+// Run starts the sync engine, the queue watcher (uploader.OfflineQueue.Watch → Notify),
+// the network watcher (internal/netwatch → uploader.ConnectivityChanged; a kiosk where
+// rtnetlink is unavailable logs it and relies on the poll timer), retention
+// (offline.RunRetention every 10 minutes), the local API (localapi.Server.Serve with
+// Backend: localapi.QueueBackend for the queue's part, the app for status and sync),
+// the idle lock, and the cameras (in the background: capture/v4l2.OpenCameras, or
+// capture/replay for a camera with capture.*.replay_dir; a failure is an AlertCamera,
+// not a stop). The face engine loads at the first Engine call (Options.EngineAtStart:
+// in the background once ready). Ready is closed once all are started.
+//
+// When Run's context ends (cmd/kiosk: SIGTERM or SIGINT) the app stops within
+// ShutdownTimeout (5 s): Seal refuses new jobs (ErrShuttingDown) and the seal in
+// progress commits first; a signed-in operator is signed out ("shutdown"); uploads in
+// flight are interrupted and their jobs put back to queued (the re-send after a
+// restart carries the same job id, which the server answers 2215 if the first reached
+// it: delivered once); the socket is removed; the cameras, the engine and the queue are
+// closed. Tested with a real kiosk process killed while a job is at the sandbox
+// (cmd/kiosk), and with seals racing the shutdown (TestShutdownWhileSealing).
+//
+// # Sessions
+//
+// SignIn checks the PIN in the operator store (5 wrong PINs lock for 5 minutes,
+// doubling; every attempt is audited) and starts a session, or unlocks a locked one.
+// Seal records the session's operator in the job (job.Job.OperatorID), the kiosk id,
+// and in training mode job.Job.Training. The session locks after ui.idle_lock without
+// a Touch (audit operator_session_locked "idle 5m0s"): on the app's clock, checked by a
+// goroutine (which emits EventSession) and by every Session call. With screens,
+// Options.ExternalIdleLock hands the idle lock to ui.Shell (which counts the touches)
+// and the shell's idle sign-out calls Lock. Authorize checks a PIN for one action (a
+// supervisor opening the settings) without changing the session.
+//
+// # Training mode
+//
+// config training: true, or a loopback compare.api_url (localhost, 127.0.0.0/8, ::1:
+// a local compare-sandbox), makes a practice kiosk: Status.Training and the local
+// API's status say so (the screens show TRAINING), and every job it seals carries
+// job.Job.Training, sealed with the job. Two guards keep practice jobs away from
+// production: the config refuses training with a URL that is not loopback, and
+// TrainingGuard, the last step before a job leaves, fails a training job for good
+// (uploader.ClassPermanent, ErrTrainingProduction) when the URL is not loopback (a
+// kiosk re-pointed at production with practice jobs still queued). A name that is not
+// localhost counts as not loopback, whatever it resolves to.
+//
+// # What the screens call
+//
+// Status (status bar, alerts, status screen), Session, Operators, SignIn, SignOut,
+// Lock, Touch, Authorize, Seal, Backend (queue list, show, retry, purge: the same
+// localapi.Backend kioskctl uses), SyncNow, Settings (never the key: KeyPresent),
+// SetLanguage and SetIdleLock (for this run; not written to the config file),
+// Cameras, Engine, Subscribe (events to refresh on). cmd/kiosk/ui.go adapts these to
+// package ui's interfaces, so internal/app does not link Fyne.
+//
+// # Caveats
+//
+// The idle lock and the lockouts run on Options.Clock; the shutdown deadline is the
+// wall clock's (it is the service manager's). SetLanguage and SetIdleLock last until
+// the next start. Status reads the queue's counts from memory and statfs's the data
+// folder: cheap enough for a refresh a second.
+package app
