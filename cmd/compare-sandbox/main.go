@@ -96,7 +96,7 @@ func newFlagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.keyFile, "api-key-file", "", "file holding the partner's API key (mode 0600); created if missing (default DATA-DIR/api-key-PARTNER)")
 	fs.StringVar(&f.configPath, "config", "", "JSON config with several partners (replaces --partner-id/--api-key-file; the other flags, when given, win over the file)")
 	fs.BoolVar(&f.production, "production", false, "act as the production environment (partners without production enabled answer 2220)")
-	fs.IntVar(&f.workers, "workers", 0, "analyses at once (default: number of CPUs)")
+	fs.IntVar(&f.workers, "workers", 0, "analyses at once (default: the number of CPUs, at most 4)")
 	fs.Int64Var(&f.maxBody, "max-body-bytes", 0, "request body limit in bytes (default 20 MiB)")
 	fs.StringVar(&f.ortLib, "onnxruntime-lib", "", "path of libonnxruntime.so.1 (default: searched)")
 	fs.StringVar(&f.modelsDir, "models-dir", "", "load the ONNX models from this folder instead of the built-in copies")

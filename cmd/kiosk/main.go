@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -37,20 +38,29 @@ var processStart = time.Now()
 var runUI func(ctx context.Context, a *app.App, windowed bool, stop context.CancelFunc, log *slog.Logger) error
 
 func main() {
-	if err := run(os.Args[1:], os.Stderr); err != nil {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// --help: the usage was printed; asking for it is not an error.
+	case err != nil:
 		fmt.Fprintf(os.Stderr, "kiosk: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stderr io.Writer) error {
+func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "config file (JSON); default "+config.DefaultPath+" if it exists")
 	windowed := fs.Bool("windowed", false, "run in a window instead of full screen (development)")
 	headless := fs.Bool("headless", false, "run without screens: sync, queue, local API only")
+	showVersion := fs.Bool("version", false, "print the version, OS/architecture and Go version, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		fmt.Fprintf(stdout, "kiosk %s %s/%s %s\n", version, runtime.GOOS, runtime.GOARCH, runtime.Version())
+		return nil
 	}
 	if fs.NArg() != 0 {
 		return fmt.Errorf("unexpected argument %q (see kiosk --help)", fs.Arg(0))

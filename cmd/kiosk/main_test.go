@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -221,5 +223,25 @@ func TestSIGTERMWhileSending(t *testing.T) {
 			t.Fatalf("job %s: %s %+v", e.ID, e.State, e.Result)
 		}
 		t.Logf("job %s: %s (attempts %s)", e.ID, e.Result.Code, strconv.Itoa(e.Attempts))
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run([]string{"--version"}, &out, &errb); err != nil {
+		t.Fatalf("--version: %v", err)
+	}
+	if got := out.String(); !strings.HasPrefix(got, "kiosk "+version+" "+runtime.GOOS+"/"+runtime.GOARCH) {
+		t.Fatalf("--version printed %q", got)
+	}
+	out.Reset()
+	if err := run([]string{"--help"}, &out, &errb); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: got %v, want flag.ErrHelp (main exits 0 on it)", err)
+	}
+	if !strings.Contains(errb.String(), "-headless") {
+		t.Fatalf("--help printed no usage: %q", errb.String())
+	}
+	if err := run([]string{"--no-such-flag"}, &out, &errb); err == nil || errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("a bad flag: got %v, want an error", err)
 	}
 }
