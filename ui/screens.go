@@ -127,6 +127,11 @@ func (s *Shell) enrollmentScreen() fyne.CanvasObject {
 	if s.d.NewEnrollment != nil {
 		return s.d.NewEnrollment(*s.session, func() { s.show(ScreenHome) })
 	}
+	if s.d.Enrollment != nil {
+		w := s.newWizard()
+		s.onLeave = append(s.onLeave, w.close)
+		return w.root
+	}
 	l := widget.NewLabelWithStyle(T("enroll.placeholder"), fyne.TextAlignCenter, fyne.TextStyle{})
 	l.Wrapping = fyne.TextWrapWord
 	return s.screenFrame(T("home.new"), container.NewCenter(container.NewGridWrap(fyne.NewSize(600, 120), l)))

@@ -20,8 +20,8 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
 
-// Deps is what the shell is built from. Every field but Preview and NewEnrollment is
-// required.
+// Deps is what the shell is built from. Every field but Preview, Enrollment,
+// ResultWait, NewEnrollment and Quit is required.
 type Deps struct {
 	Operators Operators
 	Status    StatusSource
@@ -30,8 +30,14 @@ type Deps struct {
 	Preview   Previewer // nil: the settings show no preview
 	About     About
 	Clock     clock.Clock
-	// NewEnrollment builds the enrollment wizard (issue 12) for session s; back returns
-	// home. nil shows a placeholder.
+	// Enrollment is the enrollment service the wizard (issue 12) runs on; nil shows a
+	// placeholder (unless NewEnrollment is set).
+	Enrollment Enrollment
+	// ResultWait is how long the wizard's result screen waits for the API's answer
+	// (config ui.result_wait; 0: DefaultResultWait).
+	ResultWait time.Duration
+	// NewEnrollment, when set, replaces the wizard: it builds the enrollment screen for
+	// session s; back returns home.
 	NewEnrollment func(s Session, back func()) fyne.CanvasObject
 	// Quit is called once a supervisor allowed closing the app; nil closes the window.
 	Quit func()
@@ -52,7 +58,7 @@ func (d Deps) Validate() error {
 		return nil
 	}
 	sort.Strings(missing)
-	return fmt.Errorf("%s not set (internal/app must set every one but Preview, NewEnrollment and Quit)", strings.Join(missing, ", "))
+	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, NewEnrollment and Quit)", strings.Join(missing, ", "))
 }
 
 // ScreenID names a screen of the shell.

@@ -1,0 +1,244 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
+)
+
+// This file declares what the enrollment wizard needs from the rest of the kiosk: a
+// LiveCamera per capture step, the capture procedures (Enrollment.Capture over the newest
+// frames the wizard hands it), the ID photo import, the prechecks, sealing and the
+// result. internal/app implements Enrollment over internal/enroll (capture, precheck,
+// offline, the sync engine's events); ui/fake implements it over the vendored photos.
+//
+// The vocabulary is capture's and job's, copied as plain values so that ui links
+// neither capture (libjpeg-turbo) nor the face engine: Problem and Prompt have the
+// values of capture.Problem and capture.Prompt (a test checks it), comparison types and
+// prechecks are internal/job's (a leaf package).
+
+// CaptureKind is what a capture step takes.
+type CaptureKind uint8
+
+// The capture kinds.
+const (
+	// CaptureDocument: the ID document (job.Document), by capture.Document.
+	CaptureDocument CaptureKind = iota + 1
+	// CapturePortrait: a portrait taken by the agent (job.Portrait), by capture.Selfie.
+	CapturePortrait
+	// CaptureSelfie: the selfie, by capture.Selfie.
+	CaptureSelfie
+	// CaptureLiveness: the liveness frames, by capture.LivenessSequence.
+	CaptureLiveness
+)
+
+func (k CaptureKind) String() string {
+	switch k {
+	case CaptureDocument:
+		return "document"
+	case CapturePortrait:
+		return "portrait"
+	case CaptureSelfie:
+		return "selfie"
+	case CaptureLiveness:
+		return "liveness"
+	}
+	return fmt.Sprintf("capture(%d)", uint8(k))
+}
+
+// Problem is a capture problem code: the values of capture.Problem.
+type Problem string
+
+// The problem codes (capture.Problem's values).
+const (
+	ProblemNoFace            Problem = "no_face"
+	ProblemManyFaces         Problem = "several_faces"
+	ProblemTooSmall          Problem = "face_too_small"
+	ProblemTooClose          Problem = "face_too_close"
+	ProblemOffCentre         Problem = "face_off_centre"
+	ProblemEyesTooClose      Problem = "eyes_too_close"
+	ProblemPose              Problem = "head_pose"
+	ProblemTooDark           Problem = "too_dark"
+	ProblemOverExposed       Problem = "over_exposed"
+	ProblemBlurred           Problem = "blurred"
+	ProblemNotLive           Problem = "not_live"
+	ProblemPromptNotFollowed Problem = "prompt_not_followed"
+	ProblemMoving            Problem = "moving"
+)
+
+// Prompt is what the customer is asked to do for one liveness frame: the values of
+// capture.Prompt (the customer's own left and right).
+type Prompt string
+
+// The prompts (capture.Prompt's values).
+const (
+	PromptStraight Prompt = "straight"
+	PromptLeft     Prompt = "left"
+	PromptRight    Prompt = "right"
+	PromptUp       Prompt = "up"
+	PromptDown     Prompt = "down"
+)
+
+// Box is a face box in pixels of the frame it was found in (capture.Box).
+type Box struct{ X1, Y1, X2, Y2 float64 }
+
+// Frame is one camera picture. Its Image belongs to whoever received it.
+type Frame struct {
+	Image *image.RGBA
+	// Time is when the frame arrived (the wizard's clock); Seq counts the camera's frames.
+	Time time.Time
+	Seq  uint64
+}
+
+// LiveCamera is a live camera for one step. The wizard's preview loop calls Next at the
+// camera's own rate, from one goroutine.
+type LiveCamera interface {
+	// Next waits for the camera's next picture and writes it into dst when dst has its
+	// size (otherwise into a new image), and returns the image written. After a camera
+	// failure Next returns an error once (ErrCameraDisconnected when it was unplugged);
+	// the next call waits for the camera to come back (capture/v4l2 reopens it), until
+	// ctx ends.
+	Next(ctx context.Context, dst *image.RGBA) (*image.RGBA, error)
+	// Close releases the camera.
+	Close() error
+}
+
+// ErrCameraDisconnected is returned by LiveCamera.Next when the camera was unplugged
+// (capture.ErrUnplugged).
+var ErrCameraDisconnected = errors.New("camera disconnected")
+
+// NoCameraError is Enrollment.OpenCamera's error when the camera a step needs is not
+// there at all.
+type NoCameraError struct {
+	Role   CameraRole
+	Device string // what the configuration names (e.g. /dev/video2), "" when unset
+	Err    error
+}
+
+func (e *NoCameraError) Error() string {
+	role := "selfie"
+	if e.Role == CameraDocument {
+		role = "document"
+	}
+	return fmt.Sprintf("opening the %s camera %q: %v", role, e.Device, e.Err)
+}
+
+func (e *NoCameraError) Unwrap() error { return e.Err }
+
+// Frames are the newest frames of the step's camera, as the wizard hands them to a
+// capture procedure: Next waits for the next frame that arrives after the call and
+// returns a copy the caller keeps; the frames that arrive while the caller analyses
+// are not given to it (the preview shows them). internal/enroll adapts it to
+// capture.Source (capture.FrameFromImage).
+type Frames interface {
+	Next(ctx context.Context) (Frame, error)
+}
+
+// Guidance is the analysis of one frame, as the capture procedure's verdict hook gives
+// it (capture.Verdict): OK, or the problems in the judge's order. The wizard shows one
+// instruction at a time (the first problem it has words for).
+type Guidance struct {
+	OK       bool
+	Problems []Problem
+	// Face is the largest face found (nil: none).
+	Face *Box
+}
+
+// CaptureHooks are called by Enrollment.Capture from its goroutine.
+type CaptureHooks struct {
+	// Guidance is called after each frame is judged.
+	Guidance func(Guidance)
+	// Prompt is called when liveness frame i (0-based) of n is asked for.
+	Prompt func(i, n int, p Prompt)
+}
+
+// Shot is an image a step kept.
+type Shot struct {
+	Image image.Image
+	// Face is the largest face in Image (nil: none found or not looked for).
+	Face *Box
+	// Prompt is what the customer was asked (liveness frames).
+	Prompt Prompt
+}
+
+// CaptureError is Enrollment.Capture's error when the step ended without its images:
+// the problems of the last frame judged and, for liveness, the prompt not answered.
+type CaptureError struct {
+	Prompt   Prompt
+	Problems []Problem
+	Err      error
+}
+
+func (e *CaptureError) Error() string {
+	return fmt.Sprintf("capture failed (prompt %q, problems %v): %v", e.Prompt, e.Problems, e.Err)
+}
+
+func (e *CaptureError) Unwrap() error { return e.Err }
+
+// ImportFile is an image the agent may import as the ID photo.
+type ImportFile struct {
+	Path  string
+	Name  string // shown: the file's name
+	Where string // shown: the folder or the USB stick's label
+}
+
+// Draft is an enrollment in memory, before it is sealed.
+type Draft struct {
+	JobID          string
+	UserID         string
+	ComparisonType job.ComparisonType
+	AllowNewEnroll bool
+	Operator       Operator
+	Comparison     Shot
+	Selfie         Shot
+	Liveness       []Shot
+}
+
+// SealRequest is a draft to seal with its prechecks. When Prechecks.OK is false,
+// Prechecks.Forced is set and Supervisor is the supervisor who allowed it (recorded in
+// the audit log).
+type SealRequest struct {
+	Draft      Draft
+	Prechecks  job.Prechecks
+	Supervisor *Operator
+}
+
+// Outcome is the API's answer for a job: a result code (0840, ...) or an error code
+// (2209, ...).
+type Outcome struct {
+	ResultCode string
+	ErrorCode  string
+}
+
+// ErrOffline is returned by Enrollment.WaitResult at once when the kiosk knows the API
+// cannot be reached: the job waits in the queue.
+var ErrOffline = errors.New("the compare API cannot be reached")
+
+// Enrollment is the kiosk's enrollment service as the wizard uses it.
+type Enrollment interface {
+	// OpenCamera opens the camera for a capture kind: the document camera for
+	// CaptureDocument (the selfie camera when there is none), the selfie camera
+	// otherwise. A missing camera is a *NoCameraError.
+	OpenCamera(kind CaptureKind) (LiveCamera, error)
+	// Capture runs the capture procedure of kind over frames until it has its images
+	// (one Shot, or the liveness frames in order), calling hooks as it goes. A step that
+	// ends without its images returns a *CaptureError; ctx's end returns ctx.Err().
+	Capture(ctx context.Context, kind CaptureKind, frames Frames, hooks CaptureHooks) ([]Shot, error)
+	// Imports lists the images in the import folder and on USB sticks.
+	Imports() ([]ImportFile, error)
+	// ImportComparison reads an ID photo (within internal/imagelimit's bounds) and finds
+	// its face.
+	ImportComparison(path string) (Shot, error)
+	// Prechecks runs the on-device checks of the draft (internal/precheck).
+	Prechecks(ctx context.Context, d Draft) (job.Prechecks, error)
+	// Seal encodes the draft (capture.EncodeJob), seals it into the queue and forgets
+	// its images.
+	Seal(ctx context.Context, r SealRequest) error
+	// WaitResult waits for the API's answer about a sealed job until ctx ends; it may
+	// return ErrOffline at once.
+	WaitResult(ctx context.Context, jobID string) (Outcome, error)
+}

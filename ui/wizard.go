@@ -1,0 +1,701 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/ui/flow"
+)
+
+// This file is the enrollment wizard's screens over ui/flow's state machine. The
+// customer's images live in the wizard's Draft, in memory, until Seal; leaving the
+// wizard drops them.
+
+// wizard is one enrollment screen session (one or more customers). Its fields are
+// touched only on Fyne's goroutine; the goroutines it starts (camera, capture,
+// prechecks, seal, result) report through do and check gen, so a late report about a
+// screen left behind changes nothing.
+type wizard struct {
+	s   *Shell
+	enr Enrollment
+
+	st flow.State
+	d  Draft
+	pc *job.Prechecks // the review's prechecks, nil until they ran
+
+	root *fyne.Container
+	gen  int
+	// cancel stops the goroutines of the screen shown.
+	cancel context.CancelFunc
+	// lang is the operator's language, restored when the wizard closes (the customer
+	// may switch it on the consent screen).
+	lang   string
+	closed bool
+}
+
+// newWizard starts an enrollment for the signed-in operator.
+func (s *Shell) newWizard() *wizard {
+	w := &wizard{s: s, enr: s.d.Enrollment, root: container.NewStack(), lang: Language()}
+	w.reset()
+	w.show()
+	return w
+}
+
+// reset starts a new customer.
+func (w *wizard) reset() {
+	w.st = flow.Start()
+	w.d = Draft{JobID: job.NewID(w.s.d.Clock.Now()), Operator: w.s.session.Operator, ComparisonType: job.Document}
+	w.pc = nil
+}
+
+// close stops the wizard's goroutines, drops the draft and restores the operator's
+// language. The shell calls it when the screen is left.
+func (w *wizard) close() {
+	if w.closed {
+		return
+	}
+	w.closed = true
+	w.stop()
+	w.d = Draft{}
+	w.pc = nil
+	if Language() != w.lang {
+		_ = SetLanguage(w.lang)
+	}
+}
+
+func (w *wizard) stop() {
+	w.gen++
+	if w.cancel != nil {
+		w.cancel()
+		w.cancel = nil
+	}
+}
+
+// stepContext is a context for the goroutines of the screen about to be shown, and
+// its generation.
+func (w *wizard) stepContext() (context.Context, int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	return ctx, w.gen
+}
+
+// apply moves the flow on by e and shows the new step, dropping the images of the
+// steps whose capture the flow no longer keeps.
+func (w *wizard) apply(e flow.Event) {
+	n, err := flow.Next(w.st, e)
+	if err != nil {
+		return // a button the step does not offer; nothing to do
+	}
+	w.st = n
+	if e.Kind == flow.NextCustomer {
+		w.reset()
+	}
+	if !n.Has(flow.Comparison) {
+		w.d.Comparison = Shot{}
+	}
+	if !n.Has(flow.Selfie) {
+		w.d.Selfie = Shot{}
+	}
+	if !n.Has(flow.Liveness) {
+		w.d.Liveness = nil
+	}
+	switch n.Step {
+	case flow.Closed:
+		w.close()
+		w.s.show(ScreenHome)
+		return
+	case flow.Review:
+		w.pc = nil // the images may have changed: check them again
+	}
+	w.show()
+}
+
+// show draws the current step.
+func (w *wizard) show() {
+	w.stop()
+	var o fyne.CanvasObject
+	switch w.st.Step {
+	case flow.Consent:
+		o = w.consentScreen()
+	case flow.Customer:
+		o = w.customerScreen()
+	case flow.Comparison:
+		switch w.st.Source {
+		case job.IDPhoto:
+			o = w.importScreen()
+		case job.Portrait:
+			o = w.captureScreen(CapturePortrait)
+		default:
+			o = w.captureScreen(CaptureDocument)
+		}
+	case flow.Selfie:
+		o = w.captureScreen(CaptureSelfie)
+	case flow.Liveness:
+		o = w.captureScreen(CaptureLiveness)
+	case flow.Review:
+		o = w.reviewScreen()
+	case flow.Result:
+		o = w.resultScreen()
+	}
+	w.root.Objects = []fyne.CanvasObject{o}
+	w.root.Refresh()
+}
+
+// stepCount is how many steps the header counts (Consent to Result).
+const stepCount = 7
+
+// frame is a step's screen: Back, the title with the step number and Cancel above; the
+// actions at the bottom right.
+func (w *wizard) frame(title string, content fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
+	var left, right fyne.CanvasObject
+	if w.st.Step != flow.Result {
+		left = w.s.button(T("wizard.back"), theme.NavigateBackIcon(), func() { w.apply(flow.Event{Kind: flow.Back}) })
+		right = w.s.button(T("wizard.cancel"), theme.CancelIcon(), func() {
+			w.s.confirm(T("wizard.cancel-confirm"), func() { w.apply(flow.Event{Kind: flow.Cancel}) })
+		})
+	}
+	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	heading.SizeName = theme.SizeNameSubHeadingText
+	heading.Truncation = fyne.TextTruncateEllipsis
+	step := widget.NewLabel(Tf("wizard.step", map[string]any{"N": int(w.st.Step), "Total": stepCount}))
+	bar := container.NewBorder(nil, nil, left, container.NewHBox(step, orNil(right)), heading)
+	top := container.NewVBox(bar, widget.NewSeparator())
+	var bottom fyne.CanvasObject
+	if len(actions) > 0 {
+		bottom = container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, actions...)...)
+	}
+	return container.NewBorder(top, bottom, nil, nil, container.NewPadded(content))
+}
+
+func orNil(o fyne.CanvasObject) fyne.CanvasObject {
+	if o == nil {
+		return layout.NewSpacer()
+	}
+	return o
+}
+
+// primary is a high-importance button at least MinTarget high.
+func (w *wizard) primary(label string, icon fyne.Resource, tapped func()) *widget.Button {
+	b := w.s.button(label, icon, tapped)
+	b.Importance = widget.HighImportance
+	return b
+}
+
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func big(text string) *widget.Label {
+	l := wrapped(text)
+	l.SizeName = theme.SizeNameHeadingText
+	l.TextStyle.Bold = true
+	return l
+}
+
+// consentScreen: what is captured and why, in the customer's language.
+func (w *wizard) consentScreen() fyne.CanvasObject {
+	var langs []fyne.CanvasObject
+	for _, code := range Languages {
+		b := w.s.button(languageNames[code], nil, func() {
+			if code == Language() {
+				return
+			}
+			_ = SetLanguage(code)
+			w.s.drawChrome()
+			w.show()
+		})
+		if code == Language() {
+			b.Importance = widget.HighImportance
+		}
+		langs = append(langs, b)
+	}
+	text := container.NewVBox(
+		big(T("consent.heading")),
+		wrapped(T("consent.what")),
+		wrapped(T("consent.why")),
+		wrapped(T("consent.keep")),
+		wrapped(T("consent.no")),
+	)
+	content := container.NewBorder(container.NewHBox(append([]fyne.CanvasObject{widget.NewLabel(T("consent.language"))}, langs...)...),
+		nil, nil, nil, container.NewVScroll(text))
+	decline := w.s.button(T("consent.decline"), theme.CancelIcon(), func() { w.apply(flow.Event{Kind: flow.Cancel}) })
+	agree := w.primary(T("consent.agree"), theme.ConfirmIcon(), func() { w.apply(flow.Event{Kind: flow.Agree}) })
+	return w.frame(T("consent.title"), content, decline, agree)
+}
+
+// customerScreen: the user id, the job id, the comparison image's source, re-enroll.
+func (w *wizard) customerScreen() fyne.CanvasObject {
+	msg := newMessage()
+	user := widget.NewEntry()
+	user.SetPlaceHolder(T("customer.user-id.hint"))
+	user.SetText(w.d.UserID)
+	user.OnChanged = func(s string) {
+		w.s.Touch()
+		w.d.UserID = s
+		if job.ValidUserID(s) {
+			setMessage(msg, "")
+		}
+	}
+	jobID := widget.NewLabelWithStyle(w.d.JobID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	var sources []*widget.Button
+	pick := func(t job.ComparisonType) {
+		w.d.ComparisonType = t
+		for i, b := range sources {
+			b.Importance = widget.MediumImportance
+			if job.ComparisonTypes()[sourceOrder[i]] == t {
+				b.Importance = widget.HighImportance
+			}
+			b.Refresh()
+		}
+	}
+	icons := []fyne.Resource{theme.FileImageIcon(), theme.FolderOpenIcon(), theme.AccountIcon()}
+	var cells []fyne.CanvasObject
+	for i, k := range sourceOrder {
+		t := job.ComparisonTypes()[k]
+		b := w.s.button(SourceText(t), icons[i], func() { pick(t) })
+		b.Alignment = widget.ButtonAlignLeading
+		sources = append(sources, b)
+		cells = append(cells, b)
+	}
+	pick(w.d.ComparisonType)
+	again := widget.NewCheck(T("customer.re-enroll"), func(v bool) { w.s.Touch(); w.d.AllowNewEnroll = v })
+	again.SetChecked(w.d.AllowNewEnroll)
+	form := container.NewVBox(
+		widget.NewLabelWithStyle(T("customer.user-id"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		user, msg,
+		container.NewHBox(widget.NewLabel(T("customer.job-id")), jobID),
+		widget.NewLabelWithStyle(T("customer.source"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewGridWithColumns(1, cells...),
+		again,
+	)
+	next := w.primary(T("wizard.continue"), theme.NavigateNextIcon(), func() {
+		if !job.ValidUserID(w.d.UserID) {
+			setMessage(msg, T("customer.user-id.invalid"))
+			return
+		}
+		w.apply(flow.Event{Kind: flow.CustomerDone, Source: w.d.ComparisonType})
+	})
+	return w.frame(T("customer.title"), container.NewVScroll(form), next)
+}
+
+// sourceOrder is the order of job.ComparisonTypes() on the customer screen: the
+// document first.
+var sourceOrder = []int{2, 0, 1}
+
+// stepTitle is the title of a capture step.
+func stepTitle(kind CaptureKind) string {
+	switch kind {
+	case CaptureDocument:
+		return T("document.title")
+	case CapturePortrait:
+		return T("portrait.title")
+	case CaptureLiveness:
+		return T("liveness.title")
+	}
+	return T("selfie.title")
+}
+
+// guide is the overlay of a capture step: a card outline for the document, an oval
+// for a face; its colour says wait, adjust or good.
+type guide struct {
+	shape  fyne.CanvasObject
+	setCol func(color.Color)
+	obj    *fyne.Container
+}
+
+// The guide's colours.
+var (
+	guideWait   = color.NRGBA{R: 0xe0, G: 0xe0, B: 0xe0, A: 0xff}
+	guideAdjust = color.NRGBA{R: 0xff, G: 0xa0, B: 0x10, A: 0xff}
+	guideGood   = color.NRGBA{R: 0x30, G: 0xd0, B: 0x60, A: 0xff}
+)
+
+func newGuide(kind CaptureKind) *guide {
+	g := &guide{}
+	if kind == CaptureDocument {
+		r := canvas.NewRectangle(color.Transparent)
+		r.StrokeWidth = 5
+		r.StrokeColor = guideWait
+		r.CornerRadius = 14
+		g.shape = r
+		g.setCol = func(c color.Color) { r.StrokeColor = c; r.Refresh() }
+		// An ID-1 card (85.6 x 54 mm) over 80% of the picture's width.
+		g.obj = container.New(&insetLayout{w: 0.8, h: 0.8 * 54 / 85.6 * 4 / 3}, r)
+		return g
+	}
+	e := &canvas.Ellipse{StrokeColor: guideWait, StrokeWidth: 6}
+	g.shape = e
+	g.setCol = func(c color.Color) { e.StrokeColor = c; e.Refresh() }
+	g.obj = container.New(&insetLayout{w: 0.42, h: 0.78}, e)
+	return g
+}
+
+// insetLayout centres its objects over the fractions w and h of its size.
+type insetLayout struct{ w, h float32 }
+
+func (l *insetLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	s := fyne.NewSize(size.Width*l.w, size.Height*l.h)
+	p := fyne.NewPos((size.Width-s.Width)/2, (size.Height-s.Height)/2)
+	for _, o := range objs {
+		o.Move(p)
+		o.Resize(s)
+	}
+}
+
+func (l *insetLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(0, 0) }
+
+// banner is a coloured band with a bold sentence, hidden until shown.
+func banner(text string, bg color.Color) (*fyne.Container, *widget.Label) {
+	l := wrapped(text)
+	l.TextStyle.Bold = true
+	c := container.NewStack(canvas.NewRectangle(bg), l)
+	c.Hide()
+	return c, l
+}
+
+// The banners' colours.
+var (
+	bannerDanger = color.NRGBA{R: 0xfd, G: 0xdc, B: 0xd8, A: 0xff}
+	bannerInfo   = color.NRGBA{R: 0xe3, G: 0xee, B: 0xfb, A: 0xff}
+)
+
+// panelWidth is the width of the right-hand panel of the camera steps.
+const panelWidth = 380
+
+// captureScreen runs a camera step: the live preview with its guide, one instruction,
+// and the capture procedure; for liveness the prompt with its arrow and "3 of 8".
+func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
+	ctx, gen := w.stepContext()
+	g := newGuide(kind)
+	p := newPreview(w.s.d.Clock, g.obj)
+	instr := big(T("guide.starting"))
+	cameraGone, _ := banner(T("camera.disconnected"), bannerDanger)
+	reason, reasonText := banner("", bannerDanger)
+	missing, missingText := banner("", bannerDanger)
+	p.cameraState = func(ok bool) {
+		if ok {
+			cameraGone.Hide()
+		} else {
+			cameraGone.Show()
+		}
+	}
+	panel := container.NewVBox(cameraGone, missing)
+	var arrow *widget.Icon
+	var count *widget.Label
+	if kind == CaptureLiveness {
+		arrow = widget.NewIcon(promptIcon(PromptStraight))
+		count = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		panel.Add(container.NewHBox(container.NewGridWrap(fyne.NewSize(72, 72), arrow), container.NewCenter(count)))
+	}
+	panel.Add(instr)
+	panel.Add(reason)
+	var prompt Prompt
+	var last Frame
+	var lastG Guidance
+	var onJudged func()
+	var actions []fyne.CanvasObject
+	if kind == CaptureDocument || kind == CapturePortrait {
+		var take *widget.Button
+		take = w.primary(T("capture.take-now"), theme.MediaPhotoIcon(), func() {
+			if last.Image == nil {
+				return
+			}
+			shot := Shot{Image: last.Image, Face: lastG.Face}
+			w.stop()
+			w.comparisonTaken(kind, shot)
+		})
+		take.Disable() // until a frame is judged
+		actions = append(actions, take)
+		onJudged = take.Enable
+	}
+	if kind == CaptureDocument || kind == CapturePortrait {
+		actions = append([]fyne.CanvasObject{w.s.button(T("capture.import-instead"), theme.FolderOpenIcon(), w.importInstead)}, actions...)
+	}
+	hooks := CaptureHooks{
+		Guidance: func(gd Guidance) {
+			f := p.judged()
+			do(func() {
+				if w.gen != gen {
+					return
+				}
+				last, lastG = f, gd
+				if onJudged != nil {
+					onJudged()
+				}
+				col := color.Color(guideAdjust)
+				if gd.OK {
+					col = guideGood
+				} else if firstProblem(gd.Problems) == ProblemNoFace && kind != CaptureDocument {
+					col = guideWait
+				}
+				g.setCol(col)
+				instr.SetText(InstructionText(kind, gd, prompt))
+			})
+		},
+		Prompt: func(i, n int, pr Prompt) {
+			do(func() {
+				if w.gen != gen {
+					return
+				}
+				prompt = pr
+				if arrow != nil {
+					arrow.SetResource(promptIcon(pr))
+					count.SetText(Tf("liveness.count", map[string]any{"N": i + 1, "Total": n}))
+				}
+				instr.SetText(PromptText(pr))
+				if i > 0 {
+					reason.Hide()
+				}
+			})
+		},
+	}
+	go w.runCapture(ctx, gen, kind, p, hooks, func(err error) {
+		var nc *NoCameraError
+		if errors.As(err, &nc) {
+			missingText.SetText(Tf("camera.missing", map[string]any{"Camera": CameraName(nc.Role), "Device": nc.Device}))
+		} else {
+			missingText.SetText(T("camera.open-failed"))
+		}
+		missing.Show()
+		instr.SetText("")
+	}, func(e *CaptureError) {
+		reasonText.SetText(CaptureFailedText(kind, e))
+		reason.Show()
+		g.setCol(guideAdjust)
+	})
+	right := container.NewBorder(nil, nil, nil, nil, container.NewVScroll(panel))
+	content := container.NewBorder(nil, nil, nil, container.NewStack(spacer(panelWidth, 0), right), p.obj)
+	return w.frame(stepTitle(kind), content, actions...)
+}
+
+// runCapture opens the camera, previews it and runs the capture procedure until it
+// has its images (then hands them on), restarting a procedure that failed.
+func (w *wizard) runCapture(ctx context.Context, gen int, kind CaptureKind, p *preview, hooks CaptureHooks, noCamera func(error), failed func(*CaptureError)) {
+	cam, err := w.enr.OpenCamera(kind)
+	if err != nil {
+		do(func() {
+			if w.gen == gen {
+				noCamera(err)
+			}
+		})
+		return
+	}
+	camCtx, stopCam := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.run(camCtx, cam)
+	}()
+	defer func() {
+		stopCam()
+		wg.Wait()
+		cam.Close()
+	}()
+	for {
+		shots, err := w.enr.Capture(ctx, kind, p, hooks)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil && len(shots) > 0 {
+			do(func() {
+				if w.gen == gen {
+					w.taken(kind, shots)
+				}
+			})
+			return
+		}
+		var ce *CaptureError
+		if !errors.As(err, &ce) {
+			ce = &CaptureError{Err: err}
+		}
+		do(func() {
+			if w.gen == gen {
+				failed(ce)
+			}
+		})
+		if !errors.As(err, new(*CaptureError)) {
+			return // not a capture's failure (the engine?): the agent goes back and again
+		}
+	}
+}
+
+// taken stores a capture step's images and moves on.
+func (w *wizard) taken(kind CaptureKind, shots []Shot) {
+	switch kind {
+	case CaptureDocument, CapturePortrait:
+		w.stop()
+		w.comparisonTaken(kind, shots[0])
+	case CaptureSelfie:
+		w.d.Selfie = shots[0]
+		w.apply(flow.Event{Kind: flow.Captured})
+	case CaptureLiveness:
+		w.d.Liveness = shots
+		w.apply(flow.Event{Kind: flow.Captured})
+	}
+}
+
+// importInstead switches the comparison image's source to an ID photo import (no
+// document camera, or the agent prefers the file).
+func (w *wizard) importInstead() {
+	st, err := flow.Next(w.st, flow.Event{Kind: flow.Back})
+	if err != nil {
+		return
+	}
+	st, err = flow.Next(st, flow.Event{Kind: flow.CustomerDone, Source: job.IDPhoto})
+	if err != nil {
+		return
+	}
+	w.st = st
+	w.d.ComparisonType = job.IDPhoto
+	w.show()
+}
+
+// promptIcon is the arrow of a liveness prompt.
+func promptIcon(p Prompt) fyne.Resource {
+	switch p {
+	case PromptLeft:
+		return theme.NavigateBackIcon()
+	case PromptRight:
+		return theme.NavigateNextIcon()
+	case PromptUp:
+		return theme.MoveUpIcon()
+	case PromptDown:
+		return theme.MoveDownIcon()
+	}
+	return theme.RadioButtonCheckedIcon()
+}
+
+// comparisonTaken shows the comparison image and the face found on it; Continue keeps
+// it, Again takes it anew.
+func (w *wizard) comparisonTaken(kind CaptureKind, shot Shot) {
+	w.stop()
+	pic := canvas.NewImageFromImage(thumbnail(shot.Image, 480))
+	pic.FillMode = canvas.ImageFillContain
+	var faceBox fyne.CanvasObject
+	found := wrapped(T("comparison.face-found"))
+	if shot.Face != nil {
+		face := canvas.NewImageFromImage(thumbnail(cropFace(shot.Image, *shot.Face), 240))
+		face.FillMode = canvas.ImageFillContain
+		faceBox = container.NewGridWrap(fyne.NewSize(200, 240), face)
+	} else {
+		found.SetText(T("comparison.no-face"))
+		found.Importance = widget.DangerImportance
+		faceBox = layout.NewSpacer()
+	}
+	again := w.s.button(T("comparison.again"), theme.ViewRefreshIcon(), w.show)
+	next := w.primary(T("wizard.continue"), theme.NavigateNextIcon(), func() {
+		w.d.Comparison = shot
+		w.d.ComparisonType = w.st.Source
+		w.apply(flow.Event{Kind: flow.Captured})
+	})
+	title := stepTitle(kind)
+	if kind == 0 {
+		title = T("import.title")
+	}
+	panel := container.NewVBox(found, faceBox)
+	content := container.NewBorder(nil, nil, nil, container.NewStack(spacer(panelWidth, 0), panel), pic)
+	w.root.Objects = []fyne.CanvasObject{w.frame(title, content, again, next)}
+	w.root.Refresh()
+}
+
+// importScreen lists the images of the import folder and the USB sticks.
+func (w *wizard) importScreen() fyne.CanvasObject {
+	ctx, gen := w.stepContext()
+	msg := newMessage()
+	list := container.NewVBox()
+	var draw func()
+	draw = func() {
+		list.Objects = nil
+		files, err := w.enr.Imports()
+		switch {
+		case err != nil:
+			setMessage(msg, T("import.read-failed"))
+		case len(files) == 0:
+			setMessage(msg, T("import.none"))
+		default:
+			setMessage(msg, "")
+		}
+		for _, f := range files {
+			b := w.s.button(f.Name+"  ·  "+f.Where, theme.FileImageIcon(), func() {
+				setMessage(msg, T("import.reading"))
+				go func() {
+					shot, err := w.enr.ImportComparison(f.Path)
+					if ctx.Err() != nil {
+						return
+					}
+					do(func() {
+						if w.gen != gen {
+							return
+						}
+						if err != nil {
+							setMessage(msg, T("import.failed"))
+							return
+						}
+						w.comparisonTaken(0, shot)
+					})
+				}()
+			})
+			b.Alignment = widget.ButtonAlignLeading
+			list.Add(b)
+		}
+		list.Refresh()
+	}
+	draw()
+	look := w.s.button(T("import.look-again"), theme.ViewRefreshIcon(), draw)
+	content := container.NewBorder(container.NewVBox(wrapped(T("import.help")), msg), nil, nil, nil, container.NewVScroll(list))
+	return w.frame(T("import.title"), content, look)
+}
+
+// thumbnail is img scaled (nearest pixel) to at most side pixels on its longest side.
+func thumbnail(img image.Image, side int) image.Image {
+	if img == nil {
+		return image.NewRGBA(image.Rect(0, 0, 1, 1))
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= side && h <= side {
+		return img
+	}
+	if w >= h {
+		w, h = side, max(1, h*side/w)
+	} else {
+		w, h = max(1, w*side/h), side
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		sy := b.Min.Y + y*b.Dy()/h
+		for x := 0; x < w; x++ {
+			dst.Set(x, y, img.At(b.Min.X+x*b.Dx()/w, sy))
+		}
+	}
+	return dst
+}
+
+// cropFace is the face box of img with a margin.
+func cropFace(img image.Image, f Box) image.Image {
+	mx, my := (f.X2-f.X1)*0.3, (f.Y2-f.Y1)*0.3
+	r := image.Rect(int(f.X1-mx), int(f.Y1-my), int(f.X2+mx), int(f.Y2+my)).Intersect(img.Bounds())
+	if r.Empty() {
+		return img
+	}
+	if s, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}); ok {
+		return s.SubImage(r)
+	}
+	return img
+}

@@ -1,0 +1,245 @@
+package ui
+
+import (
+	"context"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/ui/flow"
+)
+
+// This file is the wizard's last two steps: the review (thumbnails, the prechecks as
+// traffic lights, retake, seal) and the result.
+
+// DefaultResultWait is how long the result screen waits for the API's answer when
+// Deps.ResultWait is 0 (config ui.result_wait).
+const DefaultResultWait = 20 * time.Second
+
+// lightColor is a traffic light's colour.
+func lightColor(l Light) color.Color {
+	switch l {
+	case LightGreen:
+		return theme.Color(theme.ColorNameSuccess)
+	case LightRed:
+		return theme.Color(theme.ColorNameError)
+	}
+	return theme.Color(theme.ColorNameWarning)
+}
+
+// thumbBox is an image in a box of w x h with a caption and a Retake button.
+func (w *wizard) thumbBox(caption string, step flow.Step, pics ...fyne.CanvasObject) fyne.CanvasObject {
+	retake := w.s.button(T("review.retake"), theme.ViewRefreshIcon(), func() {
+		w.apply(flow.Event{Kind: flow.Retake, Step: step})
+	})
+	return container.NewBorder(widget.NewLabelWithStyle(caption, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		retake, nil, nil, container.NewGridWithColumns(len(pics), pics...))
+}
+
+func picture(s Shot, side int) fyne.CanvasObject {
+	img := canvas.NewImageFromImage(thumbnail(s.Image, side))
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(60, 60))
+	return img
+}
+
+// reviewScreen: the images, the prechecks, retake and seal.
+func (w *wizard) reviewScreen() fyne.CanvasObject {
+	ctx, gen := w.stepContext()
+	live := make([]fyne.CanvasObject, 0, len(w.d.Liveness))
+	for _, l := range w.d.Liveness {
+		live = append(live, picture(l, 160))
+	}
+	liveGrid := container.NewGridWithColumns(4, live...)
+	retakeLive := w.s.button(T("review.retake"), theme.ViewRefreshIcon(), func() {
+		w.apply(flow.Event{Kind: flow.Retake, Step: flow.Liveness})
+	})
+	thumbs := container.NewGridWithColumns(2,
+		w.thumbBox(SourceText(w.d.ComparisonType), flow.Comparison, picture(w.d.Comparison, 320)),
+		w.thumbBox(T("review.selfie"), flow.Selfie, picture(w.d.Selfie, 320)))
+	left := container.NewBorder(nil, container.NewBorder(
+		widget.NewLabelWithStyle(Tf("review.liveness", map[string]any{"N": len(w.d.Liveness)}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		nil, nil, retakeLive, liveGrid), nil, nil, thumbs)
+
+	checks := container.NewVBox(wrapped(T("review.checking")))
+	msg := newMessage()
+	seal := w.primary(T("review.seal"), theme.ConfirmIcon(), nil)
+	seal.Disable()
+	force := w.s.button(T("review.force"), theme.WarningIcon(), nil)
+	force.Importance = widget.DangerImportance
+	force.Hide()
+
+	showChecks := func(pc job.Prechecks) {
+		checks.Objects = nil
+		for _, l := range CheckLines(pc) {
+			dot := canvas.NewCircle(lightColor(l.Light))
+			light := container.NewGridWrap(fyne.NewSize(26, 26), dot)
+			checks.Add(container.NewBorder(nil, nil, container.NewCenter(light), nil, wrapped(l.Text)))
+		}
+		checks.Refresh()
+		failed := pc.Ran && !pc.OK
+		if failed {
+			seal.Hide()
+			force.Show()
+			setMessage(msg, T("review.failed"))
+		} else {
+			seal.Enable()
+			seal.Show()
+			force.Hide()
+		}
+	}
+	seal.OnTapped = func() {
+		w.s.Touch()
+		if w.pc != nil {
+			w.seal(*w.pc, nil, msg, seal, force)
+		}
+	}
+	force.OnTapped = func() {
+		w.s.Touch()
+		if w.pc == nil {
+			return
+		}
+		w.s.supervisorGate(T("gate.force.title"), func(sup Session) {
+			pc := *w.pc
+			pc.Forced = true
+			w.seal(pc, &sup.Operator, msg, seal, force)
+		})
+	}
+	if w.pc != nil {
+		showChecks(*w.pc)
+	} else {
+		d := w.d
+		go func() {
+			pc, err := w.enr.Prechecks(ctx, d)
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				pc = job.Prechecks{} // not run: the service checks the job
+			}
+			do(func() {
+				if w.gen != gen {
+					return
+				}
+				w.pc = &pc
+				showChecks(pc)
+				if err != nil {
+					setMessage(msg, T("review.checks-failed"))
+				}
+			})
+		}()
+	}
+	right := container.NewBorder(widget.NewLabelWithStyle(T("review.checks"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		msg, nil, nil, container.NewVScroll(checks))
+	content := container.NewGridWithColumns(2, left, right)
+	return w.frame(T("review.title"), content, force, seal)
+}
+
+// seal seals the draft with pc (forced by sup when set) and shows the result.
+func (w *wizard) seal(pc job.Prechecks, sup *Operator, msg *widget.Label, buttons ...*widget.Button) {
+	for _, b := range buttons {
+		b.Disable()
+	}
+	setMessage(msg, "")
+	// Sealing is not cancelled by leaving the screen: a job half sealed is worse.
+	ctx, gen := context.Background(), w.gen
+	req := SealRequest{Draft: w.d, Prechecks: pc, Supervisor: sup}
+	go func() {
+		err := w.enr.Seal(ctx, req)
+		do(func() {
+			if w.gen != gen {
+				return
+			}
+			if err != nil {
+				for _, b := range buttons {
+					b.Enable()
+				}
+				setMessage(msg, T("review.seal-failed"))
+				return
+			}
+			jobID := w.d.JobID
+			w.d = Draft{JobID: jobID} // the images are in the queue now, not here
+			w.apply(flow.Event{Kind: flow.Seal})
+		})
+	}()
+}
+
+// resultScreen: sealed; waits for the answer for the result wait, then says it (or
+// that the job is saved and will be sent).
+func (w *wizard) resultScreen() fyne.CanvasObject {
+	ctx, gen := w.stepContext()
+	head := big(T("result.sealed"))
+	icon := widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+	text := wrapped(T("result.waiting"))
+	bar := widget.NewProgressBarInfinite()
+	jobLine := widget.NewLabel(Tf("result.job", map[string]any{"ID": w.d.JobID}))
+	wait := w.s.d.ResultWait
+	if wait <= 0 {
+		wait = DefaultResultWait
+	}
+	jobID := w.d.JobID
+	clk := w.s.d.Clock
+	go func() {
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-clk.After(wait):
+				cancel()
+			case <-wctx.Done():
+			}
+		}()
+		o, err := w.enr.WaitResult(wctx, jobID)
+		if ctx.Err() != nil {
+			return
+		}
+		do(func() {
+			if w.gen != gen {
+				return
+			}
+			bar.Stop()
+			bar.Hide()
+			switch {
+			case err == nil:
+				head.SetText(OutcomeText(o))
+				icon.SetResource(outcomeIcon(o))
+				text.SetText(OutcomeAdvice(o))
+			default: // offline, late or unknown: the job is in the queue either way
+				head.SetText(T("result.saved"))
+				icon.SetResource(theme.NewPrimaryThemedResource(theme.UploadIcon()))
+				text.SetText(T("result.saved-detail"))
+			}
+		})
+	}()
+	next := w.primary(T("result.next"), theme.ContentAddIcon(), func() { w.apply(flow.Event{Kind: flow.NextCustomer}) })
+	home := w.s.button(T("nav.home"), theme.HomeIcon(), func() { w.close(); w.s.show(ScreenHome) })
+	content := container.NewVBox(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(64, 64), icon), nil, head), text, bar, jobLine)
+	return w.frame(T("result.title"), container.NewVScroll(content), home, next)
+}
+
+// outcomeIcon is the icon of an answer: a tick for a match, a cross otherwise.
+func outcomeIcon(o Outcome) fyne.Resource {
+	if o.ErrorCode == "" && o.ResultCode == "0840" {
+		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	}
+	return theme.NewErrorThemedResource(theme.CancelIcon())
+}
+
+// OutcomeAdvice is what the agent does after the answer.
+func OutcomeAdvice(o Outcome) string {
+	switch {
+	case o.ErrorCode != "":
+		return T("result.advice.error")
+	case o.ResultCode == "0840":
+		return T("result.advice.match")
+	case o.ResultCode == "0841", o.ResultCode == "0941":
+		return T("result.advice.no-match")
+	}
+	return T("result.advice.other")
+}
