@@ -299,3 +299,25 @@ func Texts(c fyne.Canvas) []string {
 	})
 	return out
 }
+
+// Add puts a job at the head of the queue (newest first).
+func (q *Queue) Add(j ui.Job) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.jobs = append([]ui.Job{j}, q.jobs...)
+}
+
+// SetOutcome marks job id done with o's result, or failed with o's error.
+func (q *Queue) SetOutcome(id string, o ui.Outcome) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, j := range q.jobs {
+		if j.ID == id {
+			q.jobs[i].ResultCode, q.jobs[i].ErrorCode = o.ResultCode, o.ErrorCode
+			q.jobs[i].State = ui.JobDone
+			if o.ErrorCode != "" {
+				q.jobs[i].State = ui.JobFailed
+			}
+		}
+	}
+}

@@ -1,0 +1,10 @@
+package ui
+
+// SetDo replaces the function through which the wizard's goroutines change widgets
+// (fyne.Do), so that a test runs those changes on its own goroutine, one at a time.
+// It returns a function that restores fyne.Do.
+func SetDo(f func(func())) (restore func()) {
+	old := do
+	do = f
+	return func() { do = old }
+}

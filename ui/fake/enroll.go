@@ -1,0 +1,633 @@
+package fake
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // the vendored photos
+	_ "image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/image/draw"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/ui"
+)
+
+// This file is a fake enrollment service over the vendored photos (testdata/photos):
+// its cameras show a photo (the document camera a card with a photo on it) at a steady
+// rate, its capture procedures play a script of guidance over the frames the wizard
+// hands them, and its prechecks read the photos' manifest: a "spoof" selfie fails
+// passive liveness, two identities do not match, the same file twice is identical.
+// It does no face analysis: face boxes are where the photo is placed.
+
+// FrameSize is the fake cameras' picture size.
+const FrameSize = 640
+
+// Scenario says what the fake does.
+type Scenario struct {
+	// Selfie is the photo in front of the selfie camera (default obama_1.jpg), Document
+	// the photo on the card in front of the document camera (default obama_2.jpg).
+	Selfie, Document string
+	// LivenessFailures is how many liveness sequences fail (the head does not turn to
+	// the left as asked) before one succeeds.
+	LivenessFailures int
+	// DisconnectAtPrompt unplugs the selfie camera when liveness prompt n (1-based) of
+	// the first sequence that gets there is shown; Reconnect plugs it back.
+	DisconnectAtPrompt int
+	// NoCamera lists the cameras that are not there at all.
+	NoCamera []ui.CameraRole
+	// Offline makes WaitResult return ui.ErrOffline; Late makes it wait until its
+	// context ends.
+	Offline, Late bool
+	// Answer, when set, is the API's answer; otherwise 0840 when the prechecks matched,
+	// 0941 when the pictures were identical, 0841 otherwise.
+	Answer *ui.Outcome
+	// Hold keeps the capture of this kind running for ever at guidance step HoldAt
+	// (0-based) of its script, or at liveness prompt HoldAt (screenshots use it).
+	Hold   ui.CaptureKind
+	HoldAt int
+	// Interval is the time between two camera frames (0: 1/30 s).
+	Interval time.Duration
+	// Cost is how long judging one frame takes (0: none).
+	Cost time.Duration
+}
+
+// Enrollment is the fake ui.Enrollment.
+type Enrollment struct {
+	// Clock paces the cameras and the analysis cost (nil: clock.Real).
+	Clock clock.Clock
+	// Queue, when set, gets the sealed jobs and their answers.
+	Queue *Queue
+	// Imports are the files offered for the ID photo import (default: two photos).
+	ImportFiles []ui.ImportFile
+
+	mu        sync.Mutex
+	sc        Scenario
+	photos    map[string]*image.RGBA // camera pictures by photo (and "card:" photo)
+	seen      map[*image.RGBA]string // frame → photo, for the prechecks
+	seenOrder []*image.RGBA
+	imported  map[image.Image]string
+	failures  int
+	unplugged bool
+	unplugAt  int // the prompt still to unplug at (0: done)
+	replug    chan struct{}
+	mirror    bool
+	// Sealed are the requests sealed, in order.
+	Sealed []ui.SealRequest
+	// Opened counts the cameras opened, by kind.
+	Opened map[ui.CaptureKind]int
+}
+
+// NewEnrollment is a fake enrollment service playing sc.
+func NewEnrollment(c clock.Clock, sc Scenario) *Enrollment {
+	if c == nil {
+		c = clock.Real{}
+	}
+	e := &Enrollment{Clock: c, photos: map[string]*image.RGBA{}, seen: map[*image.RGBA]string{},
+		imported: map[image.Image]string{}, replug: make(chan struct{}), Opened: map[ui.CaptureKind]int{}}
+	e.SetScenario(sc)
+	e.ImportFiles = []ui.ImportFile{
+		{Path: testimages.Path("obama_3.jpg"), Name: "id-photo-obama.jpg", Where: "USB KINGSTON"},
+		{Path: testimages.Path("biden_1.jpg"), Name: "id-photo-biden.jpg", Where: "USB KINGSTON"},
+	}
+	return e
+}
+
+// SetScenario changes the scenario (e.g. another selfie for a retake).
+func (e *Enrollment) SetScenario(sc Scenario) {
+	if sc.Selfie == "" {
+		sc.Selfie = "obama_1.jpg"
+	}
+	if sc.Document == "" {
+		sc.Document = "obama_2.jpg"
+	}
+	if sc.Interval <= 0 {
+		sc.Interval = time.Second / 30
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sc = sc
+	e.unplugAt = sc.DisconnectAtPrompt
+}
+
+func (e *Enrollment) scenario() Scenario {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sc
+}
+
+// Disconnect unplugs the selfie camera: its next Next returns ui.ErrCameraDisconnected
+// and the ones after wait for Reconnect.
+func (e *Enrollment) Disconnect() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.unplugged = true
+}
+
+// Reconnect plugs the camera back.
+func (e *Enrollment) Reconnect() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.unplugged {
+		e.unplugged = false
+		close(e.replug)
+		e.replug = make(chan struct{})
+	}
+}
+
+// OpenCamera opens the camera of kind (the document camera for CaptureDocument).
+func (e *Enrollment) OpenCamera(kind ui.CaptureKind) (ui.LiveCamera, error) {
+	sc := e.scenario()
+	role := ui.CameraSelfie
+	if kind == ui.CaptureDocument {
+		role = ui.CameraDocument
+	}
+	for _, r := range sc.NoCamera {
+		if r == role {
+			dev := "/dev/video0"
+			if role == ui.CameraDocument {
+				dev = "/dev/video2"
+			}
+			return nil, &ui.NoCameraError{Role: role, Device: dev, Err: errors.New("no such device")}
+		}
+	}
+	photo := sc.Selfie
+	if kind == ui.CaptureDocument {
+		photo = "card:" + sc.Document
+	}
+	pic, err := e.picture(photo)
+	if err != nil {
+		return nil, fmt.Errorf("opening the fake camera: %w", err)
+	}
+	e.mu.Lock()
+	e.Opened[kind]++
+	e.mu.Unlock()
+	return &camera{e: e, photo: photo, pic: pic, selfie: role == ui.CameraSelfie, interval: sc.Interval}, nil
+}
+
+// camera shows a photo with a little movement, at the scenario's interval.
+type camera struct {
+	e        *Enrollment
+	photo    string
+	pic      *image.RGBA
+	selfie   bool
+	interval time.Duration
+	n        int
+	told     bool // the unplug was reported
+}
+
+func (c *camera) Next(ctx context.Context, dst *image.RGBA) (*image.RGBA, error) {
+	if err := clock.Sleep(ctx, c.e.Clock, c.interval); err != nil {
+		return nil, err
+	}
+	for c.selfie {
+		c.e.mu.Lock()
+		unplugged, replug := c.e.unplugged, c.e.replug
+		c.e.mu.Unlock()
+		if !unplugged {
+			c.told = false
+			break
+		}
+		if !c.told {
+			c.told = true
+			return nil, fmt.Errorf("reading the fake camera: %w", ui.ErrCameraDisconnected)
+		}
+		select {
+		case <-replug:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if dst == nil || dst.Rect != c.pic.Rect {
+		dst = image.NewRGBA(c.pic.Rect)
+	}
+	c.n++
+	c.e.mu.Lock()
+	mirror := c.e.mirror && c.selfie
+	c.e.mu.Unlock()
+	// A slow sway of a few pixels: the customer is alive.
+	dx := int(3 * math.Sin(float64(c.n)/6))
+	w := c.pic.Rect.Dx()
+	for y := 0; y < c.pic.Rect.Dy(); y++ {
+		src := c.pic.Pix[y*c.pic.Stride : y*c.pic.Stride+w*4]
+		row := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
+		for x := 0; x < w; x++ {
+			sx := min(max(x+dx, 0), w-1)
+			if mirror {
+				sx = w - 1 - sx
+			}
+			copy(row[x*4:x*4+4], src[sx*4:sx*4+4])
+		}
+	}
+	return dst, nil
+}
+
+func (c *camera) Close() error { return nil }
+
+// picture is the camera picture of a photo ("card:NAME" puts it on an ID card).
+func (e *Enrollment) picture(name string) (*image.RGBA, error) {
+	e.mu.Lock()
+	p, ok := e.photos[name]
+	e.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	var err error
+	if card, ok := cutPrefix(name, "card:"); ok {
+		p, err = cardPicture(card)
+	} else {
+		var img image.Image
+		if img, err = loadPhoto(name); err == nil {
+			p = cover(img, FrameSize, FrameSize*3/4)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.photos[name] = p
+	e.mu.Unlock()
+	return p, nil
+}
+
+func cutPrefix(s, p string) (string, bool) {
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):], true
+	}
+	return s, false
+}
+
+// loadPhoto decodes a vendored photo, upright by the manifest's EXIF orientation.
+func loadPhoto(name string) (image.Image, error) {
+	f, err := os.Open(testimages.Path(name))
+	if err != nil {
+		return nil, fmt.Errorf("opening test photo: %w", err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("decoding test photo %s: %w", name, err)
+	}
+	if m, err := manifest(); err == nil && m[name].orientation == 6 {
+		img = rotate90(img)
+	}
+	return img, nil
+}
+
+// rotate90 turns img a quarter turn clockwise (EXIF orientation 6).
+func rotate90(img image.Image) image.Image {
+	b := img.Bounds()
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dy(), b.Dx()))
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			dst.Set(b.Max.Y-1-y, x-b.Min.X, img.At(x, y))
+		}
+	}
+	return dst
+}
+
+// cover scales img to fill w x h, cropping what overflows (the top kept: faces).
+func cover(img image.Image, w, h int) *image.RGBA {
+	b := img.Bounds()
+	s := math.Max(float64(w)/float64(b.Dx()), float64(h)/float64(b.Dy()))
+	cw, ch := int(float64(w)/s), int(float64(h)/s)
+	x0 := b.Min.X + (b.Dx()-cw)/2
+	y0 := b.Min.Y + (b.Dy()-ch)/4
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.ApproxBiLinear.Scale(dst, dst.Rect, img, image.Rect(x0, y0, x0+cw, y0+ch), draw.Src, nil)
+	return dst
+}
+
+// The ID card's place in the document camera's picture: 80% of the width, ID-1 shape,
+// and the photo's place on it.
+var (
+	cardRect  = image.Rect(64, 78, 576, 402)
+	photoRect = image.Rect(90, 130, 230, 310)
+)
+
+// cardPicture is a desk with an ID card holding the photo.
+func cardPicture(photo string) (*image.RGBA, error) {
+	img, err := loadPhoto(photo)
+	if err != nil {
+		return nil, err
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, FrameSize, FrameSize*3/4))
+	fill(dst, dst.Rect, color.RGBA{0x5a, 0x44, 0x34, 0xff})
+	fill(dst, cardRect, color.RGBA{0xe4, 0xec, 0xf2, 0xff})
+	fill(dst, image.Rect(cardRect.Min.X, cardRect.Min.Y, cardRect.Max.X, cardRect.Min.Y+36), color.RGBA{0x2a, 0x5c, 0x8c, 0xff})
+	p := cover(img, photoRect.Dx(), photoRect.Dy())
+	draw.Draw(dst, photoRect, p, image.Point{}, draw.Src)
+	for i := 0; i < 6; i++ { // the card's text lines
+		y := 140 + i*28
+		fill(dst, image.Rect(256, y, 256+200+(i*37)%90, y+10), color.RGBA{0x70, 0x78, 0x84, 0xff})
+	}
+	fill(dst, image.Rect(cardRect.Min.X+20, 360, cardRect.Max.X-20, 368), color.RGBA{0x90, 0x98, 0xa0, 0xff})
+	fill(dst, image.Rect(cardRect.Min.X+20, 376, cardRect.Max.X-20, 384), color.RGBA{0x90, 0x98, 0xa0, 0xff})
+	return dst, nil
+}
+
+func fill(dst *image.RGBA, r image.Rectangle, c color.RGBA) {
+	draw.Draw(dst, r, &image.Uniform{c}, image.Point{}, draw.Src)
+}
+
+// The face boxes of the fake pictures.
+var (
+	selfieFace = ui.Box{X1: 0.33 * FrameSize, Y1: 0.12 * FrameSize * 3 / 4, X2: 0.67 * FrameSize, Y2: 0.72 * FrameSize * 3 / 4}
+	cardFace   = ui.Box{X1: float64(photoRect.Min.X + 20), Y1: float64(photoRect.Min.Y + 20), X2: float64(photoRect.Max.X - 20), Y2: float64(photoRect.Max.Y - 40)}
+)
+
+// scripts are the guidance each capture plays, one frame each, before it keeps a shot.
+var scripts = map[ui.CaptureKind][]ui.Guidance{
+	ui.CaptureDocument: {
+		{Problems: []ui.Problem{ui.ProblemNoFace}},
+		{Problems: []ui.Problem{ui.ProblemTooSmall}, Face: &cardFace},
+		{Problems: []ui.Problem{ui.ProblemMoving}, Face: &cardFace},
+		{OK: true, Face: &cardFace}, {OK: true, Face: &cardFace}, {OK: true, Face: &cardFace},
+	},
+	ui.CapturePortrait: {
+		{Problems: []ui.Problem{ui.ProblemTooSmall}, Face: &selfieFace},
+		{OK: true, Face: &selfieFace}, {OK: true, Face: &selfieFace}, {OK: true, Face: &selfieFace},
+	},
+	ui.CaptureSelfie: {
+		{Problems: []ui.Problem{ui.ProblemNoFace}},
+		{Problems: []ui.Problem{ui.ProblemTooSmall, ui.ProblemTooDark}, Face: &selfieFace},
+		{Problems: []ui.Problem{ui.ProblemPose}, Face: &selfieFace},
+		{OK: true, Face: &selfieFace}, {OK: true, Face: &selfieFace}, {OK: true, Face: &selfieFace},
+	},
+}
+
+// Prompts are the fake liveness sequence's prompts (capture.DefaultPrompts).
+var Prompts = []ui.Prompt{ui.PromptStraight, ui.PromptLeft, ui.PromptRight, ui.PromptStraight,
+	ui.PromptLeft, ui.PromptRight, ui.PromptStraight, ui.PromptStraight}
+
+// Capture plays the kind's script over the frames it is handed.
+func (e *Enrollment) Capture(ctx context.Context, kind ui.CaptureKind, frames ui.Frames, h ui.CaptureHooks) ([]ui.Shot, error) {
+	sc := e.scenario()
+	photo := sc.Selfie
+	if kind == ui.CaptureDocument {
+		photo = "card:" + sc.Document
+	}
+	judge := func(g ui.Guidance) (ui.Frame, error) {
+		f, err := frames.Next(ctx)
+		if err != nil {
+			return f, err
+		}
+		e.remember(f.Image, photo)
+		if sc.Cost > 0 {
+			if err := clock.Sleep(ctx, e.Clock, sc.Cost); err != nil {
+				return f, err
+			}
+		}
+		if h.Guidance != nil {
+			h.Guidance(g)
+		}
+		return f, nil
+	}
+	if kind == ui.CaptureLiveness {
+		return e.liveness(ctx, sc, judge, h)
+	}
+	script := scripts[kind]
+	var last ui.Frame
+	for i := 0; ; i++ {
+		if sc.Hold == kind && i >= sc.HoldAt {
+			i = min(sc.HoldAt, len(script)-1)
+		}
+		g := script[min(i, len(script)-1)]
+		f, err := judge(g)
+		if err != nil {
+			return nil, err
+		}
+		last = f
+		if i >= len(script)-1 && sc.Hold != kind {
+			break
+		}
+	}
+	g := script[len(script)-1]
+	return []ui.Shot{{Image: last.Image, Face: g.Face}}, nil
+}
+
+func (e *Enrollment) liveness(ctx context.Context, sc Scenario, judge func(ui.Guidance) (ui.Frame, error), h ui.CaptureHooks) ([]ui.Shot, error) {
+	e.mu.Lock()
+	fail := e.failures < sc.LivenessFailures
+	e.failures++
+	e.mu.Unlock()
+	defer e.setMirror(false)
+	n := len(Prompts)
+	var shots []ui.Shot
+	for i, p := range Prompts {
+		if h.Prompt != nil {
+			h.Prompt(i, n, p)
+		}
+		e.mu.Lock()
+		if e.unplugAt == i+1 {
+			e.unplugAt = 0
+			e.unplugged = true
+		}
+		e.mu.Unlock()
+		if fail && p == ui.PromptLeft {
+			for k := 0; k < 3; k++ {
+				if _, err := judge(ui.Guidance{Problems: []ui.Problem{ui.ProblemPromptNotFollowed}, Face: &selfieFace}); err != nil {
+					return nil, err
+				}
+			}
+			return nil, &ui.CaptureError{Prompt: p, Problems: []ui.Problem{ui.ProblemPromptNotFollowed},
+				Err: errors.New("no acceptable frame in time")}
+		}
+		if _, err := judge(ui.Guidance{Problems: []ui.Problem{ui.ProblemPromptNotFollowed}, Face: &selfieFace}); err != nil {
+			return nil, err
+		}
+		e.setMirror(p == ui.PromptRight)
+		for sc.Hold == ui.CaptureLiveness && i == sc.HoldAt {
+			if _, err := judge(ui.Guidance{Problems: []ui.Problem{ui.ProblemPromptNotFollowed}, Face: &selfieFace}); err != nil {
+				return nil, err
+			}
+		}
+		f, err := judge(ui.Guidance{OK: true, Face: &selfieFace})
+		if err != nil {
+			return nil, err
+		}
+		shots = append(shots, ui.Shot{Image: f.Image, Face: &selfieFace, Prompt: p})
+	}
+	return shots, nil
+}
+
+func (e *Enrollment) setMirror(m bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.mirror = m
+}
+
+// remember records which photo a frame shows (the last 256 frames).
+func (e *Enrollment) remember(img *image.RGBA, photo string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.seen[img] = photo
+	e.seenOrder = append(e.seenOrder, img)
+	if len(e.seenOrder) > 256 {
+		delete(e.seen, e.seenOrder[0])
+		e.seenOrder = e.seenOrder[1:]
+	}
+}
+
+// Imports returns ImportFiles.
+func (e *Enrollment) Imports() ([]ui.ImportFile, error) {
+	return append([]ui.ImportFile(nil), e.ImportFiles...), nil
+}
+
+// ImportComparison decodes a photo; its face box is the photo's middle.
+func (e *Enrollment) ImportComparison(path string) (ui.Shot, error) {
+	name := filepath.Base(path)
+	img, err := loadPhoto(name)
+	if err != nil {
+		return ui.Shot{}, fmt.Errorf("importing the ID photo: %w", err)
+	}
+	b := img.Bounds()
+	face := ui.Box{X1: float64(b.Dx()) * 0.25, Y1: float64(b.Dy()) * 0.1, X2: float64(b.Dx()) * 0.75, Y2: float64(b.Dy()) * 0.7}
+	e.mu.Lock()
+	e.imported[img] = name
+	e.mu.Unlock()
+	return ui.Shot{Image: img, Face: &face}, nil
+}
+
+// photoOf is the photo a shot shows ("" when unknown).
+func (e *Enrollment) photoOf(s ui.Shot) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if rgba, ok := s.Image.(*image.RGBA); ok {
+		if p, ok := e.seen[rgba]; ok {
+			p, _ = cutPrefix(p, "card:")
+			return p
+		}
+	}
+	return e.imported[s.Image]
+}
+
+// Prechecks reads the manifest: a spoof selfie is not live, two identities do not
+// match, the same photo twice is identical.
+func (e *Enrollment) Prechecks(ctx context.Context, d ui.Draft) (job.Prechecks, error) {
+	m, err := manifest()
+	if err != nil {
+		return job.Prechecks{}, err
+	}
+	selfie, comp := m[e.photoOf(d.Selfie)], m[e.photoOf(d.Comparison)]
+	pc := job.Prechecks{Ran: true}
+	add := func(img, code, msg string) {
+		pc.Problems = append(pc.Problems, job.PrecheckProblem{Image: img, Code: code, Message: msg})
+	}
+	if selfie.category == "spoof" {
+		add("selfie", "not_live", "The selfie looks like a photo of a photo or of a screen.")
+	}
+	match := selfie.identity != "" && selfie.identity == comp.identity
+	same := selfie.file != "" && selfie.file == comp.file
+	sim := 0.08
+	if match {
+		sim = 0.71
+	}
+	pc.Similarity, pc.Match, pc.Identical = &sim, &match, &same
+	if !match {
+		add("pair", "no_match", fmt.Sprintf("The selfie does not match the comparison image (similarity %.2f, needs 0.42).", sim))
+	}
+	if same {
+		add("pair", "identical", "The selfie and the comparison image are the same picture.")
+	}
+	pc.OK = len(pc.Problems) == 0
+	return pc, nil
+}
+
+// Seal records the request and queues the job.
+func (e *Enrollment) Seal(ctx context.Context, r ui.SealRequest) error {
+	if r.Prechecks.Ran && !r.Prechecks.OK && (!r.Prechecks.Forced || r.Supervisor == nil) {
+		return errors.New("sealing a job that failed its prechecks needs a supervisor")
+	}
+	e.mu.Lock()
+	e.Sealed = append(e.Sealed, r)
+	e.mu.Unlock()
+	if e.Queue != nil {
+		e.Queue.Add(ui.Job{ID: r.Draft.JobID, Created: e.Clock.Now(), State: ui.JobQueued})
+	}
+	return nil
+}
+
+// WaitResult answers by the scenario.
+func (e *Enrollment) WaitResult(ctx context.Context, id string) (ui.Outcome, error) {
+	sc := e.scenario()
+	if sc.Offline {
+		return ui.Outcome{}, ui.ErrOffline
+	}
+	if sc.Late {
+		<-ctx.Done()
+		return ui.Outcome{}, ctx.Err()
+	}
+	var o ui.Outcome
+	e.mu.Lock()
+	for _, r := range e.Sealed {
+		if r.Draft.JobID != id {
+			continue
+		}
+		pc := r.Prechecks
+		switch {
+		case pc.Identical != nil && *pc.Identical:
+			o.ResultCode = "0941"
+		case pc.Match != nil && *pc.Match:
+			o.ResultCode = "0840"
+		default:
+			o.ResultCode = "0841"
+		}
+	}
+	e.mu.Unlock()
+	if sc.Answer != nil {
+		o = *sc.Answer
+	}
+	if o == (ui.Outcome{}) {
+		return o, fmt.Errorf("waiting for job %s: not sealed", id)
+	}
+	if e.Queue != nil {
+		e.Queue.SetOutcome(id, o)
+	}
+	return o, nil
+}
+
+// photoInfo is one row of the photos' manifest.
+type photoInfo struct {
+	file, identity, category string
+	orientation              int
+}
+
+var (
+	manifestOnce sync.Once
+	manifestRows map[string]photoInfo
+	manifestErr  error
+)
+
+func manifest() (map[string]photoInfo, error) {
+	manifestOnce.Do(func() {
+		f, err := os.Open(filepath.Join(testimages.Dir(), "manifest.csv"))
+		if err != nil {
+			manifestErr = fmt.Errorf("reading the photos' manifest: %w", err)
+			return
+		}
+		defer f.Close()
+		rows, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			manifestErr = fmt.Errorf("reading the photos' manifest: %w", err)
+			return
+		}
+		manifestRows = map[string]photoInfo{}
+		for _, r := range rows[1:] {
+			o, _ := strconv.Atoi(r[4])
+			manifestRows[r[0]] = photoInfo{file: r[0], identity: r[1], category: r[3], orientation: o}
+		}
+	})
+	return manifestRows, manifestErr
+}

@@ -1,0 +1,440 @@
+package ui_test
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/ui"
+	"github.com/smartselfie/kiosk-agent/ui/fake"
+)
+
+// pump holds the wizard's widget changes until the test runs them, one at a time, on
+// its own goroutine (as Fyne's goroutine would).
+type pump struct {
+	mu sync.Mutex
+	q  []func()
+}
+
+func (p *pump) do(f func()) {
+	p.mu.Lock()
+	p.q = append(p.q, f)
+	p.mu.Unlock()
+}
+
+// one runs the oldest pending change; false when there was none.
+func (p *pump) one() bool {
+	p.mu.Lock()
+	if len(p.q) == 0 {
+		p.mu.Unlock()
+		return false
+	}
+	f := p.q[0]
+	p.q = p.q[1:]
+	p.mu.Unlock()
+	f()
+	return true
+}
+
+// wrig is a shell with the wizard over the fake enrollment service.
+type wrig struct {
+	*rig
+	enr  *fake.Enrollment
+	pump *pump
+}
+
+func newWizardRig(t *testing.T, sc fake.Scenario) *wrig {
+	t.Helper()
+	p := &pump{}
+	restore := ui.SetDo(p.do)
+	if sc.Interval == 0 {
+		sc.Interval = 2 * time.Millisecond
+	}
+	enr := fake.NewEnrollment(clock.Real{}, sc)
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(ui.Theme())
+	r := &rig{t: t, clk: clock.NewFake(t0)}
+	r.deps = fake.Demo(r.clk, "en", false, false)
+	r.ops = r.deps.Operators.(*fake.Operators)
+	r.queue = r.deps.Queue.(*fake.Queue)
+	enr.Queue = r.queue
+	r.deps.Enrollment = enr
+	r.deps.ResultWait = 5 * time.Second
+	w := a.NewWindow("kiosk")
+	w.Resize(fyne.NewSize(1024, 600))
+	r.win = &interceptWindow{Window: w}
+	var err error
+	if r.shell, err = ui.NewShell(r.win, r.deps); err != nil {
+		t.Fatal(err)
+	}
+	wr := &wrig{rig: r, enr: enr, pump: p}
+	t.Cleanup(func() {
+		// Leave the wizard (stops its goroutines), then let them finish.
+		if r.shell.Session() != nil {
+			r.shell.Refresh()
+		}
+		_ = ui.SetLanguage("en")
+		restore()
+	})
+	t.Cleanup(func() {
+		if r.shell.Screen() == ui.ScreenEnrollment && r.shell.Session() != nil {
+			r.tapIf(ui.T("status.lock"))
+		}
+	})
+	return wr
+}
+
+func (r *rig) tapIf(text string) {
+	if b := fake.FindButton(r.canvas(), text); b != nil {
+		test.Tap(b)
+	}
+}
+
+// waitFor runs the wizard's pending changes one by one until cond holds (10 s at most:
+// a bound against a hung test, not a measure of speed).
+func (r *wrig) waitFor(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("waiting for %s: screen shows %q", what, fake.Texts(r.canvas()))
+		}
+		if !r.pump.one() {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+func (r *wrig) waitText(text string) {
+	r.t.Helper()
+	r.waitFor(strings.TrimSpace(text), func() bool { return r.has(text) })
+}
+
+// buttons lists the visible buttons labelled text.
+func (r *wrig) buttons(text string) []*widget.Button {
+	var out []*widget.Button
+	fake.WalkCanvas(r.canvas(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			out = append(out, b)
+		}
+	})
+	return out
+}
+
+func (r *wrig) entry() *widget.Entry {
+	var e *widget.Entry
+	fake.WalkCanvas(r.canvas(), func(o fyne.CanvasObject) {
+		if x, ok := o.(*widget.Entry); ok && e == nil {
+			e = x
+		}
+	})
+	if e == nil {
+		r.t.Fatalf("no entry on screen: %q", fake.Texts(r.canvas()))
+	}
+	return e
+}
+
+// start signs in and goes through consent and the customer screen with source.
+func (r *wrig) start(source job.ComparisonType) {
+	r.t.Helper()
+	r.signIn("Amina Diallo", fake.OperatorPIN)
+	r.tap(ui.T("home.new"))
+	if !r.has(ui.T("consent.what")) || !r.has(ui.T("consent.no")) {
+		r.t.Fatalf("consent screen does not say what is captured: %q", fake.Texts(r.canvas()))
+	}
+	if r.enr.Opened[ui.CaptureDocument]+r.enr.Opened[ui.CaptureSelfie] != 0 {
+		r.t.Fatal("a camera was opened before consent")
+	}
+	r.tap(ui.T("consent.agree"))
+	r.tap(ui.T("wizard.continue"))
+	if !r.has(ui.T("customer.user-id.invalid")) {
+		r.t.Fatalf("an empty customer id was not refused: %q", fake.Texts(r.canvas()))
+	}
+	test.Type(r.entry(), "CUST-0042")
+	if !r.has(ui.T("customer.user-id")) || r.has(ui.T("customer.user-id.invalid")) {
+		r.t.Fatalf("a valid id still refused: %q", fake.Texts(r.canvas()))
+	}
+	if !slices.ContainsFunc(fake.Texts(r.canvas()), func(s string) bool { return strings.HasPrefix(s, "k-") && job.ValidID(s) }) {
+		r.t.Fatalf("no job id shown: %q", fake.Texts(r.canvas()))
+	}
+	r.tap(ui.SourceText(source))
+	r.tap(ui.T("wizard.continue"))
+}
+
+// scanDocument waits for the document and keeps it.
+func (r *wrig) scanDocument() {
+	r.t.Helper()
+	r.waitText(ui.T("comparison.face-found"))
+	r.tap(ui.T("wizard.continue"))
+}
+
+// toReview waits for the selfie and liveness steps to end on the review's checks.
+func (r *wrig) toReview() {
+	r.t.Helper()
+	r.waitText(ui.T("review.checks"))
+	r.waitFor("the checks", func() bool { return !r.has(ui.T("review.checking")) })
+}
+
+func sealed(t *testing.T, e *fake.Enrollment, n int) ui.SealRequest {
+	t.Helper()
+	if len(e.Sealed) != n {
+		t.Fatalf("%d jobs sealed, want %d", len(e.Sealed), n)
+	}
+	return e.Sealed[n-1]
+}
+
+func TestEnrollmentMatch(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{})
+	r.start(job.Document)
+	r.waitText(ui.T("document.title"))
+	r.scanDocument()
+	r.waitText(ui.T("selfie.title"))
+	r.waitText(ui.T("liveness.title"))
+	r.waitText(ui.Tf("liveness.count", map[string]any{"N": 3, "Total": 8}))
+	r.toReview()
+	for _, k := range []string{"check.one-face.ok", "check.quality.ok", "check.live.ok", "check.same-person.ok", "check.match.ok", "check.not-identical.ok"} {
+		if !r.has(ui.T(k)) {
+			t.Errorf("review lacks %q: %q", ui.T(k), fake.Texts(r.canvas()))
+		}
+	}
+	if !r.has(ui.Tf("review.liveness", map[string]any{"N": 8})) {
+		t.Errorf("review does not show 8 liveness frames: %q", fake.Texts(r.canvas()))
+	}
+	if fake.FindButton(r.canvas(), ui.T("review.force")) != nil {
+		t.Error("a passing job offers the supervisor's seal")
+	}
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.ResultText("0840"))
+	req := sealed(t, r.enr, 1)
+	if req.Prechecks.Forced || req.Supervisor != nil || !req.Prechecks.OK {
+		t.Errorf("a passing job sealed with %+v, supervisor %v", req.Prechecks, req.Supervisor)
+	}
+	d := req.Draft
+	if d.UserID != "CUST-0042" || d.ComparisonType != job.Document || !job.ValidID(d.JobID) || d.Operator.ID != "op-1" ||
+		d.Comparison.Image == nil || d.Selfie.Image == nil || len(d.Liveness) != 8 {
+		t.Errorf("sealed draft: user %q type %q job %q operator %q, images %v %v %d",
+			d.UserID, d.ComparisonType, d.JobID, d.Operator.ID, d.Comparison.Image != nil, d.Selfie.Image != nil, len(d.Liveness))
+	}
+	if j, ok := r.queue.Job(d.JobID); !ok || j.ResultCode != "0840" {
+		t.Errorf("queue: %+v, %v", j, ok)
+	}
+	if !r.has(ui.Tf("result.job", map[string]any{"ID": d.JobID})) {
+		t.Errorf("result screen does not name the job: %q", fake.Texts(r.canvas()))
+	}
+	// The next customer starts at once, with a new job id.
+	r.tap(ui.T("result.next"))
+	if !r.has(ui.T("consent.title")) {
+		t.Fatalf("next customer: %q", fake.Texts(r.canvas()))
+	}
+	r.tap(ui.T("consent.agree"))
+	if r.has(d.JobID) || r.entry().Text != "" {
+		t.Errorf("the next customer sees the last one's ids: %q", fake.Texts(r.canvas()))
+	}
+}
+
+func TestEnrollmentOffline(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{Offline: true})
+	r.start(job.Document)
+	r.scanDocument()
+	r.toReview()
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.T("result.saved"))
+	if !r.has(ui.T("result.saved-detail")) {
+		t.Errorf("saved screen: %q", fake.Texts(r.canvas()))
+	}
+	req := sealed(t, r.enr, 1)
+	if j, ok := r.queue.Job(req.Draft.JobID); !ok || j.State != ui.JobQueued {
+		t.Errorf("offline job in the queue: %+v %v", j, ok)
+	}
+	r.tap(ui.T("result.next"))
+	if !r.has(ui.T("consent.agree")) {
+		t.Fatalf("next customer: %q", fake.Texts(r.canvas()))
+	}
+}
+
+func TestSpoofSelfieNeedsSupervisor(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{Selfie: "spoof_minivision_F1.jpg", Document: "spoof_minivision_F1.jpg"})
+	r.start(job.Document)
+	r.scanDocument()
+	r.toReview()
+	why := ui.T("pc.image.selfie") + " " + ui.T("pc.not_live")
+	if !r.has(why) {
+		t.Fatalf("review does not say the selfie is not live: %q", fake.Texts(r.canvas()))
+	}
+	if r.has(ui.T("check.live.ok")) || !r.has(ui.T("review.failed")) {
+		t.Errorf("review: %q", fake.Texts(r.canvas()))
+	}
+	if b := fake.FindButton(r.canvas(), ui.T("review.seal")); b != nil {
+		t.Fatal("a failed job offers the plain seal")
+	}
+	r.tap(ui.T("review.force"))
+	// An operator's PIN is not a supervisor's: the gate only lists supervisors, and a
+	// wrong PIN is refused.
+	r.pin(fake.OperatorPIN)
+	if !r.has(ui.T("signin.wrong-pin")) || len(r.enr.Sealed) != 0 {
+		t.Fatalf("the gate let a wrong PIN seal: %q", fake.Texts(r.canvas()))
+	}
+	r.pin(fake.SupervisorPIN)
+	r.waitFor("the result", func() bool { return r.has(ui.T("result.title")) })
+	req := sealed(t, r.enr, 1)
+	if !req.Prechecks.Forced || req.Prechecks.OK || req.Supervisor == nil || req.Supervisor.ID != "sup-1" {
+		t.Errorf("forced seal: %+v by %v", req.Prechecks, req.Supervisor)
+	}
+}
+
+func TestDocumentOfSomeoneElse(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{Document: "biden_2.jpg"})
+	r.start(job.Document)
+	r.scanDocument()
+	r.toReview()
+	if !r.has(ui.T("pc.no_match")) || r.has(ui.T("check.match.ok")) {
+		t.Fatalf("review does not say the photos do not match: %q", fake.Texts(r.canvas()))
+	}
+	if !r.has(ui.T("check.live.ok")) {
+		t.Errorf("a live selfie is not shown as live: %q", fake.Texts(r.canvas()))
+	}
+	if fake.FindButton(r.canvas(), ui.T("review.seal")) != nil {
+		t.Error("a job that does not match offers the plain seal")
+	}
+}
+
+func TestLivenessRestartsWhenTheHeadDoesNotTurn(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{LivenessFailures: 1})
+	r.start(job.Document)
+	r.scanDocument()
+	r.waitText(ui.PromptText(ui.PromptLeft))
+	r.waitText(ui.T("liveness.failed.left"))
+	// The sequence starts again from the first prompt.
+	r.waitText(ui.Tf("liveness.count", map[string]any{"N": 1, "Total": 8}))
+	r.toReview()
+	if r.enr.Opened[ui.CaptureLiveness] != 1 {
+		t.Errorf("liveness camera opened %d times, want 1 (the sequence restarts on it)", r.enr.Opened[ui.CaptureLiveness])
+	}
+	if !r.has(ui.T("check.same-person.ok")) {
+		t.Errorf("review: %q", fake.Texts(r.canvas()))
+	}
+}
+
+func TestCameraUnpluggedMidLiveness(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{DisconnectAtPrompt: 3})
+	r.start(job.Document)
+	r.scanDocument()
+	r.waitText(ui.T("camera.disconnected"))
+	if !r.has(ui.T("liveness.title")) {
+		t.Fatalf("the banner is not on the liveness step: %q", fake.Texts(r.canvas()))
+	}
+	r.enr.Reconnect()
+	r.waitFor("the banner to go", func() bool { return !r.has(ui.T("camera.disconnected")) })
+	r.toReview()
+	// The document and the selfie taken before the unplug are kept.
+	if r.enr.Opened[ui.CaptureDocument] != 1 || r.enr.Opened[ui.CaptureSelfie] != 1 {
+		t.Errorf("cameras opened %v: an earlier step was taken again", r.enr.Opened)
+	}
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.ResultText("0840"))
+	d := sealed(t, r.enr, 1).Draft
+	if d.Comparison.Image == nil || d.Selfie.Image == nil || len(d.Liveness) != 8 {
+		t.Errorf("sealed images: %v %v %d", d.Comparison.Image != nil, d.Selfie.Image != nil, len(d.Liveness))
+	}
+}
+
+func TestRetakeSelfieFromReview(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{Selfie: "spoof_minivision_F1.jpg"})
+	r.start(job.Document)
+	r.scanDocument()
+	r.toReview()
+	first := r.enr.Sealed
+	if len(first) != 0 || r.has(ui.T("check.live.ok")) {
+		t.Fatalf("spoof selfie: %q", fake.Texts(r.canvas()))
+	}
+	retakes := r.buttons(ui.T("review.retake"))
+	if len(retakes) != 3 {
+		t.Fatalf("%d Retake buttons, want 3 (comparison, selfie, liveness)", len(retakes))
+	}
+	r.enr.SetScenario(fake.Scenario{Interval: 2 * time.Millisecond}) // the customer stands in front of the camera
+	test.Tap(retakes[1])
+	r.waitText(ui.T("selfie.title"))
+	// Back to review after the selfie alone: liveness is not taken again.
+	r.toReview()
+	if !r.has(ui.T("check.live.ok")) || !r.has(ui.T("check.match.ok")) {
+		t.Fatalf("after the retake: %q", fake.Texts(r.canvas()))
+	}
+	if r.enr.Opened[ui.CaptureSelfie] != 2 || r.enr.Opened[ui.CaptureLiveness] != 1 || r.enr.Opened[ui.CaptureDocument] != 1 {
+		t.Errorf("cameras opened %v, want selfie twice, the others once", r.enr.Opened)
+	}
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.ResultText("0840"))
+	if req := sealed(t, r.enr, 1); req.Prechecks.Forced || !req.Prechecks.OK {
+		t.Errorf("sealed %+v", req.Prechecks)
+	}
+}
+
+func TestNoDocumentCameraImportsAnIDPhoto(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{NoCamera: []ui.CameraRole{ui.CameraDocument}})
+	r.start(job.Document)
+	missing := ui.Tf("camera.missing", map[string]any{"Camera": ui.CameraName(ui.CameraDocument), "Device": "/dev/video2"})
+	r.waitText(missing)
+	r.tap(ui.T("capture.import-instead"))
+	r.waitText(ui.T("import.help"))
+	r.tap("id-photo-obama.jpg  ·  USB KINGSTON")
+	r.waitText(ui.T("comparison.face-found"))
+	r.tap(ui.T("wizard.continue"))
+	r.toReview()
+	if !r.has(ui.T("check.match.ok")) || !r.has(ui.SourceText(job.IDPhoto)) {
+		t.Fatalf("review of an imported ID photo: %q", fake.Texts(r.canvas()))
+	}
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.ResultText("0840"))
+	if d := sealed(t, r.enr, 1).Draft; d.ComparisonType != job.IDPhoto {
+		t.Errorf("sealed as %q, want ID_PHOTO", d.ComparisonType)
+	}
+}
+
+func TestConsentLanguageAndBack(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{})
+	r.signIn("Amina Diallo", fake.OperatorPIN)
+	r.tap(ui.T("home.new"))
+	r.tap("Français")
+	fr := loadFR(t)
+	for _, k := range []string{"consent.title", "consent.what", "consent.agree"} {
+		if !r.has(fr[k]) {
+			t.Errorf("French consent lacks %q: %q", fr[k], fake.Texts(r.canvas()))
+		}
+	}
+	if r.has(ui.T("home.new")) {
+		t.Error("French consent screen")
+	}
+	r.tap(fr["consent.agree"])
+	r.tap(fr["wizard.back"])
+	if !r.has(fr["consent.title"]) {
+		t.Fatalf("back from the customer: %q", fake.Texts(r.canvas()))
+	}
+	// Refusing leaves the wizard, in the operator's language again.
+	r.tap(fr["consent.decline"])
+	if r.shell.Screen() != ui.ScreenHome || !r.has("New enrollment") {
+		t.Fatalf("after refusing: %s %q", r.shell.Screen(), fake.Texts(r.canvas()))
+	}
+}
+
+func loadFR(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("translations/fr.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
