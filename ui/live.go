@@ -165,23 +165,23 @@ func (p *preview) frame(img *image.RGBA) {
 		p.waiters = p.waiters[:0]
 		p.lastGiven = f
 	}
-	if p.pending >= 0 {
-		p.mu.Unlock()
-		return // the previous frame is not painted yet: drop this one from the preview
-	}
 	idx := -1
 	for i := range p.bufs {
 		if p.bufs[i] == img {
 			idx = i
 		}
 	}
-	if idx < 0 { // the camera gave a new image (another size): keep it as a buffer
+	if idx < 0 { // the camera gave a new image (first frames, another size): keep it
 		for i := range p.bufs {
-			if i != p.onScreen {
+			if i != p.onScreen && i != p.pending {
 				p.bufs[i], idx = img, i
 				break
 			}
 		}
+	}
+	if p.pending >= 0 {
+		p.mu.Unlock()
+		return // the previous frame is not painted yet: drop this one from the preview
 	}
 	p.pending = idx
 	b := img.Bounds()

@@ -1,0 +1,122 @@
+package ui_test
+
+import (
+	"testing"
+
+	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/ui"
+)
+
+// ui copies capture's codes as plain values (so that it links no capture code): they
+// must stay equal. This test links capture; the ui package does not.
+func TestCodesAreCaptures(t *testing.T) {
+	for _, c := range []struct{ ui, capture string }{
+		{string(ui.ProblemNoFace), string(capture.ProblemNoFace)},
+		{string(ui.ProblemManyFaces), string(capture.ProblemManyFaces)},
+		{string(ui.ProblemTooSmall), string(capture.ProblemTooSmall)},
+		{string(ui.ProblemTooClose), string(capture.ProblemTooClose)},
+		{string(ui.ProblemOffCentre), string(capture.ProblemOffCentre)},
+		{string(ui.ProblemEyesTooClose), string(capture.ProblemEyesTooClose)},
+		{string(ui.ProblemPose), string(capture.ProblemPose)},
+		{string(ui.ProblemTooDark), string(capture.ProblemTooDark)},
+		{string(ui.ProblemOverExposed), string(capture.ProblemOverExposed)},
+		{string(ui.ProblemBlurred), string(capture.ProblemBlurred)},
+		{string(ui.ProblemNotLive), string(capture.ProblemNotLive)},
+		{string(ui.ProblemPromptNotFollowed), string(capture.ProblemPromptNotFollowed)},
+		{string(ui.ProblemMoving), string(capture.ProblemMoving)},
+		{string(ui.PromptStraight), string(capture.PromptStraight)},
+		{string(ui.PromptLeft), string(capture.PromptLeft)},
+		{string(ui.PromptRight), string(capture.PromptRight)},
+		{string(ui.PromptUp), string(capture.PromptUp)},
+		{string(ui.PromptDown), string(capture.PromptDown)},
+	} {
+		if c.ui != c.capture {
+			t.Errorf("ui has %q where capture has %q", c.ui, c.capture)
+		}
+	}
+}
+
+func TestOneInstructionAtATime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kind ui.CaptureKind
+		g    ui.Guidance
+		want string
+	}{
+		{"good", ui.CaptureSelfie, ui.Guidance{OK: true}, "guide.good"},
+		{"two people before light", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemTooDark, ui.ProblemManyFaces}}, "guide.one-person"},
+		{"light before size", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemTooSmall, ui.ProblemTooDark}}, "guide.more-light"},
+		{"closer", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemBlurred, ui.ProblemTooSmall}}, "guide.closer"},
+		{"straight", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemPose}}, "guide.straight"},
+		{"document glare", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemOverExposed}}, "guide.doc.glare"},
+		{"document moving", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemMoving}}, "guide.doc.still"},
+		{"document no face", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemNoFace}}, "guide.doc.no-face"},
+		{"unknown code", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{"new_gate"}}, "guide.wait"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ui.InstructionText(tc.kind, tc.g, ""); got != ui.T(tc.want) {
+				t.Errorf("%q, want %q", got, ui.T(tc.want))
+			}
+		})
+	}
+	// A prompt not followed repeats the prompt.
+	g := ui.Guidance{Problems: []ui.Problem{ui.ProblemPromptNotFollowed}}
+	if got := ui.InstructionText(ui.CaptureLiveness, g, ui.PromptLeft); got != ui.PromptText(ui.PromptLeft) {
+		t.Errorf("prompt not followed: %q", got)
+	}
+}
+
+func TestCheckLines(t *testing.T) {
+	yes, no := true, false
+	light := func(pc job.Prechecks) map[ui.CheckKind]ui.Light {
+		m := map[ui.CheckKind]ui.Light{}
+		for _, l := range ui.CheckLines(pc) {
+			m[l.Check] = l.Light
+		}
+		return m
+	}
+	ok := job.Prechecks{Ran: true, OK: true, Match: &yes, Identical: &no}
+	for c, l := range light(ok) {
+		if l != ui.LightGreen {
+			t.Errorf("passing job: check %d is %d", c, l)
+		}
+	}
+	for c, l := range light(job.Prechecks{}) {
+		if l != ui.LightAmber {
+			t.Errorf("checks not run: check %d is %d", c, l)
+		}
+	}
+	for _, tc := range []struct {
+		code, image string
+		check       ui.CheckKind
+	}{
+		{"not_live", "selfie", ui.CheckPassiveLiveness},
+		{"several_faces", "selfie", ui.CheckOneFace},
+		{"no_face", "comparison", ui.CheckOneFace},
+		{"blurred", "selfie", ui.CheckQuality},
+		{"different_person", "liveness", ui.CheckSamePerson},
+		{"no_head_movement", "liveness", ui.CheckSamePerson},
+		{"no_match", "pair", ui.CheckMatch},
+		{"identical", "pair", ui.CheckNotSamePicture},
+	} {
+		pc := ok
+		pc.OK = false
+		pc.Problems = []job.PrecheckProblem{{Image: tc.image, Code: tc.code}}
+		got := light(pc)
+		for _, c := range ui.Checks {
+			want := ui.LightGreen
+			if c == tc.check {
+				want = ui.LightRed
+			}
+			if got[c] != want {
+				t.Errorf("%s: check %d is %d, want %d", tc.code, c, got[c], want)
+			}
+		}
+	}
+	// No comparison made: the match is amber, not green.
+	pc := job.Prechecks{Ran: true, OK: false, Problems: []job.PrecheckProblem{{Image: "comparison", Code: "no_face"}}}
+	if l := light(pc); l[ui.CheckMatch] != ui.LightAmber || l[ui.CheckOneFace] != ui.LightRed {
+		t.Errorf("no comparison: %v", l)
+	}
+}
