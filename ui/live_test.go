@@ -12,8 +12,8 @@ import (
 // stepCamera gives one frame each time the test sends on step, filled with the frame's
 // number, and records the buffer it was asked to write into.
 type stepCamera struct {
-	step chan struct{}
-	n    uint8
+	step  chan struct{}
+	n     uint8
 	mu    sync.Mutex
 	dsts  []*image.RGBA
 	check func(dst *image.RGBA)
