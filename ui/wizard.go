@@ -158,6 +158,11 @@ const stepCount = 7
 // frame is a step's screen: Back, the title with the step number and Cancel above; the
 // actions at the bottom right.
 func (w *wizard) frame(title string, content fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
+	return w.frameMsg(title, content, nil, actions...)
+}
+
+// frameMsg is frame with a message left of the actions (nil: none).
+func (w *wizard) frameMsg(title string, content fyne.CanvasObject, msg *widget.Label, actions ...fyne.CanvasObject) fyne.CanvasObject {
 	var left, right fyne.CanvasObject
 	if w.st.Step != flow.Result {
 		left = w.s.button(T("wizard.back"), theme.NavigateBackIcon(), func() { w.apply(flow.Event{Kind: flow.Back}) })
@@ -172,8 +177,12 @@ func (w *wizard) frame(title string, content fyne.CanvasObject, actions ...fyne.
 	bar := container.NewBorder(nil, nil, left, container.NewHBox(step, orNil(right)), heading)
 	top := container.NewVBox(bar, widget.NewSeparator())
 	var bottom fyne.CanvasObject
-	if len(actions) > 0 {
-		bottom = container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, actions...)...)
+	if len(actions) > 0 || msg != nil {
+		var left fyne.CanvasObject
+		if msg != nil {
+			left = msg
+		}
+		bottom = container.NewBorder(nil, nil, nil, container.NewHBox(actions...), left)
 	}
 	return container.NewBorder(top, bottom, nil, nil, container.NewPadded(content))
 }
@@ -273,13 +282,15 @@ func (w *wizard) customerScreen() fyne.CanvasObject {
 	pick(w.d.ComparisonType)
 	again := widget.NewCheck(T("customer.re-enroll"), func(v bool) { w.s.Touch(); w.d.AllowNewEnroll = v })
 	again.SetChecked(w.d.AllowNewEnroll)
-	form := container.NewVBox(
+	left := container.NewVBox(
 		widget.NewLabelWithStyle(T("customer.user-id"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		user, msg,
+	)
+	form := container.NewVBox(
+		container.NewGridWithColumns(2, left, container.NewVBox(spacer(0, 40), again)),
 		container.NewHBox(widget.NewLabel(T("customer.job-id")), jobID),
 		widget.NewLabelWithStyle(T("customer.source"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewGridWithColumns(1, cells...),
-		again,
 	)
 	next := w.primary(T("wizard.continue"), theme.NavigateNextIcon(), func() {
 		if !job.ValidUserID(w.d.UserID) {
@@ -388,8 +399,12 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 	p.cameraState = func(ok bool) {
 		if ok {
 			cameraGone.Hide()
+			p.img.Show()
 		} else {
+			// No frozen picture while the camera is away: it would look live.
 			cameraGone.Show()
+			p.img.Hide()
+			g.setCol(guideWait)
 		}
 	}
 	panel := container.NewVBox(cameraGone, missing)

@@ -33,13 +33,20 @@ func lightColor(l Light) color.Color {
 	return theme.Color(theme.ColorNameWarning)
 }
 
+// caption2 is a bold caption cut with an ellipsis when too long (it must not widen
+// the screen).
+func caption2(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
+
 // thumbBox is an image in a box of w x h with a caption and a Retake button.
 func (w *wizard) thumbBox(caption string, step flow.Step, pics ...fyne.CanvasObject) fyne.CanvasObject {
 	retake := w.s.button(T("review.retake"), theme.ViewRefreshIcon(), func() {
 		w.apply(flow.Event{Kind: flow.Retake, Step: step})
 	})
-	return container.NewBorder(widget.NewLabelWithStyle(caption, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		retake, nil, nil, container.NewGridWithColumns(len(pics), pics...))
+	return container.NewBorder(caption2(caption), retake, nil, nil, container.NewGridWithColumns(len(pics), pics...))
 }
 
 func picture(s Shot, side int) fyne.CanvasObject {
@@ -64,7 +71,7 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 		w.thumbBox(SourceText(w.d.ComparisonType), flow.Comparison, picture(w.d.Comparison, 320)),
 		w.thumbBox(T("review.selfie"), flow.Selfie, picture(w.d.Selfie, 320)))
 	left := container.NewBorder(nil, container.NewBorder(
-		widget.NewLabelWithStyle(Tf("review.liveness", map[string]any{"N": len(w.d.Liveness)}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		caption2(Tf("review.liveness", map[string]any{"N": len(w.d.Liveness)})),
 		nil, nil, retakeLive, liveGrid), nil, nil, thumbs)
 
 	checks := container.NewVBox(wrapped(T("review.checking")))
@@ -79,7 +86,7 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 		checks.Objects = nil
 		for _, l := range CheckLines(pc) {
 			dot := canvas.NewCircle(lightColor(l.Light))
-			light := container.NewGridWrap(fyne.NewSize(26, 26), dot)
+			light := container.NewGridWrap(fyne.NewSize(24, 24), dot)
 			checks.Add(container.NewBorder(nil, nil, container.NewCenter(light), nil, wrapped(l.Text)))
 		}
 		checks.Refresh()
@@ -135,10 +142,10 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 			})
 		}()
 	}
-	right := container.NewBorder(widget.NewLabelWithStyle(T("review.checks"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		msg, nil, nil, container.NewVScroll(checks))
+	right := container.NewBorder(caption2(T("review.checks")), nil, nil, nil, container.NewVScroll(checks))
 	content := container.NewGridWithColumns(2, left, right)
-	return w.frame(T("review.title"), content, force, seal)
+	// The message goes beside the buttons, where the eye goes to seal.
+	return w.frameMsg(T("review.title"), content, msg, force, seal)
 }
 
 // seal seals the draft with pc (forced by sup when set) and shows the result.

@@ -55,6 +55,12 @@ type wrig struct {
 
 func newWizardRig(t *testing.T, sc fake.Scenario) *wrig {
 	t.Helper()
+	return newWizardRigIn(t, sc, "en")
+}
+
+// newWizardRigIn is newWizardRig with the operator's language lang.
+func newWizardRigIn(t *testing.T, sc fake.Scenario, lang string) *wrig {
+	t.Helper()
 	p := &pump{}
 	restore := ui.SetDo(p.do)
 	if sc.Interval == 0 {
@@ -64,7 +70,7 @@ func newWizardRig(t *testing.T, sc fake.Scenario) *wrig {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(ui.Theme())
 	r := &rig{t: t, clk: clock.NewFake(t0)}
-	r.deps = fake.Demo(r.clk, "en", false, false)
+	r.deps = fake.Demo(r.clk, lang, false, false)
 	r.ops = r.deps.Operators.(*fake.Operators)
 	r.queue = r.deps.Queue.(*fake.Queue)
 	enr.Queue = r.queue
@@ -437,4 +443,47 @@ func loadFR(t *testing.T) map[string]string {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// fits fails when the screen needs more than the kiosk's 1024x600 (cut text, a window
+// that grows past the screen).
+func (r *wrig) fits(where string) {
+	r.t.Helper()
+	if m := r.canvas().Content().MinSize(); m.Width > 1024 || m.Height > 600 {
+		r.t.Errorf("%s (%s): the screen needs %.0fx%.0f, more than 1024x600", where, ui.Language(), m.Width, m.Height)
+	}
+}
+
+// Every step fits 1024x600 in French, whose sentences are the longest.
+func TestEveryStepFitsInFrench(t *testing.T) {
+	for _, sc := range []fake.Scenario{{}, {Selfie: "spoof_minivision_F1.jpg", Answer: &ui.Outcome{ErrorCode: "2209"}}, {Offline: true}} {
+		r := newWizardRigIn(t, sc, "fr")
+		r.signIn("Amina Diallo", fake.OperatorPIN)
+		r.tap(ui.T("home.new"))
+		r.fits("consent")
+		r.tap(ui.T("consent.agree"))
+		r.fits("customer")
+		test.Type(r.entry(), "CUST-0042")
+		r.tap(ui.T("wizard.continue"))
+		r.waitText(ui.T("document.title"))
+		r.fits("document")
+		r.scanDocument()
+		r.waitText(ui.T("selfie.title"))
+		r.fits("selfie")
+		r.waitText(ui.T("liveness.title"))
+		r.waitText(ui.Tf("liveness.count", map[string]any{"N": 2, "Total": 8}))
+		r.fits("liveness")
+		r.toReview()
+		r.fits("review")
+		if b := fake.FindButton(r.canvas(), ui.T("review.seal")); b != nil {
+			test.Tap(b)
+		} else {
+			r.tap(ui.T("review.force"))
+			r.fits("supervisor gate")
+			r.pin(fake.SupervisorPIN)
+		}
+		r.waitFor("the answer", func() bool { return !r.has(ui.T("result.sealed")) })
+		r.fits("result")
+		_ = ui.SetLanguage("en")
+	}
 }

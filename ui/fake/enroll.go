@@ -249,7 +249,7 @@ func (e *Enrollment) picture(name string) (*image.RGBA, error) {
 	} else {
 		var img image.Image
 		if img, err = loadPhoto(name); err == nil {
-			p = cover(img, FrameSize, FrameSize*3/4)
+			p = cover(zoom(img), FrameSize, FrameSize*3/4)
 		}
 	}
 	if err != nil {
@@ -295,6 +295,25 @@ func rotate90(img image.Image) image.Image {
 		}
 	}
 	return dst
+}
+
+// zoom crops a portrait photo to its upper middle, where the face is, as a selfie
+// camera at arm's length would see it.
+func zoom(img image.Image) image.Image {
+	b := img.Bounds()
+	w := b.Dx() * 5 / 8
+	h := w * 3 / 4
+	if h > b.Dy() {
+		return img
+	}
+	x0 := b.Min.X + (b.Dx()-w)/2
+	y0 := b.Min.Y + max(0, min(b.Dy()-h, b.Dy()*26/100-h/2))
+	if s, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}); ok {
+		return s.SubImage(image.Rect(x0, y0, x0+w, y0+h))
+	}
+	return img
 }
 
 // cover scales img to fill w x h, cropping what overflows (the top kept: faces).
@@ -448,7 +467,7 @@ func (e *Enrollment) liveness(ctx context.Context, sc Scenario, judge func(ui.Gu
 			return nil, err
 		}
 		e.setMirror(p == ui.PromptRight)
-		for sc.Hold == ui.CaptureLiveness && i == sc.HoldAt {
+		for !fail && sc.Hold == ui.CaptureLiveness && i == sc.HoldAt {
 			if _, err := judge(ui.Guidance{Problems: []ui.Problem{ui.ProblemPromptNotFollowed}, Face: &selfieFace}); err != nil {
 				return nil, err
 			}

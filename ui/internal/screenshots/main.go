@@ -1,5 +1,7 @@
-// Command screenshots draws every screen of the kiosk shell in a real window, in
-// English and French, over the fake data of ui/fake, and writes one PNG per screen:
+// Command screenshots draws every screen of the kiosk shell and every step of the
+// enrollment wizard in a real window, in English and French, over the fake data of
+// ui/fake (the wizard's cameras show the vendored photos), and writes one PNG per
+// screen:
 //
 //	<out>/<width>x<height>/<lang>/<screen>.png
 //
@@ -16,12 +18,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/ui"
@@ -39,6 +43,7 @@ func run() error {
 	out := flag.String("out", "docs/screenshots", "folder to write the PNGs in")
 	size := flag.String("size", "1024x600", "window size WIDTHxHEIGHT")
 	settle := flag.Duration("settle", 700*time.Millisecond, "wait after each change before capturing")
+	only := flag.String("only", "", "draw only the screens whose name contains this")
 	flag.Parse()
 	var w, h int
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
@@ -57,7 +62,7 @@ func run() error {
 	var err error
 	go func() {
 		time.Sleep(time.Second)
-		err = shoot(win, filepath.Join(*out, *size), *settle)
+		err = shoot(win, filepath.Join(*out, *size), *only, *settle)
 		fyne.Do(a.Quit)
 	}()
 	win.ShowAndRun()
@@ -71,6 +76,76 @@ type shot struct {
 	steps            func(c fyne.Canvas, s *ui.Shell, clk *clock.Fake) error
 	// late runs once the screen is laid out (e.g. to scroll).
 	late func(c fyne.Canvas) error
+	// enroll, when set, gives the shell the fake enrollment service with this scenario;
+	// then are the wizard's actions, each run on Fyne's goroutine, each followed by a
+	// wait for its text (the wizard's goroutines move it on in between).
+	enroll *fake.Scenario
+	then   []act
+}
+
+// act is one wizard action and the text it waits for.
+type act struct {
+	do    func(fyne.Canvas) error
+	until func() string
+}
+
+func waitK(key string) act { return act{until: func() string { return ui.T(key) }} }
+func doK(key string) act    { return act{do: tapK(key)} }
+
+// typeEntry types text into the first entry on the screen.
+func typeEntry(text string) act {
+	return act{do: func(c fyne.Canvas) error {
+		var e *widget.Entry
+		fake.WalkCanvas(c, func(o fyne.CanvasObject) {
+			if x, ok := o.(*widget.Entry); ok && e == nil {
+				e = x
+			}
+		})
+		if e == nil {
+			return errors.New("no entry")
+		}
+		e.SetText(text)
+		return nil
+	}}
+}
+
+// The wizard's ways to its steps.
+var (
+	toConsent  = []act{}
+	toCustomer = []act{doK("consent.agree"), typeEntry("CUST-0042")}
+	toDocument = append(append([]act{}, toCustomer...), doK("wizard.continue"))
+	toSelfie   = append(append([]act{}, toDocument...), waitK("comparison.face-found"), doK("wizard.continue"))
+	toReview   = append(append([]act{}, toSelfie...), waitK("review.checks"))
+)
+
+func then(as []act, more ...act) []act { return append(append([]act{}, as...), more...) }
+
+func wiz(name string, sc fake.Scenario, as ...act) shot {
+	return shot{name: name, enroll: &sc, steps: steps(thenF(supervisorOp, tapK("home.new"))...), then: as}
+}
+
+var supervisorOp = []func(fyne.Canvas) error{tapL("Amina Diallo"), pinF(fake.OperatorPIN)}
+
+var wizardShots = []shot{
+	wiz("wizard-1-consent", fake.Scenario{}, toConsent...),
+	wiz("wizard-2-customer", fake.Scenario{}, toCustomer...),
+	wiz("wizard-3-document", fake.Scenario{Hold: ui.CaptureDocument, HoldAt: 1}, then(toDocument, waitK("guide.doc.too-small"))...),
+	wiz("wizard-3-document-face", fake.Scenario{}, then(toDocument, waitK("comparison.face-found"))...),
+	wiz("wizard-3-no-camera", fake.Scenario{NoCamera: []ui.CameraRole{ui.CameraDocument}}, then(toDocument, waitK("capture.import-instead"))...),
+	wiz("wizard-3-import", fake.Scenario{}, then(toCustomer, doK("source.id-photo"), doK("wizard.continue"), waitK("import.help"))...),
+	wiz("wizard-4-selfie", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1}, then(toSelfie, waitK("guide.more-light"))...),
+	wiz("wizard-4-selfie-good", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 3}, then(toSelfie, waitK("guide.good"))...),
+	wiz("wizard-5-liveness", fake.Scenario{Hold: ui.CaptureLiveness, HoldAt: 2}, then(toSelfie,
+		act{until: func() string { return ui.Tf("liveness.count", map[string]any{"N": 3, "Total": 8}) }})...),
+	wiz("wizard-5-liveness-failed", fake.Scenario{Hold: ui.CaptureLiveness, HoldAt: 0, LivenessFailures: 1}, then(toSelfie, waitK("liveness.failed.left"))...),
+	wiz("wizard-5-camera-unplugged", fake.Scenario{DisconnectAtPrompt: 3}, then(toSelfie, waitK("camera.disconnected"))...),
+	wiz("wizard-6-review", fake.Scenario{}, then(toReview, waitK("check.match.ok"))...),
+	wiz("wizard-6-review-spoof", fake.Scenario{Selfie: "spoof_minivision_F1.jpg", Document: "spoof_minivision_F1.jpg"}, then(toReview, waitK("review.failed"))...),
+	wiz("wizard-6-review-other-person", fake.Scenario{Document: "biden_2.jpg"}, then(toReview, waitK("pc.no_match"))...),
+	wiz("wizard-6-force-gate", fake.Scenario{Selfie: "spoof_minivision_F1.jpg", Document: "spoof_minivision_F1.jpg"}, then(toReview, waitK("review.failed"), doK("review.force"), waitK("gate.force.title"))...),
+	wiz("wizard-7-result-waiting", fake.Scenario{Late: true}, then(toReview, waitK("check.match.ok"), doK("review.seal"), waitK("result.waiting"))...),
+	wiz("wizard-7-result-match", fake.Scenario{}, then(toReview, waitK("check.match.ok"), doK("review.seal"), waitK("result.advice.match"))...),
+	wiz("wizard-7-result-saved", fake.Scenario{Offline: true}, then(toReview, waitK("check.match.ok"), doK("review.seal"), waitK("result.saved"))...),
 }
 
 func tap(c fyne.Canvas, label string) error {
@@ -122,7 +197,7 @@ func scrollDown(c fyne.Canvas) error {
 
 var supervisor = []func(fyne.Canvas) error{tapL("Fatou Ndiaye"), pinF(fake.SupervisorPIN)}
 
-func then(first []func(fyne.Canvas) error, more ...func(fyne.Canvas) error) []func(fyne.Canvas) error {
+func thenF(first []func(fyne.Canvas) error, more ...func(fyne.Canvas) error) []func(fyne.Canvas) error {
 	return append(append([]func(fyne.Canvas) error(nil), first...), more...)
 }
 
@@ -132,25 +207,31 @@ var shots = []shot{
 		pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000"))},
 	{name: "home", steps: steps(supervisor...)},
 	{name: "home-alerts-training", alerts: true, training: true, steps: steps(supervisor...)},
-	{name: "enrollment", steps: steps(then(supervisor, tapK("home.new"))...)},
-	{name: "queue", steps: steps(then(supervisor, tapK("home.queue"))...)},
-	{name: "status", alerts: true, steps: steps(then(supervisor, tapK("home.status"))...)},
-	{name: "settings-gate", steps: steps(then(supervisor, tapK("home.settings"))...)},
-	{name: "settings", steps: steps(then(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...)},
-	{name: "settings-bottom", steps: steps(then(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...), late: scrollDown},
-	{name: "about", steps: steps(then(supervisor, tapK("home.about"))...)},
+	{name: "enrollment", steps: steps(thenF(supervisor, tapK("home.new"))...)},
+	{name: "queue", steps: steps(thenF(supervisor, tapK("home.queue"))...)},
+	{name: "status", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"))...)},
+	{name: "settings-gate", steps: steps(thenF(supervisor, tapK("home.settings"))...)},
+	{name: "settings", steps: steps(thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...)},
+	{name: "settings-bottom", steps: steps(thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...), late: scrollDown},
+	{name: "about", steps: steps(thenF(supervisor, tapK("home.about"))...)},
 	{name: "close", steps: func(c fyne.Canvas, s *ui.Shell, _ *clock.Fake) error {
 		s.CloseRequested()
 		return nil
 	}},
 }
 
-func shoot(win fyne.Window, dir string, settle time.Duration) error {
+func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 	for _, lang := range ui.Languages {
-		for _, sh := range shots {
+		for _, sh := range append(shots, wizardShots...) {
+			if only != "" && !strings.Contains(sh.name, only) {
+				continue
+			}
 			clk := clock.NewFake(time.Date(2026, 11, 30, 10, 42, 0, 0, time.Local))
 			deps := fake.Demo(clk, lang, sh.alerts, sh.training)
 			deps.Quit = func() {}
+			if sh.enroll != nil {
+				deps.Enrollment = fake.NewEnrollment(clock.Real{}, *sh.enroll)
+			}
 			var err error
 			fyne.DoAndWait(func() {
 				for _, o := range win.Canvas().Overlays().List() {
@@ -164,6 +245,9 @@ func shoot(win fyne.Window, dir string, settle time.Duration) error {
 				err = sh.steps(win.Canvas(), s, clk)
 			})
 			if err != nil {
+				return fmt.Errorf("%s/%s: %w", lang, sh.name, err)
+			}
+			if err := play(win.Canvas(), sh.then); err != nil {
 				return fmt.Errorf("%s/%s: %w", lang, sh.name, err)
 			}
 			time.Sleep(settle)
@@ -185,6 +269,41 @@ func shoot(win fyne.Window, dir string, settle time.Duration) error {
 				return err
 			}
 			fmt.Println(strings.TrimPrefix(p, "./"))
+		}
+	}
+	return nil
+}
+
+// play runs the wizard's actions, waiting for each one's text (15 s at most).
+func play(c fyne.Canvas, as []act) error {
+	for _, a := range as {
+		var err error
+		if a.do != nil {
+			fyne.DoAndWait(func() { err = a.do(c) })
+			if err != nil {
+				return err
+			}
+		}
+		if a.until == nil {
+			continue
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			var text string
+			var ok bool
+			fyne.DoAndWait(func() {
+				text = a.until()
+				ok = slices.Contains(fake.Texts(c), text)
+			})
+			if ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				var texts []string
+				fyne.DoAndWait(func() { texts = fake.Texts(c) })
+				return fmt.Errorf("waiting for %q: the screen shows %q", text, texts)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	return nil
