@@ -90,7 +90,7 @@ type act struct {
 }
 
 func waitK(key string) act { return act{until: func() string { return ui.T(key) }} }
-func doK(key string) act    { return act{do: tapK(key)} }
+func doK(key string) act   { return act{do: tapK(key)} }
 
 // typeEntry types text into the first entry on the screen.
 func typeEntry(text string) act {
