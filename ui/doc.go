@@ -1,5 +1,5 @@
-// Package ui is the kiosk's Fyne shell: the screens an operator sees all day around
-// the enrollment wizard (which is issue 12 and plugs in through Deps.NewEnrollment).
+// Package ui is the kiosk's Fyne shell: the screens an operator sees all day, and the
+// enrollment wizard (issue 12), which the shell builds when Deps.Enrollment is set.
 //
 // # Screens
 //
@@ -30,6 +30,57 @@
 //
 // NewShell refuses Deps with a required field nil (Deps.Validate says which).
 //
+// # The enrollment wizard
+//
+// ui/flow is the wizard's state machine (no Fyne): Consent → Customer → Comparison
+// (document scan, ID photo import or portrait) → Selfie → Liveness → Review → Result,
+// Back from every step before Result, Retake from Review returning to Review, Seal only
+// with every capture done. wizard.go draws each step as a function returning a
+// fyne.CanvasObject; the customer's images live in a Draft in memory and are dropped
+// when a step is taken again, when the wizard is left, and after Seal.
+//
+// The wizard talks to the kiosk through Enrollment (enroll.go), which internal/app
+// implements over internal/enroll: OpenCamera(kind) gives a LiveCamera;
+// Capture(ctx, kind, frames, hooks) runs capture's procedure (Document, Selfie for the
+// portrait and the selfie, LivenessSequence) over the wizard's Frames and reports
+// Guidance (capture.Verdict) and liveness prompts through CaptureHooks, and returns
+// Shots or a *CaptureError (the last problems, the prompt not answered); Imports and
+// ImportComparison read ID photos from the import folder and USB sticks; Prechecks
+// returns job.Prechecks; Seal(SealRequest) seals (forced prechecks carry the
+// supervisor); WaitResult waits for the API's answer (or ErrOffline). Problem and
+// Prompt copy capture's values (a test checks them) so that ui links neither capture
+// nor the engine; job's types (ComparisonType, Prechecks) are used as they are.
+//
+// The screens: consent (what is captured and why; English/French switch, restored to
+// the operator's language when the wizard closes; no camera opens before consent);
+// customer (the id checked with job.ValidUserID, the job id from job.NewID, the source,
+// "already enrolled: enroll again" = allow_new_enroll); the camera steps (a card guide
+// for the document, an oval, canvas.Ellipse, for faces, grey/amber/green for
+// wait/adjust/good, ONE instruction: the first problem in problemOrder; "Take it now"
+// for the document and portrait; liveness shows the prompt's arrow, its words and
+// "3 of 8", and a failed sequence says why and starts again); the comparison image with
+// the face found on it; review (thumbnails with Retake, the prechecks as six traffic
+// lights, CheckLines; a failed job is sealed only through the supervisor gate, with
+// Prechecks.Forced); result (sealed at once, waits Deps.ResultWait — default 20 s — for
+// the answer, says match / no match / the error's sentence and what to do, or "Saved on
+// this kiosk; it will be sent automatically"; Next customer at once).
+//
+// A camera that fails mid-step shows "Camera disconnected — plug it back in" over a
+// blank preview, and the step goes on when frames come back (earlier steps are kept).
+// OpenCamera's *NoCameraError names the missing camera and its device; the document
+// step then offers the ID photo import.
+//
+// # The live preview
+//
+// live.go: the preview loop calls LiveCamera.Next at the camera's rate with one of
+// three *image.RGBA buffers (never the one on screen nor the one waiting to be
+// painted), points the canvas.Image (ImageScaleFastest, created once) at it and
+// refreshes it through fyne.Do; a frame that comes while a paint is pending is not
+// painted. The capture procedure's Frames.Next gets a copy of the next frame to arrive,
+// so analysis runs in its own goroutine on the newest frame and skips the frames it
+// cannot keep up with. ReadPreviewStats counts frames, paints, analyses and the delay
+// from a judged frame to its guidance (ui/internal/previewbench prints them).
+//
 // # What decides what is shown
 //
 // Plain types without Fyne (state.go), tested with tables: IdleLock, PINEntry,
@@ -38,7 +89,8 @@
 // # Goroutines and time
 //
 // Shell methods run on Fyne's goroutine. Other goroutines call Shell.Changed (which
-// goes through fyne.Do); Shell.Run refreshes once a second and checks the idle lock,
+// goes through fyne.Do); the wizard's goroutines change widgets only through fyne.Do
+// (a package variable the tests replace with a pump they drain on their goroutine); Shell.Run refreshes once a second and checks the idle lock,
 // on the injected clock (internal/clock), so tests drive the idle lock with a fake
 // clock and Shell.CheckIdle. Only the shell's own buttons count as a touch (every
 // button is made by Shell.button); scrolling alone does not.
@@ -71,7 +123,7 @@
 // [Migrations] fyneDo = true, which the fyne tool turns into the build tag
 // migrated_fynedo; a plain `go build` binary must call app.SetMetadata with that
 // migration (as ui/internal/screenshots does) or be built with the tag.
-// `make screenshots` draws every screen in a real window under Xvfb
+// `make screenshots` draws every screen and every wizard step in a real window under Xvfb
 // (ui/internal/screenshots, scripts/screenshots.sh) into
 // docs/screenshots/<size>/<lang>/<screen>.png. Fyne's Canvas.Capture reads the GL front
 // buffer, which Mesa's software renderer under Xvfb leaves black, so the program grabs

@@ -1,6 +1,15 @@
 // Package fake implements the ui package's interfaces in memory, for the ui tests,
 // the screenshots and trying the shell without a camera, a queue or a network.
 //
+// Enrollment (enroll.go) is a fake enrollment service over the vendored photos
+// (testdata/photos, found through internal/testimages, so it runs from the source
+// tree): cameras showing a photo (the document camera a drawn ID card holding one) at a
+// steady rate, capture procedures playing a script of guidance over the frames the
+// wizard hands them, prechecks read from the photos' manifest (a "spoof" selfie is not
+// live, two identities do not match, the same photo twice is identical), a Scenario
+// for the test cases (liveness failures, an unplug at a prompt, a missing camera,
+// offline or late answers, a step held for screenshots). It analyses no face.
+//
 // Operators applies the lockout policy of issue 11 (5 wrong PINs lock for 5 minutes,
 // doubling after each further lock) on an injected clock, so tests drive it in time.
 // The real policy is the operator store's; this is a stand-in of the same shape.
