@@ -52,8 +52,12 @@ func (s *Shell) newWizard() *wizard {
 	return w
 }
 
-// reset starts a new customer.
+// reset starts a new customer, in the operator's language.
 func (w *wizard) reset() {
+	if Language() != w.lang {
+		_ = SetLanguage(w.lang)
+		w.s.drawChrome()
+	}
 	w.st = flow.Start()
 	w.d = Draft{JobID: job.NewID(w.s.d.Clock.Now()), Operator: w.s.session.Operator, ComparisonType: job.Document}
 	w.pc = nil
@@ -436,7 +440,7 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 		actions = append(actions, take)
 		onJudged = take.Enable
 	}
-	if kind == CaptureDocument || kind == CapturePortrait {
+	if (kind == CaptureDocument || kind == CapturePortrait) && !w.st.Retaking {
 		actions = append([]fyne.CanvasObject{w.s.button(T("capture.import-instead"), theme.FolderOpenIcon(), w.importInstead)}, actions...)
 	}
 	hooks := CaptureHooks{
@@ -479,9 +483,12 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 	}
 	go w.runCapture(ctx, gen, kind, p, hooks, func(err error) {
 		var nc *NoCameraError
-		if errors.As(err, &nc) {
+		switch {
+		case errors.As(err, &nc) && nc.Role == CameraDocument:
 			missingText.SetText(Tf("camera.missing", map[string]any{"Camera": CameraName(nc.Role), "Device": nc.Device}))
-		} else {
+		case errors.As(err, &nc):
+			missingText.SetText(Tf("camera.missing-selfie", map[string]any{"Camera": CameraName(nc.Role), "Device": nc.Device}))
+		default:
 			missingText.SetText(T("camera.open-failed"))
 		}
 		missing.Show()

@@ -487,3 +487,36 @@ func TestEveryStepFitsInFrench(t *testing.T) {
 		_ = ui.SetLanguage("en")
 	}
 }
+
+// A late answer: the result screen waits ResultWait on the injected clock, then says the
+// job is saved and will be sent.
+func TestLateAnswerSaysSaved(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{Late: true})
+	r.start(job.Document)
+	r.scanDocument()
+	r.toReview()
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.T("result.sealed"))
+	if r.has(ui.T("result.saved")) {
+		t.Fatal("saved before the wait ended")
+	}
+	r.waitFor("the result wait's timer", func() bool { return r.clk.Pending() > 0 })
+	r.clk.Advance(5*time.Second - time.Millisecond)
+	for i := 0; i < 50 && r.pump.one(); i++ {
+	}
+	if r.has(ui.T("result.saved")) {
+		t.Fatal("saved before ResultWait (5 s)")
+	}
+	r.clk.Advance(time.Millisecond)
+	r.waitText(ui.T("result.saved"))
+}
+
+func TestNoSelfieCamera(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{NoCamera: []ui.CameraRole{ui.CameraSelfie}})
+	r.start(job.Document)
+	r.scanDocument()
+	r.waitText(ui.Tf("camera.missing-selfie", map[string]any{"Camera": ui.CameraName(ui.CameraSelfie), "Device": "/dev/video0"}))
+	if !r.has(ui.T("selfie.title")) {
+		t.Fatalf("not on the selfie step: %q", fake.Texts(r.canvas()))
+	}
+}
