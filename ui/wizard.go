@@ -290,9 +290,11 @@ func (w *wizard) customerScreen() fyne.CanvasObject {
 		widget.NewLabelWithStyle(T("customer.user-id"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		user, msg,
 	)
+	// The job id breaks anywhere rather than widen the screen.
+	jobID.Wrapping = fyne.TextWrapBreak
+	right := container.NewVBox(again, container.NewBorder(nil, nil, widget.NewLabel(T("customer.job-id")), nil, jobID))
 	form := container.NewVBox(
-		container.NewGridWithColumns(2, left, container.NewVBox(spacer(0, 40), again)),
-		container.NewHBox(widget.NewLabel(T("customer.job-id")), jobID),
+		container.NewGridWithColumns(2, left, right),
 		widget.NewLabelWithStyle(T("customer.source"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewGridWithColumns(1, cells...),
 	)

@@ -33,6 +33,34 @@ func lightColor(l Light) color.Color {
 	return theme.Color(theme.ColorNameWarning)
 }
 
+// comparisonCaption is the review's short name of the comparison image.
+func comparisonCaption(t job.ComparisonType) string {
+	switch t {
+	case job.IDPhoto:
+		return T("review.id-photo")
+	case job.Portrait:
+		return T("review.portrait")
+	}
+	return T("review.document")
+}
+
+// splitLayout gives its first object the fraction left of the width, the second the rest.
+type splitLayout struct{ left float32 }
+
+func (l *splitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	lw := size.Width*l.left - pad/2
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(lw, size.Height))
+	objs[1].Move(fyne.NewPos(lw+pad, 0))
+	objs[1].Resize(fyne.NewSize(size.Width-lw-pad, size.Height))
+}
+
+func (l *splitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(max(a.Width/l.left, b.Width/(1-l.left)), max(a.Height, b.Height))
+}
+
 // caption2 is a bold caption cut with an ellipsis when too long (it must not widen
 // the screen).
 func caption2(text string) *widget.Label {
@@ -68,7 +96,7 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 		w.apply(flow.Event{Kind: flow.Retake, Step: flow.Liveness})
 	})
 	thumbs := container.NewGridWithColumns(2,
-		w.thumbBox(SourceText(w.d.ComparisonType), flow.Comparison, picture(w.d.Comparison, 320)),
+		w.thumbBox(comparisonCaption(w.d.ComparisonType), flow.Comparison, picture(w.d.Comparison, 320)),
 		w.thumbBox(T("review.selfie"), flow.Selfie, picture(w.d.Selfie, 320)))
 	left := container.NewBorder(nil, container.NewBorder(
 		caption2(Tf("review.liveness", map[string]any{"N": len(w.d.Liveness)})),
@@ -143,7 +171,7 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 		}()
 	}
 	right := container.NewBorder(caption2(T("review.checks")), nil, nil, nil, container.NewVScroll(checks))
-	content := container.NewGridWithColumns(2, left, right)
+	content := container.New(&splitLayout{left: 0.42}, left, right)
 	// The message goes beside the buttons, where the eye goes to seal.
 	return w.frameMsg(T("review.title"), content, msg, force, seal)
 }

@@ -396,7 +396,7 @@ func TestNoDocumentCameraImportsAnIDPhoto(t *testing.T) {
 	r.waitText(ui.T("comparison.face-found"))
 	r.tap(ui.T("wizard.continue"))
 	r.toReview()
-	if !r.has(ui.T("check.match.ok")) || !r.has(ui.SourceText(job.IDPhoto)) {
+	if !r.has(ui.T("check.match.ok")) || !r.has(ui.T("review.id-photo")) {
 		t.Fatalf("review of an imported ID photo: %q", fake.Texts(r.canvas()))
 	}
 	r.tap(ui.T("review.seal"))

@@ -230,7 +230,11 @@ func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 			deps := fake.Demo(clk, lang, sh.alerts, sh.training)
 			deps.Quit = func() {}
 			if sh.enroll != nil {
-				deps.Enrollment = fake.NewEnrollment(clock.Real{}, *sh.enroll)
+				sc := *sh.enroll
+				// 10 frames a second: enough for a still picture, and Mesa's software
+				// renderer keeps up at 1920x1080.
+				sc.Interval = 100 * time.Millisecond
+				deps.Enrollment = fake.NewEnrollment(clock.Real{}, sc)
 			}
 			var err error
 			fyne.DoAndWait(func() {
@@ -303,7 +307,8 @@ func play(c fyne.Canvas, as []act) error {
 				fyne.DoAndWait(func() { texts = fake.Texts(c) })
 				return fmt.Errorf("waiting for %q: the screen shows %q", text, texts)
 			}
-			time.Sleep(20 * time.Millisecond)
+			// Not more often: each look waits for Fyne's goroutine, which also paints.
+			time.Sleep(150 * time.Millisecond)
 		}
 	}
 	return nil
