@@ -158,7 +158,7 @@ func (r *wrig) start(source job.ComparisonType) {
 	if !r.has(ui.T("consent.what")) || !r.has(ui.T("consent.no")) {
 		r.t.Fatalf("consent screen does not say what is captured: %q", fake.Texts(r.canvas()))
 	}
-	if r.enr.Opened[ui.CaptureDocument]+r.enr.Opened[ui.CaptureSelfie] != 0 {
+	if r.enr.Opened(ui.CaptureDocument)+r.enr.Opened(ui.CaptureSelfie) != 0 {
 		r.t.Fatal("a camera was opened before consent")
 	}
 	r.tap(ui.T("consent.agree"))
@@ -193,10 +193,11 @@ func (r *wrig) toReview() {
 
 func sealed(t *testing.T, e *fake.Enrollment, n int) ui.SealRequest {
 	t.Helper()
-	if len(e.Sealed) != n {
-		t.Fatalf("%d jobs sealed, want %d", len(e.Sealed), n)
+	s := e.SealedRequests()
+	if len(s) != n {
+		t.Fatalf("%d jobs sealed, want %d", len(s), n)
 	}
-	return e.Sealed[n-1]
+	return s[n-1]
 }
 
 func TestEnrollmentMatch(t *testing.T) {
@@ -287,7 +288,7 @@ func TestSpoofSelfieNeedsSupervisor(t *testing.T) {
 	// An operator's PIN is not a supervisor's: the gate only lists supervisors, and a
 	// wrong PIN is refused.
 	r.pin(fake.OperatorPIN)
-	if !r.has(ui.T("signin.wrong-pin")) || len(r.enr.Sealed) != 0 {
+	if !r.has(ui.T("signin.wrong-pin")) || len(r.enr.SealedRequests()) != 0 {
 		t.Fatalf("the gate let a wrong PIN seal: %q", fake.Texts(r.canvas()))
 	}
 	r.pin(fake.SupervisorPIN)
@@ -323,8 +324,8 @@ func TestLivenessRestartsWhenTheHeadDoesNotTurn(t *testing.T) {
 	// The sequence starts again from the first prompt.
 	r.waitText(ui.Tf("liveness.count", map[string]any{"N": 1, "Total": 8}))
 	r.toReview()
-	if r.enr.Opened[ui.CaptureLiveness] != 1 {
-		t.Errorf("liveness camera opened %d times, want 1 (the sequence restarts on it)", r.enr.Opened[ui.CaptureLiveness])
+	if r.enr.Opened(ui.CaptureLiveness) != 1 {
+		t.Errorf("liveness camera opened %d times, want 1 (the sequence restarts on it)", r.enr.Opened(ui.CaptureLiveness))
 	}
 	if !r.has(ui.T("check.same-person.ok")) {
 		t.Errorf("review: %q", fake.Texts(r.canvas()))
@@ -343,8 +344,8 @@ func TestCameraUnpluggedMidLiveness(t *testing.T) {
 	r.waitFor("the banner to go", func() bool { return !r.has(ui.T("camera.disconnected")) })
 	r.toReview()
 	// The document and the selfie taken before the unplug are kept.
-	if r.enr.Opened[ui.CaptureDocument] != 1 || r.enr.Opened[ui.CaptureSelfie] != 1 {
-		t.Errorf("cameras opened %v: an earlier step was taken again", r.enr.Opened)
+	if r.enr.Opened(ui.CaptureDocument) != 1 || r.enr.Opened(ui.CaptureSelfie) != 1 {
+		t.Errorf("cameras opened %s %d, %s %d, %s %d: an earlier step was taken again", "document", r.enr.Opened(ui.CaptureDocument), "selfie", r.enr.Opened(ui.CaptureSelfie), "liveness", r.enr.Opened(ui.CaptureLiveness))
 	}
 	r.tap(ui.T("review.seal"))
 	r.waitText(ui.ResultText("0840"))
@@ -359,7 +360,7 @@ func TestRetakeSelfieFromReview(t *testing.T) {
 	r.start(job.Document)
 	r.scanDocument()
 	r.toReview()
-	first := r.enr.Sealed
+	first := r.enr.SealedRequests()
 	if len(first) != 0 || r.has(ui.T("check.live.ok")) {
 		t.Fatalf("spoof selfie: %q", fake.Texts(r.canvas()))
 	}
@@ -375,8 +376,8 @@ func TestRetakeSelfieFromReview(t *testing.T) {
 	if !r.has(ui.T("check.live.ok")) || !r.has(ui.T("check.match.ok")) {
 		t.Fatalf("after the retake: %q", fake.Texts(r.canvas()))
 	}
-	if r.enr.Opened[ui.CaptureSelfie] != 2 || r.enr.Opened[ui.CaptureLiveness] != 1 || r.enr.Opened[ui.CaptureDocument] != 1 {
-		t.Errorf("cameras opened %v, want selfie twice, the others once", r.enr.Opened)
+	if r.enr.Opened(ui.CaptureSelfie) != 2 || r.enr.Opened(ui.CaptureLiveness) != 1 || r.enr.Opened(ui.CaptureDocument) != 1 {
+		t.Errorf("cameras opened %s %d, %s %d, %s %d; want the selfie twice, the others once", "document", r.enr.Opened(ui.CaptureDocument), "selfie", r.enr.Opened(ui.CaptureSelfie), "liveness", r.enr.Opened(ui.CaptureLiveness))
 	}
 	r.tap(ui.T("review.seal"))
 	r.waitText(ui.ResultText("0840"))

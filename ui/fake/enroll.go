@@ -83,10 +83,22 @@ type Enrollment struct {
 	unplugAt  int // the prompt still to unplug at (0: done)
 	replug    chan struct{}
 	mirror    bool
-	// Sealed are the requests sealed, in order.
-	Sealed []ui.SealRequest
-	// Opened counts the cameras opened, by kind.
-	Opened map[ui.CaptureKind]int
+	sealed    []ui.SealRequest
+	opened map[ui.CaptureKind]int
+}
+
+// Opened is how many cameras were opened for kind.
+func (e *Enrollment) Opened(kind ui.CaptureKind) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.opened[kind]
+}
+
+// SealedRequests are the requests sealed, in order.
+func (e *Enrollment) SealedRequests() []ui.SealRequest {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]ui.SealRequest(nil), e.sealed...)
 }
 
 // NewEnrollment is a fake enrollment service playing sc.
@@ -95,7 +107,7 @@ func NewEnrollment(c clock.Clock, sc Scenario) *Enrollment {
 		c = clock.Real{}
 	}
 	e := &Enrollment{Clock: c, photos: map[string]*image.RGBA{}, seen: map[*image.RGBA]string{},
-		imported: map[image.Image]string{}, replug: make(chan struct{}), Opened: map[ui.CaptureKind]int{}}
+		imported: map[image.Image]string{}, replug: make(chan struct{}), opened: map[ui.CaptureKind]int{}}
 	e.SetScenario(sc)
 	e.ImportFiles = []ui.ImportFile{
 		{Path: testimages.Path("obama_3.jpg"), Name: "id-photo-obama.jpg", Where: "USB KINGSTON"},
@@ -171,7 +183,7 @@ func (e *Enrollment) OpenCamera(kind ui.CaptureKind) (ui.LiveCamera, error) {
 		return nil, fmt.Errorf("opening the fake camera: %w", err)
 	}
 	e.mu.Lock()
-	e.Opened[kind]++
+	e.opened[kind]++
 	e.mu.Unlock()
 	return &camera{e: e, photo: photo, pic: pic, selfie: role == ui.CameraSelfie, interval: sc.Interval}, nil
 }
@@ -570,7 +582,7 @@ func (e *Enrollment) Seal(ctx context.Context, r ui.SealRequest) error {
 		return errors.New("sealing a job that failed its prechecks needs a supervisor")
 	}
 	e.mu.Lock()
-	e.Sealed = append(e.Sealed, r)
+	e.sealed = append(e.sealed, r)
 	e.mu.Unlock()
 	if e.Queue != nil {
 		e.Queue.Add(ui.Job{ID: r.Draft.JobID, Created: e.Clock.Now(), State: ui.JobQueued})
@@ -590,7 +602,7 @@ func (e *Enrollment) WaitResult(ctx context.Context, id string) (ui.Outcome, err
 	}
 	var o ui.Outcome
 	e.mu.Lock()
-	for _, r := range e.Sealed {
+	for _, r := range e.sealed {
 		if r.Draft.JobID != id {
 			continue
 		}
