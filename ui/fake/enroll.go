@@ -84,7 +84,7 @@ type Enrollment struct {
 	replug    chan struct{}
 	mirror    bool
 	sealed    []ui.SealRequest
-	opened map[ui.CaptureKind]int
+	opened    map[ui.CaptureKind]int
 }
 
 // Opened is how many cameras were opened for kind.
