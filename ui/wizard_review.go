@@ -170,7 +170,8 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 			})
 		}()
 	}
-	right := container.NewBorder(caption2(T("review.checks")), nil, nil, nil, container.NewVScroll(checks))
+	// The lights speak for themselves: no caption, room for all six at 1024x600.
+	right := container.NewVScroll(checks)
 	content := container.New(&splitLayout{left: 0.42}, left, right)
 	// The message goes beside the buttons, where the eye goes to seal.
 	return w.frameMsg(T("review.title"), content, msg, force, seal)

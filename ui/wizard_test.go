@@ -187,7 +187,7 @@ func (r *wrig) scanDocument() {
 // toReview waits for the selfie and liveness steps to end on the review's checks.
 func (r *wrig) toReview() {
 	r.t.Helper()
-	r.waitText(ui.T("review.checks"))
+	r.waitText(ui.T("review.title"))
 	r.waitFor("the checks", func() bool { return !r.has(ui.T("review.checking")) })
 }
 

@@ -115,7 +115,7 @@ var (
 	toCustomer = []act{doK("consent.agree"), typeEntry("CUST-0042")}
 	toDocument = append(append([]act{}, toCustomer...), doK("wizard.continue"))
 	toSelfie   = append(append([]act{}, toDocument...), waitK("comparison.face-found"), doK("wizard.continue"))
-	toReview   = append(append([]act{}, toSelfie...), waitK("review.checks"))
+	toReview   = append(append([]act{}, toSelfie...), waitK("review.title"))
 )
 
 func then(as []act, more ...act) []act { return append(append([]act{}, as...), more...) }
