@@ -132,6 +132,16 @@ func (s *Shell) Kiosk(windowed bool) {
 	s.win.SetCloseIntercept(s.CloseRequested)
 }
 
+// Stop stops what the current screen started (the wizard's cameras and capture, a
+// settings preview). Call it on the UI goroutine before the window closes or the shell
+// is dropped.
+func (s *Shell) Stop() {
+	for _, stop := range s.onLeave {
+		stop()
+	}
+	s.onLeave = nil
+}
+
 // Screen is the screen shown.
 func (s *Shell) Screen() ScreenID { return s.screen }
 
@@ -209,10 +219,7 @@ func (s *Shell) show(id ScreenID) {
 	if id != ScreenSignIn && s.session == nil {
 		id = ScreenSignIn
 	}
-	for _, stop := range s.onLeave {
-		stop()
-	}
-	s.onLeave = nil
+	s.Stop()
 	s.screen = id
 	s.refreshBody = nil
 	var o fyne.CanvasObject

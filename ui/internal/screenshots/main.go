@@ -221,6 +221,12 @@ var shots = []shot{
 }
 
 func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
+	var prev *ui.Shell
+	defer func() {
+		if prev != nil {
+			fyne.DoAndWait(prev.Stop)
+		}
+	}()
 	for _, lang := range ui.Languages {
 		for _, sh := range append(shots, wizardShots...) {
 			if only != "" && !strings.Contains(sh.name, only) {
@@ -238,10 +244,14 @@ func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 			}
 			var err error
 			fyne.DoAndWait(func() {
+				if prev != nil {
+					prev.Stop() // the last shot's cameras
+				}
 				for _, o := range win.Canvas().Overlays().List() {
 					win.Canvas().Overlays().Remove(o)
 				}
 				s, e := ui.NewShell(win, deps)
+				prev = s
 				if e != nil {
 					err = e
 					return
