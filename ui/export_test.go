@@ -4,7 +4,6 @@ package ui
 // (fyne.Do), so that a test runs those changes on its own goroutine, one at a time.
 // It returns a function that restores fyne.Do.
 func SetDo(f func(func())) (restore func()) {
-	old := do
-	do = f
-	return func() { do = old }
+	old := doFunc.Swap(&f)
+	return func() { doFunc.Store(old) }
 }

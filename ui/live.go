@@ -20,8 +20,16 @@ import (
 // come, the newest handed to the capture procedure, and the guide drawn over them.
 
 // do runs f on Fyne's goroutine. Every change the wizard's goroutines make to widgets
-// goes through it; the tests replace it with a pump they drain on their own goroutine.
-var do = fyne.Do
+// goes through it; the tests replace it (doFunc) with a pump they drain on their own
+// goroutine.
+func do(f func()) { (*doFunc.Load())(f) }
+
+var doFunc atomic.Pointer[func(func())]
+
+func init() {
+	f := fyne.Do
+	doFunc.Store(&f)
+}
 
 // previewBuffers is how many frame buffers the preview cycles through: one on screen,
 // one waiting to be painted, one being written.

@@ -28,8 +28,11 @@ func (c *stepCamera) Next(ctx context.Context, dst *image.RGBA) (*image.RGBA, er
 	if dst == nil {
 		dst = image.NewRGBA(image.Rect(0, 0, 8, 6))
 	}
-	if c.check != nil {
-		c.check(dst)
+	c.mu.Lock()
+	check := c.check
+	c.mu.Unlock()
+	if check != nil {
+		check(dst)
 	}
 	c.n++
 	for i := range dst.Pix {
@@ -46,9 +49,7 @@ func (c *stepCamera) Close() error { return nil }
 func TestPreviewBuffers(t *testing.T) {
 	var mu sync.Mutex
 	var queue []func()
-	old := do
-	do = func(f func()) { mu.Lock(); queue = append(queue, f); mu.Unlock() }
-	defer func() { do = old }()
+	defer SetDo(func(f func()) { mu.Lock(); queue = append(queue, f); mu.Unlock() })()
 	pending := func() int { mu.Lock(); defer mu.Unlock(); return len(queue) }
 	runOne := func() {
 		mu.Lock()
@@ -103,7 +104,7 @@ func TestPreviewBuffers(t *testing.T) {
 	}
 	// The next frames never go into the buffer on screen or the one waiting.
 	var bad []string
-	cam.check = func(dst *image.RGBA) {
+	check := func(dst *image.RGBA) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if dst == nil {
@@ -116,14 +117,14 @@ func TestPreviewBuffers(t *testing.T) {
 			bad = append(bad, "waiting to be painted")
 		}
 	}
+	cam.mu.Lock()
+	cam.check = check
+	cam.mu.Unlock()
 	for i := 0; i < 30; i++ {
 		cam.step <- struct{}{}
 		if pending() > 0 && i%3 != 0 {
 			runOne()
 		}
-	}
-	if len(bad) > 0 {
-		t.Errorf("the camera wrote into the buffer %v", bad)
 	}
 	cam.mu.Lock()
 	distinct := map[*image.RGBA]bool{}
@@ -136,4 +137,7 @@ func TestPreviewBuffers(t *testing.T) {
 	}
 	cancel()
 	<-done
+	if len(bad) > 0 {
+		t.Errorf("the camera wrote into the buffer %v", bad)
+	}
 }
