@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -511,5 +512,45 @@ func TestNoSelfieCamera(t *testing.T) {
 	r.waitText(ui.Tf("camera.missing-selfie", map[string]any{"Camera": ui.CameraName(ui.CameraSelfie), "Device": "/dev/video0"}))
 	if !r.has(ui.T("selfie.title")) {
 		t.Fatalf("not on the selfie step: %q", fake.Texts(r.canvas()))
+	}
+}
+
+// ellipse is the selfie step's oval guide.
+func (r *wrig) ellipse() *canvas.Ellipse {
+	var e *canvas.Ellipse
+	fake.WalkCanvas(r.canvas(), func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Ellipse); ok {
+			e = x
+		}
+	})
+	if e == nil {
+		r.t.Fatalf("no oval guide on screen: %q", fake.Texts(r.canvas()))
+	}
+	return e
+}
+
+// The oval's colour says adjust (amber) or good (green), and one instruction shows at a
+// time: the first of the frame's problems in the wizard's order.
+func TestSelfieGuide(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1}) // too small and too dark
+	r.start(job.Document)
+	r.scanDocument()
+	r.waitText(ui.T("guide.more-light"))
+	if r.has(ui.T("guide.closer")) {
+		t.Error("two instructions at once")
+	}
+	red, green, _, _ := r.ellipse().StrokeColor.RGBA()
+	if !(red > green) {
+		t.Errorf("oval while adjusting: %v, want amber", r.ellipse().StrokeColor)
+	}
+	r.shell.Stop()
+
+	r = newWizardRig(t, fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 3}) // good
+	r.start(job.Document)
+	r.scanDocument()
+	r.waitText(ui.T("guide.good"))
+	red, green, _, _ = r.ellipse().StrokeColor.RGBA()
+	if !(green > red) {
+		t.Errorf("oval when good: %v, want green", r.ellipse().StrokeColor)
 	}
 }
