@@ -181,3 +181,26 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// CheckDeviceKey reads the device key file at path and checks it as Open would,
+// without opening the queue: readable by its owner only, and a kiosk-agent device key
+// (header and a 32-byte secret). The error wraps ErrDeviceKey (or fs.ErrNotExist when
+// the file is missing) and says what to do; it never holds the secret.
+func CheckDeviceKey(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("checking the device key: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o; it must be readable by its owner only: chmod 600 %s",
+			ErrDeviceKey, path, st.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%w: reading %s: %v", ErrDeviceKey, path, err)
+	}
+	if _, err := parseDeviceKey(b); err != nil {
+		return fmt.Errorf("%w: %s %v; restore it from the backup of this kiosk", ErrDeviceKey, path, err)
+	}
+	return nil
+}

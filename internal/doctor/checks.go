@@ -1,0 +1,621 @@
+package doctor
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/replay"
+	"github.com/smartselfie/kiosk-agent/capture/v4l2"
+	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/onnx"
+	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/localapi"
+	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
+	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/compare"
+	"github.com/smartselfie/kiosk-agent/sync/uploader"
+)
+
+// Photo is the bundled photo the models check analyses: one face (deepface's test
+// image img12.jpg, MIT licence, photo/LICENSE.deepface).
+//
+//go:embed photo/face.jpg
+var Photo []byte
+
+// SessionUnit is the systemd unit that runs the kiosk (packaging/).
+const SessionUnit = "kiosk-agent-session.service"
+
+// freeBytes reports the bytes available to unprivileged users on dir's file system.
+func freeBytes(dir string) (uint64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}
+
+// dialKiosk connects to the running kiosk and asks its status.
+func dialKiosk(ctx context.Context, o Options) (*localapi.Client, Result) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := localapi.Dial(ctx, o.Socket)
+	switch {
+	case errors.Is(err, localapi.ErrNoKiosk):
+		return nil, fail(CheckKiosk, "start it: systemctl start "+SessionUnit+" (journalctl -u "+SessionUnit+" says why it stopped)",
+			"no kiosk answers on %s", o.Socket)
+	case errors.Is(err, localapi.ErrForbidden):
+		return nil, fail(CheckKiosk, "run kioskctl doctor as root, or join the socket's group: usermod -aG "+groupOf(o.Config)+" USER",
+			"%v", err)
+	case err != nil:
+		return nil, fail(CheckKiosk, "check that "+o.Socket+" is the socket of local_api.socket, and restart the kiosk", "%v", err)
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		c.Close()
+		if errors.Is(err, localapi.ErrForbidden) {
+			return nil, fail(CheckKiosk, "run kioskctl doctor as root, or join the socket's group: usermod -aG "+groupOf(o.Config)+" USER",
+				"the kiosk on %s refused: %v", o.Socket, err)
+		}
+		return nil, fail(CheckKiosk, "restart the kiosk: systemctl restart "+SessionUnit, "the kiosk on %s did not answer its status: %v", o.Socket, err)
+	}
+	detail := fmt.Sprintf("running, answers on %s", o.Socket)
+	if !st.Started.IsZero() {
+		detail += fmt.Sprintf(" (since %s", st.Started.UTC().Format(time.RFC3339))
+		if st.Version != "" {
+			detail += ", version " + st.Version
+		}
+		detail += ")"
+	}
+	return c, ok(CheckKiosk, "%s", detail)
+}
+
+func groupOf(c config.Config) string {
+	if c.LocalAPI.Group != "" {
+		return c.LocalAPI.Group
+	}
+	return "kiosk"
+}
+
+// checkCameras finds the selfie and the document camera as the config chooses them
+// and reads a frame from each (a replay folder counts as a camera). While a kiosk runs
+// it holds them, so they are only found, not opened.
+func checkCameras(ctx context.Context, o Options, kioskRuns bool) Result {
+	sc, dc := o.Config.Capture.SelfieCamera, o.Config.Capture.DocumentCamera
+	settings := partopts.Cameras(o.Config)
+	var devices []v4l2.Camera
+	if !sc.Replay() || (dc.Chosen() && !dc.Replay()) {
+		var err error
+		if devices, err = v4l2.List(); err != nil {
+			return fail(CheckCameras, "check the cameras' USB cables and kioskctl cameras", "listing the cameras: %v", err)
+		}
+		if len(devices) == 0 {
+			return fail(CheckCameras, "plug the cameras in (kioskctl cameras lists what the kiosk sees)",
+				"no camera found (no /dev/video* capture device)")
+		}
+	}
+	var parts []string
+	var selfiePath string
+	role := func(key, name string, c config.Camera, s v4l2.Options) *Result {
+		if c.Replay() {
+			files, err := replay.Files([]string{c.ReplayDir})
+			if err != nil || len(files) == 0 {
+				r := fail(CheckCameras, "put .jpg or .png images in "+c.ReplayDir+", or remove "+key+".replay_dir to use a camera",
+					"%s replays %s, which holds no image (%v)", name, c.ReplayDir, err)
+				return &r
+			}
+			parts = append(parts, fmt.Sprintf("%s: replay of %d images in %s", name, len(files), c.ReplayDir))
+			return nil
+		}
+		if kioskRuns {
+			parts = append(parts, fmt.Sprintf("%s: %s (held by the running kiosk, not opened)", name, describeCamera(c)))
+			return nil
+		}
+		s.Clock, s.Logger = o.Clock, o.Logger
+		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		src, err := v4l2.Open(octx, s)
+		if err != nil {
+			r := fail(CheckCameras, cameraFix(err, key), "%s (%s): %v", name, describeCamera(c), err)
+			return &r
+		}
+		defer src.Close()
+		f, err := src.Next(octx)
+		if err != nil {
+			r := fail(CheckCameras, "unplug and replug the camera, then check kioskctl cameras; replace it if it still gives no picture",
+				"%s (%s) opened but gave no frame: %v", name, src.Negotiated().Camera.Path, err)
+			return &r
+		}
+		n := src.Negotiated()
+		if name == "document" && selfiePath != "" && n.Camera.Path == selfiePath {
+			r := fail(CheckCameras, "make capture.document_camera name another camera (kioskctl cameras lists them), or leave it out to scan with the selfie camera",
+				"the selfie and the document camera settings both find %s", n.Camera.Path)
+			return &r
+		}
+		if name == "selfie" {
+			selfiePath = n.Camera.Path
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s %q, %s %dx%d", name, n.Camera.Path, n.Camera.Name, fourCC(f), f.Width, f.Height))
+		return nil
+	}
+	if r := role("capture.selfie_camera", "selfie", sc, v4l2.FromSettings(settings.SelfieCamera, false)); r != nil {
+		return *r
+	}
+	if dc.Replay() || dc.Chosen() {
+		if r := role("capture.document_camera", "document", dc, v4l2.FromSettings(settings.DocumentCamera, true)); r != nil {
+			return *r
+		}
+	} else {
+		parts = append(parts, "document: the selfie camera (capture.document_camera is not set)")
+	}
+	return ok(CheckCameras, "%s", strings.Join(parts, "; "))
+}
+
+func fourCC(f capture.Frame) string { return f.Format.String() }
+
+func describeCamera(c config.Camera) string {
+	switch {
+	case c.Path != "":
+		return c.Path
+	case c.Name != "" || c.Bus != "":
+		return strings.TrimSpace(fmt.Sprintf("name %q bus %q", c.Name, c.Bus))
+	}
+	return "the first camera"
+}
+
+func cameraFix(err error, key string) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EACCES):
+		return "give the kiosk user the cameras: the package's udev rule does (udevadm trigger), or usermod -aG video " + DefaultDataOwner
+	case errors.Is(err, syscall.EBUSY):
+		return "stop the program that holds the camera (fuser /dev/video*), e.g. a kiosk started by hand"
+	case errors.Is(err, capture.ErrNoCamera):
+		return "plug the camera in, or correct " + key + " (kioskctl cameras lists the cameras)"
+	}
+	return "check " + key + " against kioskctl cameras, and the camera's USB cable"
+}
+
+// checkModels loads ONNX Runtime and the models and analyses the bundled photo.
+func checkModels(o Options) Result {
+	start := o.Clock.Now()
+	eng, err := parts.OpenEngine(o.Config, o.Getenv, o.Logger)
+	if err != nil {
+		fix := "reinstall kiosk-agent (it ships /usr/lib/kiosk-agent/libonnxruntime.so.1), or set onnxruntime_lib to the 1.24 library"
+		if o.Config.ModelsDir != "" && !errors.Is(err, onnx.ErrLibraryNotFound) {
+			fix = "remove models_dir from the config to use the built-in models, or put every model file in " + o.Config.ModelsDir
+		}
+		return fail(CheckModels, fix, "loading the face analysis: %v", err)
+	}
+	defer eng.Close()
+	img, err := inference.DecodeImage(Photo)
+	if err != nil {
+		return fail(CheckModels, "reinstall kiosk-agent: the binary is damaged", "decoding the bundled photo: %v", err)
+	}
+	a, err := eng.Analyze(img, inference.AnalyzeOptions{Still: true})
+	if err != nil {
+		return fail(CheckModels, "reinstall kiosk-agent; if it persists, the CPU may lack what ONNX Runtime needs", "analysing the bundled photo: %v", err)
+	}
+	models := "built-in models"
+	if o.Config.ModelsDir != "" {
+		models = "models from " + o.Config.ModelsDir
+	}
+	if len(a.Faces) != 1 {
+		return fail(CheckModels, "remove models_dir and any inference thresholds you changed, or reinstall kiosk-agent",
+			"ONNX Runtime %s with %s found %d faces in the bundled photo, which shows one", onnx.Version(), models, len(a.Faces))
+	}
+	return ok(CheckModels, "ONNX Runtime %s with %s: one face found in the bundled photo (%s)",
+		onnx.Version(), models, o.Clock.Now().Sub(start).Round(time.Millisecond))
+}
+
+// owner is the user that must own the data and the keys; known is false when no such
+// user exists here.
+func owner(o Options) (uid int, known bool) {
+	u, err := user.Lookup(o.DataOwner)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(u.Uid)
+	return n, err == nil
+}
+
+func uidOf(fi fs.FileInfo) int {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid)
+	}
+	return -1
+}
+
+func userName(uid int) string {
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		return u.Username
+	}
+	return strconv.Itoa(uid)
+}
+
+// checkDataDir checks the data folder: a folder, mode 0700, owned by the data owner,
+// and so is each file in it.
+func checkDataDir(o Options) Result {
+	dir := o.Config.DataDir
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fail(CheckDataDir, fmt.Sprintf("reinstall kiosk-agent, or: install -d -m 0700 -o %s -g %s %s", o.DataOwner, o.DataOwner, dir),
+			"%s does not exist", dir)
+	case err != nil:
+		return fail(CheckDataDir, "run kioskctl doctor as root", "%v", err)
+	case !fi.IsDir():
+		return fail(CheckDataDir, "move the file away and reinstall kiosk-agent, or set data_dir to a folder", "%s is not a folder", dir)
+	}
+	if p := fi.Mode().Perm(); p&0o077 != 0 {
+		return fail(CheckDataDir, "chmod 700 "+dir, "%s has mode %04o: others may read the queue", dir, p)
+	}
+	uid, known := owner(o)
+	if !known {
+		return ok(CheckDataDir, "%s: mode 0700, owner %s (user %s does not exist here: owner not checked)", dir, userName(uidOf(fi)), o.DataOwner)
+	}
+	if got := uidOf(fi); got != uid {
+		return fail(CheckDataDir, fmt.Sprintf("chown -R %s:%s %s", o.DataOwner, o.DataOwner, dir),
+			"%s is owned by %s, not %s: the kiosk cannot use it", dir, userName(got), o.DataOwner)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return warn(CheckDataDir, "run kioskctl doctor as root to check the files inside", "%s: mode 0700, owner %s; its files not checked: %v", dir, o.DataOwner, err)
+	}
+	for _, e := range entries {
+		efi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		if got := uidOf(efi); got != uid {
+			p := filepath.Join(dir, e.Name())
+			return fail(CheckDataDir, fmt.Sprintf("chown -R %s:%s %s (a command run as another user created it)", o.DataOwner, o.DataOwner, p),
+				"%s is owned by %s, not %s: the kiosk cannot use it", p, userName(got), o.DataOwner)
+		}
+	}
+	return ok(CheckDataDir, "%s: mode 0700, owner %s, %d entries owned by it", dir, o.DataOwner, len(entries))
+}
+
+// checkKeyFile checks a secret file the kiosk reads: present, readable by its owner
+// only, owned by the data owner (the kiosk runs as that user).
+func checkKeyFile(o Options, key, path string) *Result {
+	fi, err := os.Stat(path)
+	if err != nil {
+		r := fail(CheckKeys, "put the file there (mode 0600, owner "+o.DataOwner+"), or correct "+key, "%s %s: %v", key, path, err)
+		return &r
+	}
+	if p := fi.Mode().Perm(); p&0o077 != 0 {
+		r := fail(CheckKeys, "chmod 600 "+path, "%s %s has mode %04o: others may read it", key, path, p)
+		return &r
+	}
+	if uid, known := owner(o); known && uidOf(fi) != uid {
+		r := fail(CheckKeys, fmt.Sprintf("chown %s %s (the kiosk runs as %s)", o.DataOwner, path, o.DataOwner),
+			"%s %s is owned by %s: the kiosk cannot read it", key, path, userName(uidOf(fi)))
+		return &r
+	}
+	return nil
+}
+
+// checkKeys checks the device key and the API key (or the remote signer's token).
+func checkKeys(o Options) Result {
+	var found []string
+	dev := filepath.Join(o.Config.DataDir, offline.DeviceKeyFile)
+	_, err := os.Stat(dev)
+	_, dbErr := os.Stat(filepath.Join(o.Config.DataDir, offline.DBFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && dbErr == nil:
+		return fail(CheckKeys, "restore "+offline.DeviceKeyFile+" from this kiosk's backup (the queued jobs cannot be opened without it)",
+			"%s is missing but %s exists", dev, offline.DBFile)
+	case errors.Is(err, fs.ErrNotExist):
+		found = append(found, offline.DeviceKeyFile+" not created yet (the kiosk creates it at its first start)")
+	case errors.Is(err, fs.ErrPermission):
+		return warn(CheckKeys, "run kioskctl doctor as root", "%s cannot be checked: %v", dev, err)
+	case err != nil:
+		return fail(CheckKeys, "run kioskctl doctor as root", "%v", err)
+	default:
+		if r := checkKeyFile(o, "the device key", dev); r != nil {
+			return *r
+		}
+		if err := offline.CheckDeviceKey(dev); err != nil {
+			return fail(CheckKeys, "restore "+offline.DeviceKeyFile+" from this kiosk's backup", "%v", err)
+		}
+		found = append(found, offline.DeviceKeyFile+" 0600 "+o.DataOwner)
+	}
+	c := o.Config.Compare
+	switch {
+	case c.SignerURL != "":
+		if c.SignerTokenFile != "" {
+			if r := checkKeyFile(o, "compare.signer_token_file", c.SignerTokenFile); r != nil {
+				return *r
+			}
+			found = append(found, "signer token "+c.SignerTokenFile)
+		}
+		found = append(found, "remote signer (no API key on the kiosk)")
+	case c.APIKeyEnv != "":
+		if o.Getenv(c.APIKeyEnv) == "" {
+			return warn(CheckKeys, "check that the kiosk's service sets $"+c.APIKeyEnv+" (systemctl show "+SessionUnit+" -p Environment)",
+				"%s; the API key comes from $%s, which this shell does not have", strings.Join(found, "; "), c.APIKeyEnv)
+		}
+		found = append(found, "API key from $"+c.APIKeyEnv)
+	case c.APIKeyFile != "":
+		if r := checkKeyFile(o, "compare.api_key_file", c.APIKeyFile); r != nil {
+			return *r
+		}
+		if _, err := compare.LoadKeySigner(c.PartnerID, c.APIKeyFile); err != nil {
+			return fail(CheckKeys, "put the API key of this environment in "+c.APIKeyFile+" (one line)", "%v", err)
+		}
+		found = append(found, "API key "+c.APIKeyFile+" 0600 "+o.DataOwner)
+	default:
+		found = append(found, "no API key configured (see the api check)")
+	}
+	return ok(CheckKeys, "%s", strings.Join(found, "; "))
+}
+
+// checkDisk compares the free space of the data folder's file system with the floor
+// under which the queue refuses new jobs (offline.min_free_disk_mb).
+func checkDisk(o Options) Result {
+	dir := o.Config.DataDir
+	for dir != "/" {
+		if _, err := os.Stat(dir); err == nil {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	free, err := o.freeBytes(dir)
+	if err != nil {
+		return fail(CheckDisk, "check that "+dir+" is mounted", "reading the free space of %s: %v", dir, err)
+	}
+	floorMB := o.Config.Offline.MinFreeDiskMB
+	if floorMB == 0 {
+		floorMB = offline.DefaultSettings().MinFreeDiskMB
+	}
+	freeMB := free >> 20
+	if floorMB < 0 {
+		return ok(CheckDisk, "%d MB free on %s's file system (no floor: offline.min_free_disk_mb is -1)", freeMB, dir)
+	}
+	floor := uint64(floorMB) << 20
+	switch {
+	case free < floor:
+		return fail(CheckDisk, "free space on "+dir+"'s file system (old logs, journalctl --vacuum-size=100M); kioskctl queue purge deletes the images of sent jobs",
+			"%d MB free on %s's file system, under the floor of %d MB: new enrollments are refused", freeMB, dir, floorMB)
+	case free < 2*floor:
+		return warn(CheckDisk, "free space on "+dir+"'s file system before new enrollments are refused",
+			"%d MB free on %s's file system, less than twice the floor of %d MB", freeMB, dir, floorMB)
+	}
+	return ok(CheckDisk, "%d MB free on %s's file system (floor %d MB)", freeMB, dir, floorMB)
+}
+
+// queueFacts is what the queue check judges, from the kiosk or the file.
+type queueFacts struct {
+	counts offline.Counts
+	halt   *uploader.Halt
+	alerts []string
+	via    string
+}
+
+// checkQueue judges the queue's health: quarantined jobs, a sending halt, the oldest
+// unsent job against offline.max_oldest_unsent, held and failed jobs, the queue's alerts.
+// Through the running kiosk when one runs (it holds queue.db), else from the file.
+func checkQueue(ctx context.Context, o Options, kiosk kioskView) Result {
+	var f queueFacts
+	if kiosk != nil {
+		jl, err := kiosk.Jobs(ctx, offline.ListOptions{States: []offline.State{offline.StateQuarantined}})
+		if err != nil {
+			return fail(CheckQueue, "restart the kiosk: systemctl restart "+SessionUnit, "the kiosk did not list its queue: %v", err)
+		}
+		st, err := kiosk.Status(ctx)
+		if err != nil {
+			return fail(CheckQueue, "restart the kiosk: systemctl restart "+SessionUnit, "the kiosk did not answer its status: %v", err)
+		}
+		f = queueFacts{counts: jl.Counts, halt: st.Halt, via: "through the running kiosk"}
+		for _, a := range st.Alerts {
+			f.alerts = append(f.alerts, a.Message)
+		}
+	} else {
+		db := filepath.Join(o.Config.DataDir, offline.DBFile)
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return ok(CheckQueue, "no queue yet (%s is created at the kiosk's first start)", db)
+		} else if err != nil {
+			return warn(CheckQueue, "run kioskctl doctor as root", "%s cannot be read: %v", db, err)
+		}
+		qopts := partopts.Offline(o.Config)
+		qopts.LockTimeout, qopts.Clock, qopts.Logger = time.Second, o.Clock, o.Logger
+		q, err := offline.Open(o.Config.DataDir, qopts)
+		switch {
+		case errors.Is(err, offline.ErrLocked):
+			return warn(CheckQueue, "run it again when the other program (a kioskctl command?) is done", "%v", err)
+		case errors.Is(err, offline.ErrWrongDeviceKey), errors.Is(err, offline.ErrDeviceKey):
+			return fail(CheckQueue, "restore "+offline.DeviceKeyFile+" from this kiosk's backup", "%v", err)
+		case errors.Is(err, fs.ErrPermission):
+			return warn(CheckQueue, "run kioskctl doctor as root", "%v", err)
+		case err != nil:
+			return fail(CheckQueue, "call support with this message; never delete queue.db", "%v", err)
+		}
+		defer q.Close()
+		f = queueFacts{counts: q.Counts(), via: "from " + db}
+		for _, a := range q.Alerts() {
+			f.alerts = append(f.alerts, a.Message)
+		}
+		up := uploader.New(uploader.OfflineQueue{Q: q}, nil, uploader.Options{State: uploader.FileState{Path: filepath.Join(o.Config.DataDir, uploader.StateFile)}})
+		if st, err := up.Status(ctx); err == nil {
+			f.halt = st.Halt
+		}
+	}
+	return judgeQueue(o, f)
+}
+
+func judgeQueue(o Options, f queueFacts) Result {
+	by := func(s offline.State) int { return f.counts.ByState[s] }
+	summary := fmt.Sprintf("%d unsent (%d held), %d needs operator, %d failed, %d quarantined, %d done",
+		f.counts.Unsent, by(offline.StateHeld), by(offline.StateNeedsOperator), by(offline.StateFailed), by(offline.StateQuarantined), by(offline.StateDone))
+	age := time.Duration(0)
+	if !f.counts.OldestUnsent.IsZero() {
+		age = o.Clock.Now().Sub(f.counts.OldestUnsent)
+		summary += fmt.Sprintf(", oldest unsent %s old", roundAge(age))
+	}
+	summary += " (" + f.via + ")"
+	maxAge := o.Config.Offline.MaxOldestUnsent.D()
+	if maxAge == 0 {
+		maxAge = time.Duration(offline.DefaultSettings().MaxOldestUnsentDays) * 24 * time.Hour
+	}
+	switch {
+	case by(offline.StateQuarantined) > 0:
+		return fail(CheckQueue, "list them (kioskctl queue list --state quarantined) and call support; never delete queue.db",
+			"%s: quarantined jobs failed their integrity check and are never sent", summary)
+	case f.halt != nil:
+		return fail(CheckQueue, "fix what the halt says, then kioskctl sync --retry-halted",
+			"%s; sending is halted (%s): %s", summary, f.halt.Code, f.halt.Reason)
+	case maxAge > 0 && age >= maxAge:
+		return fail(CheckQueue, "connect the kiosk to the API (see the api check) so the queue drains",
+			"%s: older than offline.max_oldest_unsent (%s), so new enrollments are refused", summary, roundAge(maxAge))
+	case len(f.alerts) > 0:
+		return warn(CheckQueue, "do what the alert says", "%s; alert: %s", summary, f.alerts[0])
+	case maxAge > 0 && age >= maxAge/2:
+		return warn(CheckQueue, "connect the kiosk to the API soon (see the api check)",
+			"%s: past half of offline.max_oldest_unsent (%s)", summary, roundAge(maxAge))
+	case by(offline.StateHeld) > 0 || by(offline.StateNeedsOperator) > 0 || by(offline.StateFailed) > 0:
+		return warn(CheckQueue, "look at them with kioskctl queue list, and retry or purge each (kioskctl queue retry|purge ID)", "%s", summary)
+	}
+	return ok(CheckQueue, "%s", summary)
+}
+
+func roundAge(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return d.Round(time.Hour).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// checkAPIAndClock sends one signed request the server can judge without enrolling
+// anyone (compare.Client.CheckAuth) and compares the answer's Date with the local clock.
+func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
+	c := o.Config.Compare
+	cfgFile := o.ConfigPath
+	if cfgFile == "" {
+		cfgFile = config.DefaultPath
+	}
+	kernelClock := func(why string) Result {
+		if clockSynced() {
+			return ok(CheckClock, "the kernel says NTP keeps the clock synchronised (not compared with the API: %s)", why)
+		}
+		return warn(CheckClock, "turn NTP on: timedatectl set-ntp true (the API refuses signatures from a clock 15 minutes off)",
+			"the clock is not synchronised by NTP, and was not compared with the API: %s", why)
+	}
+	if c.APIURL == "" {
+		return fail(CheckAPI, "set compare.api_url, compare.partner_id and compare.api_key_file in "+cfgFile,
+			"no compare.api_url: jobs are kept on this kiosk and never sent"), kernelClock("no api_url")
+	}
+	opts, err := partopts.Compare(o.Config, o.Getenv)
+	if err != nil {
+		return fail(CheckAPI, "correct the compare section of "+cfgFile+" (see the keys check)", "setting up the signer: %v", err), kernelClock("no signer")
+	}
+	opts.Clock, opts.Logger, opts.Transport = o.Clock, o.Logger, o.transport
+	if opts.ConnectTimeout <= 0 || opts.ConnectTimeout > 10*time.Second {
+		opts.ConnectTimeout = 10 * time.Second
+	}
+	if opts.HeaderTimeout <= 0 || opts.HeaderTimeout > 20*time.Second {
+		opts.HeaderTimeout = 20 * time.Second
+	}
+	client, err := compare.New(opts)
+	if err != nil {
+		return fail(CheckAPI, "use an https:// api_url (http:// only for this machine's sandbox)", "%v", err), kernelClock("api_url refused")
+	}
+	u, _ := url.Parse(c.APIURL)
+	host := u.Scheme + "://" + u.Host
+	transport := "https"
+	insecure := false
+	switch {
+	case u.Scheme == "http" && config.LoopbackURL(c.APIURL):
+		transport = "http to this machine (a local sandbox)"
+	case u.Scheme == "http":
+		transport, insecure = "plain http (allow_insecure_http: signatures and photos cross the network in clear)", true
+	}
+	chk, err := client.CheckAuth(ctx)
+	if err != nil {
+		var e *compare.Error
+		if errors.As(err, &e) && e.Class == compare.ClassHalt {
+			return fail(CheckAPI, "check api_url, ca_file and the remote signer's settings", "%s: %v", host, err), kernelClock("no answer")
+		}
+		return fail(CheckAPI, "check the network, DNS and the firewall toward "+host+" (kioskctl status says online/offline)",
+			"%s cannot be reached: %v", host, err), kernelClock("no answer")
+	}
+	clk = judgeClock(o, chk)
+	switch {
+	case chk.Accepted && insecure:
+		api = warn(CheckAPI, "use https://: turn allow_insecure_http off",
+			"%s over %s answered %s to a signed empty form: the key is accepted", host, transport, chk.Code)
+	case chk.Accepted:
+		api = ok(CheckAPI, "%s over %s answered %s to a signed empty form: the key is accepted (nobody enrolled)", host, transport, chk.Code)
+	case chk.Code == compare.CodeUnauthorized:
+		fix := "put the API key of this environment in the key file and check compare.partner_id"
+		if clk.Status == Fail {
+			fix = "set the clock (see the clock check); the signature's time is outside the API's window"
+		}
+		api = fail(CheckAPI, fix, "%s refused the signature (2205): %v", host, chk.Err)
+	case chk.Code == compare.CodeNotActivated || chk.Code == compare.CodeNoProduction:
+		api = fail(CheckAPI, "ask SmartSelfie to enable the product (or production) for partner "+c.PartnerID,
+			"%s accepted the key but refused the account (%s): %v", host, chk.Code, chk.Err)
+	case chk.HTTPStatus >= 500 || chk.Code == compare.CodeSystemError || chk.Code == compare.CodeSystemBusy:
+		api = warn(CheckAPI, "run kioskctl doctor again later; the kiosk retries by itself",
+			"%s is reachable but busy or failing (HTTP %d): %v", host, chk.HTTPStatus, chk.Err)
+	default:
+		api = fail(CheckAPI, "set compare.api_url to the API's base URL only (the kiosk adds "+compare.Path+")",
+			"%s does not answer as the compare API: %v", host, chk.Err)
+	}
+	return api, clk
+}
+
+// judgeClock compares the API's Date with the local clock at sending.
+func judgeClock(o Options, chk compare.AuthCheck) Result {
+	if chk.ServerDate.IsZero() {
+		if clockSynced() {
+			return ok(CheckClock, "the kernel says NTP keeps the clock synchronised (the API's answer had no Date header)")
+		}
+		return warn(CheckClock, "turn NTP on: timedatectl set-ntp true", "the clock is not synchronised by NTP and the API's answer had no Date header")
+	}
+	skew := chk.ServerDate.Sub(chk.Sent.Truncate(time.Second))
+	abs := skew
+	if abs < 0 {
+		abs = -abs
+	}
+	tol := o.Config.Sync.SkewTolerance.D()
+	if tol <= 0 {
+		tol = 3 * time.Minute
+	}
+	how := "ahead of"
+	if skew > 0 {
+		how = "behind"
+	}
+	switch {
+	case abs > 15*time.Minute:
+		return fail(CheckClock, "set the clock (timedatectl set-ntp true, or date -s) and keep NTP on",
+			"this clock is %s %s the API server's (its Date header): the API refuses signatures beyond 15 minutes", abs.Round(time.Second), how)
+	case abs > tol:
+		return warn(CheckClock, "turn NTP on (timedatectl set-ntp true) before the gap reaches 15 minutes",
+			"this clock is %s %s the API server's (its Date header), more than sync.skew_tolerance (%s)", abs.Round(time.Second), how, tol)
+	}
+	return ok(CheckClock, "within %s of the API server's clock (its Date header; 1 s resolution)", abs.Round(time.Second))
+}
+
+// clockSynced asks the kernel whether NTP keeps the clock synchronised.
+func clockSynced() bool {
+	var tx unix.Timex
+	state, err := unix.Adjtimex(&tx)
+	return err == nil && state != unix.TIME_ERROR
+}

@@ -1,0 +1,43 @@
+// Package doctor runs the kiosk's health checks: what `kioskctl doctor [--json]` prints
+// and the app's status screen can show. Each check gives ok, warn or fail, what it found,
+// and, when not ok, the fix in one sentence; the report's status is the worst of them
+// (Status.ExitCode: 0, 1, 2).
+//
+// The checks, in the order Run runs them:
+//
+//   - config: the config file loaded and validated (Options.ConfigErr).
+//   - kiosk: the running kiosk answers its status on its socket (internal/localapi;
+//     local_api.socket). When it runs, the cameras check does not open the cameras (the
+//     kiosk holds them) and the queue check asks the kiosk (it holds queue.db).
+//   - cameras: the selfie camera and the document camera, as the "capture" section
+//     chooses them, are found and give a frame (which device plays which role is in the
+//     detail); a camera with replay_dir counts when its folder holds images.
+//   - models: ONNX Runtime and the models load (internal/parts.OpenEngine) and find the
+//     one face of a bundled photo (Photo, built into the binary).
+//   - data_dir: a folder, mode 0700, owned by Options.DataOwner (kiosk-agent), and so is
+//     every entry in it (a command run as root may have created queue.db).
+//   - keys: device.key readable by its owner only, owned by the data owner, and a valid
+//     key (offline.CheckDeviceKey); a missing one is fine until queue.db exists. The API
+//     key file (or the remote signer's token file) likewise, and readable as a key.
+//   - disk: the free space of the data folder's file system against
+//     offline.min_free_disk_mb (fail under it: the queue refuses new jobs; warn under
+//     twice it, as the app's status bar does).
+//   - queue: quarantined jobs or a sending halt fail; the oldest unsent job fails at
+//     offline.max_oldest_unsent (new jobs are refused) and warns at half of it; the
+//     queue's alerts, held, needs-operator and failed jobs warn.
+//   - api: one signed request that the server can judge without enrolling anyone
+//     (compare.Client.CheckAuth: a POST whose multipart form holds no field). The
+//     contract checks the signature before the form, so 2413 or 2204 proves that the
+//     API is reachable over an allowed transport (https, or http to this machine) and
+//     that the partner id, key and account are accepted, while a request without
+//     job_id, user_id or images cannot create a job or enroll a user. 2205 fails (key or
+//     clock), 2214 and 2220 fail (the account), a 5xx warns, an answer without a
+//     contract code fails (api_url is not the API's base URL), no answer fails.
+//   - clock: the answer's Date header against the local clock when the request left:
+//     fail beyond the API's 15-minute window, warn beyond sync.skew_tolerance. Without an
+//     answer, the kernel's NTP flag (adjtimex) decides between ok and warn.
+//
+// Run only reads, with two exceptions that a kiosk's own start would make too: opening
+// an existing queue.db may requeue jobs left in sending, and the API check sends one
+// request. It never creates the data folder, queue.db or a key.
+package doctor

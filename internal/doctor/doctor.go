@@ -1,0 +1,238 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/localapi"
+	"github.com/smartselfie/kiosk-agent/offline"
+)
+
+// Status is a check's verdict. Its JSON form is "ok", "warn" or "fail".
+type Status int
+
+// The verdicts, from best to worst.
+const (
+	OK Status = iota
+	Warn
+	Fail
+)
+
+func (s Status) String() string {
+	switch s {
+	case OK:
+		return "ok"
+	case Warn:
+		return "warn"
+	}
+	return "fail"
+}
+
+// MarshalText writes the verdict's name.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a verdict's name.
+func (s *Status) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "ok":
+		*s = OK
+	case "warn":
+		*s = Warn
+	case "fail":
+		*s = Fail
+	default:
+		return fmt.Errorf("verdict %q is not one of ok, warn, fail", b)
+	}
+	return nil
+}
+
+// ExitCode is the exit status of a report whose worst verdict is s: 0, 1 or 2.
+func (s Status) ExitCode() int { return int(s) }
+
+// The checks' names, in the order Run runs them.
+const (
+	CheckConfig  = "config"
+	CheckKiosk   = "kiosk"
+	CheckCameras = "cameras"
+	CheckModels  = "models"
+	CheckDataDir = "data_dir"
+	CheckKeys    = "keys"
+	CheckDisk    = "disk"
+	CheckQueue   = "queue"
+	CheckAPI     = "api"
+	CheckClock   = "clock"
+)
+
+// Result is one check's verdict.
+type Result struct {
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	// Detail says what was found, in one or two sentences.
+	Detail string `json:"detail"`
+	// Fix says what to do, in one sentence; empty when Status is OK.
+	Fix string `json:"fix,omitempty"`
+}
+
+func ok(name, detail string, args ...any) Result {
+	return Result{Name: name, Status: OK, Detail: fmt.Sprintf(detail, args...)}
+}
+
+func warn(name, fix, detail string, args ...any) Result {
+	return Result{Name: name, Status: Warn, Detail: fmt.Sprintf(detail, args...), Fix: fix}
+}
+
+func fail(name, fix, detail string, args ...any) Result {
+	return Result{Name: name, Status: Fail, Detail: fmt.Sprintf(detail, args...), Fix: fix}
+}
+
+// Report is every check's verdict and the worst of them.
+type Report struct {
+	Status  Status    `json:"status"`
+	Version string    `json:"version,omitempty"`
+	Time    time.Time `json:"time"`
+	Checks  []Result  `json:"checks"`
+}
+
+// Check returns the result of the named check, and whether it ran.
+func (r Report) Check(name string) (Result, bool) {
+	for _, c := range r.Checks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Result{}, false
+}
+
+func (r *Report) add(res Result) {
+	r.Checks = append(r.Checks, res)
+	if res.Status > r.Status {
+		r.Status = res.Status
+	}
+}
+
+// DefaultDataOwner is the system user the package creates to own the data folder and
+// run the kiosk.
+const DefaultDataOwner = "kiosk-agent"
+
+// Options configure Run. Only Config is required.
+type Options struct {
+	// Config is the kiosk's config (already loaded and validated). ConfigErr, when set,
+	// is why it could not be loaded: the config check fails with it and the other
+	// checks run on Config (the defaults, typically).
+	Config    config.Config
+	ConfigErr error
+	// ConfigPath names the file in messages.
+	ConfigPath string
+	// Version is the build's version, copied into the report.
+	Version string
+	// DataOwner must own the data folder and the keys (default DefaultDataOwner); when
+	// no such user exists on this machine, the owner is not checked (the detail says so).
+	DataOwner string
+	// Socket is the running kiosk's socket (default Config.LocalAPI.Socket).
+	Socket string
+	// Clock is the local clock (nil: the wall clock); Getenv reads the environment
+	// (nil: os.Getenv); Logger receives the parts' logs (nil: discarded).
+	Clock  clock.Clock
+	Getenv func(string) string
+	Logger *slog.Logger
+	// Skip names checks not to run (e.g. "models" for a quick run).
+	Skip []string
+
+	// Seams for tests.
+	freeBytes func(dir string) (uint64, error)
+	transport http.RoundTripper
+}
+
+func (o *Options) defaults() {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.DataOwner == "" {
+		o.DataOwner = DefaultDataOwner
+	}
+	if o.Socket == "" {
+		o.Socket = o.Config.LocalAPI.Socket
+	}
+	if o.freeBytes == nil {
+		o.freeBytes = freeBytes
+	}
+}
+
+func (o Options) skipped(name string) bool {
+	for _, s := range o.Skip {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Run runs every check (but those in Options.Skip) and returns the report. The checks
+// only read, with two exceptions that the kiosk's own start would do too: opening an
+// existing queue file may requeue jobs left in sending, and the API check sends one
+// signed request (see CheckAPI). It never creates the data folder or a key.
+func Run(ctx context.Context, o Options) Report {
+	o.defaults()
+	rep := Report{Version: o.Version, Time: o.Clock.Now().UTC()}
+	if !o.skipped(CheckConfig) {
+		rep.add(checkConfig(o))
+	}
+	kiosk, kres := dialKiosk(ctx, o)
+	if kiosk != nil {
+		defer kiosk.Close()
+	}
+	if !o.skipped(CheckKiosk) {
+		rep.add(kres)
+	}
+	run := func(name string, fn func() Result) {
+		if !o.skipped(name) {
+			rep.add(fn())
+		}
+	}
+	run(CheckCameras, func() Result { return checkCameras(ctx, o, kiosk != nil) })
+	run(CheckModels, func() Result { return checkModels(o) })
+	run(CheckDataDir, func() Result { return checkDataDir(o) })
+	run(CheckKeys, func() Result { return checkKeys(o) })
+	run(CheckDisk, func() Result { return checkDisk(o) })
+	var view kioskView // nil unless a kiosk answers (not a nil *localapi.Client)
+	if kiosk != nil {
+		view = kiosk
+	}
+	run(CheckQueue, func() Result { return checkQueue(ctx, o, view) })
+	if !o.skipped(CheckAPI) || !o.skipped(CheckClock) {
+		api, clk := checkAPIAndClock(ctx, o)
+		run(CheckAPI, func() Result { return api })
+		run(CheckClock, func() Result { return clk })
+	}
+	return rep
+}
+
+func checkConfig(o Options) Result {
+	where := o.ConfigPath
+	if where == "" {
+		where = "no config file (the defaults)"
+	}
+	if o.ConfigErr != nil {
+		return fail(CheckConfig, "correct the file (docs/config.md lists every key); the checks below ran on the defaults",
+			"%s: %v", where, o.ConfigErr)
+	}
+	return ok(CheckConfig, "%s: valid", where)
+}
+
+// kioskView is what the queue check asks the running kiosk (*localapi.Client).
+type kioskView interface {
+	Status(ctx context.Context) (localapi.Status, error)
+	Jobs(ctx context.Context, o offline.ListOptions) (localapi.JobList, error)
+}
