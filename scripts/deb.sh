@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Build the Debian packages of the headless binaries with nfpm (packaging/tools, a module
+# Build the Debian packages (kiosk, kioskctl, compare-sandbox) with nfpm (packaging/tools, a module
 # of its own) into bin/deb/, then check them: the binaries in the package are of the
 # package's architecture (`file`), every shared library they need is provided by a
-# package in Depends, and libc6's minimum version covers their newest GLIBC symbol.
+# package in Depends (for the kiosk app, also those it loads at run time), and libc6's minimum version covers their newest GLIBC symbol.
 # Prints each package's size. Called by `make deb ARCH=amd64|arm64` after `make build`.
 # Usage: scripts/deb.sh ARCH VERSION BINDIR   (DEB_OUT=DIR writes there instead)
 set -euo pipefail
@@ -16,7 +16,7 @@ case "$arch" in
 esac
 # A Debian version must start with a digit: a build outside git ("dev") becomes 0.0.0+dev.
 [ "$version" = dev ] && version=0.0.0+dev
-for b in kioskctl compare-sandbox; do
+for b in kioskctl compare-sandbox kiosk; do
   [ -x "$bindir/$b" ] || { echo "deb: $bindir/$b is missing: run make build ARCH=$arch first" >&2; exit 1; }
 done
 ortlib=$("$here/scripts/fetch-ort.sh" "$arch")
@@ -92,6 +92,12 @@ so_owner() {
   return 0
 }
 
+# The libraries the kiosk app loads at run time (GLFW's dlopen: Wayland's EGL, cursor and
+# xkbcommon; the X11 fallback's Xlib family) are in no NEEDED list: each one the binary
+# names must come from a package in Depends too. (libGLES*, OSMesa, Vulkan, GLX-only
+# names and libdecor are alternatives GLFW tries and can do without.)
+dlopened="libEGL.so.1 libwayland-cursor.so.0 libwayland-egl.so.1 libxkbcommon.so.0 libX11.so.6 libX11-xcb.so.1 libXcursor.so.1 libXext.so.6 libXi.so.6 libXinerama.so.1 libXrandr.so.2 libXrender.so.1 libXxf86vm.so.1"
+
 # Checks on what the packages hold.
 fail=0
 for deb in "${debs[@]}"; do
@@ -118,6 +124,19 @@ for deb in "${debs[@]}"; do
         echo "deb: $rel needs $so from $owner, which is not in Depends ($depends)" >&2; fail=1
       fi
     done
+    # What the kiosk app loads at run time.
+    if [ "$rel" = /usr/bin/kiosk ]; then
+      names=$(strings -n 8 "$f" | grep -E '^lib[A-Za-z0-9_-]+\.so\.[0-9]+$' | sort -u)
+      for so in $dlopened; do
+        echo "$names" | grep -qx "$so" || continue
+        owner=$(so_owner "$so")
+        if [ -z "$owner" ]; then
+          echo "deb: $rel loads $so, which no installed $arch package provides (scripts/setup-arm64.sh installs them)" >&2; fail=1
+        elif [[ "$dep_names" != *" $owner "* ]]; then
+          echo "deb: $rel loads $so (dlopen) from $owner, which is not in Depends" >&2; fail=1
+        fi
+      done
+    fi
     # The newest GLIBC symbol version must not be newer than libc6 (>= ...).
     need=$(readelf -V "$f" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
     if [ -n "$need" ] && { [ -z "$libc_min" ] || [ "$(printf '%s\n%s\n' "$need" "$libc_min" | sort -V | tail -1)" != "$libc_min" ]; }; then
