@@ -7,13 +7,14 @@
 #      quality verdicts).
 #   3. kioskctl compare --json on bundled pairs: similarity within 0.001 of amd64, the same
 #      match and identical decisions.
-#   4. The test binaries of offline, sync/compare and sync/uploader (-short), built with
+#   4. kioskctl doctor --json on a fresh data folder and a replay camera: the same checks
+#      and verdicts as amd64, and the models check ok (it analyses the bundled photo).
+#   5. The test binaries of offline, sync/compare and sync/uploader (-short), built with
 #      go test -c for arm64.
 # Prints the time of each step. Emulation is ~30x slower than native for Go code and up to
 # ~175x for inference, so the set is small: about 75 s with a warm build cache on a quiet
 # 2-core machine (5-6 minutes when other builds load it; a cold build adds ~5 minutes).
-# left out are the inference and capture tests, kioskctl doctor (not written yet), the
-# kiosk app (needs a display) and the -short-skipped tests (crash kill timing, long e2e).
+# left out are the inference and capture tests, the kiosk app (needs a display) and the -short-skipped tests (crash kill timing, long e2e).
 # On an arm64 host it does nothing: the ordinary tests run natively there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -121,7 +122,27 @@ for pair in "${pairs[@]}"; do
   step "compare $(basename "$a") $(basename "$b") (amd64 + qemu)"
 done
 
-# 4. Test binaries. A test that starts its own binary again (os.Args[0]) would hand the
+# 4. doctor: a fresh data folder, a replay camera, no API, no kiosk running.
+mkdir -m 0700 "$work/data"
+mkdir "$work/replay" && cp testdata/photos/obama_1.jpg "$work/replay/"
+printf '{"data_dir":"%s","capture":{"selfie_camera":{"replay_dir":"%s"}},"local_api":{"socket":"%s"}}\n' \
+  "$work/data" "$work/replay" "$work/kiosk.sock" >"$work/doctor.json"
+set +e
+amd "$work/amd64/kioskctl" --config "$work/doctor.json" doctor --json >"$work/doctor.amd64.json"
+rc_amd=$?
+arm "$work/arm64/kioskctl" --config "$work/doctor.json" doctor --json >"$work/doctor.arm64.json"
+rc_arm=$?
+set -e
+jq -e -n --slurpfile a "$work/doctor.amd64.json" --slurpfile b "$work/doctor.arm64.json" '
+  ($a[0].checks | map({name, status})) == ($b[0].checks | map({name, status}))
+  and ($b[0].checks[] | select(.name == "models") | .status) == "ok"' >/dev/null ||
+  fail "doctor: arm64 $(jq -c '[.checks[] | {name, status}]' "$work/doctor.arm64.json") vs amd64 $(jq -c '[.checks[] | {name, status}]' "$work/doctor.amd64.json") (want the same verdicts, models ok)"
+[ "$rc_amd" = "$rc_arm" ] || fail "doctor exit status: amd64 $rc_amd, arm64 $rc_arm"
+echo "test-arm64:   doctor: $(jq -r '[.checks[] | "\(.name) \(.status)"] | join(", ")' "$work/doctor.arm64.json") (exit $rc_arm on both)"
+echo "test-arm64:   doctor models (arm64): $(jq -r '.checks[] | select(.name == "models") | .detail' "$work/doctor.arm64.json")"
+step "kioskctl doctor --json (amd64 + qemu)"
+
+# 5. Test binaries. A test that starts its own binary again (os.Args[0]) would hand the
 # host kernel an arm64 file: qemu -0 sets argv[0] to a host script that runs it under qemu.
 for p in "${pkgs[@]}"; do
   bin="$work/arm64/$(echo "$p" | tr / _).test"
