@@ -11,7 +11,8 @@
 //     when neither it nor a key recorded in queue.db exists, only while the database
 //     lock is held; it is created exclusively (a unique temp file hard-linked into
 //     place) and never replaced, so two processes opening a new data dir at once agree
-//     on one key. Line ends may be LF or CRLF.
+//     on one key. Line ends may be LF or CRLF. CheckDeviceKey checks the file (mode,
+//     format) without opening the queue (kioskctl doctor).
 //   - queue.db: the bbolt database (buckets jobs, blobs, audit, meta, damaged, and
 //     operators once one is added). Every commit is fsynced (bbolt's default) before a
 //     call returns.

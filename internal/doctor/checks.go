@@ -521,6 +521,10 @@ func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
 		return fail(CheckAPI, "set compare.api_url, compare.partner_id and compare.api_key_file in "+cfgFile,
 			"no compare.api_url: jobs are kept on this kiosk and never sent"), kernelClock("no api_url")
 	}
+	if c.SignerURL == "" && c.APIKeyEnv != "" && o.Getenv(c.APIKeyEnv) == "" {
+		return warn(CheckAPI, "run kioskctl doctor with $"+c.APIKeyEnv+" set as the kiosk's service sets it, to check the key",
+			"not checked: the API key comes from $%s, which this shell does not have", c.APIKeyEnv), kernelClock("not asked")
+	}
 	opts, err := partopts.Compare(o.Config, o.Getenv)
 	if err != nil {
 		return fail(CheckAPI, "correct the compare section of "+cfgFile+" (see the keys check)", "setting up the signer: %v", err), kernelClock("no signer")

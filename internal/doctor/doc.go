@@ -37,7 +37,10 @@
 //     fail beyond the API's 15-minute window, warn beyond sync.skew_tolerance. Without an
 //     answer, the kernel's NTP flag (adjtimex) decides between ok and warn.
 //
-// Run only reads, with two exceptions that a kiosk's own start would make too: opening
-// an existing queue.db may requeue jobs left in sending, and the API check sends one
-// request. It never creates the data folder, queue.db or a key.
+// Run only reads, with exceptions that a kiosk's own start (or kioskctl status) would
+// make too: opening an existing queue.db when no kiosk runs may requeue jobs left in
+// sending, or move an unreadable file aside and start a new one (offline.Open; run as
+// root, that new file is root's, which the data_dir check of the next run reports with
+// its chown); and the API check sends one request. It never creates the data folder,
+// queue.db or a key.
 package doctor

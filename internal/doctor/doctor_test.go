@@ -429,7 +429,22 @@ func TestAPIAgainstSandbox(t *testing.T) {
 	api, _ = checkAPIAndClock(context.Background(), apiOptions(t, "http://192.0.2.1", "k3y"))
 	want(t, api, Fail, "plain http")
 
+	// A key from a variable this shell lacks: not checked, said so.
 	o := apiOptions(t, srv.URL, "k3y")
+	o.Config.Compare.APIKeyFile, o.Config.Compare.APIKeyEnv = "", "KIOSK_TEST_KEY"
+	o.Getenv = func(string) string { return "" }
+	api, _ = checkAPIAndClock(context.Background(), o)
+	want(t, api, Warn, "not checked")
+	o.Getenv = func(k string) string {
+		if k == "KIOSK_TEST_KEY" {
+			return "k3y"
+		}
+		return ""
+	}
+	api, _ = checkAPIAndClock(context.Background(), o)
+	want(t, api, OK, "the key is accepted")
+
+	o = apiOptions(t, srv.URL, "k3y")
 	o.Config.Compare.APIURL = ""
 	api, _ = checkAPIAndClock(context.Background(), o)
 	want(t, api, Fail, "no compare.api_url")

@@ -89,6 +89,15 @@
 // is another 1xx or 2xx (the job's fate is unknown; a resend that reached the server
 // answers 2215).
 //
+// # Checking the key without enrolling anyone
+//
+// Client.CheckAuth sends one signed POST to the endpoint whose multipart form holds no
+// field (kioskctl doctor's API check). The server judges the headers before the form,
+// so 2413 (or 2204) means the signature, partner and account were accepted, while 2205,
+// 2214 and 2220 are refusals; without job_id, user_id or images the request can create
+// no job and enroll nobody. It returns the answer's code, status and Date (for the clock
+// check), through the same transport and signer as Submit.
+//
 // # Caveats
 //
 // The client does not retry by itself: the caller (the uploader) owns backoff and
