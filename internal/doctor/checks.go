@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/camera"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/capture/v4l2"
 	"github.com/smartselfie/kiosk-agent/inference"
@@ -122,7 +123,18 @@ func checkCameras(ctx context.Context, o Options, kioskRuns bool) Result {
 			return nil
 		}
 		if kioskRuns {
-			parts = append(parts, fmt.Sprintf("%s: %s (held by the running kiosk, not opened)", name, describeCamera(c)))
+			d, found := findDevice(devices, c)
+			if !found && unreadable(devices) {
+				r := warn(CheckCameras, "run kioskctl doctor as root to read every camera's name",
+					"%s (%s): not among the cameras this user can read", name, describeCamera(c))
+				return &r
+			}
+			if !found {
+				r := fail(CheckCameras, "plug the camera in, or correct "+key+" (kioskctl cameras lists the cameras)",
+					"%s (%s): no such camera among %d found", name, describeCamera(c), len(devices))
+				return &r
+			}
+			parts = append(parts, fmt.Sprintf("%s: %s %q (held by the running kiosk, not opened)", name, d.Path, d.Name))
 			return nil
 		}
 		s.Clock, s.Logger = o.Clock, o.Logger
@@ -163,6 +175,32 @@ func checkCameras(ctx context.Context, o Options, kioskRuns bool) Result {
 		parts = append(parts, "document: the selfie camera (capture.document_camera is not set)")
 	}
 	return ok(CheckCameras, "%s", strings.Join(parts, "; "))
+}
+
+// findDevice is the listed camera that c chooses, as capture/v4l2 resolves it: by path
+// (a by-id link counts), else the first whose name and bus contain c's.
+func findDevice(devices []v4l2.Camera, c config.Camera) (v4l2.Camera, bool) {
+	for _, d := range devices {
+		switch {
+		case c.Path != "":
+			if camera.SameDevice(c.Path, d.Path) {
+				return d, true
+			}
+		case strings.Contains(d.Name, c.Name) && strings.Contains(d.Bus, c.Bus):
+			return d, true
+		}
+	}
+	return v4l2.Camera{}, false
+}
+
+// unreadable reports a listed camera whose name could not be read (no permission).
+func unreadable(devices []v4l2.Camera) bool {
+	for _, d := range devices {
+		if d.Name == "" {
+			return true
+		}
+	}
+	return false
 }
 
 func fourCC(f capture.Frame) string { return f.Format.String() }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/capture/v4l2"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/job"
@@ -334,6 +335,25 @@ func TestCameras(t *testing.T) {
 	empty := t.TempDir()
 	o.Config.Capture.DocumentCamera.ReplayDir = empty
 	want(t, checkCameras(context.Background(), o, false), Fail, "document replays "+empty+", which holds no image")
+
+	// While a kiosk runs: found among the listed cameras, not opened.
+	devs := []v4l2.Camera{{Path: "/dev/video0", Name: "HD Pro Webcam C920", Bus: "usb-1"}, {Path: "/dev/video2", Name: "Doc Cam", Bus: "usb-2"}}
+	for _, c := range []struct {
+		cam   config.Camera
+		found string
+	}{
+		{config.Camera{}, "/dev/video0"},
+		{config.Camera{Name: "Doc"}, "/dev/video2"},
+		{config.Camera{Bus: "usb-2"}, "/dev/video2"},
+		{config.Camera{Path: "/dev/video2"}, "/dev/video2"},
+		{config.Camera{Path: "/dev/video4"}, ""},
+		{config.Camera{Name: "C922"}, ""},
+	} {
+		d, ok := findDevice(devs, c.cam)
+		if ok != (c.found != "") || d.Path != c.found {
+			t.Fatalf("findDevice(%+v) = %v %v, want %q", c.cam, d.Path, ok, c.found)
+		}
+	}
 
 	// A device that is not there (no camera on a build machine, or not this path).
 	o.Config.Capture.DocumentCamera.ReplayDir = ""
