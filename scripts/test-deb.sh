@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the amd64 packages into a clean Debian 12 root (debootstrap --variant=minbase,
 # chroot) and check the package's contract: apt installs its Depends, `kioskctl version`
-# prints the package's version, analyze works with the packaged ONNX Runtime and config,
+# and `kiosk --version` print the package's version, analyze works with the packaged ONNX Runtime and config,
 # /var/lib/kiosk-agent is 0700 kiosk-agent, config.json is a conffile; the users and
 # groups, the session units (which pass `systemd-analyze verify`; the Wayland one enabled),
 # the udev rule; `kioskctl doctor --json` (its shape, data_dir/keys/models ok); an upgrade
@@ -69,6 +69,10 @@ out=$(in_root kioskctl version)
 [ "$(echo "$out" | awk '{print $2}')" = "$(echo "$version" | sed 's/^0\.0\.0+dev$/dev/')" ] ||
   fail "kioskctl version printed '$out', want version $version"
 echo "test-deb:   $out"
+kout=$(in_root kiosk --version)
+[ "$(echo "$kout" | awk '{print $1, $2}')" = "kiosk $(echo "$version" | sed 's/^0\.0\.0+dev$/dev/')" ] ||
+  fail "kiosk --version printed '$kout', want version $version"
+echo "test-deb:   $kout"
 # analyze with nothing set: the packaged config and the packaged ONNX Runtime.
 in_root kioskctl analyze --json /tmp/photos/obama_1.jpg >"$root/tmp/analyze.json" 2>"$root/tmp/analyze.err" ||
   { cat "$root/tmp/analyze.err" >&2; fail "kioskctl analyze in the installed root"; }
