@@ -104,15 +104,23 @@
 //
 // # Languages
 //
-// English and French through Fyne's lang package; translations/en.json and fr.json
-// are embedded and keyed by stable ids. Every string an operator sees goes through T
-// or Tf with a literal key; tests fail on a key missing in either file, a key no code
-// uses, a string literal that bypasses T, and an English sentence on a French screen.
-// SetLanguage switches at run time: Fyne's lang chooses from the process environment,
-// so it sets LC_ALL and LANGUAGE for this process and reloads the translations. The
-// API's result and error codes have their own sentences (ResultText, ErrorText). A
-// sync halt shows the sync engine's own sentence in English and the sentence for its
-// code (with the measured clock skew) in French.
+// English and French. The screens' own words (titles, buttons, labels, advice) are
+// translations/en.json and fr.json, embedded, keyed by stable ids, read through Fyne's
+// lang package (T, Tf). The sentences of the kiosk's stable codes come from
+// internal/messages (a leaf package the CLI shares), through Msg in the current
+// Language: the API's result and error codes (ResultText, ErrorText), sync halts
+// (AlertText), the capture guidance for each problem code and the liveness prompts
+// (InstructionText, PromptText), and the precheck problems on the review (CheckLines:
+// the image's name, then its code's sentence). Each code has one sentence per language
+// in the code base. Every string an operator sees goes through T or Tf with a literal
+// key, or Msg with a literal code (or a literal prefix plus a code); tests fail on a key
+// missing in either file, a key no code uses, a string literal that bypasses them, a
+// code Msg uses that either catalog lacks, a translation that repeats a catalog
+// sentence, and an English sentence (the translations' or the catalog's) on a French
+// screen. SetLanguage switches at run time: Fyne's lang chooses from the process
+// environment, so it sets LC_ALL and LANGUAGE for this process and reloads the
+// translations. A sync halt shows the sync engine's own sentence in English and the
+// sentence for its cause (with the measured clock skew) in French.
 //
 // # Fyne and the display
 //

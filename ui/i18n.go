@@ -7,10 +7,15 @@ import (
 	"sync"
 
 	"fyne.io/fyne/v2/lang"
+
+	"github.com/smartselfie/kiosk-agent/internal/messages"
 )
 
 // The operator's languages. Translations are the JSON files under translations/,
-// embedded, one per language, keyed by a stable id ("signin.title").
+// embedded, one per language, keyed by a stable id ("signin.title"): the screens' own
+// words (titles, buttons, labels, advice). The sentences of the kiosk's stable codes (the
+// API's result and error codes, sync halts, capture guidance, liveness prompts, precheck
+// problems) are not here but in internal/messages, which the CLI shares: Msg.
 //
 //go:embed translations/*.json
 var translationFS embed.FS
@@ -74,4 +79,17 @@ func T(key string) string {
 // Tf is T with template data: the translation may use {{.Name}} for data["Name"].
 func Tf(key string, data map[string]any) string {
 	return lang.X(key, key, data)
+}
+
+// Msg is the sentence of an internal/messages code ("result.0840", "guidance.too_dark")
+// in the current language, filled with args (name, value pairs: "Code", "2299" fills
+// {{.Code}}). Its first argument is a literal code or a literal prefix plus a code
+// ("result." + code), so that the translation test can check the catalog has it.
+func Msg(code string, args ...any) string {
+	return messages.Text(Language(), code, args...)
+}
+
+// hasMsg reports whether internal/messages has a sentence for code.
+func hasMsg(code string) bool {
+	return messages.Has(English, code)
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/smartselfie/kiosk-agent/internal/messages"
 )
 
 func loadTranslations(t *testing.T, code string) map[string]string {
@@ -108,7 +110,7 @@ func callName(c *ast.CallExpr) string {
 // notShown are the calls whose string arguments an operator never sees.
 var notShown = map[string]bool{
 	"errors.New": true, "fmt.Errorf": true, "fmt.Sprintf": true, "os.Setenv": true,
-	"lang.AddTranslationsFS": true, "filepath.Join": true,
+	"lang.AddTranslationsFS": true, "filepath.Join": true, "hasMsg": true,
 }
 
 // notShownFuncs are functions whose strings are identifiers or log text.
@@ -124,6 +126,8 @@ var notShownVars = map[string]bool{"jobStateNames": true, "languageNames": true,
 func TestEveryStringIsTranslated(t *testing.T) {
 	en, fr := loadTranslations(t, "en"), loadTranslations(t, "fr")
 	fset, files := uiSource(t)
+	consts := uiConsts(files)
+	msgUsed := map[string]bool{} // internal/messages codes (a family: "guidance." + "*")
 	used := map[string]bool{}
 	keyLits := map[*ast.BasicLit]bool{}
 	skip := map[*ast.BasicLit]bool{}
@@ -151,6 +155,10 @@ func TestEveryStringIsTranslated(t *testing.T) {
 				name := callName(x)
 				if notShown[name] {
 					return false
+				}
+				if name == "Msg" && len(x.Args) > 0 {
+					msgCall(t, fset, x, consts, keyLits, skip, msgUsed)
+					return true
 				}
 				if (name == "T" || name == "Tf") && len(x.Args) > 0 {
 					lit, ok := x.Args[0].(*ast.BasicLit)
@@ -225,6 +233,127 @@ func TestEveryStringIsTranslated(t *testing.T) {
 			t.Errorf("key %q is in the translations but no code uses it", k)
 		}
 	}
+	// Every code-driven sentence is internal/messages', in both languages: a literal code,
+	// a literal prefix plus a ui constant, or a family whose every code the test knows.
+	families := msgFamilies(consts)
+	for c := range msgUsed {
+		codes := []string{c}
+		if prefix, ok := strings.CutSuffix(c, "*"); ok {
+			if codes, ok = families[prefix]; !ok {
+				t.Errorf("Msg(%q + ...): the test does not know the codes of this family (add it to msgFamilies)", prefix)
+				continue
+			}
+		}
+		for _, code := range codes {
+			for _, l := range Languages {
+				if !messages.Has(l, code) {
+					t.Errorf("code %q is used in code but has no sentence in internal/messages' %s.json", code, l)
+				}
+			}
+		}
+	}
+	// A code-driven sentence is not copied into the translations.
+	for k, v := range en {
+		for _, c := range messages.Codes(English) {
+			if messages.Text(English, c) == v {
+				t.Errorf("key %q repeats internal/messages' %s: use Msg(%q)", k, c, c)
+			}
+		}
+	}
+}
+
+// uiConsts are the package's string constants, name to value.
+func uiConsts(files []*ast.File) map[string]string {
+	out := map[string]string{}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				vs := sp.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					if i < len(vs.Values) {
+						if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							out[n.Name], _ = strconv.Unquote(lit.Value)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// constOf is the value of a ui constant written as Name or string(Name).
+func constOf(e ast.Expr, consts map[string]string) (string, bool) {
+	if c, ok := e.(*ast.CallExpr); ok && len(c.Args) == 1 && callName(c) == "string" {
+		e = c.Args[0]
+	}
+	if id, ok := e.(*ast.Ident); ok {
+		v, ok := consts[id.Name]
+		return v, ok
+	}
+	return "", false
+}
+
+// msgCall records the code of a Msg call: its literal, its literal prefix plus a ui
+// constant, or its family ("result." + code records "result.*"). The arguments' names
+// ("Code") are not shown.
+func msgCall(t *testing.T, fset *token.FileSet, x *ast.CallExpr, consts map[string]string, keyLits, skip map[*ast.BasicLit]bool, used map[string]bool) {
+	t.Helper()
+	for i := 1; i < len(x.Args); i += 2 {
+		if lit, ok := x.Args[i].(*ast.BasicLit); ok {
+			skip[lit] = true
+		}
+	}
+	switch a := x.Args[0].(type) {
+	case *ast.BasicLit:
+		k, _ := strconv.Unquote(a.Value)
+		used[k] = true
+		keyLits[a] = true
+		return
+	case *ast.BinaryExpr:
+		if lit, ok := a.X.(*ast.BasicLit); ok && a.Op == token.ADD && lit.Kind == token.STRING {
+			prefix, _ := strconv.Unquote(lit.Value)
+			keyLits[lit] = true
+			if v, ok := constOf(a.Y, consts); ok {
+				used[prefix+v] = true
+			} else {
+				used[prefix+"*"] = true
+			}
+			return
+		}
+	}
+	t.Errorf("%s: Msg with a code that is neither a literal nor a literal prefix plus a code: the test cannot check it", fset.Position(x.Pos()))
+}
+
+// msgFamilies are the codes of each family ui builds at run time: the values of its
+// Problem, Prompt and precheck (pc*) constants, the API's codes (docs/compare-api.md)
+// and the halts' codes.
+func msgFamilies(consts map[string]string) map[string][]string {
+	f := map[string][]string{
+		"result.":     {"0840", "0841", "0941", "0001"},
+		"error.":      {"2204", "2205", "2209", "2214", "2215", "2220", "2413"},
+		"alert.halt.": {"2205", "2214", "2220"},
+	}
+	for name, v := range consts {
+		switch {
+		case strings.HasPrefix(name, "Problem"):
+			f["guidance."] = append(f["guidance."], v)
+		case strings.HasPrefix(name, "Prompt"):
+			f["prompt."] = append(f["prompt."], v)
+		case strings.HasPrefix(name, "pc"):
+			f["precheck."] = append(f["precheck."], v)
+		}
+	}
+	for k := range f {
+		for i := range f[k] {
+			f[k][i] = k + f[k][i]
+		}
+	}
+	return f
 }
 
 // TestEveryCodeHasASentence: every result and error code of the API (docs/compare-api.md)

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/messages"
 	"github.com/smartselfie/kiosk-agent/ui"
 	"github.com/smartselfie/kiosk-agent/ui/fake"
 )
@@ -376,6 +377,14 @@ func TestFrenchScreens(t *testing.T) {
 		if fr[k] != v {
 			english[v] = k
 		}
+	}
+	// internal/messages' sentences too (the code-driven ones: results, errors, halts),
+	// and their codes shown bare.
+	for _, c := range messages.Codes("en") {
+		if e := messages.Text("en", c); e != messages.Text("fr", c) {
+			english[e] = c
+		}
+		en[c] = c
 	}
 	r := newRig(t, "fr", allStateJobs()...)
 	r.deps.Status.(*fake.Status).Set(fake.DemoStatus(t0, true, true))

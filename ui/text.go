@@ -7,46 +7,32 @@ import (
 )
 
 // This file turns the plain values into the operator's words. Every key is a literal
-// so that the translation test finds it.
+// (every code of internal/messages a literal or a literal prefix) so that the
+// translation test finds it.
 
-// ResultText is the API's result code in plain words.
+// ResultText is the API's result code in plain words (internal/messages' "result."
+// sentences; "result.other" names a code without one).
 func ResultText(code string) string {
-	switch code {
-	case "0840":
-		return T("result.0840")
-	case "0841":
-		return T("result.0841")
-	case "0941":
-		return T("result.0941")
-	case "0001":
-		return T("result.0001")
+	if hasMsg("result." + code) {
+		return Msg("result." + code)
 	}
-	return Tf("result.other", map[string]any{"Code": code})
+	return Msg("result.other", "Code", code)
 }
 
-// ErrorText is the API's error code in plain words, with what happens next.
+// ErrorText is the API's error code in plain words, with what happens next
+// (internal/messages' "error." sentences; 2201 and 2210 are "error.busy",
+// "error.other" names a code without one).
 func ErrorText(code string) string {
 	switch code {
-	case "2201", "2210":
-		return T("error.busy")
-	case "2204":
-		return T("error.2204")
-	case "2205":
-		return T("error.2205")
-	case "2209":
-		return T("error.2209")
-	case "2214":
-		return T("error.2214")
-	case "2215":
-		return T("error.2215")
-	case "2220":
-		return T("error.2220")
-	case "2413":
-		return T("error.2413")
 	case "":
 		return ""
+	case "2201", "2210":
+		return Msg("error.busy")
 	}
-	return Tf("error.other", map[string]any{"Code": code})
+	if hasMsg("error." + code) {
+		return Msg("error." + code)
+	}
+	return Msg("error.other", "Code", code)
 }
 
 // StateText is a job state in plain words.
@@ -106,34 +92,33 @@ func CameraName(r CameraRole) string {
 
 // AlertText is an alert's title and its sentence (what is wrong and what to do).
 // A sync halt in English shows the sync engine's own sentence; in other languages
-// the sentence for its code.
+// the sentence of its cause (internal/messages' "alert.halt." sentences, as
+// uploader.Halt.Cause: the code 2205, 2214 or 2220, "config" without a code, "other").
 func AlertText(a Alert) (title, body string) {
 	switch a.Kind {
 	case AlertSyncHalted:
-		title = T("alert.halt.title")
+		title = Msg("alert.halt.title")
 		h := a.Halt
 		if h == nil {
-			return title, T("alert.halt.other")
+			return title, Msg("alert.halt.other")
 		}
 		if Language() == English && h.Reason != "" {
 			return title, h.Reason
 		}
 		switch h.Code {
-		case "2205":
-			body = T("alert.halt.2205")
-		case "2214":
-			body = T("alert.halt.2214")
-		case "2220":
-			body = T("alert.halt.2220")
+		case "2205", "2214", "2220":
+			body = Msg("alert.halt." + h.Code)
+		case "":
+			body = Msg("alert.halt.config")
 		default:
-			body = T("alert.halt.other")
+			body = Msg("alert.halt.other")
 		}
 		if h.Skew != 0 {
 			skew := DurationText(h.Skew.Abs())
 			if h.Skew > 0 { // the server's clock is ahead: the kiosk's is behind
-				body += " " + Tf("alert.halt.skew-behind", map[string]any{"Skew": skew})
+				body += " " + Msg("alert.halt.skew-behind", "Skew", skew)
 			} else {
-				body += " " + Tf("alert.halt.skew-ahead", map[string]any{"Skew": skew})
+				body += " " + Msg("alert.halt.skew-ahead", "Skew", skew)
 			}
 		}
 		return title, body

@@ -262,7 +262,7 @@ func TestSpoofSelfieNeedsSupervisor(t *testing.T) {
 	r.start(job.Document)
 	r.scanDocument()
 	r.toReview()
-	why := ui.T("pc.image.selfie") + " " + ui.T("pc.not_live")
+	why := ui.T("pc.image.selfie") + " t" + strings.TrimPrefix(ui.Msg("precheck.not_live"), "T")
 	if !r.has(why) {
 		t.Fatalf("review does not say the selfie is not live: %q", fake.Texts(r.canvas()))
 	}
@@ -292,7 +292,7 @@ func TestDocumentOfSomeoneElse(t *testing.T) {
 	r.start(job.Document)
 	r.scanDocument()
 	r.toReview()
-	if !r.has(ui.T("pc.no_match")) || r.has(ui.T("check.match.ok")) {
+	if !r.has(ui.Msg("precheck.no_match")) || r.has(ui.T("check.match.ok")) {
 		t.Fatalf("review does not say the photos do not match: %q", fake.Texts(r.canvas()))
 	}
 	if !r.has(ui.T("check.live.ok")) {
@@ -535,8 +535,8 @@ func TestSelfieGuide(t *testing.T) {
 	r := newWizardRig(t, fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1}) // too small and too dark
 	r.start(job.Document)
 	r.scanDocument()
-	r.waitText(ui.T("guide.more-light"))
-	if r.has(ui.T("guide.closer")) {
+	r.waitText(ui.Msg("guidance.too_dark"))
+	if r.has(ui.Msg("guidance.face_too_small")) {
 		t.Error("two instructions at once")
 	}
 	red, green, _, _ := r.ellipse().StrokeColor.RGBA()

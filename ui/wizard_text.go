@@ -2,12 +2,14 @@ package ui
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
-// This file turns the wizard's codes (capture problems, prompts, prechecks) into words.
-// Every key is a literal so that the translation test finds it.
+// This file turns the wizard's codes (capture problems, prompts, prechecks) into words:
+// internal/messages' sentences (Msg, with a literal code or a literal prefix) and the
+// screens' own (T, a literal key), so that the translation test finds each.
 
 // problemOrder is the order in which the wizard picks the ONE instruction it shows:
 // what blocks everything else first.
@@ -30,8 +32,9 @@ func firstProblem(ps []Problem) Problem {
 }
 
 // InstructionText is the one instruction for a frame judged for kind: the customer's
-// words for the selfie, the portrait and liveness, the agent's for the document.
-// prompt is the liveness prompt shown ("" otherwise).
+// words for the selfie, the portrait and liveness ("guidance." + the problem's code), the
+// agent's for the document ("guidance.document." + code, "guidance.moving" for a document
+// that moves or is blurred). prompt is the liveness prompt shown ("" otherwise).
 func InstructionText(kind CaptureKind, g Guidance, prompt Prompt) string {
 	if g.OK {
 		if kind == CaptureLiveness {
@@ -43,58 +46,37 @@ func InstructionText(kind CaptureKind, g Guidance, prompt Prompt) string {
 	if kind == CaptureDocument {
 		switch p {
 		case ProblemNoFace, ProblemManyFaces:
-			return T("guide.doc.no-face")
+			return Msg("guidance.document." + string(ProblemNoFace))
 		case ProblemTooSmall, ProblemEyesTooClose:
-			return T("guide.doc.too-small")
+			return Msg("guidance.document." + string(ProblemTooSmall))
 		case ProblemBlurred, ProblemMoving:
-			return T("guide.doc.still")
+			return Msg("guidance." + string(ProblemMoving))
 		case ProblemOverExposed:
-			return T("guide.doc.glare")
+			return Msg("guidance.document." + string(ProblemOverExposed))
 		case ProblemTooDark:
-			return T("guide.doc.dark")
+			return Msg("guidance.document." + string(ProblemTooDark))
 		}
 		return T("guide.doc.show")
 	}
 	switch p {
-	case ProblemManyFaces:
-		return T("guide.one-person")
-	case ProblemNoFace:
-		return T("guide.no-face")
-	case ProblemTooDark:
-		return T("guide.more-light")
-	case ProblemOverExposed:
-		return T("guide.less-light")
-	case ProblemTooSmall, ProblemEyesTooClose:
-		return T("guide.closer")
-	case ProblemTooClose:
-		return T("guide.further")
-	case ProblemOffCentre:
-		return T("guide.centre")
-	case ProblemPose:
-		return T("guide.straight")
-	case ProblemBlurred, ProblemMoving:
-		return T("guide.still")
-	case ProblemNotLive:
-		return T("guide.not-live")
+	case "":
+		return T("guide.wait")
 	case ProblemPromptNotFollowed:
 		return PromptText(prompt)
+	case ProblemMoving: // a document's problem: for a face, "hold still"
+		p = ProblemBlurred
 	}
-	return T("guide.wait")
+	return Msg("guidance." + string(p))
 }
 
-// PromptText is a liveness prompt in the customer's words.
+// PromptText is a liveness prompt in the customer's words ("prompt." + its code; looking
+// straight for no prompt).
 func PromptText(p Prompt) string {
 	switch p {
-	case PromptLeft:
-		return T("prompt.left")
-	case PromptRight:
-		return T("prompt.right")
-	case PromptUp:
-		return T("prompt.up")
-	case PromptDown:
-		return T("prompt.down")
+	case PromptLeft, PromptRight, PromptUp, PromptDown:
+		return Msg("prompt." + string(p))
 	}
-	return T("prompt.straight")
+	return Msg("prompt." + string(PromptStraight))
 }
 
 // CaptureFailedText says why a capture step ended without its images.
@@ -237,44 +219,21 @@ func checkOKText(c CheckKind) string {
 	return ""
 }
 
-// precheckText is a failed precheck in words, naming the image.
+// precheckText is a failed precheck in words (internal/messages' "precheck." sentence
+// of its code): after the image's name, but for the pair's codes and a comparison image
+// without a face, whose sentences name their images (precheck.MessageCode's rule).
 func precheckText(p job.PrecheckProblem) string {
-	var what string
-	switch p.Code {
-	case pcNoFace:
-		what = T("pc.no_face")
-	case pcSeveralFaces:
-		what = T("pc.several_faces")
-	case pcTooSmall, pcEyesTooClose:
-		what = T("pc.face_too_small")
-	case pcTooClose:
-		what = T("pc.face_too_close")
-	case pcOffCentre:
-		what = T("pc.face_off_centre")
-	case pcHeadPose:
-		what = T("pc.head_pose")
-	case pcTooDark:
-		what = T("pc.too_dark")
-	case pcOverExposed:
-		what = T("pc.over_exposed")
-	case pcBlurred:
-		what = T("pc.blurred")
-	case pcNotLive:
-		what = T("pc.not_live")
-	case pcDifferentPerson:
-		what = T("pc.different_person")
-	case pcIdenticalFrames:
-		what = T("pc.identical_frames")
-	case pcNoHeadMovement, pcNoFrames, pcPromptNotFollowed:
-		what = T("pc.no_head_movement")
-	case pcNoMatch:
-		return T("pc.no_match")
-	case pcIdentical:
-		return T("pc.identical")
-	default:
-		what = T("pc.other")
+	switch {
+	case p.Code == pcNoMatch || p.Code == pcIdentical:
+		return Msg("precheck." + p.Code)
+	case p.Code == pcNoFace && p.Image == imgComparison:
+		return Msg("precheck.comparison_no_face")
 	}
-	return imageName(p.Image) + " " + what
+	what := T("pc.other")
+	if hasMsg("precheck." + p.Code) {
+		what = Msg("precheck." + p.Code)
+	}
+	return imageName(p.Image) + " " + afterLabel(what)
 }
 
 // imageName names the image of a precheck problem ("selfie", "comparison",
@@ -289,6 +248,17 @@ func imageName(img string) string {
 		return T("pc.image.liveness")
 	}
 	return T("pc.image.pair")
+}
+
+// afterLabel is sentence s written after a label ("Selfie: no face found."): its first
+// letter in lower case, unless the second is a capital too (an acronym).
+func afterLabel(s string) string {
+	r := []rune(s)
+	if len(r) < 2 || unicode.IsUpper(r[1]) {
+		return s
+	}
+	r[0] = unicode.ToLower(r[0])
+	return string(r)
 }
 
 // OutcomeText is the result screen's words for the API's answer.

@@ -1,10 +1,12 @@
 package ui_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/messages"
 	"github.com/smartselfie/kiosk-agent/ui"
 )
 
@@ -42,21 +44,27 @@ func TestOneInstructionAtATime(t *testing.T) {
 		name string
 		kind ui.CaptureKind
 		g    ui.Guidance
-		want string
+		want string // a translation key, or an internal/messages code
 	}{
 		{"good", ui.CaptureSelfie, ui.Guidance{OK: true}, "guide.good"},
-		{"two people before light", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemTooDark, ui.ProblemManyFaces}}, "guide.one-person"},
-		{"light before size", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemTooSmall, ui.ProblemTooDark}}, "guide.more-light"},
-		{"closer", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemBlurred, ui.ProblemTooSmall}}, "guide.closer"},
-		{"straight", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemPose}}, "guide.straight"},
-		{"document glare", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemOverExposed}}, "guide.doc.glare"},
-		{"document moving", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemMoving}}, "guide.doc.still"},
-		{"document no face", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemNoFace}}, "guide.doc.no-face"},
+		{"two people before light", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemTooDark, ui.ProblemManyFaces}}, "guidance.several_faces"},
+		{"light before size", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemTooSmall, ui.ProblemTooDark}}, "guidance.too_dark"},
+		{"closer", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemBlurred, ui.ProblemTooSmall}}, "guidance.face_too_small"},
+		{"straight", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemPose}}, "guidance.head_pose"},
+		{"not live", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemNotLive}}, "guidance.not_live"},
+		{"document glare", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemOverExposed}}, "guidance.document.over_exposed"},
+		{"document moving", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemMoving}}, "guidance.moving"},
+		{"document no face", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemNoFace}}, "guidance.document.no_face"},
+		{"document pose", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemPose}}, "guide.doc.show"},
 		{"unknown code", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{"new_gate"}}, "guide.wait"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ui.InstructionText(tc.kind, tc.g, ""); got != ui.T(tc.want) {
-				t.Errorf("%q, want %q", got, ui.T(tc.want))
+			want := ui.T(tc.want)
+			if strings.HasPrefix(tc.want, "guidance.") {
+				want = messages.Text("en", tc.want)
+			}
+			if got := ui.InstructionText(tc.kind, tc.g, ""); got != want || got == tc.want {
+				t.Errorf("%q, want %q", got, want)
 			}
 		})
 	}
@@ -118,5 +126,30 @@ func TestCheckLines(t *testing.T) {
 	pc := job.Prechecks{Ran: true, OK: false, Problems: []job.PrecheckProblem{{Image: "comparison", Code: "no_face"}}}
 	if l := light(pc); l[ui.CheckMatch] != ui.LightAmber || l[ui.CheckOneFace] != ui.LightRed {
 		t.Errorf("no comparison: %v", l)
+	}
+}
+
+// A review line names the image and says its code's sentence; the pair's codes and a
+// comparison image without a face have sentences that name their images.
+func TestCheckLineSentences(t *testing.T) {
+	text := func(image, code string) string {
+		for _, l := range ui.CheckLines(job.Prechecks{Ran: true, Problems: []job.PrecheckProblem{{Image: image, Code: code}}}) {
+			if l.Light == ui.LightRed {
+				return l.Text
+			}
+		}
+		t.Fatalf("%s on %s: no red line", code, image)
+		return ""
+	}
+	for _, tc := range []struct{ image, code, want string }{
+		{"selfie", "too_dark", ui.T("pc.image.selfie") + " too dark. Add light and retake it."},
+		{"liveness[2]", "no_face", ui.T("pc.image.liveness") + " no face found."},
+		{"comparison", "no_face", messages.Text("en", "precheck.comparison_no_face")},
+		{"pair", "no_match", messages.Text("en", "precheck.no_match")},
+		{"selfie", "new_check", ui.T("pc.image.selfie") + " a check failed."},
+	} {
+		if got := text(tc.image, tc.code); got != tc.want {
+			t.Errorf("%s on %s: %q, want %q", tc.code, tc.image, got, tc.want)
+		}
 	}
 }

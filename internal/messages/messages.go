@@ -5,17 +5,25 @@
 //
 // The catalogs are embedded JSON files, catalog/<lang>.json, keyed by code with a prefix
 // per family:
-//   - guidance.<capture.Problem>: live guidance for the customer while a camera step runs;
-//     prompt.<capture.Prompt> (prompt.any for no prompt): the liveness prompts.
+//   - guidance.<capture.Problem>: live guidance for the customer while a camera step runs
+//     (one short instruction); guidance.document.<capture.Problem> the agent's for the
+//     document step where it differs (no_face, face_too_small, over_exposed, too_dark;
+//     guidance.moving is the document's already); prompt.<capture.Prompt> (prompt.any for
+//     no prompt): the liveness prompts.
 //   - capture.<code>: camera failures (capture.ErrorCode).
-//   - precheck.<code>: the prechecks' problem codes (inference.Problem*, precheck.Code*),
-//     precheck.comparison_no_face for a comparison image without a face.
+//   - precheck.<code>: the prechecks' problem codes (inference.Problem*, precheck.Code*).
+//     These sentences do not name the image, which the UI shows before them ("Selfie:
+//     too dark. ..."), but for precheck.comparison_no_face (a comparison image without a
+//     face) and the pair's no_match and identical, which name their images.
 //   - job.<job.Code>: the job validation codes.
 //   - limit.<offline.Limit*>: the offline queue's limits (offline.LimitError.Code).
 //   - alert.halt.<uploader.HaltCause*>: why sending halted; alert.halt.skew-behind/-ahead
 //     add the clock difference.
 //   - result.<code> and error.<code>: the compare API's result and error codes
-//     (result.other, error.other, error.busy for 2201 and 2210); the wording the UI shows.
+//     (result.other, error.other, error.busy for 2201 and 2210).
+//
+// The kiosk app (package ui) shows these sentences as they are, in the operator's
+// language; its own translations hold only the screens' words.
 //
 // A sentence is a text/template over named arguments: Text(lang, code, "N", 3) fills
 // {{.N}}. Every code is in every catalog (the package's test fails otherwise, and when a
