@@ -90,6 +90,9 @@ type act struct {
 }
 
 func waitK(key string) act { return act{until: func() string { return ui.T(key) }} }
+
+// waitM waits for the sentence of an internal/messages code.
+func waitM(code string) act { return act{until: func() string { return ui.Msg(code) }} }
 func doK(key string) act   { return act{do: tapK(key)} }
 
 // typeEntry types text into the first entry on the screen.
@@ -129,11 +132,11 @@ var supervisorOp = []func(fyne.Canvas) error{tapL("Amina Diallo"), pinF(fake.Ope
 var wizardShots = []shot{
 	wiz("wizard-1-consent", fake.Scenario{}, toConsent...),
 	wiz("wizard-2-customer", fake.Scenario{}, toCustomer...),
-	wiz("wizard-3-document", fake.Scenario{Hold: ui.CaptureDocument, HoldAt: 1}, then(toDocument, waitK("guide.doc.too-small"))...),
+	wiz("wizard-3-document", fake.Scenario{Hold: ui.CaptureDocument, HoldAt: 1}, then(toDocument, waitM("guidance.document.face_too_small"))...),
 	wiz("wizard-3-document-face", fake.Scenario{}, then(toDocument, waitK("comparison.face-found"))...),
 	wiz("wizard-3-no-camera", fake.Scenario{NoCamera: []ui.CameraRole{ui.CameraDocument}}, then(toDocument, waitK("capture.import-instead"))...),
 	wiz("wizard-3-import", fake.Scenario{}, then(toCustomer, doK("source.id-photo"), doK("wizard.continue"), waitK("import.help"))...),
-	wiz("wizard-4-selfie", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1}, then(toSelfie, waitK("guide.more-light"))...),
+	wiz("wizard-4-selfie", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1}, then(toSelfie, waitM("guidance.too_dark"))...),
 	wiz("wizard-4-selfie-good", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 3}, then(toSelfie, waitK("guide.good"))...),
 	wiz("wizard-5-liveness", fake.Scenario{Hold: ui.CaptureLiveness, HoldAt: 2}, then(toSelfie,
 		act{until: func() string { return ui.Tf("liveness.count", map[string]any{"N": 3, "Total": 8}) }})...),
@@ -141,7 +144,7 @@ var wizardShots = []shot{
 	wiz("wizard-5-camera-unplugged", fake.Scenario{DisconnectAtPrompt: 3}, then(toSelfie, waitK("camera.disconnected"))...),
 	wiz("wizard-6-review", fake.Scenario{}, then(toReview, waitK("check.match.ok"))...),
 	wiz("wizard-6-review-spoof", fake.Scenario{Selfie: "spoof_minivision_F1.jpg", Document: "spoof_minivision_F1.jpg"}, then(toReview, waitK("review.failed"))...),
-	wiz("wizard-6-review-other-person", fake.Scenario{Document: "biden_2.jpg"}, then(toReview, waitK("pc.no_match"))...),
+	wiz("wizard-6-review-other-person", fake.Scenario{Document: "biden_2.jpg"}, then(toReview, waitM("precheck.no_match"))...),
 	wiz("wizard-6-force-gate", fake.Scenario{Selfie: "spoof_minivision_F1.jpg", Document: "spoof_minivision_F1.jpg"}, then(toReview, waitK("review.failed"), doK("review.force"), waitK("gate.force.title"))...),
 	wiz("wizard-7-result-waiting", fake.Scenario{Late: true}, then(toReview, waitK("check.match.ok"), doK("review.seal"), waitK("result.waiting"))...),
 	wiz("wizard-7-result-match", fake.Scenario{}, then(toReview, waitK("check.match.ok"), doK("review.seal"), waitK("result.advice.match"))...),
