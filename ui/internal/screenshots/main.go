@@ -93,7 +93,7 @@ func waitK(key string) act { return act{until: func() string { return ui.T(key) 
 
 // waitM waits for the sentence of an internal/messages code.
 func waitM(code string) act { return act{until: func() string { return ui.Msg(code) }} }
-func doK(key string) act   { return act{do: tapK(key)} }
+func doK(key string) act    { return act{do: tapK(key)} }
 
 // typeEntry types text into the first entry on the screen.
 func typeEntry(text string) act {
