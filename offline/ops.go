@@ -157,7 +157,7 @@ func (q *Queue) Enqueue(j *job.Job) (Entry, error) {
 		if err := tx.Bucket(bucketBlobs).Put([]byte(j.ID), blob); err != nil {
 			return err
 		}
-		if err := q.appendAudit(tx, AuditEvent{Kind: AuditEnrolled, JobID: j.ID, UserHash: r.UserHash, Operator: j.OperatorID}); err != nil {
+		if err := q.appendAudit(tx, AuditEvent{Kind: AuditEnrolled, JobID: j.ID, UserHash: r.UserHash, Operator: j.OperatorID, Detail: forcedDetail(j.Prechecks)}); err != nil {
 			return err
 		}
 		c.set(&r.Entry)
@@ -168,6 +168,19 @@ func (q *Queue) Enqueue(j *job.Job) (Entry, error) {
 		return Entry{}, fmt.Errorf("enqueueing job %s: %w", j.ID, err)
 	}
 	return r.Entry, nil
+}
+
+// forcedDetail is the enrolled audit event's detail for a job sealed although a
+// precheck failed: how many failed and, from the screen, the supervisor who allowed it.
+func forcedDetail(pc job.Prechecks) string {
+	if !pc.Forced {
+		return ""
+	}
+	d := fmt.Sprintf("forced: %d precheck(s) failed", len(pc.Problems))
+	if pc.ForcedBy != "" {
+		d += "; allowed by supervisor " + pc.ForcedBy
+	}
+	return d
 }
 
 // checkLimitsLocked refuses a new job of size bytes when a limit is reached.

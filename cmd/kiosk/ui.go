@@ -1,8 +1,9 @@
 package main
 
 // ui.go joins the screens (package ui) to the app (internal/app): ui declares small
-// interfaces (Operators, StatusSource, Queue, SettingsStore) and plain values, and these
-// adapters implement them over the app, so neither package imports the other's world
+// interfaces (Operators, StatusSource, Queue, SettingsStore, Previewer, Enrollment) and
+// plain values, and these adapters (and enroll.go's, preview.go's) implement them over
+// the app, so neither package imports the other's world
 // (internal/app stays free of Fyne, ui of bbolt and the compare client).
 
 import (
@@ -64,14 +65,18 @@ func runShell(ctx context.Context, a *app.App, windowed bool, stop context.Cance
 // deps are the shell's dependencies over a.
 func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
 	s, _ := a.Status(context.Background())
+	enr := newEnrollment(a)
 	return ui.Deps{
-		Operators: uiOperators{a},
-		Status:    uiStatus{a},
-		Queue:     uiQueue{a},
-		Settings:  uiSettings{a},
-		About:     ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint},
-		Clock:     clk,
-		Quit:      quit,
+		Operators:  uiOperators{a},
+		Status:     uiStatus{a},
+		Queue:      uiQueue{a},
+		Settings:   uiSettings{a},
+		Preview:    uiPreview{enr},
+		Enrollment: enr,
+		ResultWait: a.Settings().ResultWait,
+		About:      ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint},
+		Clock:      clk,
+		Quit:       quit,
 	}
 }
 

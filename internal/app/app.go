@@ -266,7 +266,9 @@ func (a *App) Close() error {
 
 // Seal seals a job into the offline queue for the signed-in operator: it records the
 // operator (OperatorID), the kiosk and, in training mode, marks the job training,
-// then wakes the sync engine. It refuses when nobody is signed in, the session is
+// then wakes the sync engine. A job forced past a failed precheck with
+// Prechecks.ForcedBy must name an enabled supervisor (offline.ErrNotSupervisor
+// otherwise); the audit log's enrolled event names them. It refuses when nobody is signed in, the session is
 // locked, or the app is shutting down; a job sealed before the shutdown began always
 // commits first.
 func (a *App) Seal(j *job.Job) (offline.Entry, error) {
@@ -278,6 +280,14 @@ func (a *App) Seal(j *job.Job) (offline.Entry, error) {
 	s, err := a.activeSession()
 	if err != nil {
 		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", j.ID, err)
+	}
+	if pc := j.Prechecks; pc.Ran && !pc.OK && pc.ForcedBy != "" {
+		// Forced on the screen: the supervisor named must be one (the screen's gate
+		// checked their PIN; the audit log names them with the job).
+		sup, err := a.ops.Get(pc.ForcedBy)
+		if err != nil || sup.Disabled || sup.Role != offline.RoleSupervisor {
+			return offline.Entry{}, fmt.Errorf("sealing job %s: %q did not allow it: %w", j.ID, pc.ForcedBy, offline.ErrNotSupervisor)
+		}
 	}
 	j.OperatorID = s.Operator.ID
 	j.KioskID = a.cfg.KioskID

@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/capture/v4l2"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
 )
@@ -37,17 +40,42 @@ func newSending(cfg config.Config, getenv func(string) string, log *slog.Logger)
 type Cameras struct {
 	Selfie   capture.Source
 	Document capture.Source
+	// Liveness is the liveness step's camera: Selfie, except for a scripted replay.
+	Liveness capture.Source
 	// Replay is set when the frames come from replayed images, not a camera.
 	Replay bool
+	// Scripted is set when the selfie camera's replay_dir is laid out as
+	// internal/enroll.OpenReplay reads it (selfie/, liveness/, optional document/): a
+	// replayed customer who shows the next liveness photo at each prompt. Its Apply sets
+	// the liveness options of the procedure that reads Liveness.
+	Scripted *enroll.Replay
 }
 
-// Close closes both sources.
+// Close closes the sources.
 func (c *Cameras) Close() error {
+	if c.Scripted != nil {
+		return c.Scripted.Close()
+	}
 	err := c.Selfie.Close()
 	if c.Document != c.Selfie {
 		err = errors.Join(err, c.Document.Close())
 	}
 	return err
+}
+
+// scriptedReplayMaxSide is the longest side of a scripted replay's frames: a camera's
+// size, enough for a document's face.
+const scriptedReplayMaxSide = 960
+
+// isScripted reports whether dir is laid out for enroll.OpenReplay (a selfie/ and a
+// liveness/ folder).
+func isScripted(dir string) bool {
+	for _, sub := range []string{enroll.ReplaySelfie, enroll.ReplayLiveness} {
+		if st, err := os.Stat(filepath.Join(dir, sub)); err != nil || !st.IsDir() {
+			return false
+		}
+	}
+	return true
 }
 
 // openCameras opens the configured cameras: replayed images for a camera with
@@ -59,7 +87,18 @@ func openCameras(ctx context.Context, cfg config.Config, clk clock.Clock, log *s
 		if err != nil {
 			return nil, err
 		}
-		return &Cameras{Selfie: cams.Selfie, Document: cams.Document}, nil
+		return &Cameras{Selfie: cams.Selfie, Document: cams.Document, Liveness: cams.Selfie}, nil
+	}
+	if sc.Replay() && !dc.Replay() && !dc.Chosen() && isScripted(sc.ReplayDir) {
+		r, err := enroll.OpenReplay(sc.ReplayDir, replay.Options{FPS: float64(sc.FPS), Clock: clk, MaxSide: scriptedReplayMaxSide})
+		if err != nil {
+			return nil, fmt.Errorf("capture.selfie_camera.replay_dir: %w", err)
+		}
+		cams := &Cameras{Selfie: r.Selfie, Document: r.Document, Liveness: r.Liveness, Replay: true, Scripted: r}
+		if cams.Document == nil {
+			cams.Document = r.Selfie
+		}
+		return cams, nil
 	}
 	open := func(key string, c config.Camera, document bool) (capture.Source, error) {
 		if c.Replay() {
@@ -85,7 +124,7 @@ func openCameras(ctx context.Context, cfg config.Config, clk clock.Clock, log *s
 	if err != nil {
 		return nil, err
 	}
-	cams := &Cameras{Selfie: selfie, Document: selfie, Replay: sc.Replay()}
+	cams := &Cameras{Selfie: selfie, Document: selfie, Liveness: selfie, Replay: sc.Replay()}
 	if dc.Replay() || dc.Chosen() {
 		if cams.Document, err = open("capture.document_camera", dc, true); err != nil {
 			selfie.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -169,6 +170,8 @@ type Settings struct {
 	IdleLock   time.Duration
 	ResultWait time.Duration
 	Thresholds gates.Thresholds
+	// ImportDirs are the folders the ID photo import lists (ui.import_dirs).
+	ImportDirs []string
 	// Selfie and document camera, as the config chooses them (path, name or replay dir).
 	SelfieCamera, DocumentCamera string
 	SocketPath                   string
@@ -183,7 +186,7 @@ func (a *App) Settings() Settings {
 	s := Settings{KioskID: c.KioskID, APIURL: c.Compare.APIURL, PartnerID: c.Compare.PartnerID,
 		KeyPresent: a.sending.Sender != nil, Training: a.training, Language: lang,
 		IdleLock: idle, ResultWait: c.UI.ResultWait.D(), Thresholds: partopts.Thresholds(c),
-		SocketPath: a.srv.Path()}
+		ImportDirs: slices.Clone(c.UI.ImportDirs), SocketPath: a.srv.Path()}
 	cams := partopts.Cameras(c)
 	s.SelfieCamera = cams.SelfieCamera.Describe()
 	s.DocumentCamera = "the selfie camera"

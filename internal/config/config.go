@@ -182,6 +182,10 @@ type UI struct {
 	ResultWait Duration `json:"result_wait"`
 	// Language of the screens: en or fr.
 	Language string `json:"language"`
+	// ImportDirs are the folders the enrollment's ID photo import lists: each folder's
+	// .jpg, .jpeg and .png files, and those of the folders one and two levels below it
+	// (a USB stick mounted at /media/USER/LABEL). Absolute paths.
+	ImportDirs []string `json:"import_dirs"`
 }
 
 // Languages are the languages of the screens.
@@ -227,6 +231,7 @@ func Default() Config {
 			IdleLock:   Duration(5 * time.Minute),
 			ResultWait: Duration(20 * time.Second),
 			Language:   "en",
+			ImportDirs: []string{"/media", "/run/media"},
 		},
 	}
 }
@@ -481,6 +486,11 @@ func (u UI) validate(v *validator) {
 	v.dur("ui.result_wait", u.ResultWait, Duration(time.Second), Duration(10*time.Minute), "wait for the API's answer on screen; default 20s")
 	if !slices.Contains(Languages, u.Language) {
 		v.add("ui.language %q is not one of %s", u.Language, strings.Join(Languages, ", "))
+	}
+	for _, d := range u.ImportDirs {
+		if !filepath.IsAbs(d) || filepath.Clean(d) != d {
+			v.add("ui.import_dirs: %q is not a clean absolute path: give folders such as \"/media\" or \"/srv/id-photos\"", d)
+		}
 	}
 }
 

@@ -264,6 +264,8 @@ var badValues = []struct {
 	{"ui.idle_lock", `{"ui":{"idle_lock_minutes":0.1}}`, "ui.idle_lock 6s is out of range"},
 	{"ui.result_wait", `{"ui":{"result_wait":"1h"}}`, "ui.result_wait 1h is out of range"},
 	{"ui.language", `{"ui":{"language":"de"}}`, "ui.language \"de\" is not one of en, fr"},
+	{"ui.import_dirs", `{"ui":{"import_dirs":["media"]}}`, "ui.import_dirs: \"media\" is not a clean absolute path"},
+	{"ui.import_dirs", `{"ui":{"import_dirs":["/media/../etc"]}}`, "ui.import_dirs: \"/media/../etc\" is not a clean"},
 }
 
 func TestTrainingMode(t *testing.T) {

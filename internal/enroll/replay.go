@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
@@ -64,13 +65,17 @@ func OpenReplay(dir string, o replay.Options) (*Replay, error) {
 
 // Apply sets o's liveness sequence for the replay: one frame per liveness photo, no
 // prompt to answer (photos cannot turn a head; the prechecks still want the head to move
-// across them), and the liveness camera moved on to photo i when prompt i is shown.
+// across them), and the liveness camera moved on to photo i when prompt i is shown. The
+// liveness camera may be read from another goroutine than the procedure's (a live
+// preview that hands frames on): a frame read across the change is read again, but one
+// already handed on may still reach the procedure after the prompt; such a reader
+// drops the first frame it hands on after each prompt.
 func (r *Replay) Apply(o *Options) {
 	o.Liveness.Frames = len(r.live.srcs)
 	o.Liveness.Prompts = []capture.Prompt{capture.PromptAny}
 	prev := o.Liveness.OnPrompt
 	o.Liveness.OnPrompt = func(i int, p capture.Prompt) {
-		r.live.cur = i
+		r.live.cur.Store(int64(i))
 		if prev != nil {
 			prev(i, p)
 		}
@@ -88,14 +93,23 @@ func (r *Replay) Close() error {
 	return errors.Join(errs...)
 }
 
-// followed shows photo cur, as a customer who follows prompt cur.
+// followed shows photo cur, as a customer who follows prompt cur. The procedure's
+// prompt hook moves cur while a live preview may be reading the camera.
 type followed struct {
 	srcs []*replay.Source
-	cur  int
+	cur  atomic.Int64
 }
 
+// Next returns a frame of the current photo: a frame read while the prompt changed is
+// read again, so no frame of the previous photo comes after the change.
 func (f *followed) Next(ctx context.Context) (capture.Frame, error) {
-	return f.srcs[min(f.cur, len(f.srcs)-1)].Next(ctx)
+	for {
+		cur := f.cur.Load()
+		fr, err := f.srcs[min(int(cur), len(f.srcs)-1)].Next(ctx)
+		if err != nil || f.cur.Load() == cur {
+			return fr, err
+		}
+	}
 }
 
 func (f *followed) Close() error {

@@ -107,6 +107,9 @@ type Prechecks struct {
 	OK bool `json:"ok"`
 	// Forced is true when the operator sealed the job although a check failed.
 	Forced bool `json:"forced,omitempty"`
+	// ForcedBy is the supervisor who allowed a forced seal on the kiosk's screen (empty
+	// for kioskctl enroll --force); the audit log's enrolled event names them.
+	ForcedBy string `json:"forced_by,omitempty"`
 	// Problems lists the failed checks.
 	Problems []PrecheckProblem `json:"problems,omitempty"`
 	// Similarity is the selfie-vs-comparison cosine similarity when it was computed.
