@@ -165,7 +165,7 @@ func newEnrollRig(t *testing.T, replayDir, importDir string, online bool) *erig 
 	d := deps(a, clock.Real{}, nil)
 	enr := d.Enrollment.(*uiEnrollment)
 	enr.engine = func() (*inference.Engine, error) { return eng, nil } // one engine for the kiosk and the sandbox
-	d.ResultWait = 2 * time.Minute                                      // the sandbox's analysis is slow on a busy machine
+	d.ResultWait = 2 * time.Minute                                     // the sandbox's analysis is slow on a busy machine
 	shell, err := ui.NewShell(w, d)
 	if err != nil {
 		t.Fatal(err)
