@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The headless demo (until the kiosk UI lands): a branch that is offline, then online.
+# make demo. With a display (DISPLAY or WAYLAND_DISPLAY set) it runs the kiosk app itself
+# (scripts/demo-kiosk.sh). Without one (or with DEMO_HEADLESS=1) it runs the headless
+# demo below, and says so: a branch that is offline, then online.
 #  1. enroll two customers from the bundled photos while the compare API is unreachable:
 #     the on-device prechecks run, the jobs are sealed into the offline queue;
 #  2. show a refused enrollment (selfie and ID photo of different people);
@@ -8,6 +10,10 @@
 # Everything lives in DEMO_DIR (default ./demo-data), started afresh each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${DEMO_HEADLESS:-}" != 1 ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
+  exec scripts/demo-kiosk.sh
+fi
+printf '\033[1mdemo: no display (DISPLAY and WAYLAND_DISPLAY are unset): running the headless demo (kioskctl); run make demo on a desktop to use the kiosk app\033[0m\n'
 bin=$PWD/bin
 photos=$PWD/testdata/photos
 demo=${DEMO_DIR:-$PWD/demo-data}

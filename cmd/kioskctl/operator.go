@@ -50,7 +50,7 @@ const operatorUsage = `add [--role operator|supervisor] [--name NAME] [--pin-std
 
 The PIN (6 to 12 digits) is asked on the terminal, twice, without echo; a script pipes
 it on standard input with --pin-stdin. It is never a flag value (others see those in ps).
-Run as root or as a member of the group ` + adminGroup + `, with the kiosk stopped
+Run as root, as a member of the group ` + adminGroup + ` or as the owner of the data folder, with the kiosk stopped
 (it holds the queue database where operators are kept).`
 
 func runOperator(g *globals, args []string) int {
@@ -83,7 +83,11 @@ func runOperator(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "kioskctl operator %s: %v\n", sub, err)
 		return exitUsage
 	}
-	if err := checkAdmin(); err != nil {
+	c, err := g.config()
+	if err != nil {
+		return g.errorf("operator %s: %v", sub, err)
+	}
+	if err := checkAdmin(c.DataDir); err != nil {
 		return g.errorf("operator %s: %v", sub, err)
 	}
 	var pin string
@@ -170,14 +174,20 @@ func operatorList(g *globals, ops *offline.Operators, asJSON bool, q interface{ 
 	return exitOK
 }
 
-// checkAdmin refuses a caller who is neither root nor in adminGroup. The files'
-// modes (data dir 0700) are the real barrier; this says clearly what is needed.
-func checkAdmin() error {
+// checkAdmin refuses a caller who is neither root, nor in adminGroup, nor the owner of
+// the data folder (who may change its files anyway: a demo's or a developer's kiosk,
+// make demo). The files' modes (data dir 0700) are the real barrier; this says clearly
+// what is needed.
+func checkAdmin(dataDir string) error {
 	euid, groups, err := operatorIdentity()
 	if err != nil {
 		return fmt.Errorf("checking who runs kioskctl: %w", err)
 	}
 	if euid == 0 {
+		return nil
+	}
+	var st unix.Stat_t
+	if dataDir != "" && unix.Stat(dataDir, &st) == nil && int(st.Uid) == euid {
 		return nil
 	}
 	gr, err := lookupGroup(adminGroup)
@@ -186,7 +196,7 @@ func checkAdmin() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("only root or a member of the group %s may manage operators: run it with sudo", adminGroup)
+	return fmt.Errorf("only root, a member of the group %s or the owner of %s may manage operators: run it with sudo", adminGroup, dataDir)
 }
 
 // invokingUser names who ran kioskctl, for the audit log.

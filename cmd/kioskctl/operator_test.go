@@ -132,6 +132,9 @@ func TestOperatorNeedsAdmin(t *testing.T) {
 		}
 		return &user.Group{Gid: "4242", Name: name}, nil
 	}
+	if err := os.Chown(dir, 1000, 1000); err != nil {
+		t.Skipf("the test gives the data folder to uid 1000 (run as root): %v", err)
+	}
 	for _, tc := range []struct {
 		name   string
 		euid   int
@@ -140,7 +143,8 @@ func TestOperatorNeedsAdmin(t *testing.T) {
 	}{
 		{"root", 0, nil, exitOK},
 		{"admin group", 1000, []int{100, 4242}, exitOK},
-		{"other user", 1000, []int{100, 1000}, exitError},
+		{"owner of the data folder", 1000, []int{100, 1000}, exitOK},
+		{"other user", 1001, []int{100, 1001}, exitError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			operatorIdentity = func() (int, []int, error) { return tc.euid, tc.groups, nil }
@@ -148,14 +152,14 @@ func TestOperatorNeedsAdmin(t *testing.T) {
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d: %s%s", code, tc.code, out, errs)
 			}
-			if code != exitOK && !strings.Contains(errs, "only root or a member of the group kiosk-admin") {
+			if code != exitOK && !strings.Contains(errs, "only root, a member of the group kiosk-admin or the owner of "+dir) {
 				t.Fatalf("refusal does not say what is needed: %s", errs)
 			}
 		})
 	}
 	// With no such group on the machine, only root passes.
 	lookupGroup = func(name string) (*user.Group, error) { return nil, user.UnknownGroupError(name) }
-	operatorIdentity = func() (int, []int, error) { return 1000, []int{4242}, nil }
+	operatorIdentity = func() (int, []int, error) { return 1001, []int{4242}, nil }
 	if code, _, _ := runKioskctl(t, "operator", "list", "--data-dir", dir); code != exitError {
 		t.Fatalf("without the group: exit %d", code)
 	}

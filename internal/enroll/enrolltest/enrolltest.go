@@ -3,6 +3,8 @@
 package enrolltest
 
 import (
+	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -19,38 +21,69 @@ import (
 // Comparison is the photo on file of the replayed customer (a PORTRAIT).
 const Comparison = "dfA_img5.jpg"
 
-// ReplayDir writes into a new temporary folder a replay camera of customer A of the demo (see scripts/demo.sh): the
-// selfie camera shows dfA_img6, the liveness frames are dfA_img11 and dfA_img5, each
-// plain and mirrored, as scripts/demoframes makes them.
+// ReplayDir writes into a new temporary folder a replay camera of customer A of the demo
+// (see Write).
 func ReplayDir(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, sub := range []string{enroll.ReplaySelfie, enroll.ReplayLiveness} {
-		os.MkdirAll(filepath.Join(dir, sub), 0o755)
-	}
-	if err := os.WriteFile(filepath.Join(dir, enroll.ReplaySelfie, "a.jpg"), testimages.Read(t, "dfA_img6.jpg"), 0o644); err != nil {
+	if err := Write(dir, ""); err != nil {
 		t.Fatal(err)
+	}
+	return dir
+}
+
+// Write writes into dir (made if missing) the replay camera of customer A of the demo
+// (see scripts/demo.sh), as internal/enroll.OpenReplay reads it: the selfie camera
+// shows dfA_img6; the liveness frames are dfA_img11 and dfA_img5, each plain and
+// mirrored, as scripts/demoframes makes them, farther from the camera; with document
+// set, the document camera shows that vendored photo.
+func Write(dir, document string) error {
+	subs := []string{enroll.ReplaySelfie, enroll.ReplayLiveness}
+	if document != "" {
+		subs = append(subs, enroll.ReplayDocument)
+	}
+	for _, sub := range subs {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return fmt.Errorf("writing the replay camera: %w", err)
+		}
+	}
+	copyPhoto := func(name, to string) error {
+		b, err := os.ReadFile(testimages.Path(name))
+		if err == nil {
+			err = os.WriteFile(to, b, 0o644)
+		}
+		if err != nil {
+			return fmt.Errorf("writing the replay camera: %w", err)
+		}
+		return nil
+	}
+	if err := copyPhoto("dfA_img6.jpg", filepath.Join(dir, enroll.ReplaySelfie, "a.jpg")); err != nil {
+		return err
+	}
+	if document != "" {
+		if err := copyPhoto(document, filepath.Join(dir, enroll.ReplayDocument, document)); err != nil {
+			return err
+		}
 	}
 	n := 0
 	for i, name := range []string{"dfA_img11.jpg", "dfA_img5.jpg"} {
 		img, err := inference.DecodeFile(testimages.Path(name))
 		if err != nil {
-			t.Fatal(err)
+			return fmt.Errorf("writing the replay camera: %w", err)
 		}
 		for _, mirror := range []bool{false, true} {
 			n++
 			f := farther(testimages.LivenessFrame(img, mirror, 0.02+0.02*float64((i+n)%3), 320))
-			fh, err := os.Create(filepath.Join(dir, enroll.ReplayLiveness, "frame-"+string(rune('0'+n))+".jpg"))
-			if err != nil {
-				t.Fatal(err)
+			var buf bytes.Buffer
+			if err := jpeg.Encode(&buf, f, &jpeg.Options{Quality: 80}); err != nil {
+				return fmt.Errorf("writing the replay camera: %w", err)
 			}
-			if err := jpeg.Encode(fh, f, &jpeg.Options{Quality: 80}); err != nil {
-				t.Fatal(err)
+			if err := os.WriteFile(filepath.Join(dir, enroll.ReplayLiveness, fmt.Sprintf("frame-%d.jpg", n)), buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("writing the replay camera: %w", err)
 			}
-			fh.Close()
 		}
 	}
-	return dir
+	return nil
 }
 
 // farther puts img in the middle of a grey frame half as large again: the customer

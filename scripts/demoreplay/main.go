@@ -1,0 +1,31 @@
+// Command demoreplay writes the replay camera of `make demo`'s kiosk: a folder laid out
+// as internal/enroll.OpenReplay reads it (selfie/, liveness/, document/), customer A of
+// the vendored photos, whose liveness photos follow the prompts (internal/app opens such
+// a folder given as capture.selfie_camera.replay_dir).
+//
+// Usage: go run ./scripts/demoreplay -out DIR [-document PHOTO]
+// PHOTO is a vendored photo's name (testdata/photos) for the document camera; without
+// it the document camera shows the selfie camera's picture.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/smartselfie/kiosk-agent/internal/enroll/enrolltest"
+)
+
+func main() {
+	out := flag.String("out", "", "output folder")
+	doc := flag.String("document", "", "vendored photo shown by the document camera (e.g. dfA_img5.jpg)")
+	flag.Parse()
+	if *out == "" || flag.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "usage: demoreplay -out DIR [-document PHOTO]")
+		os.Exit(2)
+	}
+	if err := enrolltest.Write(*out, *doc); err != nil {
+		fmt.Fprintln(os.Stderr, "demoreplay:", err)
+		os.Exit(1)
+	}
+}
