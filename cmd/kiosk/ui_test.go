@@ -42,6 +42,7 @@ func newShellRig(t *testing.T) *shellRig {
 	c.DataDir, c.KioskID = dir, "kiosk-ui"
 	c.LocalAPI.Socket, c.LocalAPI.Group = filepath.Join(dir, "kiosk.sock"), strconv.Itoa(os.Getegid())
 	c.Offline.MinFreeDiskMB = -1
+	c.UI.ImportDirs = []string{filepath.Join(dir, "import")}
 	clk := clock.NewFake(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
 	a, err := app.New(app.Options{Config: c, Clock: clk, NoCameras: true, NoNetwatch: true, ExternalIdleLock: true, Version: "test"})
 	if err != nil {
