@@ -121,10 +121,12 @@
 // operator_sign_in, db_recovered, and for operators operator_sign_in_failed,
 // operator_locked_out, operator_authorized, operator_sign_out,
 // operator_session_locked, operator_added, operator_disabled, operator_enabled,
-// operator_pin_reset (never a PIN). User ids appear only as a keyed hash
-// (HashUserID: HMAC-SHA256 under a key derived from the device key, 16 hex digits),
-// so they cannot be guessed from a copy of the disk without the device key. Only
-// retention removes events.
+// operator_pin_reset (never a PIN). The enrolled event of a job sealed although a
+// precheck failed says so in its detail ("forced: N precheck(s) failed"), with the
+// supervisor who allowed it on the kiosk's screen (job.Prechecks.ForcedBy). User ids
+// appear only as a keyed hash (HashUserID: HMAC-SHA256 under a key derived from the
+// device key, 16 hex digits), so they cannot be guessed from a copy of the disk without
+// the device key. Only retention removes events.
 //
 // # Caveats
 //

@@ -39,8 +39,8 @@
 // fyne.CanvasObject; the customer's images live in a Draft in memory and are dropped
 // when a step is taken again, when the wizard is left, and after Seal.
 //
-// The wizard talks to the kiosk through Enrollment (enroll.go), which internal/app
-// implements over internal/enroll: OpenCamera(kind) gives a LiveCamera;
+// The wizard talks to the kiosk through Enrollment (enroll.go), which cmd/kiosk
+// implements over the app and internal/enroll: OpenCamera(kind) gives a LiveCamera;
 // Capture(ctx, kind, frames, hooks) runs capture's procedure (Document, Selfie for the
 // portrait and the selfie, LivenessSequence) over the wizard's Frames and reports
 // Guidance (capture.Verdict) and liveness prompts through CaptureHooks, and returns
@@ -90,7 +90,8 @@
 //
 // Shell methods run on Fyne's goroutine. Other goroutines call Shell.Changed (which
 // goes through fyne.Do); the wizard's goroutines change widgets only through fyne.Do
-// (a package variable the tests replace with a pump they drain on their goroutine); Shell.Run refreshes once a second and checks the idle lock,
+// (a package variable the tests replace with a pump they drain on their goroutine;
+// ReplaceDo does it for cmd/kiosk's tests); Shell.Run refreshes once a second and checks the idle lock,
 // on the injected clock (internal/clock), so tests drive the idle lock with a fake
 // clock and Shell.CheckIdle. Only the shell's own buttons count as a touch (every
 // button is made by Shell.button); scrolling alone does not.

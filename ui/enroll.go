@@ -13,8 +13,9 @@ import (
 // This file declares what the enrollment wizard needs from the rest of the kiosk: a
 // LiveCamera per capture step, the capture procedures (Enrollment.Capture over the newest
 // frames the wizard hands it), the ID photo import, the prechecks, sealing and the
-// result. internal/app implements Enrollment over internal/enroll (capture, precheck,
-// offline, the sync engine's events); ui/fake implements it over the vendored photos.
+// result. cmd/kiosk (enroll.go) implements Enrollment over the app and internal/enroll
+// (capture, precheck, offline, the sync engine's events); ui/fake implements it over
+// the vendored photos.
 //
 // The vocabulary is capture's and job's, copied as plain values so that ui links
 // neither capture (libjpeg-turbo) nor the face engine: Problem and Prompt have the

@@ -23,7 +23,10 @@
 // (offline.RunRetention every 10 minutes), the local API (localapi.Server.Serve with
 // Backend: localapi.QueueBackend for the queue's part, the app for status and sync),
 // the idle lock, and the cameras (in the background: capture/v4l2.OpenCameras, or
-// capture/replay for a camera with capture.*.replay_dir; a failure is an AlertCamera,
+// capture/replay for a camera with capture.*.replay_dir, or internal/enroll.OpenReplay
+// for a selfie replay_dir laid out as selfie/, liveness/ and optional document/ folders:
+// a replayed customer whose liveness photos follow the prompts, Cameras.Scripted, for
+// the demo and training; a failure is an AlertCamera,
 // not a stop). The face engine loads at the first Engine call (Options.EngineAtStart:
 // in the background once ready). Ready is closed once all are started.
 //
@@ -41,7 +44,9 @@
 // SignIn checks the PIN in the operator store (5 wrong PINs lock for 5 minutes,
 // doubling; every attempt is audited) and starts a session, or unlocks a locked one.
 // Seal records the session's operator in the job (job.Job.OperatorID), the kiosk id,
-// and in training mode job.Job.Training. The session locks after ui.idle_lock without
+// and in training mode job.Job.Training; a job forced past a failed precheck from the
+// screen names its supervisor (job.Prechecks.ForcedBy), who must be an enabled
+// supervisor, and the audit log's enrolled event names them. The session locks after ui.idle_lock without
 // a Touch (audit operator_session_locked "idle 5m0s"): on the app's clock, checked by a
 // goroutine (which emits EventSession) and by every Session call. With screens,
 // Options.ExternalIdleLock hands the idle lock to ui.Shell (which counts the touches)
