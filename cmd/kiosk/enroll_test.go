@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -486,5 +487,31 @@ func TestSealForcedNeedsSupervisor(t *testing.T) {
 	j.Prechecks.ForcedBy = "zawadi"
 	if _, err := r.a.Seal(j); err != nil {
 		t.Fatalf("forced by a supervisor: %v", err)
+	}
+}
+
+// The settings' preview shows the replay camera's frames at their size, then stops.
+func TestSettingsPreview(t *testing.T) {
+	r := newEnrollRig(t, enrolltest.ReplayDir(t), importDir(t), false)
+	old := fyneDo
+	fyneDo = r.pump.do
+	defer func() { fyneDo = old }()
+	obj, stop := uiPreview{newEnrollment(r.a)}.Preview(r.a.Settings().SelfieCamera)
+	var img *canvas.Image
+	fake.Walk(obj, func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Image); ok {
+			img = x
+		}
+	})
+	if img == nil {
+		t.Fatal("no image in the preview")
+	}
+	r.waitFor("a frame", func() bool { return img.Image != nil })
+	b := img.Image.Bounds()
+	if b.Dx() < 100 || b.Dy() < 100 || !img.Visible() {
+		t.Fatalf("preview frame %v, visible %v", b, img.Visible())
+	}
+	stop()
+	for r.pump.one() {
 	}
 }

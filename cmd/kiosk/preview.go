@@ -19,6 +19,10 @@ import (
 	"github.com/smartselfie/kiosk-agent/ui"
 )
 
+// fyneDo changes the preview's widgets on Fyne's goroutine (a test runs the changes on
+// its own).
+var fyneDo = fyne.Do
+
 // uiPreview previews the camera the settings screen names: the document camera for
 // its description, the selfie camera otherwise.
 type uiPreview struct{ e *uiEnrollment }
@@ -28,6 +32,7 @@ type uiPreview struct{ e *uiEnrollment }
 // painted, and says so in words when the camera is missing or unplugged.
 func (p uiPreview) Preview(device string) (fyne.CanvasObject, func()) {
 	s := p.e.a.Settings()
+	do := fyneDo
 	kind := ui.CaptureSelfie
 	if device == s.DocumentCamera && device != s.SelfieCamera {
 		kind = ui.CaptureDocument
@@ -41,7 +46,7 @@ func (p uiPreview) Preview(device string) (fyne.CanvasObject, func()) {
 	bg := canvas.NewRectangle(color.NRGBA{R: 0x20, G: 0x24, B: 0x2c, A: 0xff})
 	obj := container.NewStack(bg, img, msg)
 	say := func(text string) {
-		fyne.Do(func() {
+		do(func() {
 			msg.SetText(text)
 			msg.Show()
 			img.Hide()
@@ -99,7 +104,7 @@ func (p uiPreview) Preview(device string) (fyne.CanvasObject, func()) {
 			mu.Unlock()
 			show := !shown
 			shown = true
-			fyne.Do(func() {
+			do(func() {
 				mu.Lock()
 				i := ready
 				onScreen, ready = i, -1
