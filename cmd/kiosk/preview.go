@@ -27,7 +27,8 @@ var fyneDo = fyne.Do
 // its description, the selfie camera otherwise.
 type uiPreview struct{ e *uiEnrollment }
 
-// Preview shows the camera's frames until stop is called. It paints at the camera's
+// Preview shows the camera's frames until stop is called (which returns once the
+// camera is no longer read). It paints at the camera's
 // rate at most, into one of three buffers that is neither on screen nor waiting to be
 // painted, and says so in words when the camera is missing or unplugged.
 func (p uiPreview) Preview(device string) (fyne.CanvasObject, func()) {
@@ -53,7 +54,18 @@ func (p uiPreview) Preview(device string) (fyne.CanvasObject, func()) {
 		})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	stop := func() {
+		cancel()
+		// The app closes its cameras at shutdown: the reader ends first. A camera
+		// that does not return on its context is not waited for long (the screen).
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
+	}
 	go func() {
+		defer close(done)
 		cam, err := p.e.OpenCamera(kind)
 		if err != nil {
 			var nc *ui.NoCameraError
@@ -121,5 +133,5 @@ func (p uiPreview) Preview(device string) (fyne.CanvasObject, func()) {
 			})
 		}
 	}()
-	return obj, cancel
+	return obj, stop
 }
