@@ -176,3 +176,17 @@ func TestWaitResultNoAPI(t *testing.T) {
 		t.Fatalf("no API: %v", err)
 	}
 }
+
+// With no camera the wizard hears which one is missing and what the config names.
+func TestOpenCameraMissing(t *testing.T) {
+	r := newShellRig(t) // the app runs without cameras
+	e := newEnrollment(r.a)
+	for kind, role := range map[ui.CaptureKind]ui.CameraRole{ui.CaptureDocument: ui.CameraDocument,
+		ui.CaptureSelfie: ui.CameraSelfie, ui.CaptureLiveness: ui.CameraSelfie} {
+		_, err := e.OpenCamera(kind)
+		var nc *ui.NoCameraError
+		if !errors.As(err, &nc) || nc.Role != role || nc.Device == "" {
+			t.Fatalf("%v: %#v", kind, err)
+		}
+	}
+}
