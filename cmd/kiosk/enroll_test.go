@@ -429,6 +429,9 @@ func TestEnrollmentDocumentOfSomeoneElse(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newEnrollRig(t, replay, importDir(t), true)
+	if got := r.a.Settings().DocumentCamera; got != "replay "+filepath.Join(replay, enroll.ReplayDocument) {
+		t.Errorf("the settings name the document camera %q", got)
+	}
 	r.start("CUST-A-0003", job.Document)
 	r.waitText(ui.T("document.title"))
 	r.waitText(ui.T("comparison.face-found"))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/inference/gates"
 	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"github.com/smartselfie/kiosk-agent/offline"
@@ -195,6 +198,11 @@ func (a *App) Settings() Settings {
 	}
 	if r := c.Capture.SelfieCamera.ReplayDir; r != "" {
 		s.SelfieCamera = "replay " + r
+		if doc := filepath.Join(r, enroll.ReplayDocument); isScripted(r) && !cams.DocumentCamera.Chosen() {
+			if st, err := os.Stat(doc); err == nil && st.IsDir() {
+				s.DocumentCamera = "replay " + doc // a replayed customer's document
+			}
+		}
 	}
 	if r := c.Capture.DocumentCamera.ReplayDir; r != "" {
 		s.DocumentCamera = "replay " + r
