@@ -44,8 +44,9 @@ type uiEnrollment struct {
 	// (events may be dropped for a slow reader).
 	resultPoll time.Duration
 
-	mu    sync.Mutex
-	lease map[capture.Source]chan struct{} // one reader of a source at a time
+	mu     sync.Mutex
+	lease  map[capture.Source]chan struct{} // one reader of a source at a time
+	closed bool                             // shut: no more reads
 	// imported is the last imported ID photo: its JPEG is sealed as it is.
 	imported     image.Image
 	importedJPEG []byte
@@ -101,6 +102,10 @@ func (e *uiEnrollment) device(role ui.CameraRole) string {
 // settings' preview), until ctx ends.
 func (e *uiEnrollment) acquire(ctx context.Context, src capture.Source) (release func(), err error) {
 	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("reading the camera: the kiosk is stopping: %w", capture.ErrClosed)
+	}
 	l, ok := e.lease[src]
 	if !ok {
 		l = make(chan struct{}, 1)
@@ -112,6 +117,27 @@ func (e *uiEnrollment) acquire(ctx context.Context, src capture.Source) (release
 		return func() { <-l }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// shut refuses new reads of the cameras and waits, at most d, for the reads in
+// progress to end: the app may then close its cameras.
+func (e *uiEnrollment) shut(d time.Duration) {
+	e.mu.Lock()
+	e.closed = true
+	leases := make([]chan struct{}, 0, len(e.lease))
+	for _, l := range e.lease {
+		leases = append(leases, l)
+	}
+	e.mu.Unlock()
+	timeout := time.NewTimer(d)
+	defer timeout.Stop()
+	for _, l := range leases {
+		select {
+		case l <- struct{}{}: // held for good: nobody reads this camera again
+		case <-timeout.C:
+			return
+		}
 	}
 }
 

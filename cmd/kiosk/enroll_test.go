@@ -264,7 +264,7 @@ func (r *erig) toReview() {
 	r.t.Helper()
 	r.waitText(ui.T("selfie.title"))
 	r.waitText(ui.T("liveness.title"))
-	r.waitText(ui.T("review.checks"))
+	r.waitText(ui.T("review.title"))
 	r.waitFor("the checks", func() bool { return !r.has(ui.T("review.checking")) })
 }
 

@@ -190,3 +190,29 @@ func TestOpenCameraMissing(t *testing.T) {
 		}
 	}
 }
+
+// shut waits for the read in progress and refuses the next ones.
+func TestEnrollmentShut(t *testing.T) {
+	e := &uiEnrollment{lease: map[capture.Source]chan struct{}{}}
+	src := &scriptedSource{pic: testPicture(4, 4)}
+	c := &liveCamera{e: e, src: src}
+	if _, err := c.Next(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	release, err := e.acquire(context.Background(), src) // a read in progress
+	if err != nil {
+		t.Fatal(err)
+	}
+	shut := make(chan struct{})
+	go func() { e.shut(time.Minute); close(shut) }()
+	select {
+	case <-shut:
+		t.Fatal("shut did not wait for the read in progress")
+	case <-time.After(50 * time.Millisecond):
+	}
+	release()
+	<-shut
+	if _, err := c.Next(context.Background(), nil); !errors.Is(err, capture.ErrClosed) {
+		t.Fatalf("a read after shut: %v", err)
+	}
+}

@@ -37,11 +37,24 @@ func runShell(ctx context.Context, a *app.App, windowed bool, stop context.Cance
 	fa := fyneapp.New()
 	fa.Settings().SetTheme(ui.Theme())
 	win := fa.NewWindow("Kiosk")
-	d := deps(a, clock.Real{}, func() { stop(); fyne.Do(fa.Quit) })
+	var shell *ui.Shell
+	// quit stops what the screen runs (the wizard's cameras and capture, a preview),
+	// then ends the window's loop.
+	quit := func() {
+		fyne.Do(func() {
+			if shell != nil {
+				shell.Stop()
+			}
+			fa.Quit()
+		})
+	}
+	d := deps(a, clock.Real{}, func() { stop(); quit() })
 	shell, err := ui.NewShell(win, d)
 	if err != nil {
 		return err
 	}
+	// The app closes its cameras once this returns: the readers stop first.
+	defer d.Enrollment.(*uiEnrollment).shut(2 * time.Second)
 	shell.Kiosk(windowed)
 	events, unsubscribe := a.Subscribe(32)
 	defer unsubscribe()
@@ -56,7 +69,7 @@ func runShell(ctx context.Context, a *app.App, windowed bool, stop context.Cance
 	})
 	go func() {
 		<-ctx.Done()
-		fyne.Do(fa.Quit)
+		quit()
 	}()
 	win.ShowAndRun()
 	return nil
