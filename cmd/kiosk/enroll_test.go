@@ -438,7 +438,7 @@ func TestEnrollmentDocumentOfSomeoneElse(t *testing.T) {
 	r.tap(ui.T("wizard.continue"))
 	r.toReview()
 	noMatch := slices.ContainsFunc(r.texts(), func(s string) bool {
-		return strings.Contains(s, ui.T("pc.no_match"))
+		return strings.Contains(s, ui.Msg("precheck.no_match"))
 	})
 	if r.has(ui.T("check.match.ok")) || !noMatch {
 		t.Fatalf("the review says the selfie matches someone else's document: %q", r.texts())
