@@ -422,18 +422,22 @@ func checkDisk(o Options) Result {
 	}
 	freeMB := free >> 20
 	if floorMB < 0 {
-		return ok(CheckDisk, "%d MB free on %s's file system (no floor: offline.min_free_disk_mb is -1)", freeMB, dir)
+		return ok(CheckDisk, "%d MB free on %s's file system (no floor: offline.min_free_disk_mb is -1)", freeMB, dir).
+			coded(CodeDiskNoFloor, "", "Free", freeMB, "Dir", dir)
 	}
 	floor := uint64(floorMB) << 20
+	args := []any{"Free", freeMB, "Dir", dir, "Floor", floorMB}
 	switch {
 	case free < floor:
 		return fail(CheckDisk, "free space on "+dir+"'s file system (old logs, journalctl --vacuum-size=100M); kioskctl queue purge deletes the images of sent jobs",
-			"%d MB free on %s's file system, under the floor of %d MB: new enrollments are refused", freeMB, dir, floorMB)
+			"%d MB free on %s's file system, under the floor of %d MB: new enrollments are refused", freeMB, dir, floorMB).
+			coded(CodeDiskUnderFloor, CodeDiskFreeSpace, args...)
 	case free < 2*floor:
 		return warn(CheckDisk, "free space on "+dir+"'s file system before new enrollments are refused",
-			"%d MB free on %s's file system, less than twice the floor of %d MB", freeMB, dir, floorMB)
+			"%d MB free on %s's file system, less than twice the floor of %d MB", freeMB, dir, floorMB).
+			coded(CodeDiskLow, CodeDiskFreeSoon, args...)
 	}
-	return ok(CheckDisk, "%d MB free on %s's file system (floor %d MB)", freeMB, dir, floorMB)
+	return ok(CheckDisk, "%d MB free on %s's file system (floor %d MB)", freeMB, dir, floorMB).coded(CodeDiskOK, "", args...)
 }
 
 // queueFacts is what the queue check judges, from the kiosk or the file.
