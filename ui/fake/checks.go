@@ -1,0 +1,72 @@
+package fake
+
+import (
+	"context"
+	"sync"
+
+	"github.com/smartselfie/kiosk-agent/ui"
+)
+
+// Checks is a ui.Checker that returns fixed results. While Hold is set, Run waits until
+// Release (or its context ends), so a test sees the screen while the checks run.
+type Checks struct {
+	Results []ui.CheckResult
+	Err     error
+
+	mu      sync.Mutex
+	runs    int
+	hold    chan struct{}
+	started chan struct{}
+}
+
+// DemoChecks are one check of each level: the disk low, the kiosk fine, the API refused.
+func DemoChecks() *Checks {
+	return &Checks{Results: []ui.CheckResult{
+		{Name: "kiosk", Level: ui.LevelOK, Finding: "kiosk.ok"},
+		{Name: "disk", Level: ui.LevelWarn, Finding: "disk.low", Fix: "disk.free-soon",
+			Args: []any{"Free", 150, "Dir", "/var/lib/kiosk-agent", "Floor", 100}},
+		{Name: "api", Level: ui.LevelFail, Finding: "api.fail", Fix: "fix.details"},
+	}}
+}
+
+// Hold makes the next runs wait for Release; Started is closed when one has begun.
+func (c *Checks) Hold() (started <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hold, c.started = make(chan struct{}), make(chan struct{})
+	return c.started
+}
+
+// Release lets held runs finish.
+func (c *Checks) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hold != nil {
+		close(c.hold)
+		c.hold = nil
+	}
+}
+
+// Runs counts the runs begun.
+func (c *Checks) Runs() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.runs
+}
+
+// Run implements ui.Checker.
+func (c *Checks) Run(ctx context.Context) ([]ui.CheckResult, error) {
+	c.mu.Lock()
+	c.runs++
+	hold, started := c.hold, c.started
+	c.mu.Unlock()
+	if hold != nil {
+		close(started)
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return c.Results, c.Err
+}
