@@ -42,7 +42,7 @@ type checksState struct {
 }
 
 // runChecks starts the checks in the background; the screen shows their results once
-// they are in (through fyne.Do). A second press while they run does nothing.
+// they are in (through fyne.Do, as do). A second press while they run does nothing.
 func (s *Shell) runChecks() {
 	if s.d.Checks == nil || s.checks.running {
 		return
@@ -53,7 +53,7 @@ func (s *Shell) runChecks() {
 		ctx, cancel := context.WithTimeout(context.Background(), checksTimeout)
 		defer cancel()
 		res, err := s.d.Checks.Run(ctx)
-		fyne.Do(func() {
+		do(func() { // fyne.Do
 			s.checks = checksState{ran: true, failed: err != nil, results: res}
 			s.refreshChecks()
 		})
@@ -100,7 +100,7 @@ func (s *Shell) checksSection(rows *fyne.Container) {
 
 func checkRow(c CheckResult) fyne.CanvasObject {
 	name := widget.NewLabelWithStyle(Msg("doctor.name."+c.Name), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	name.Wrapping = fyne.TextWrapWord
+	name.Truncation = fyne.TextTruncateEllipsis // the catalog's names fit; a longer one is cut visibly
 	level := levelLabel(c.Level)
 	text := Msg("doctor."+c.Finding, c.Args...)
 	if c.Fix != "" {

@@ -17,8 +17,12 @@ import (
 	"github.com/smartselfie/kiosk-agent/ui/fake"
 )
 
-// waitShown waits until text is on screen (10 s at most: a bound against a hung test,
-// not a measure of speed).
+// pending are the checks' screen changes (their fyne.Do), run by waitShown on the
+// test's goroutine.
+var pending = make(chan func(), 16)
+
+// waitShown runs the checks' screen changes until text is on screen (10 s at most: a
+// bound against a hung test, not a measure of speed).
 func waitShown(r *rig, text string) {
 	r.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -26,7 +30,11 @@ func waitShown(r *rig, text string) {
 		if time.Now().After(deadline) {
 			r.t.Fatalf("waiting for %q: screen shows %q", text, fake.Texts(r.canvas()))
 		}
-		time.Sleep(time.Millisecond)
+		select {
+		case f := <-pending:
+			f()
+		case <-time.After(time.Millisecond):
+		}
 	}
 }
 
@@ -52,8 +60,7 @@ func newRigWith(t *testing.T, lang string, edit func(*ui.Deps)) *rig {
 	return r
 }
 
-// runHeld taps Run checks and lets the run end once the screen says it runs (the test
-// driver runs fyne.Do at once, on the checks' goroutine: the two draws must not overlap).
+// runHeld taps Run checks and lets the run end once the screen says it runs.
 func runHeld(r *rig, c *fake.Checks) {
 	r.t.Helper()
 	started := c.Hold()
@@ -65,6 +72,7 @@ func runHeld(r *rig, c *fake.Checks) {
 
 func checksRig(t *testing.T, lang string, c *fake.Checks) *rig {
 	t.Helper()
+	t.Cleanup(ui.SetDo(func(f func()) { pending <- f }))
 	r := newRigWith(t, lang, func(d *ui.Deps) { d.Checks = c })
 	r.signIn("Amina Diallo", fake.OperatorPIN)
 	r.tap(ui.T("home.status"))
@@ -107,8 +115,11 @@ func TestStatusChecks(t *testing.T) {
 			t.Errorf("level %q shown %v with importance %v, want %v", ui.LevelText(lv), ok, got, imp)
 		}
 	}
-	disk := messages.Text("en", "doctor.disk.low", c.Results[1].Args...) + "\n" +
-		ui.Tf("status.check-fix", map[string]any{"Fix": messages.Text("en", "doctor.disk.free-soon", c.Results[1].Args...)})
+	if c.Results[5].Name != "disk" {
+		t.Fatalf("demo check 5 is %s, not disk", c.Results[5].Name)
+	}
+	disk := messages.Text("en", "doctor.disk.low", c.Results[5].Args...) + "\n" +
+		ui.Tf("status.check-fix", map[string]any{"Fix": messages.Text("en", "doctor.disk.free-soon", c.Results[5].Args...)})
 	if !r.has(disk) {
 		t.Errorf("no disk finding and fix %q; texts %q", disk, fake.Texts(r.canvas()))
 	}

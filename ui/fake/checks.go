@@ -19,12 +19,19 @@ type Checks struct {
 	started chan struct{}
 }
 
-// DemoChecks are one check of each level: the disk low, the kiosk fine, the API refused.
+// DemoChecks are the checks the kiosk runs, in its order, of every level: the disk
+// low, the clock unsynchronised, the API refused (the last), the others fine.
 func DemoChecks() *Checks {
 	return &Checks{Results: []ui.CheckResult{
 		{Name: "kiosk", Level: ui.LevelOK, Finding: "kiosk.ok"},
+		{Name: "cameras", Level: ui.LevelOK, Finding: "cameras.ok"},
+		{Name: "models", Level: ui.LevelOK, Finding: "models.ok"},
+		{Name: "data_dir", Level: ui.LevelOK, Finding: "data_dir.ok"},
+		{Name: "keys", Level: ui.LevelOK, Finding: "keys.ok"},
 		{Name: "disk", Level: ui.LevelWarn, Finding: "disk.low", Fix: "disk.free-soon",
 			Args: []any{"Free", 150, "Dir", "/var/lib/kiosk-agent", "Floor", 100}},
+		{Name: "queue", Level: ui.LevelOK, Finding: "queue.ok"},
+		{Name: "clock", Level: ui.LevelWarn, Finding: "clock.warn", Fix: "fix.details"},
 		{Name: "api", Level: ui.LevelFail, Finding: "api.fail", Fix: "fix.details"},
 	}}
 }
