@@ -70,6 +70,13 @@ func runHeld(r *rig, c *fake.Checks) {
 	c.Release()
 }
 
+// apiText is the API check's finding and fix in lang (the current language).
+func apiText(c *fake.Checks, lang string) string {
+	a := c.Results[len(c.Results)-1]
+	return messages.Text(lang, "doctor."+a.Finding, a.Args...) + "\n" +
+		ui.Tf("status.check-fix", map[string]any{"Fix": messages.Text(lang, "doctor."+a.Fix, a.Args...)})
+}
+
 func checksRig(t *testing.T, lang string, c *fake.Checks) *rig {
 	t.Helper()
 	t.Cleanup(ui.SetDo(func(f func()) { pending <- f }))
@@ -96,7 +103,7 @@ func TestStatusChecks(t *testing.T) {
 	r.shell.Refresh() // a status refresh does not run them again
 	c.Release()
 	// The API's row is the last one drawn.
-	waitShown(r, messages.Text("en", "doctor.api.fail")+"\n"+ui.Tf("status.check-fix", map[string]any{"Fix": messages.Text("en", "doctor.fix.details")}))
+	waitShown(r, apiText(c, "en"))
 	if c.Runs() != 1 {
 		t.Fatalf("%d runs, want 1", c.Runs())
 	}
@@ -141,7 +148,7 @@ func TestStatusChecksFrench(t *testing.T) {
 	c := fake.DemoChecks()
 	r := checksRig(t, "fr", c)
 	runHeld(r, c)
-	waitShown(r, messages.Text("fr", "doctor.api.fail")+"\n"+ui.Tf("status.check-fix", map[string]any{"Fix": messages.Text("fr", "doctor.fix.details")}))
+	waitShown(r, apiText(c, "fr"))
 	english := map[string]bool{}
 	for _, code := range messages.Codes("en") {
 		if strings.HasPrefix(code, "doctor.") && messages.Text("en", code) != messages.Text("fr", code) {
@@ -162,7 +169,7 @@ func TestStatusChecksFrench(t *testing.T) {
 			}
 		}
 	}
-	if !r.has(messages.Text("fr", "doctor.api.fail") + "\n" + ui.Tf("status.check-fix", map[string]any{"Fix": messages.Text("fr", "doctor.fix.details")})) {
+	if !r.has(apiText(c, "fr")) || !strings.Contains(apiText(c, "fr"), "injoignable") {
 		t.Errorf("no French API finding; texts %q", fake.Texts(r.canvas()))
 	}
 }

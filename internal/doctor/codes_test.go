@@ -2,9 +2,13 @@ package doctor
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/messages"
+	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
 // The disk's and the config's codes say in English word for word what Detail and Fix
@@ -79,6 +83,52 @@ func TestEveryResultHasACode(t *testing.T) {
 					t.Errorf("%s has no %s sentence", c, l)
 				}
 			}
+		}
+	}
+}
+
+// The queue's, the API's and the clock's coded findings: the fix's English is Fix word
+// for word, the finding's fills its arguments, and the French differs.
+func TestCodedFixesAreTheFix(t *testing.T) {
+	o := testOptions(t)
+	now := o.Clock.Now()
+	c := func(by map[offline.State]int) offline.Counts { return offline.Counts{ByState: by} }
+	old := func(age time.Duration) offline.Counts {
+		return offline.Counts{Unsent: 1, OldestUnsent: now.Add(-age), ByState: map[offline.State]int{}}
+	}
+	max := time.Duration(offline.DefaultSettings().MaxOldestUnsentDays) * 24 * time.Hour
+	api, _ := checkAPIAndClock(context.Background(), o) // no api_url
+	for _, x := range []struct {
+		r       Result
+		code    string
+		finding string
+	}{
+		{judgeQueue(o, queueFacts{counts: c(map[offline.State]int{offline.StateQuarantined: 2})}), CodeQueueQuarantined, "2 quarantined jobs"},
+		{judgeQueue(o, queueFacts{counts: c(nil), halt: &uploader.Halt{Code: "2205", Reason: "wrong key"}}), CodeQueueHalted, "(code 2205)"},
+		{judgeQueue(o, queueFacts{counts: old(max + 24*time.Hour)}), CodeQueueTooOld, "refused"},
+		{judgeQueue(o, queueFacts{counts: old(max/2 + time.Hour)}), CodeQueueAging, "past half"},
+		{judgeQueue(o, queueFacts{counts: c(map[offline.State]int{offline.StateHeld: 1, offline.StateFailed: 3})}), CodeQueueToLookAt, "1 held, 0 need an operator, 3 failed"},
+		{judgeQueue(o, queueFacts{counts: c(map[offline.State]int{offline.StateDone: 3})}), CodeQueueHealthy, "0 unsent"},
+		{api, CodeAPINoURL, "no compare.api_url"},
+	} {
+		if x.r.Code != x.code {
+			t.Errorf("%s: code %q, want %q", x.r.Detail, x.r.Code, x.code)
+			continue
+		}
+		if got := messages.Text("en", x.r.Code, x.r.Args...); !strings.Contains(got, x.finding) {
+			t.Errorf("%s: English %q lacks %q", x.code, got, x.finding)
+		}
+		if messages.Text("fr", x.r.Code, x.r.Args...) == messages.Text("en", x.r.Code, x.r.Args...) {
+			t.Errorf("%s: the French is the English", x.code)
+		}
+		if x.r.FixCode == "" {
+			if x.r.Status != OK {
+				t.Errorf("%s: no fix code", x.code)
+			}
+			continue
+		}
+		if got := messages.Text("en", x.r.FixCode, x.r.Args...); got != x.r.Fix {
+			t.Errorf("%s: English %q, fix %q", x.r.FixCode, got, x.r.Fix)
 		}
 	}
 }

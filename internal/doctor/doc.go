@@ -40,9 +40,12 @@
 // Each Result carries, besides its English Detail and Fix (kioskctl doctor's output, its
 // JSON unchanged), the stable codes of its finding and its fix (Code, FixCode, Args;
 // not in the JSON): the keys of their sentences in internal/messages, in English and
-// French, for the kiosk's status screen. The disk's findings and fixes and the config's
-// have codes of their own (Code* constants; their English is the Detail word for word
-// but for the invalid config's error); every other finding has its check's generic one,
+// French, for the kiosk's status screen. The config's and the disk's findings and fixes,
+// the queue's judgements, the API's missing URL, no answer, refusal and acceptance, and
+// the clock's comparison with the API have codes of their own (Code* constants: the
+// disk's and the valid config's English is the Detail word for word, the others' a
+// shorter sentence; every coded fix's English is the Fix word for word); every other
+// finding has its check's generic one,
 // GenericCode(name, status) ("doctor.queue.warn"), and its fix GenericFixCode (run
 // kioskctl doctor for the details).
 //

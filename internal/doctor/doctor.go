@@ -273,7 +273,8 @@ type kioskView interface {
 
 // The findings and fixes that have codes of their own (internal/messages has their
 // sentences). The disk's and the valid config's English is their Detail and Fix word for
-// word; the invalid config's leaves out the error, which is English only.
+// word; the others' findings are short sentences for the screen (Detail adds the
+// counts, the errors, the English-only parts), their fixes Fix word for word.
 const (
 	CodeConfigValid    = "doctor.config.valid"    // Path
 	CodeConfigDefaults = "doctor.config.defaults" // no config file
@@ -285,4 +286,29 @@ const (
 	CodeDiskUnderFloor = "doctor.disk.under-floor" // Free, Dir, Floor
 	CodeDiskFreeSpace  = "doctor.disk.free-space"  // Dir
 	CodeDiskFreeSoon   = "doctor.disk.free-soon"   // Dir
+
+	CodeQueueHealthy     = "doctor.queue.healthy"     // Unsent
+	CodeQueueQuarantined = "doctor.queue.quarantined" // N
+	CodeQueueCallSupport = "doctor.queue.call-support"
+	CodeQueueHalted      = "doctor.queue.halted" // Code
+	CodeQueueRetryHalted = "doctor.queue.retry-halted"
+	CodeQueueTooOld      = "doctor.queue.too-old" // Age, Max
+	CodeQueueConnect     = "doctor.queue.connect"
+	CodeQueueAging       = "doctor.queue.aging" // Age, Max
+	CodeQueueConnectSoon = "doctor.queue.connect-soon"
+	CodeQueueToLookAt    = "doctor.queue.to-look-at" // Held, NeedsOperator, Failed
+	CodeQueueLookAt      = "doctor.queue.look-at"
+
+	CodeAPINoURL        = "doctor.api.no-url"
+	CodeAPISetURL       = "doctor.api.set-url"       // File
+	CodeAPIUnreachable  = "doctor.api.unreachable"   // Host
+	CodeAPICheckNetwork = "doctor.api.check-network" // Host
+	CodeAPIAccepted     = "doctor.api.accepted"      // Host
+	CodeAPIRefused      = "doctor.api.refused"       // Host
+	CodeAPIPutKey       = "doctor.api.put-key"
+	CodeAPISetClock     = "doctor.api.set-clock"
+
+	CodeClockOff    = "doctor.clock.off" // Skew
+	CodeClockSet    = "doctor.clock.set"
+	CodeClockWithin = "doctor.clock.within" // Skew
 )

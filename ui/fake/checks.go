@@ -20,7 +20,7 @@ type Checks struct {
 }
 
 // DemoChecks are the checks the kiosk runs, in its order, of every level: the disk
-// low, the clock unsynchronised, the API refused (the last), the others fine.
+// low, the clock unsynchronised, the API unreachable (the last), the others fine.
 func DemoChecks() *Checks {
 	return &Checks{Results: []ui.CheckResult{
 		{Name: "kiosk", Level: ui.LevelOK, Finding: "kiosk.ok"},
@@ -30,9 +30,10 @@ func DemoChecks() *Checks {
 		{Name: "keys", Level: ui.LevelOK, Finding: "keys.ok"},
 		{Name: "disk", Level: ui.LevelWarn, Finding: "disk.low", Fix: "disk.free-soon",
 			Args: []any{"Free", 150, "Dir", "/var/lib/kiosk-agent", "Floor", 100}},
-		{Name: "queue", Level: ui.LevelOK, Finding: "queue.ok"},
+		{Name: "queue", Level: ui.LevelOK, Finding: "queue.healthy", Args: []any{"Unsent", 3}},
 		{Name: "clock", Level: ui.LevelWarn, Finding: "clock.warn", Fix: "fix.details"},
-		{Name: "api", Level: ui.LevelFail, Finding: "api.fail", Fix: "fix.details"},
+		{Name: "api", Level: ui.LevelFail, Finding: "api.unreachable", Fix: "api.check-network",
+			Args: []any{"Host", "https://api.example.com"}},
 	}}
 }
 

@@ -215,7 +215,8 @@ var shots = []shot{
 	{name: "status", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"))...)},
 	{name: "status-checks", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"), tapK("status.run-checks"))...),
 		then: []act{{until: func() string {
-			return ui.Msg("doctor.api.fail") + "\n" + ui.Tf("status.check-fix", map[string]any{"Fix": ui.Msg("doctor.fix.details")})
+			a := fake.DemoChecks().Results[8]
+			return ui.Msg("doctor."+a.Finding, a.Args...) + "\n" + ui.Tf("status.check-fix", map[string]any{"Fix": ui.Msg("doctor."+a.Fix, a.Args...)})
 		}}}, late: scrollDown},
 	{name: "settings-gate", steps: steps(thenF(supervisor, tapK("home.settings"))...)},
 	{name: "settings", steps: steps(thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...)},
