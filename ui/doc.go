@@ -11,7 +11,10 @@
 // and Settings, About, Sign out), queue (each job: time, state, result in words, a
 // progress bar while it sends; Retry for failed, held and needs-operator jobs, Purge
 // for a supervisor), status (cameras, models, sending, queue, clock, disk with their
-// level), settings (behind a supervisor's PIN: cameras with a preview slot, API address,
+// level; then, when Deps.Checks is set, kioskctl doctor's checks: a Run checks button
+// that runs them in the background — never on a refresh, and disabled while they run —
+// and each check's traffic-light level, finding and fix, from internal/messages'
+// doctor.* sentences), settings (behind a supervisor's PIN: cameras with a preview slot, API address,
 // partner id, whether the key is present — never the key —, thresholds read-only,
 // language, idle lock) and about (version, kiosk id, device key fingerprint).
 //
@@ -19,7 +22,9 @@
 //
 // The screens use small interfaces declared here (model.go): Operators (List, SignIn,
 // SignOut), StatusSource (Status), Queue (Jobs, Retry, Purge), SettingsStore (Settings,
-// SetLanguage, SetIdleLock) and Previewer (optional). internal/app implements them;
+// SetLanguage, SetIdleLock), Previewer (optional) and Checker (optional, checks.go:
+// Run returns each check as internal/messages codes and arguments; cmd/kiosk runs
+// internal/doctor). internal/app implements them;
 // ui/fake implements them in memory. ui imports no bbolt, no sync/compare: job states
 // and API codes are copied as plain values (JobState names equal offline.State names).
 //

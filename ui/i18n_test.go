@@ -338,6 +338,14 @@ func msgFamilies(consts map[string]string) map[string][]string {
 		"error.":      {"2204", "2205", "2209", "2214", "2215", "2220", "2413"},
 		"alert.halt.": {"2205", "2214", "2220"},
 	}
+	for _, c := range messages.Codes(English) {
+		if code, ok := strings.CutPrefix(c, "doctor."); ok {
+			f["doctor."] = append(f["doctor."], code)
+			if name, ok := strings.CutPrefix(code, "name."); ok {
+				f["doctor.name."] = append(f["doctor.name."], name)
+			}
+		}
+	}
 	for name, v := range consts {
 		switch {
 		case strings.HasPrefix(name, "Problem"):

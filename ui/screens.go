@@ -235,7 +235,7 @@ func (s *Shell) confirm(question string, ok func()) {
 	d.Show()
 }
 
-// statusScreen: each part with its state.
+// statusScreen: each part with its state, then the checks (Deps.Checks) as last run.
 func (s *Shell) statusScreen() fyne.CanvasObject {
 	rows := container.NewVBox()
 	draw := func() {
@@ -245,6 +245,7 @@ func (s *Shell) statusScreen() fyne.CanvasObject {
 			rows.Add(partRow(s.lastStatus, p, now))
 			rows.Add(widget.NewSeparator())
 		}
+		s.checksSection(rows)
 		rows.Refresh()
 	}
 	draw()
@@ -255,15 +256,7 @@ func (s *Shell) statusScreen() fyne.CanvasObject {
 func partRow(st Status, p Part, now time.Time) fyne.CanvasObject {
 	lv := PartLevel(st, p)
 	name := widget.NewLabelWithStyle(PartName(p), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	level := widget.NewLabelWithStyle(LevelText(lv), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	switch lv {
-	case LevelOK:
-		level.Importance = widget.SuccessImportance
-	case LevelWarn:
-		level.Importance = widget.WarningImportance
-	case LevelFail:
-		level.Importance = widget.DangerImportance
-	}
+	level := levelLabel(lv)
 	detail := widget.NewLabel(PartDetail(st, p, now))
 	detail.Wrapping = fyne.TextWrapWord
 	left := container.NewHBox(container.NewGridWrap(fyne.NewSize(220, 40), name), container.NewGridWrap(fyne.NewSize(150, 40), level))

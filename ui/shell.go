@@ -41,6 +41,9 @@ type Deps struct {
 	NewEnrollment func(s Session, back func()) fyne.CanvasObject
 	// Quit is called once a supervisor allowed closing the app; nil closes the window.
 	Quit func()
+	// Checks runs kioskctl doctor's checks for the status screen's "Run checks"; nil
+	// shows no checks.
+	Checks Checker
 }
 
 // Validate says which required field of d is nil.
@@ -58,7 +61,7 @@ func (d Deps) Validate() error {
 		return nil
 	}
 	sort.Strings(missing)
-	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, NewEnrollment and Quit)", strings.Join(missing, ", "))
+	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, NewEnrollment, Quit and Checks)", strings.Join(missing, ", "))
 }
 
 // ScreenID names a screen of the shell.
@@ -96,6 +99,7 @@ type Shell struct {
 
 	lastStatus Status
 	lastJobs   []Job
+	checks     checksState
 	// onLeave stops what the current screen started (camera previews).
 	onLeave []func()
 	// refreshBody rebuilds the parts of the current screen that follow the app's state.

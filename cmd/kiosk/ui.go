@@ -90,6 +90,7 @@ func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
 		About:      ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint},
 		Clock:      clk,
 		Quit:       quit,
+		Checks:     newChecks(a),
 	}
 }
 

@@ -422,18 +422,22 @@ func checkDisk(o Options) Result {
 	}
 	freeMB := free >> 20
 	if floorMB < 0 {
-		return ok(CheckDisk, "%d MB free on %s's file system (no floor: offline.min_free_disk_mb is -1)", freeMB, dir)
+		return ok(CheckDisk, "%d MB free on %s's file system (no floor: offline.min_free_disk_mb is -1)", freeMB, dir).
+			coded(CodeDiskNoFloor, "", "Free", freeMB, "Dir", dir)
 	}
 	floor := uint64(floorMB) << 20
+	args := []any{"Free", freeMB, "Dir", dir, "Floor", floorMB}
 	switch {
 	case free < floor:
 		return fail(CheckDisk, "free space on "+dir+"'s file system (old logs, journalctl --vacuum-size=100M); kioskctl queue purge deletes the images of sent jobs",
-			"%d MB free on %s's file system, under the floor of %d MB: new enrollments are refused", freeMB, dir, floorMB)
+			"%d MB free on %s's file system, under the floor of %d MB: new enrollments are refused", freeMB, dir, floorMB).
+			coded(CodeDiskUnderFloor, CodeDiskFreeSpace, args...)
 	case free < 2*floor:
 		return warn(CheckDisk, "free space on "+dir+"'s file system before new enrollments are refused",
-			"%d MB free on %s's file system, less than twice the floor of %d MB", freeMB, dir, floorMB)
+			"%d MB free on %s's file system, less than twice the floor of %d MB", freeMB, dir, floorMB).
+			coded(CodeDiskLow, CodeDiskFreeSoon, args...)
 	}
-	return ok(CheckDisk, "%d MB free on %s's file system (floor %d MB)", freeMB, dir, floorMB)
+	return ok(CheckDisk, "%d MB free on %s's file system (floor %d MB)", freeMB, dir, floorMB).coded(CodeDiskOK, "", args...)
 }
 
 // queueFacts is what the queue check judges, from the kiosk or the file.
@@ -512,22 +516,27 @@ func judgeQueue(o Options, f queueFacts) Result {
 	switch {
 	case by(offline.StateQuarantined) > 0:
 		return fail(CheckQueue, "list them (kioskctl queue list --state quarantined) and call support; never delete queue.db",
-			"%s: quarantined jobs failed their integrity check and are never sent", summary)
+			"%s: quarantined jobs failed their integrity check and are never sent", summary).
+			coded(CodeQueueQuarantined, CodeQueueCallSupport, "N", by(offline.StateQuarantined))
 	case f.halt != nil:
 		return fail(CheckQueue, "fix what the halt says, then kioskctl sync --retry-halted",
-			"%s; sending is halted (%s): %s", summary, f.halt.Code, f.halt.Reason)
+			"%s; sending is halted (%s): %s", summary, f.halt.Code, f.halt.Reason).
+			coded(CodeQueueHalted, CodeQueueRetryHalted, "Code", f.halt.Code)
 	case maxAge > 0 && age >= maxAge:
 		return fail(CheckQueue, "connect the kiosk to the API (see the api check) so the queue drains",
-			"%s: older than offline.max_oldest_unsent (%s), so new enrollments are refused", summary, roundAge(maxAge))
+			"%s: older than offline.max_oldest_unsent (%s), so new enrollments are refused", summary, roundAge(maxAge)).
+			coded(CodeQueueTooOld, CodeQueueConnect, "Age", roundAge(age), "Max", roundAge(maxAge))
 	case len(f.alerts) > 0:
 		return warn(CheckQueue, "do what the alert says", "%s; alert: %s", summary, f.alerts[0])
 	case maxAge > 0 && age >= maxAge/2:
 		return warn(CheckQueue, "connect the kiosk to the API soon (see the api check)",
-			"%s: past half of offline.max_oldest_unsent (%s)", summary, roundAge(maxAge))
+			"%s: past half of offline.max_oldest_unsent (%s)", summary, roundAge(maxAge)).
+			coded(CodeQueueAging, CodeQueueConnectSoon, "Age", roundAge(age), "Max", roundAge(maxAge))
 	case by(offline.StateHeld) > 0 || by(offline.StateNeedsOperator) > 0 || by(offline.StateFailed) > 0:
-		return warn(CheckQueue, "look at them with kioskctl queue list, and retry or purge each (kioskctl queue retry|purge ID)", "%s", summary)
+		return warn(CheckQueue, "look at them with kioskctl queue list, and retry or purge each (kioskctl queue retry|purge ID)", "%s", summary).
+			coded(CodeQueueToLookAt, CodeQueueLookAt, "Held", by(offline.StateHeld), "NeedsOperator", by(offline.StateNeedsOperator), "Failed", by(offline.StateFailed))
 	}
-	return ok(CheckQueue, "%s", summary)
+	return ok(CheckQueue, "%s", summary).coded(CodeQueueHealthy, "", "Unsent", f.counts.Unsent)
 }
 
 func roundAge(d time.Duration) string {
@@ -557,7 +566,7 @@ func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
 	}
 	if c.APIURL == "" {
 		return fail(CheckAPI, "set compare.api_url, compare.partner_id and compare.api_key_file in "+cfgFile,
-			"no compare.api_url: jobs are kept on this kiosk and never sent"), kernelClock("no api_url")
+			"no compare.api_url: jobs are kept on this kiosk and never sent").coded(CodeAPINoURL, CodeAPISetURL, "File", cfgFile), kernelClock("no api_url")
 	}
 	if c.SignerURL == "" && c.APIKeyEnv != "" && o.Getenv(c.APIKeyEnv) == "" {
 		return warn(CheckAPI, "run kioskctl doctor with $"+c.APIKeyEnv+" set as the kiosk's service sets it, to check the key",
@@ -595,7 +604,7 @@ func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
 			return fail(CheckAPI, "check api_url, ca_file and the remote signer's settings", "%s: %v", host, err), kernelClock("no answer")
 		}
 		return fail(CheckAPI, "check the network, DNS and the firewall toward "+host+" (kioskctl status says online/offline)",
-			"%s cannot be reached: %v", host, err), kernelClock("no answer")
+			"%s cannot be reached: %v", host, err).coded(CodeAPIUnreachable, CodeAPICheckNetwork, "Host", host), kernelClock("no answer")
 	}
 	clk = judgeClock(o, chk)
 	switch {
@@ -603,13 +612,14 @@ func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
 		api = warn(CheckAPI, "use https://: turn allow_insecure_http off",
 			"%s over %s answered %s to a signed empty form: the key is accepted", host, transport, chk.Code)
 	case chk.Accepted:
-		api = ok(CheckAPI, "%s over %s answered %s to a signed empty form: the key is accepted (nobody enrolled)", host, transport, chk.Code)
+		api = ok(CheckAPI, "%s over %s answered %s to a signed empty form: the key is accepted (nobody enrolled)", host, transport, chk.Code).
+			coded(CodeAPIAccepted, "", "Host", host)
 	case chk.Code == compare.CodeUnauthorized:
-		fix := "put the API key of this environment in the key file and check compare.partner_id"
+		fix, fixCode := "put the API key of this environment in the key file and check compare.partner_id", CodeAPIPutKey
 		if clk.Status == Fail {
-			fix = "set the clock (see the clock check); the signature's time is outside the API's window"
+			fix, fixCode = "set the clock (see the clock check); the signature's time is outside the API's window", CodeAPISetClock
 		}
-		api = fail(CheckAPI, fix, "%s refused the signature (2205): %v", host, chk.Err)
+		api = fail(CheckAPI, fix, "%s refused the signature (2205): %v", host, chk.Err).coded(CodeAPIRefused, fixCode, "Host", host)
 	case chk.Code == compare.CodeNotActivated || chk.Code == compare.CodeNoProduction:
 		api = fail(CheckAPI, "ask SmartSelfie to enable the product (or production) for partner "+c.PartnerID,
 			"%s accepted the key but refused the account (%s): %v", host, chk.Code, chk.Err)
@@ -647,12 +657,14 @@ func judgeClock(o Options, chk compare.AuthCheck) Result {
 	switch {
 	case abs > 15*time.Minute:
 		return fail(CheckClock, "set the clock (timedatectl set-ntp true, or date -s) and keep NTP on",
-			"this clock is %s %s the API server's (its Date header): the API refuses signatures beyond 15 minutes", abs.Round(time.Second), how)
+			"this clock is %s %s the API server's (its Date header): the API refuses signatures beyond 15 minutes", abs.Round(time.Second), how).
+			coded(CodeClockOff, CodeClockSet, "Skew", abs.Round(time.Second).String())
 	case abs > tol:
 		return warn(CheckClock, "turn NTP on (timedatectl set-ntp true) before the gap reaches 15 minutes",
 			"this clock is %s %s the API server's (its Date header), more than sync.skew_tolerance (%s)", abs.Round(time.Second), how, tol)
 	}
-	return ok(CheckClock, "within %s of the API server's clock (its Date header; 1 s resolution)", abs.Round(time.Second))
+	return ok(CheckClock, "within %s of the API server's clock (its Date header; 1 s resolution)", abs.Round(time.Second)).
+		coded(CodeClockWithin, "", "Skew", abs.Round(time.Second).String())
 }
 
 // clockSynced asks the kernel whether NTP keeps the clock synchronised.

@@ -37,6 +37,22 @@
 //     fail beyond the API's 15-minute window, warn beyond sync.skew_tolerance. Without an
 //     answer, the kernel's NTP flag (adjtimex) decides between ok and warn.
 //
+// Each Result carries, besides its English Detail and Fix (kioskctl doctor's output, its
+// JSON unchanged), the stable codes of its finding and its fix (Code, FixCode, Args;
+// not in the JSON): the keys of their sentences in internal/messages, in English and
+// French, for the kiosk's status screen. The config's and the disk's findings and fixes,
+// the queue's judgements, the API's missing URL, no answer, refusal and acceptance, and
+// the clock's comparison with the API have codes of their own (Code* constants: the
+// disk's and the valid config's English is the Detail word for word, the others' a
+// shorter sentence; every coded fix's English is the Fix word for word); every other
+// finding has its check's generic one,
+// GenericCode(name, status) ("doctor.queue.warn"), and its fix GenericFixCode (run
+// kioskctl doctor for the details).
+//
+// The kiosk app runs Run in its own process for its status screen (cmd/kiosk/checks.go):
+// with its config and its own socket, so the kiosk check answers, the queue is read
+// through the socket and the cameras are only found, never opened.
+//
 // Run only reads, with exceptions that a kiosk's own start (or kioskctl status) would
 // make too: opening an existing queue.db when no kiosk runs may requeue jobs left in
 // sending, or move an unreadable file aside and start a new one (offline.Open; run as

@@ -77,6 +77,31 @@ type Result struct {
 	Detail string `json:"detail"`
 	// Fix says what to do, in one sentence; empty when Status is OK.
 	Fix string `json:"fix,omitempty"`
+	// Code is the finding's stable code, the key of its sentence in internal/messages'
+	// catalogs, filled with Args (name, value pairs); FixCode is the fix's (empty when
+	// Status is OK). A finding without a code of its own gets the check's generic one,
+	// GenericCode(Name, Status), and a fix GenericFixCode. Detail and Fix stay the
+	// English of kioskctl doctor; the codes are for screens in other languages.
+	Code    string `json:"-"`
+	FixCode string `json:"-"`
+	Args    []any  `json:"-"`
+}
+
+// GenericFixCode is the fix of a finding that has no code of its own: "run kioskctl
+// doctor for the details".
+const GenericFixCode = "doctor.fix.details"
+
+// GenericCode is the code of a finding of check name with verdict s that has no code of
+// its own: "doctor.<name>.<status>".
+func GenericCode(name string, s Status) string { return "doctor." + name + "." + s.String() }
+
+// Checks are the checks' names, in the order Run runs them.
+var Checks = []string{CheckConfig, CheckKiosk, CheckCameras, CheckModels, CheckDataDir, CheckKeys, CheckDisk, CheckQueue, CheckAPI, CheckClock}
+
+// coded sets r's codes and arguments.
+func (r Result) coded(code, fixCode string, args ...any) Result {
+	r.Code, r.FixCode, r.Args = code, fixCode, args
+	return r
 }
 
 func ok(name, detail string, args ...any) Result {
@@ -110,6 +135,12 @@ func (r Report) Check(name string) (Result, bool) {
 }
 
 func (r *Report) add(res Result) {
+	if res.Code == "" {
+		res.Code, res.Args = GenericCode(res.Name, res.Status), nil
+	}
+	if res.FixCode == "" && res.Status != OK {
+		res.FixCode = GenericFixCode
+	}
 	r.Checks = append(r.Checks, res)
 	if res.Status > r.Status {
 		r.Status = res.Status
@@ -226,9 +257,12 @@ func checkConfig(o Options) Result {
 	}
 	if o.ConfigErr != nil {
 		return fail(CheckConfig, "correct the file (docs/config.md lists every key); the checks below ran on the defaults",
-			"%s: %v", where, o.ConfigErr)
+			"%s: %v", where, o.ConfigErr).coded(CodeConfigInvalid, CodeConfigFix)
 	}
-	return ok(CheckConfig, "%s: valid", where)
+	if o.ConfigPath == "" {
+		return ok(CheckConfig, "%s: valid", where).coded(CodeConfigDefaults, "")
+	}
+	return ok(CheckConfig, "%s: valid", where).coded(CodeConfigValid, "", "Path", where)
 }
 
 // kioskView is what the queue check asks the running kiosk (*localapi.Client).
@@ -236,3 +270,45 @@ type kioskView interface {
 	Status(ctx context.Context) (localapi.Status, error)
 	Jobs(ctx context.Context, o offline.ListOptions) (localapi.JobList, error)
 }
+
+// The findings and fixes that have codes of their own (internal/messages has their
+// sentences). The disk's and the valid config's English is their Detail and Fix word for
+// word; the others' findings are short sentences for the screen (Detail adds the
+// counts, the errors, the English-only parts), their fixes Fix word for word.
+const (
+	CodeConfigValid    = "doctor.config.valid"    // Path
+	CodeConfigDefaults = "doctor.config.defaults" // no config file
+	CodeConfigInvalid  = "doctor.config.invalid"
+	CodeConfigFix      = "doctor.config.fix"
+	CodeDiskOK         = "doctor.disk.enough"      // Free, Dir, Floor (MB)
+	CodeDiskNoFloor    = "doctor.disk.no-floor"    // Free, Dir
+	CodeDiskLow        = "doctor.disk.low"         // Free, Dir, Floor
+	CodeDiskUnderFloor = "doctor.disk.under-floor" // Free, Dir, Floor
+	CodeDiskFreeSpace  = "doctor.disk.free-space"  // Dir
+	CodeDiskFreeSoon   = "doctor.disk.free-soon"   // Dir
+
+	CodeQueueHealthy     = "doctor.queue.healthy"     // Unsent
+	CodeQueueQuarantined = "doctor.queue.quarantined" // N
+	CodeQueueCallSupport = "doctor.queue.call-support"
+	CodeQueueHalted      = "doctor.queue.halted" // Code
+	CodeQueueRetryHalted = "doctor.queue.retry-halted"
+	CodeQueueTooOld      = "doctor.queue.too-old" // Age, Max
+	CodeQueueConnect     = "doctor.queue.connect"
+	CodeQueueAging       = "doctor.queue.aging" // Age, Max
+	CodeQueueConnectSoon = "doctor.queue.connect-soon"
+	CodeQueueToLookAt    = "doctor.queue.to-look-at" // Held, NeedsOperator, Failed
+	CodeQueueLookAt      = "doctor.queue.look-at"
+
+	CodeAPINoURL        = "doctor.api.no-url"
+	CodeAPISetURL       = "doctor.api.set-url"       // File
+	CodeAPIUnreachable  = "doctor.api.unreachable"   // Host
+	CodeAPICheckNetwork = "doctor.api.check-network" // Host
+	CodeAPIAccepted     = "doctor.api.accepted"      // Host
+	CodeAPIRefused      = "doctor.api.refused"       // Host
+	CodeAPIPutKey       = "doctor.api.put-key"
+	CodeAPISetClock     = "doctor.api.set-clock"
+
+	CodeClockOff    = "doctor.clock.off" // Skew
+	CodeClockSet    = "doctor.clock.set"
+	CodeClockWithin = "doctor.clock.within" // Skew
+)

@@ -19,6 +19,9 @@
 //   - limit.<offline.Limit*>: the offline queue's limits (offline.LimitError.Code).
 //   - alert.halt.<uploader.HaltCause*>: why sending halted; alert.halt.skew-behind/-ahead
 //     add the clock difference.
+//   - doctor.<check>.<ok|warn|fail>, doctor.name.<check>, doctor.fix.details and the
+//     internal/doctor Code* constants: kioskctl doctor's findings and fixes for the
+//     kiosk's status screen (the English of the disk's equals doctor's Detail).
 //   - result.<code> and error.<code>: the compare API's result and error codes
 //     (result.other, error.other, error.busy for 2201 and 2210).
 //

@@ -74,6 +74,7 @@ var rules = []rule{
 	{"internal/job", typed("Code"), prefix("job.")},
 	{"offline", named("Limit"), prefix("limit.")},
 	{"sync/uploader", named("Halt"), prefix("alert.halt.")},
+	{"internal/doctor", named("Code"), func(v string) string { return v }},
 	{"sync/compare", named("Code"), func(v string) string {
 		switch {
 		case v == "2201" || v == "2210":

@@ -213,6 +213,11 @@ var shots = []shot{
 	{name: "enrollment", steps: steps(thenF(supervisor, tapK("home.new"))...)},
 	{name: "queue", steps: steps(thenF(supervisor, tapK("home.queue"))...)},
 	{name: "status", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"))...)},
+	{name: "status-checks", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"), tapK("status.run-checks"))...),
+		then: []act{{until: func() string {
+			a := fake.DemoChecks().Results[8]
+			return ui.Msg("doctor."+a.Finding, a.Args...) + "\n" + ui.Tf("status.check-fix", map[string]any{"Fix": ui.Msg("doctor."+a.Fix, a.Args...)})
+		}}}, late: scrollDown},
 	{name: "settings-gate", steps: steps(thenF(supervisor, tapK("home.settings"))...)},
 	{name: "settings", steps: steps(thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...)},
 	{name: "settings-bottom", steps: steps(thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...), late: scrollDown},
@@ -238,6 +243,7 @@ func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 			clk := clock.NewFake(time.Date(2026, 11, 30, 10, 42, 0, 0, time.Local))
 			deps := fake.Demo(clk, lang, sh.alerts, sh.training)
 			deps.Quit = func() {}
+			deps.Checks = fake.DemoChecks()
 			if sh.enroll != nil {
 				sc := *sh.enroll
 				// 10 frames a second: enough for a still picture, and Mesa's software
