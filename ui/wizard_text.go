@@ -12,11 +12,14 @@ import (
 // screens' own (T, a literal key), so that the translation test finds each.
 
 // problemOrder is the order in which the wizard picks the ONE instruction it shows:
-// what blocks everything else first.
+// what blocks everything else first. A face that does not look live comes right after
+// the face count: a printed photo or a screen is judged with other gates failed too
+// (the engine finds the bundled printed photo's head turned), and no light or pose
+// advice makes a photo live, so the customer is told to face the camera themself.
 var problemOrder = []Problem{
-	ProblemManyFaces, ProblemNoFace, ProblemTooDark, ProblemOverExposed, ProblemTooSmall,
+	ProblemManyFaces, ProblemNoFace, ProblemNotLive, ProblemTooDark, ProblemOverExposed, ProblemTooSmall,
 	ProblemTooClose, ProblemOffCentre, ProblemPose, ProblemMoving, ProblemBlurred,
-	ProblemEyesTooClose, ProblemNotLive, ProblemPromptNotFollowed,
+	ProblemEyesTooClose, ProblemPromptNotFollowed,
 }
 
 // firstProblem is the problem of ps to tell first ("" when none has words).

@@ -52,6 +52,11 @@ func TestOneInstructionAtATime(t *testing.T) {
 		{"closer", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemBlurred, ui.ProblemTooSmall}}, "guidance.face_too_small"},
 		{"straight", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemPose}}, "guidance.head_pose"},
 		{"not live", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemNotLive}}, "guidance.not_live"},
+		// The bundled printed photo's verdict: its head is turned too, but a photo
+		// cannot look straight; the one thing to say is that it is not live.
+		{"not live before pose", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemPose, ui.ProblemNotLive}}, "guidance.not_live"},
+		{"not live before light and size", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemTooSmall, ui.ProblemTooDark, ui.ProblemOffCentre, ui.ProblemNotLive}}, "guidance.not_live"},
+		{"two people before not live", ui.CaptureSelfie, ui.Guidance{Problems: []ui.Problem{ui.ProblemNotLive, ui.ProblemManyFaces}}, "guidance.several_faces"},
 		{"document glare", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemOverExposed}}, "guidance.document.over_exposed"},
 		{"document moving", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemMoving}}, "guidance.moving"},
 		{"document no face", ui.CaptureDocument, ui.Guidance{Problems: []ui.Problem{ui.ProblemNoFace}}, "guidance.document.no_face"},
