@@ -442,6 +442,22 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 		actions = append(actions, take)
 		onJudged = take.Enable
 	}
+	// A selfie the engine keeps judging not live (a printed photo, a screen, or a live
+	// face the model gets wrong) can be taken anyway once the procedure has given up on
+	// it: the review then shows the failed liveness check and sealing needs a
+	// supervisor's PIN, recorded as forced.
+	var anyway *widget.Button
+	if kind == CaptureSelfie {
+		anyway = w.s.button(T("capture.take-anyway"), theme.WarningIcon(), func() {
+			if last.Image == nil {
+				return
+			}
+			w.taken(CaptureSelfie, []Shot{{Image: last.Image, Face: lastG.Face}})
+		})
+		anyway.Importance = widget.DangerImportance
+		anyway.Hide() // until the procedure gave up on a face not live
+		actions = append(actions, anyway)
+	}
 	if (kind == CaptureDocument || kind == CapturePortrait) && !w.st.Retaking {
 		actions = append([]fyne.CanvasObject{w.s.button(T("capture.import-instead"), theme.FolderOpenIcon(), w.importInstead)}, actions...)
 	}
@@ -499,6 +515,9 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 		reasonText.SetText(CaptureFailedText(kind, e))
 		reason.Show()
 		g.setCol(guideAdjust)
+		if anyway != nil && firstProblem(e.Problems) == ProblemNotLive && last.Image != nil {
+			anyway.Show()
+		}
 	})
 	right := container.NewBorder(nil, nil, nil, nil, container.NewVScroll(panel))
 	content := container.NewBorder(nil, nil, nil, container.NewStack(spacer(panelWidth, 0), right), p.obj)
