@@ -160,3 +160,45 @@ func TestEnrollmentRetakeSelfie(t *testing.T) {
 		t.Fatalf("queue entry %+v", e)
 	}
 }
+
+// The customer does not turn as asked (a plain replay camera: the same photo, looking
+// straight, for every prompt): the liveness step asks to turn left, says after a while
+// that the head did not turn, and starts the head movements again from the first.
+func TestEnrollmentLivenessNotFollowed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an enrollment with the face engine")
+	}
+	replay := filepath.Join(t.TempDir(), "camera") // not laid out for OpenReplay: the liveness step reads the selfie camera
+	os.MkdirAll(replay, 0o755)
+	if err := os.WriteFile(filepath.Join(replay, "a.jpg"), testimages.Read(t, "dfA_img6.jpg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newEnrollRig(t, replay, importDir(t), false)
+	r.start("CUST-A-0006", job.IDPhoto)
+	r.importAndContinue()
+	r.waitText(ui.T("selfie.title"))
+	r.waitText(ui.T("liveness.title"))
+	count := func(n int) string {
+		return ui.Tf("liveness.count", map[string]any{"N": n, "Total": job.MaxLiveness})
+	}
+	r.waitFor("the second head movement", func() bool { return r.has(count(2)) })
+	r.waitText(ui.Msg("prompt.left"))
+	failed := ui.T("liveness.failed.left")
+	r.waitText(failed)
+	if r.has(count(3)) {
+		t.Fatalf("the sequence went on past a prompt not followed: %q", r.texts())
+	}
+	// Started again: the first movement, then the second, with the reason still shown
+	// until the first frame is taken.
+	r.waitFor("the first head movement again", func() bool { return r.has(count(1)) })
+	if !r.has(failed) {
+		t.Fatalf("the restart hid why: %q", r.texts())
+	}
+	r.waitFor("the second head movement again", func() bool { return r.has(count(2)) })
+	if r.has(ui.T("review.title")) || len(r.buttons(ui.T("review.seal"))) > 0 {
+		t.Fatalf("a sequence not followed reached the review: %q", r.texts())
+	}
+	if es, err := r.a.Queue().List(offline.ListOptions{}); err != nil || len(es) != 0 {
+		t.Fatalf("queue: %v, %v", es, err)
+	}
+}
