@@ -2,17 +2,22 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/app"
 	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/enroll/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/job"
@@ -200,5 +205,103 @@ func TestEnrollmentLivenessNotFollowed(t *testing.T) {
 	}
 	if es, err := r.a.Queue().List(offline.ListOptions{}); err != nil || len(es) != 0 {
 		t.Fatalf("queue: %v, %v", es, err)
+	}
+}
+
+// unplugged is a camera that can be pulled out and plugged back in, as the v4l2 source
+// behaves: pulled out, one Next says capture.ErrUnplugged and the next ones wait for
+// the camera to come back.
+type unplugged struct {
+	capture.Source
+	mu   sync.Mutex
+	out  bool
+	told bool
+	back chan struct{}
+}
+
+func (u *unplugged) set(out bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if out && !u.out {
+		u.out, u.told, u.back = true, false, make(chan struct{})
+	} else if !out && u.out {
+		u.out = false
+		close(u.back)
+	}
+}
+
+func (u *unplugged) Next(ctx context.Context) (capture.Frame, error) {
+	u.mu.Lock()
+	if u.out {
+		back := u.back
+		if !u.told {
+			u.told = true
+			u.mu.Unlock()
+			return capture.Frame{}, fmt.Errorf("reading the replay camera: %w", capture.ErrUnplugged)
+		}
+		u.mu.Unlock()
+		select {
+		case <-back:
+		case <-ctx.Done():
+			return capture.Frame{}, ctx.Err()
+		}
+	} else {
+		u.mu.Unlock()
+	}
+	return u.Source.Next(ctx)
+}
+
+// The camera is pulled out in the middle of the head movements: the step shows the
+// banner, and once it is back the movements go on; the comparison image and the
+// selfie are kept (no step goes back), and the review shows six green checks.
+func TestEnrollmentCameraUnpluggedDuringLiveness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole enrollment with the face engine")
+	}
+	r := newEnrollRig(t, enrolltest.ReplayDir(t), importDir(t), false)
+	var cams *app.Cameras
+	r.waitFor("the cameras", func() bool {
+		var err error
+		cams, err = r.a.Cameras()
+		return err == nil
+	})
+	cam := &unplugged{Source: cams.Liveness}
+	cams.Liveness = cam // before any step reads it
+	r.start("CUST-A-0007", job.IDPhoto)
+	r.importAndContinue()
+	r.waitText(ui.T("selfie.title"))
+	r.waitText(ui.T("liveness.title"))
+	count := func(n int) string {
+		return ui.Tf("liveness.count", map[string]any{"N": n, "Total": 4})
+	}
+	r.waitFor("the second head movement", func() bool { return r.has(count(2)) })
+	cam.set(true)
+	banner := ui.T("camera.disconnected")
+	r.waitText(banner)
+	if !r.has(ui.T("liveness.title")) || !r.has(count(2)) {
+		t.Fatalf("unplugged: %q", r.texts())
+	}
+	cam.set(false)
+	selfieAgain := false
+	r.waitFor("the review", func() bool {
+		selfieAgain = selfieAgain || r.has(ui.T("import.help")) ||
+			r.has(ui.T("selfie.title")) && !r.has(ui.T("review.title")) // the review's caption is the title's word
+		return r.has(ui.T("review.title")) && !r.has(ui.T("review.checking"))
+	})
+	if selfieAgain {
+		t.Fatal("the camera's absence sent the wizard back to an earlier step")
+	}
+	if r.has(banner) {
+		t.Fatalf("the banner stays once the camera is back: %q", r.texts())
+	}
+	for _, s := range okChecks() {
+		if !r.has(s) {
+			t.Fatalf("review: %q missing; the screen shows %q", s, r.texts())
+		}
+	}
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.T("result.saved"))
+	if e := r.onlyJob(); e.Forced || !e.PrechecksOK || e.LivenessFrames != 4 {
+		t.Fatalf("queue entry %+v", e)
 	}
 }
