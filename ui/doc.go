@@ -61,8 +61,11 @@
 // customer (the id checked with job.ValidUserID, the job id from job.NewID, the source,
 // "already enrolled: enroll again" = allow_new_enroll); the camera steps (a card guide
 // for the document, an oval, canvas.Ellipse, for faces, grey/amber/green for
-// wait/adjust/good, ONE instruction: the first problem in problemOrder; "Take it now"
-// for the document and portrait; liveness shows the prompt's arrow, its words and
+// wait/adjust/good, ONE instruction: the first problem in problemOrder, where a face
+// that does not look live comes right after the face count; "Take it now" for the
+// document and portrait; "Use this photo anyway" on the selfie once its procedure gave
+// up on a face judged not live (the review then shows the failed liveness check, so
+// the job is sealed only through the supervisor gate); liveness shows the prompt's arrow, its words and
 // "3 of 8", and a failed sequence says why and starts again); the comparison image with
 // the face found on it; review (thumbnails with Retake, the prechecks as six traffic
 // lights, CheckLines; a failed job is sealed only through the supervisor gate, with
