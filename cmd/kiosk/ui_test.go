@@ -37,6 +37,13 @@ type shellRig struct {
 
 func newShellRig(t *testing.T) *shellRig {
 	t.Helper()
+	// Widget changes from the screens' goroutines (the settings' camera preview) are
+	// queued instead of run at once: Fyne's test driver would run them on those
+	// goroutines, beside the test's taps, and its text shaper is not safe for that.
+	var p pump
+	oldDo := fyneDo
+	fyneDo = p.do
+	t.Cleanup(func() { fyneDo = oldDo })
 	dir := t.TempDir()
 	c := config.Default()
 	c.DataDir, c.KioskID = dir, "kiosk-ui"
