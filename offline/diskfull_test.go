@@ -114,7 +114,7 @@ func TestDiskFullTmpfs(t *testing.T) {
 		if !errors.Is(err, ErrDiskFull) || !errors.As(err, &le) || !strings.Contains(le.Operator, "MB free (at least 2 MB") {
 			t.Fatalf("after %d jobs: %v", n, err)
 		}
-		free, _ := freeBytes(dir)
+		free, _ := FreeBytes(dir)
 		if free < 1<<20 {
 			t.Fatalf("the floor let the disk fill to %d bytes free", free)
 		}

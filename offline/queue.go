@@ -96,7 +96,7 @@ func Open(dir string, opts Options) (*Queue, error) {
 		q.log = slog.New(slog.DiscardHandler)
 	}
 	if q.freeSpace == nil {
-		q.freeSpace = freeBytes
+		q.freeSpace = FreeBytes
 	}
 	timeout := opts.LockTimeout
 	if timeout <= 0 {

@@ -81,7 +81,7 @@ func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
 	enr := newEnrollment(a)
 	return ui.Deps{
 		Operators:  uiOperators{a},
-		Status:     uiStatus{a},
+		Status:     newUIStatus(a),
 		Queue:      uiQueue{a},
 		Settings:   uiSettings{a},
 		Preview:    uiPreview{enr},
@@ -164,8 +164,18 @@ func (o uiOperators) SignOut(s ui.Session, r ui.EndReason) {
 	}
 }
 
-// uiStatus is the status bar's and the status screen's source.
-type uiStatus struct{ a *app.App }
+// uiStatus is the status bar's and the status screen's source. Status runs about once a
+// second on the UI goroutine: what does not change while the app runs (the cameras'
+// names) is read once.
+type uiStatus struct {
+	a              *app.App
+	selfie, docCam string
+}
+
+func newUIStatus(a *app.App) uiStatus {
+	set := a.Settings()
+	return uiStatus{a: a, selfie: set.SelfieCamera, docCam: set.DocumentCamera}
+}
 
 func (u uiStatus) Status() ui.Status {
 	st, _ := u.a.Status(context.Background())
@@ -179,10 +189,9 @@ func (u uiStatus) Status() ui.Status {
 		out.Halt = &ui.Halt{Code: h.Code, Reason: h.Reason, Skew: h.Skew, At: h.At}
 		out.Clock.Skew = h.Skew
 	}
-	set := u.a.Settings()
 	present := st.Cameras.State == "ok"
-	out.Cameras = []ui.Camera{{Role: ui.CameraSelfie, Device: set.SelfieCamera, Present: present, Mode: st.Cameras.Detail},
-		{Role: ui.CameraDocument, Device: set.DocumentCamera, Present: present, Mode: st.Cameras.Detail}}
+	out.Cameras = []ui.Camera{{Role: ui.CameraSelfie, Device: u.selfie, Present: present, Mode: st.Cameras.Detail},
+		{Role: ui.CameraDocument, Device: u.docCam, Present: present, Mode: st.Cameras.Detail}}
 	out.Models = []ui.Model{{Name: "face engine (" + st.Engine.State + ")", Loaded: st.Engine.State == "ok"}}
 	return out
 }

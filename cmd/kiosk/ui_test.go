@@ -155,7 +155,7 @@ func TestShellOverTheApp(t *testing.T) {
 	if err != nil || len(jobs) != 1 || jobs[0].ID != "ui-job-1" || jobs[0].State != ui.JobQueued {
 		t.Fatalf("queue = %+v, %v", jobs, err)
 	}
-	if st := (uiStatus{r.a}).Status(); st.Waiting != 1 || st.QueueLimit != 1000 || st.Training {
+	if st := newUIStatus(r.a).Status(); st.Waiting != 1 || st.QueueLimit != 1000 || st.Training {
 		t.Fatalf("status = %+v", st)
 	}
 

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/smartselfie/kiosk-agent/inference/gates"
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
@@ -85,7 +86,7 @@ const (
 // Status returns the kiosk's status, from memory and the queue's counts.
 func (a *App) Status(ctx context.Context) (Status, error) {
 	st := Status{KioskID: a.cfg.KioskID, Version: a.version, Started: a.started, Training: a.training,
-		Queue: a.q.Counts(), DeviceFingerprint: a.q.DeviceFingerprint(), ClockSynced: clockSynced()}
+		Queue: a.q.Counts(), DeviceFingerprint: a.q.DeviceFingerprint(), ClockSynced: clock.Synced()}
 	var fs unix.Statfs_t
 	if err := unix.Statfs(a.cfg.DataDir, &fs); err == nil {
 		st.Disk = Disk{Free: fs.Bavail * uint64(fs.Bsize), Total: fs.Blocks * uint64(fs.Bsize)}
@@ -139,13 +140,6 @@ func (a *App) Status(ctx context.Context) (Status, error) {
 	}
 	a.mu.Unlock()
 	return st, nil
-}
-
-// clockSynced asks the kernel whether NTP keeps the clock synchronised.
-func clockSynced() bool {
-	var tx unix.Timex
-	state, err := unix.Adjtimex(&tx)
-	return err == nil && state != unix.TIME_ERROR
 }
 
 // MaxJobs is the most unsent jobs the queue takes (offline.max_jobs; -1: no limit).

@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/camera"
@@ -40,15 +40,6 @@ var Photo []byte
 
 // SessionUnit is the systemd unit that runs the kiosk (packaging/).
 const SessionUnit = "kiosk-agent-session.service"
-
-// freeBytes reports the bytes available to unprivileged users on dir's file system.
-func freeBytes(dir string) (uint64, error) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
-		return 0, err
-	}
-	return st.Bavail * uint64(st.Bsize), nil
-}
 
 // dialKiosk connects to the running kiosk and asks its status.
 func dialKiosk(ctx context.Context, o Options) (*localapi.Client, Result) {
@@ -558,7 +549,7 @@ func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
 		cfgFile = config.DefaultPath
 	}
 	kernelClock := func(why string) Result {
-		if clockSynced() {
+		if clock.Synced() {
 			return ok(CheckClock, "the kernel says NTP keeps the clock synchronised (not compared with the API: %s)", why)
 		}
 		return warn(CheckClock, "turn NTP on: timedatectl set-ntp true (the API refuses signatures from a clock 15 minutes off)",
@@ -636,7 +627,7 @@ func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
 // judgeClock compares the API's Date with the local clock at sending.
 func judgeClock(o Options, chk compare.AuthCheck) Result {
 	if chk.ServerDate.IsZero() {
-		if clockSynced() {
+		if clock.Synced() {
 			return ok(CheckClock, "the kernel says NTP keeps the clock synchronised (the API's answer had no Date header)")
 		}
 		return warn(CheckClock, "turn NTP on: timedatectl set-ntp true", "the clock is not synchronised by NTP and the API's answer had no Date header")
@@ -665,11 +656,4 @@ func judgeClock(o Options, chk compare.AuthCheck) Result {
 	}
 	return ok(CheckClock, "within %s of the API server's clock (its Date header; 1 s resolution)", abs.Round(time.Second)).
 		coded(CodeClockWithin, "", "Skew", abs.Round(time.Second).String())
-}
-
-// clockSynced asks the kernel whether NTP keeps the clock synchronised.
-func clockSynced() bool {
-	var tx unix.Timex
-	state, err := unix.Adjtimex(&tx)
-	return err == nil && state != unix.TIME_ERROR
 }

@@ -197,7 +197,7 @@ func (o *Options) defaults() {
 		o.Socket = o.Config.LocalAPI.Socket
 	}
 	if o.freeBytes == nil {
-		o.freeBytes = freeBytes
+		o.freeBytes = offline.FreeBytes
 	}
 }
 
