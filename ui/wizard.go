@@ -290,9 +290,10 @@ func (w *wizard) customerScreen() fyne.CanvasObject {
 		widget.NewLabelWithStyle(T("customer.user-id"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		user, msg,
 	)
-	// The job id breaks anywhere rather than widen the screen.
+	// The job id goes under its caption, where the column's whole width holds it on one
+	// line at 1024x600; it breaks anywhere rather than widen the screen.
 	jobID.Wrapping = fyne.TextWrapBreak
-	right := container.NewVBox(again, container.NewBorder(nil, nil, widget.NewLabel(T("customer.job-id")), nil, jobID))
+	right := container.NewVBox(again, widget.NewLabel(T("customer.job-id")), jobID)
 	form := container.NewVBox(
 		container.NewGridWithColumns(2, left, right),
 		widget.NewLabelWithStyle(T("customer.source"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),

@@ -210,7 +210,6 @@ var shots = []shot{
 		pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000"))},
 	{name: "home", steps: steps(supervisor...)},
 	{name: "home-alerts-training", alerts: true, training: true, steps: steps(supervisor...)},
-	{name: "enrollment", steps: steps(thenF(supervisor, tapK("home.new"))...)},
 	{name: "queue", steps: steps(thenF(supervisor, tapK("home.queue"))...)},
 	{name: "status", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"))...)},
 	{name: "status-checks", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"), tapK("status.run-checks"))...),
