@@ -1,8 +1,8 @@
 package ui
 
 import (
-	"fmt"
 	"image/color"
+	"reflect"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -150,7 +150,7 @@ func (s *Shell) queueScreen() fyne.CanvasObject {
 			return
 		}
 		SortJobs(jobs)
-		if len(rows.Objects) > 0 && fmt.Sprint(jobs) == fmt.Sprint(s.lastJobs) {
+		if len(rows.Objects) > 0 && reflect.DeepEqual(jobs, s.lastJobs) {
 			return
 		}
 		s.lastJobs = jobs
