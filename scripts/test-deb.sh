@@ -35,6 +35,9 @@ tarball="$cache/bookworm-minbase-amd64.tar"
 if [ ! -f "$tarball" ]; then
   mkdir -p "$cache"
   tmproot=$(mktemp -d "$cache/root.XXXXXX")
+  # mktemp -d makes the folder 0700 and tar records it as the root's "./": in the chroot
+  # "/" would then be 0700 and only root could run anything. A root directory is 0755.
+  chmod 0755 "$tmproot"
   debootstrap --variant=minbase bookworm "$tmproot" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
     { tail -20 "$cache/debootstrap.log" >&2; rm -rf "$tmproot"; fail "debootstrap bookworm (log above)"; }
   tar -C "$tmproot" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
@@ -49,6 +52,9 @@ cleanup() {
 }
 trap cleanup EXIT
 tar -C "$root" -xf "$tarball"
+# A tarball cached by an older version of this script may carry a 0700 "./": the root's
+# mode is set here, whatever the cache holds (the fresh-machine path and the warm one agree).
+chmod 0755 "$root"
 mount -t proc proc "$root/proc"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
