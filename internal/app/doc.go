@@ -58,12 +58,11 @@
 // config training: true, or a loopback compare.api_url (localhost, 127.0.0.0/8, ::1:
 // a local compare-sandbox), makes a practice kiosk: Status.Training and the local
 // API's status say so (the screens show TRAINING), and every job it seals carries
-// job.Job.Training, sealed with the job. Two guards keep practice jobs away from
-// production: the config refuses training with a URL that is not loopback, and
-// TrainingGuard, the last step before a job leaves, fails a training job for good
-// (uploader.ClassPermanent, ErrTrainingProduction) when the URL is not loopback (a
-// kiosk re-pointed at production with practice jobs still queued). A name that is not
-// localhost counts as not loopback, whatever it resolves to.
+// job.Job.Training, sealed with the job. The config refuses training with a URL that
+// is not loopback, or with a callback URL that is not a loopback IP. TrainingGuard fails
+// a training job for good (uploader.ClassPermanent, ErrTrainingProduction) when the URL
+// is not loopback; the compare client, which every sender shares (kioskctl's too),
+// holds the same rule on the address it actually dials (see sync/compare's doc).
 //
 // # What the screens call
 //

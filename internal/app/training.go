@@ -2,17 +2,18 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 
 	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
 // ErrTrainingProduction: training mode was asked for with an API URL that is not on
-// this machine, or a training job was about to be sent to one.
-var ErrTrainingProduction = errors.New("a training job never goes to a production API")
+// this machine, or a training job was about to be sent to one. It is the compare
+// client's own (compare.ErrTrainingProduction), whose guard holds for every sender.
+var ErrTrainingProduction = compare.ErrTrainingProduction
 
 // TrainingGuard is the last check before a job leaves the kiosk: a job sealed in
 // training mode (job.Job.Training) is sent only to a loopback API URL (a local

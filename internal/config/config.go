@@ -259,6 +259,26 @@ func LoopbackURL(s string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// loopbackIPURL reports whether the URL's host is a loopback IP literal (127.0.0.0/8,
+// ::1): a name, "localhost" included, goes wherever /etc/hosts or DNS say.
+func loopbackIPURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
+}
+
+// redactURL is a URL's scheme and host, for messages: its path or query may hold a token.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "(not a URL)"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 // Load reads the JSON file at path over Default() and validates the result.
 func Load(path string) (Config, error) {
 	c := Default()
@@ -338,6 +358,9 @@ func (c Config) Validate() error {
 	c.Compare.validate(&v)
 	if c.Training && c.Compare.APIURL != "" && !LoopbackURL(c.Compare.APIURL) {
 		v.add("training is set with compare.api_url %q, which is not on this machine: a training kiosk sends only to a local compare-sandbox (http://127.0.0.1:PORT); remove training or point api_url at the sandbox", c.Compare.APIURL)
+	}
+	if c.TrainingMode() && c.Sync.CallbackURL != "" && !loopbackIPURL(c.Sync.CallbackURL) {
+		v.add("sync.callback_url %q is not on this machine, and this is a training kiosk (training, or a loopback compare.api_url): the sandbox would post the practice results, user ids included, there; give http://127.0.0.1:PORT/... or leave training", redactURL(c.Sync.CallbackURL))
 	}
 	c.LocalAPI.validate(&v)
 	c.UI.validate(&v)

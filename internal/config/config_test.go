@@ -256,6 +256,8 @@ var badValues = []struct {
 	{"capture.document_camera.replay_dir", `{"capture":{"document_camera":{"replay_dir":"/d","name":"Doc"}}}`, "capture.document_camera: replay_dir"},
 	{"training", `{"training":true,"compare":{"api_url":"https://api.example.com"}}`, "a training kiosk sends only to a local compare-sandbox"},
 	{"training", `{"training":true,"compare":{"api_url":"http://localhost.example.com:8080"}}`, "not on this machine"},
+	{"sync.callback_url", `{"training":true,"sync":{"callback_url":"https://partner.example.com/cb?token=s3cr3t"}}`, "https://partner.example.com\" is not on this machine"},
+	{"sync.callback_url", `{"compare":{"api_url":"http://127.0.0.1:8080"},"sync":{"callback_url":"http://localhost:9/cb"}}`, "a training kiosk"},
 	{"local_api.socket", `{"local_api":{"socket":"kiosk.sock"}}`, "local_api.socket \"kiosk.sock\" is not an absolute path"},
 	{"local_api.socket", `{"local_api":{"socket":""}}`, "local_api.socket is empty"},
 	{"local_api.socket", `{"local_api":{"socket":"/` + strings.Repeat("s", 120) + `"}}`, "at most 107"},

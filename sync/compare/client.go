@@ -83,6 +83,13 @@ type Client struct {
 	mu     sync.Mutex
 	skew   time.Duration
 	skewOK bool
+
+	// loopHC sends training jobs (loopback only, see newLoopbackTransport); built at
+	// the first one. mapAddr is the tests' hostile resolver.
+	loopOnce sync.Once
+	loopHC   *http.Client
+	loopErr  error
+	mapAddr  func(string) string
 }
 
 // New checks opts and returns a Client.
@@ -247,6 +254,20 @@ func newTransport(opts Options) (*http.Transport, error) {
 	}, nil
 }
 
+// trainingClient returns the client of training jobs: the loopback-only transport
+// (newLoopbackTransport), never Options.Transport, and no redirects.
+func (c *Client) trainingClient() (*http.Client, error) {
+	c.loopOnce.Do(func() {
+		t, err := newLoopbackTransport(c.opts, c.mapAddr)
+		if err != nil {
+			c.loopErr = err
+			return
+		}
+		c.loopHC = &http.Client{Transport: t, CheckRedirect: noRedirect}
+	})
+	return c.loopHC, c.loopErr
+}
+
 // ClockSkew returns the server's clock minus ours, measured at the last answer that
 // carried a Date header (1 s resolution), and whether one was seen.
 func (c *Client) ClockSkew() (time.Duration, bool) {
@@ -263,6 +284,14 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 	}
 	if err := req.Validate(); err != nil {
 		return nil, &Error{Class: ClassPermanent, Message: "checking the job before sending", Err: err}
+	}
+	if req.Job.Training {
+		// A practice job goes only to this machine: checked here, before signing,
+		// and again on the address actually dialed (trainingClient).
+		if e := trainingDestination(c.url, req.Job.CallbackURL); e != nil {
+			c.log.Warn("training job not sent: not a loopback destination", "job_id", req.Job.ID, "api", hostOf(c.url), "callback", hostOf(req.Job.CallbackURL))
+			return nil, e
+		}
 	}
 	b, err := buildBody(req, randomBoundary())
 	if err != nil {
@@ -322,9 +351,20 @@ func (c *Client) Submit(ctx context.Context, req *Request) (*Result, error) {
 	hreq.Header.Set(HeaderTimestamp, sig.Timestamp)
 	hreq.Header.Set(HeaderSignature, sig.Value)
 
+	hc := c.hc
+	if req.Job.Training {
+		if hc, err = c.trainingClient(); err != nil {
+			return nil, &Error{Class: ClassHalt, Message: "building the training transport", Err: err}
+		}
+	}
 	start := c.clock.Now()
-	resp, err := c.hc.Do(hreq)
+	resp, err := hc.Do(hreq)
 	if err != nil {
+		if errors.Is(err, ErrTrainingProduction) {
+			c.log.Warn("training job not sent: the API's address is not loopback", "job_id", req.Job.ID, "host", hostOf(c.url))
+			return nil, &Error{Class: ClassPermanent, Err: err,
+				Message: fmt.Sprintf("training job not sent: %s resolved to an address that is not this machine's loopback; a practice job never reaches a production API (purge it)", hostOf(c.url))}
+		}
 		err = timedOut(err)
 		c.log.Debug("compare request failed", "job_id", req.Job.ID, "err", err)
 		if isTLSVerifyError(err) {

@@ -64,6 +64,13 @@
 //   - Redirects are never followed, by the client or the remote signer: following one
 //     would re-send the images or the token elsewhere.
 //   - Messages and logs name a URL by its scheme and host only, never its path or query.
+//   - A job marked training (job.Job.Training) goes only to this machine: Submit
+//     refuses it (ClassPermanent, ErrTrainingProduction) unless the base URL's host is
+//     a loopback IP literal or "localhost" and its callback URL's host a loopback IP
+//     literal, and sends it through a transport of its own with no proxy whose dialer
+//     refuses any address that is not loopback, checked after name resolution
+//     (net.Dialer.Control) and on the connected peer. Every sender shares the client,
+//     so no config, retry or tool sends a practice job to production.
 //   - Each submission has an overall deadline, Options.AttemptTimeout (config key
 //     compare.attempt_timeout, default 10 minutes), besides the connect, header and stall
 //     timeouts: a server trickling its answer a byte at a time re-arms the stall watchdog

@@ -73,7 +73,7 @@ func fromCompare(err error) error {
 	if se.Code == "" && ce.HTTPStatus != 0 {
 		se.Code = fmt.Sprint(ce.HTTPStatus)
 	}
-	if se.Class == ClassPermanent && se.Network {
+	if se.Class == ClassPermanent && se.Network && !errors.Is(err, compare.ErrTrainingProduction) {
 		// Refused before sending (Request.Validate): say so plainly.
 		se.Message = "invalid job: " + se.Message
 	}

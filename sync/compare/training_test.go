@@ -1,0 +1,141 @@
+package compare
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// nonLoopbackListener listens on an address of this machine that is not loopback (the
+// address a production API would have, as far as the guard can tell), or skips when
+// the machine has none.
+func nonLoopbackListener(t *testing.T) net.Listener {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() || ipn.IP.To4() == nil {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(ipn.IP.String(), "0"))
+		if err == nil {
+			return l
+		}
+	}
+	t.Skip("this machine has no IPv4 address other than loopback")
+	return nil
+}
+
+// countingServer answers a match and counts the requests that reached it.
+func countingServer(t *testing.T, l net.Listener) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		n.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, matchBody)
+	}))
+	if l != nil {
+		srv.Listener.Close()
+		srv.Listener = l
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func trainingRequest(callback string) *Request {
+	r := validRequest()
+	r.Job.Training = true
+	r.Job.CallbackURL = callback
+	return r
+}
+
+func wantTrainingRefusal(t *testing.T, err error, got int32) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) || e.Class != ClassPermanent || !errors.Is(err, ErrTrainingProduction) {
+		t.Fatalf("err = %v, want a permanent ErrTrainingProduction", err)
+	}
+	if !strings.Contains(e.Message, "training job not sent") {
+		t.Fatalf("message %q does not say the training job was not sent", e.Message)
+	}
+	if got != 0 {
+		t.Fatalf("the production API received %d requests", got)
+	}
+}
+
+// A training job reaches only this machine's loopback: the API's URL and the
+// callback URL are checked, and so is the address actually dialed, so that a name
+// ("localhost") that resolves elsewhere (a hostile /etc/hosts or DNS) is refused.
+// A production job still goes wherever the config says.
+func TestTrainingJobOnlyToLoopback(t *testing.T) {
+	local, localN := countingServer(t, nil)
+	prod, prodN := countingServer(t, nonLoopbackListener(t))
+	insecure := func(o *Options) { o.AllowInsecureHTTP = true }
+
+	t.Run("to the local sandbox", func(t *testing.T) {
+		before := localN.Load()
+		res, err := newTestClient(t, local.URL, nil).Submit(context.Background(), trainingRequest(local.URL+"/cb"))
+		if err != nil || res.Code != "0840" || localN.Load() != before+1 {
+			t.Fatalf("res %+v, err %v, requests %d", res, err, localN.Load()-before)
+		}
+	})
+	t.Run("production job to a non-loopback API", func(t *testing.T) {
+		before := prodN.Load()
+		if _, err := newTestClient(t, prod.URL, insecure).Submit(context.Background(), validRequest()); err != nil || prodN.Load() != before+1 {
+			t.Fatalf("a production job was not delivered: %v", err)
+		}
+	})
+	t.Run("to a non-loopback API", func(t *testing.T) {
+		before := prodN.Load()
+		c := newTestClient(t, prod.URL, insecure)
+		// A production job first leaves a kept-alive connection in the pool.
+		if _, err := c.Submit(context.Background(), validRequest()); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.Submit(context.Background(), trainingRequest(local.URL+"/cb"))
+		wantTrainingRefusal(t, err, prodN.Load()-before-1)
+	})
+	t.Run("a production callback URL", func(t *testing.T) {
+		before := localN.Load()
+		_, err := newTestClient(t, local.URL, nil).Submit(context.Background(), trainingRequest("https://partner.example.com/hook"))
+		wantTrainingRefusal(t, err, localN.Load()-before)
+	})
+	t.Run("a callback by name", func(t *testing.T) {
+		_, err := newTestClient(t, local.URL, nil).Submit(context.Background(), trainingRequest("http://localhost:9/hook"))
+		wantTrainingRefusal(t, err, 0)
+	})
+	t.Run("localhost that resolves elsewhere", func(t *testing.T) {
+		before := prodN.Load()
+		_, port, _ := net.SplitHostPort(prod.Listener.Addr().String())
+		c := newTestClient(t, "http://localhost:"+port, nil)
+		c.mapAddr = func(string) string { return prod.Listener.Addr().String() }
+		_, err := c.Submit(context.Background(), trainingRequest(local.URL+"/cb"))
+		wantTrainingRefusal(t, err, prodN.Load()-before)
+		if !errors.Is(err, ErrNotLoopback) {
+			t.Fatalf("err = %v, want the dialer's ErrNotLoopback", err)
+		}
+	})
+}
+
+func TestLoopbackHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.3.2.1": true, "::1": true, "::ffff:127.0.0.1": true,
+		"localhost": false, "LOCALHOST": false, "127.0.0.1.example.com": false, "192.0.2.2": false, "": false,
+	} {
+		if got := LoopbackHost(host); got != want {
+			t.Errorf("LoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
