@@ -18,6 +18,22 @@
 // partner id, whether the key is present — never the key —, thresholds read-only,
 // language, idle lock) and about (version, kiosk id, device key fingerprint).
 //
+// # The on-screen keyboard
+//
+// A kiosk has a touch screen and no keyboard: every text field is a TextField
+// (Shell.textField; keyboard.go), which brings up the keyboard the shell draws above the
+// status bar while the field has the focus: digits, letters (QWERTY in English, AZERTY
+// with é è ç à in French), the signs - _ . / @ ' and space, Shift (capitals; a field's
+// Upper starts in capitals, as the customer id does), Backspace, Clear, and Done —
+// "Next" while the screen has a further field, to which it moves. Every key is at least
+// MinTarget high. Fyne's desktop driver takes the focus from the field on any press
+// outside it, so the keyboard keeps its field: a key types into it and gives the focus
+// back; the keyboard hides when a shell button is tapped (Shell.button), on a tap
+// outside any button or field (a tap catcher under every screen), on Done after the
+// last field, and when the screen changes. A physical keyboard types into the focused
+// field as usual. The customer step gives its id field the focus, so the keyboard is
+// up when the step opens.
+//
 // # Talking to the rest of the kiosk
 //
 // The screens use small interfaces declared here (model.go): Operators (List, SignIn,

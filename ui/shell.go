@@ -96,6 +96,8 @@ type Shell struct {
 	body      *fyne.Container
 	statusBar *fyne.Container
 	popup     *widget.PopUp
+	kb        *keyboard
+	catcher   *tapCatcher
 
 	lastStatus Status
 	lastJobs   []Job
@@ -122,7 +124,9 @@ func NewShell(w fyne.Window, d Deps) (*Shell, error) {
 	s.banner = container.NewStack()
 	s.body = container.NewStack()
 	s.statusBar = container.NewStack()
-	s.root = container.NewBorder(s.banner, s.statusBar, nil, nil, s.body)
+	s.kb = newKeyboard(s)
+	s.catcher = newTapCatcher(s.kb.hide)
+	s.root = container.NewBorder(s.banner, container.NewVBox(s.kb.holder, s.statusBar), nil, nil, s.body)
 	w.SetContent(s.root)
 	s.lastStatus = d.Status.Status()
 	s.show(ScreenSignIn)
@@ -210,10 +214,12 @@ func (s *Shell) CloseRequested() {
 	})
 }
 
-// button is a widget.Button whose tap counts as a touch for the idle lock.
+// button is a widget.Button whose tap counts as a touch for the idle lock and hides
+// the on-screen keyboard.
 func (s *Shell) button(label string, icon fyne.Resource, tapped func()) *widget.Button {
 	return widget.NewButtonWithIcon(label, icon, func() {
 		s.Touch()
+		s.kb.hide()
 		tapped()
 	})
 }
@@ -224,6 +230,7 @@ func (s *Shell) show(id ScreenID) {
 		id = ScreenSignIn
 	}
 	s.Stop()
+	s.kb.newScreen()
 	s.screen = id
 	s.refreshBody = nil
 	var o fyne.CanvasObject
@@ -243,7 +250,7 @@ func (s *Shell) show(id ScreenID) {
 	case ScreenAbout:
 		o = s.aboutScreen()
 	}
-	s.body.Objects = []fyne.CanvasObject{o}
+	s.body.Objects = []fyne.CanvasObject{s.catcher, o}
 	s.body.Refresh()
 	s.drawChrome()
 }

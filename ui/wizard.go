@@ -35,7 +35,9 @@ type wizard struct {
 	pc *job.Prechecks // the review's prechecks, nil until they ran
 
 	root *fyne.Container
-	gen  int
+	// userField is the customer screen's id field (nil on other steps).
+	userField *TextField
+	gen       int
 	// cancel stops the goroutines of the screen shown.
 	cancel context.CancelFunc
 	// lang is the operator's language, restored when the wizard closes (the customer
@@ -128,6 +130,8 @@ func (w *wizard) apply(e flow.Event) {
 // show draws the current step.
 func (w *wizard) show() {
 	w.stop()
+	w.s.kb.newScreen()
+	w.userField = nil
 	var o fyne.CanvasObject
 	switch w.st.Step {
 	case flow.Consent:
@@ -154,6 +158,10 @@ func (w *wizard) show() {
 	}
 	w.root.Objects = []fyne.CanvasObject{o}
 	w.root.Refresh()
+	// The id is what the agent types first: the keyboard comes up with the step.
+	if f := w.userField; f != nil && f.Text == "" {
+		w.s.win.Canvas().Focus(f)
+	}
 }
 
 // stepCount is how many steps the header counts (Consent to Result).
@@ -252,7 +260,9 @@ func (w *wizard) consentScreen() fyne.CanvasObject {
 // customerScreen: the user id, the job id, the comparison image's source, re-enroll.
 func (w *wizard) customerScreen() fyne.CanvasObject {
 	msg := newMessage()
-	user := widget.NewEntry()
+	user := w.s.textField()
+	user.Upper = true
+	w.userField = user
 	user.SetPlaceHolder(T("customer.user-id.hint"))
 	user.SetText(w.d.UserID)
 	user.OnChanged = func(s string) {
@@ -627,6 +637,7 @@ func promptIcon(p Prompt) fyne.Resource {
 // it, Again takes it anew.
 func (w *wizard) comparisonTaken(kind CaptureKind, shot Shot) {
 	w.stop()
+	w.s.kb.newScreen()
 	pic := canvas.NewImageFromImage(thumbnail(shot.Image, 480))
 	pic.FillMode = canvas.ImageFillContain
 	var faceBox fyne.CanvasObject

@@ -125,10 +125,10 @@ func (r *wrig) buttons(text string) []*widget.Button {
 	return out
 }
 
-func (r *wrig) entry() *widget.Entry {
-	var e *widget.Entry
+func (r *wrig) entry() *ui.TextField {
+	var e *ui.TextField
 	fake.WalkCanvas(r.canvas(), func(o fyne.CanvasObject) {
-		if x, ok := o.(*widget.Entry); ok && e == nil {
+		if x, ok := o.(*ui.TextField); ok && e == nil {
 			e = x
 		}
 	})
@@ -150,11 +150,19 @@ func (r *wrig) start(source job.ComparisonType) {
 		r.t.Fatal("a camera was opened before consent")
 	}
 	r.tap(ui.T("consent.agree"))
+	// The id field has the focus: the keyboard is up.
+	if !r.shell.KeyboardVisible() {
+		r.t.Fatalf("no keyboard on the customer step: %q", fake.Texts(r.canvas()))
+	}
 	r.tap(ui.T("wizard.continue"))
 	if !r.has(ui.T("customer.user-id.invalid")) {
 		r.t.Fatalf("an empty customer id was not refused: %q", fake.Texts(r.canvas()))
 	}
-	test.Type(r.entry(), "CUST-0042")
+	if r.shell.KeyboardVisible() {
+		r.t.Fatal("the keyboard stays up after Continue")
+	}
+	test.Tap(r.entry())
+	r.keys("CUST-0042")
 	if !r.has(ui.T("customer.user-id")) || r.has(ui.T("customer.user-id.invalid")) {
 		r.t.Fatalf("a valid id still refused: %q", fake.Texts(r.canvas()))
 	}

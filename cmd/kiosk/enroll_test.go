@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/app"
@@ -233,10 +232,10 @@ func (r *erig) pin(p string) {
 	r.tap(ui.T("pin.ok"))
 }
 
-func (r *erig) entry() *widget.Entry {
-	var e *widget.Entry
+func (r *erig) entry() *ui.TextField {
+	var e *ui.TextField
 	fake.WalkCanvas(r.win.Canvas(), func(o fyne.CanvasObject) {
-		if x, ok := o.(*widget.Entry); ok && e == nil {
+		if x, ok := o.(*ui.TextField); ok && e == nil {
 			e = x
 		}
 	})

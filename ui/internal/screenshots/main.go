@@ -25,7 +25,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/ui"
@@ -98,9 +97,9 @@ func doK(key string) act    { return act{do: tapK(key)} }
 // typeEntry types text into the first entry on the screen.
 func typeEntry(text string) act {
 	return act{do: func(c fyne.Canvas) error {
-		var e *widget.Entry
+		var e *ui.TextField
 		fake.WalkCanvas(c, func(o fyne.CanvasObject) {
-			if x, ok := o.(*widget.Entry); ok && e == nil {
+			if x, ok := o.(*ui.TextField); ok && e == nil {
 				e = x
 			}
 		})
@@ -131,7 +130,8 @@ var supervisorOp = []func(fyne.Canvas) error{tapL("Amina Diallo"), pinF(fake.Ope
 
 var wizardShots = []shot{
 	wiz("wizard-1-consent", fake.Scenario{}, toConsent...),
-	wiz("wizard-2-customer", fake.Scenario{}, toCustomer...),
+	wiz("wizard-2-customer", fake.Scenario{}, then(toCustomer, doK("keyboard.done"))...),
+	wiz("wizard-2-customer-keyboard", fake.Scenario{}, toCustomer...),
 	wiz("wizard-3-document", fake.Scenario{Hold: ui.CaptureDocument, HoldAt: 1}, then(toDocument, waitM("guidance.document.face_too_small"))...),
 	wiz("wizard-3-document-face", fake.Scenario{}, then(toDocument, waitK("comparison.face-found"))...),
 	wiz("wizard-3-no-camera", fake.Scenario{NoCamera: []ui.CameraRole{ui.CameraDocument}}, then(toDocument, waitK("capture.import-instead"))...),
