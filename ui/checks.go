@@ -104,7 +104,7 @@ func checkRow(c CheckResult) fyne.CanvasObject {
 	level := levelLabel(c.Level)
 	text := Msg("doctor."+c.Finding, c.Args...)
 	if c.Fix != "" {
-		text += "\n" + Tf("status.check-fix", map[string]any{"Fix": Msg("doctor."+c.Fix, c.Args...)})
+		text += "\n" + Tf("status.check-fix", map[string]any{"Fix": ScreenFix(c)})
 	}
 	detail := widget.NewLabel(text)
 	detail.Wrapping = fyne.TextWrapWord
@@ -122,6 +122,61 @@ func levelLabel(l Level) *widget.Label {
 		level.Importance = widget.WarningImportance
 	case LevelFail:
 		level.Importance = widget.DangerImportance
+	case LevelPending:
+		level.Importance = widget.MediumImportance
 	}
 	return level
+}
+
+// The fixes of kioskctl doctor (internal/doctor's fix codes without "doctor.") and
+// the checks' names that ScreenFix tells apart.
+const (
+	fixCheckNetwork  = "api.check-network"
+	fixSetURL        = "api.set-url"
+	fixPutKey        = "api.put-key"
+	fixAPISetClock   = "api.set-clock"
+	fixSetClock      = "clock.set"
+	fixFreeSpace     = "disk.free-space"
+	fixFreeSoon      = "disk.free-soon"
+	fixCallSupport   = "queue.call-support"
+	fixConnect       = "queue.connect"
+	fixConnectSoon   = "queue.connect-soon"
+	fixLookAt        = "queue.look-at"
+	fixRetryHalted   = "queue.retry-halted"
+	fixDetails       = "fix.details"
+	checkNameModels  = "models"
+	checkNameCameras = "cameras"
+)
+
+// ScreenFix is what the agent at the screen does about a check that is not right:
+// something they can do there (plug the cable, open the queue, restart), or whom to
+// call. kioskctl doctor's own fixes are commands for IT on a terminal, which a
+// touch-screen agent has not; they stay in kioskctl doctor's output.
+func ScreenFix(c CheckResult) string {
+	switch c.Fix {
+	case fixCheckNetwork:
+		return Msg("doctor.screen.api.check-network")
+	case fixSetURL, fixPutKey:
+		return Msg("doctor.screen.api.settings")
+	case fixAPISetClock, fixSetClock:
+		return Msg("doctor.screen.clock.set")
+	case fixFreeSpace, fixFreeSoon:
+		return Msg("doctor.screen.disk.free")
+	case fixCallSupport:
+		return Msg("doctor.screen.queue.call-support")
+	case fixConnect, fixConnectSoon:
+		return Msg("doctor.screen.queue.connect")
+	case fixLookAt:
+		return Msg("doctor.screen.queue.look-at")
+	case fixRetryHalted:
+		return Msg("doctor.screen.queue.halted")
+	case fixDetails: // a finding without a fix of its own
+		switch c.Name {
+		case checkNameModels:
+			return Msg("doctor.screen.models.restart")
+		case checkNameCameras:
+			return Msg("doctor.screen.cameras.plug")
+		}
+	}
+	return Msg("doctor.screen.call-it")
 }

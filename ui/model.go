@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
 
 // This file declares what the screens need from the rest of the kiosk: small
@@ -156,16 +158,30 @@ type Camera struct {
 	Mode    string // negotiated format, e.g. "1280x720 MJPG 30 fps" (technical, not translated)
 }
 
-// Model is one face-analysis model.
+// Model is one face-analysis model (or the engine that holds them).
 type Model struct {
 	Name   string // file name (technical, not translated)
 	Loaded bool
+	// Loading: the kiosk is loading it (at start, in the background); not a problem.
+	Loading bool
 }
 
 // ClockState is what the kiosk knows of its clock.
 type ClockState struct {
 	Synced bool          // NTP says synchronised
 	Skew   time.Duration // last measured difference with the API's clock (0: unknown)
+	// Verdict is the kiosk's one judgement of its clock (clock.Judge, shared with
+	// kioskctl doctor and the status screen's checks). A zero Verdict is judged from
+	// Synced and Skew (a non-zero Skew counts as measured).
+	Verdict clock.Verdict
+}
+
+// ClockVerdict is c's judgement: Verdict, or clock.Judge of Synced and Skew.
+func (c ClockState) ClockVerdict() clock.Verdict {
+	if c.Verdict.Level != 0 {
+		return c.Verdict
+	}
+	return clock.Judge(clock.Reading{NTPSynced: c.Synced, Skew: c.Skew, Measured: c.Skew != 0})
 }
 
 // Disk is the free space of the queue's file system.

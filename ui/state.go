@@ -3,6 +3,8 @@ package ui
 import (
 	"sort"
 	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
 
 // This file holds the plain state that decides what the screens show, with no Fyne
@@ -98,8 +100,9 @@ const (
 // Alert is one problem to show, with what the text needs.
 type Alert struct {
 	Kind   AlertKind
-	Halt   *Halt      // AlertSyncHalted
-	Camera CameraRole // AlertCameraMissing
+	Halt   *Halt         // AlertSyncHalted
+	Camera CameraRole    // AlertCameraMissing
+	Clock  clock.Verdict // AlertClockUnsynced
 }
 
 // QueueNearlyFull is the share of QueueLimit above which the queue alert shows.
@@ -122,8 +125,10 @@ func Alerts(st Status) []Alert {
 	if st.Disk.Low > 0 && st.Disk.Free < st.Disk.Low {
 		out = append(out, Alert{Kind: AlertDiskLow})
 	}
-	if !st.Clock.Synced && (st.Halt == nil || st.Halt.Skew == 0) {
-		out = append(out, Alert{Kind: AlertClockUnsynced})
+	// The clock: only what the kiosk knows to be wrong (measured against the
+	// service's clock), never a guess; a halt that measured the skew says it already.
+	if v := st.Clock.ClockVerdict(); v.Level != clock.LevelOK && v.Code != clock.ClockUnsynced && (st.Halt == nil || st.Halt.Skew == 0) {
+		out = append(out, Alert{Kind: AlertClockUnsynced, Clock: v})
 	}
 	return out
 }
@@ -135,6 +140,8 @@ const (
 	LevelOK Level = iota + 1
 	LevelWarn
 	LevelFail
+	// LevelPending: starting (the models loading at start): not a problem.
+	LevelPending
 )
 
 // Part names a part on the status screen.
@@ -168,10 +175,17 @@ func PartLevel(st Status, p Part) Level {
 		if len(st.Models) == 0 {
 			return LevelFail
 		}
+		loading := false
 		for _, m := range st.Models {
-			if !m.Loaded {
+			switch {
+			case m.Loading:
+				loading = true
+			case !m.Loaded:
 				return LevelFail
 			}
+		}
+		if loading {
+			return LevelPending
 		}
 	case PartSync:
 		if st.Halt != nil {
@@ -191,7 +205,10 @@ func PartLevel(st Status, p Part) Level {
 		if st.Halt != nil && st.Halt.Skew != 0 {
 			return LevelFail
 		}
-		if !st.Clock.Synced {
+		switch st.Clock.ClockVerdict().Level {
+		case clock.LevelFail:
+			return LevelFail
+		case clock.LevelWarn:
 			return LevelWarn
 		}
 	case PartDisk:

@@ -105,7 +105,10 @@ func TestAlerts(t *testing.T) {
 		{"disk low", func(s *Status) { s.Disk.Free = 1e9 - 1 }, []AlertKind{AlertDiskLow}},
 		{"disk at the limit", func(s *Status) { s.Disk.Free = 1e9 }, nil},
 		{"document camera missing", func(s *Status) { s.Cameras[1].Present = false }, []AlertKind{AlertCameraMissing}},
-		{"clock unsynced", func(s *Status) { s.Clock.Synced = false }, []AlertKind{AlertClockUnsynced}},
+		{"clock unsynced and not measured: no guess", func(s *Status) { s.Clock.Synced = false }, nil},
+		{"clock measured right without NTP", func(s *Status) { s.Clock.Synced, s.Clock.Skew = false, 2*time.Second }, nil},
+		{"clock measured off although NTP", func(s *Status) { s.Clock.Skew = 20 * time.Minute }, []AlertKind{AlertClockUnsynced}},
+		{"clock drifting", func(s *Status) { s.Clock.Skew = -5 * time.Minute }, []AlertKind{AlertClockUnsynced}},
 		{"skew halt says the clock itself", func(s *Status) { s.Clock.Synced = false; s.Halt = halt }, []AlertKind{AlertSyncHalted}},
 		{"all, most urgent first", func(s *Status) {
 			s.Halt = &Halt{Code: "2205"}
@@ -140,6 +143,9 @@ func TestPartLevel(t *testing.T) {
 		{"a camera missing", func(s *Status) { s.Cameras[0].Present = false }, PartCameras, LevelFail},
 		{"no camera", func(s *Status) { s.Cameras = nil }, PartCameras, LevelFail},
 		{"model not loaded", func(s *Status) { s.Models[0].Loaded = false }, PartModels, LevelFail},
+		{"models loading at start", func(s *Status) { s.Models[0].Loaded, s.Models[0].Loading = false, true }, PartModels, LevelPending},
+		{"clock measured right without NTP", func(s *Status) { s.Clock.Synced, s.Clock.Skew = false, time.Second }, PartClock, LevelOK},
+		{"clock measured 20 min off", func(s *Status) { s.Clock.Skew = 20 * time.Minute }, PartClock, LevelFail},
 		{"offline", func(s *Status) { s.Online = false }, PartSync, LevelWarn},
 		{"halted", func(s *Status) { s.Halt = &Halt{} }, PartSync, LevelFail},
 		{"queue nearly full", func(s *Status) { s.Waiting = 95 }, PartQueue, LevelWarn},

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
 
 // This file turns the plain values into the operator's words. Every key is a literal
@@ -129,7 +131,10 @@ func AlertText(a Alert) (title, body string) {
 	case AlertCameraMissing:
 		return Tf("alert.camera.title", map[string]any{"Camera": CameraName(a.Camera)}), T("alert.camera.body")
 	case AlertClockUnsynced:
-		return T("alert.clock.title"), T("alert.clock.body")
+		if a.Clock.Code == clock.ClockDrift {
+			return T("alert.clock-drift.title"), Tf("alert.clock-drift.body", map[string]any{"Skew": DurationText(a.Clock.Skew)})
+		}
+		return T("alert.clock.title"), Tf("alert.clock.body", map[string]any{"Skew": DurationText(a.Clock.Skew)})
 	}
 	return "", ""
 }
@@ -162,6 +167,8 @@ func LevelText(l Level) string {
 		return T("level.warn")
 	case LevelFail:
 		return T("level.fail")
+	case LevelPending:
+		return T("level.pending")
 	}
 	return ""
 }
@@ -186,13 +193,13 @@ func PartDetail(st Status, p Part, now time.Time) string {
 		}
 		return s
 	case PartModels:
-		n := 0
-		for _, m := range st.Models {
-			if m.Loaded {
-				n++
-			}
+		switch PartLevel(st, p) {
+		case LevelOK:
+			return T("detail.models.ok")
+		case LevelPending:
+			return T("detail.models.loading")
 		}
-		return Tf("detail.models", map[string]any{"Loaded": n, "Total": len(st.Models)})
+		return T("detail.models.failed")
 	case PartSync:
 		on := T("status.offline")
 		if st.Online {
@@ -208,9 +215,19 @@ func PartDetail(st Status, p Part, now time.Time) string {
 		}
 		return Tf("status.waiting", map[string]any{"N": st.Waiting})
 	case PartClock:
-		s := T("detail.clock.unsynced")
-		if st.Clock.Synced {
+		v := st.Clock.ClockVerdict()
+		var s string
+		switch v.Code {
+		case clock.ClockWithin:
+			s = T("detail.clock.within")
+		case clock.ClockDrift:
+			s = Tf("detail.clock.drift", map[string]any{"Skew": DurationText(v.Skew)})
+		case clock.ClockOff:
+			s = Tf("detail.clock.off", map[string]any{"Skew": DurationText(v.Skew)})
+		case clock.ClockNTP:
 			s = T("detail.clock.synced")
+		default:
+			s = T("detail.clock.unsynced")
 		}
 		return s + " · " + now.Local().Format("2006-01-02 15:04")
 	case PartDisk:

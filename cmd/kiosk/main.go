@@ -89,7 +89,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		screens = false
 	}
 	// With screens, the shell counts the touches and runs the idle lock.
-	a, err := app.New(app.Options{Config: cfg, Logger: log, Version: version, ExternalIdleLock: screens})
+	a, err := app.New(app.Options{Config: cfg, Logger: log, Version: version, ExternalIdleLock: screens, EngineAtStart: screens})
 	if err != nil {
 		return err
 	}

@@ -180,7 +180,7 @@ func newUIStatus(a *app.App) uiStatus {
 func (u uiStatus) Status() ui.Status {
 	st, _ := u.a.Status(context.Background())
 	out := ui.Status{Training: st.Training, Online: st.Sync.Connectivity == "online", LastSync: st.Sync.LastSuccess,
-		Waiting: st.Queue.Unsent, Clock: ui.ClockState{Synced: st.ClockSynced},
+		Waiting: st.Queue.Unsent, Clock: ui.ClockState{Synced: st.ClockSynced, Verdict: st.Clock},
 		Disk: ui.Disk{Free: st.Disk.Free, Total: st.Disk.Total, Low: st.Disk.Low}}
 	if m := u.a.MaxJobs(); m > 0 {
 		out.QueueLimit = m
@@ -192,7 +192,10 @@ func (u uiStatus) Status() ui.Status {
 	present := st.Cameras.State == "ok"
 	out.Cameras = []ui.Camera{{Role: ui.CameraSelfie, Device: u.selfie, Present: present, Mode: st.Cameras.Detail},
 		{Role: ui.CameraDocument, Device: u.docCam, Present: present, Mode: st.Cameras.Detail}}
-	out.Models = []ui.Model{{Name: "face engine (" + st.Engine.State + ")", Loaded: st.Engine.State == "ok"}}
+	// The engine loads at start in the background (or at the first enrollment): both
+	// are "loading", never a problem; only a failure to load is.
+	out.Models = []ui.Model{{Name: "face engine", Loaded: st.Engine.State == "ok",
+		Loading: st.Engine.State == "loading" || st.Engine.State == "not loaded"}}
 	return out
 }
 

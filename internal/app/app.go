@@ -56,7 +56,8 @@ type Options struct {
 	// touches) and call Lock; the app then never locks a session on its own.
 	ExternalIdleLock bool
 	// EngineAtStart loads the face engine in the background once the app is ready
-	// instead of at the first Engine call.
+	// instead of at the first Engine call (the kiosk with screens: the status says
+	// "loading", then "ok", before the first enrollment).
 	EngineAtStart bool
 }
 
@@ -94,6 +95,7 @@ type App struct {
 	camErr  error
 	engine  *inference.Engine
 	engErr  error
+	engBusy bool // the engine is being loaded
 	engOnce sync.Once
 	subs    map[chan Event]struct{}
 }
@@ -305,10 +307,15 @@ func (a *App) Seal(j *job.Job) (offline.Entry, error) {
 // models take a few seconds and about 100 MB, so an idle kiosk does without them).
 func (a *App) Engine() (*inference.Engine, error) {
 	a.engOnce.Do(func() {
+		a.mu.Lock()
+		a.engBusy = true
+		a.mu.Unlock()
+		a.emit(Event{Kind: EventEngine})
 		e, err := parts.OpenEngine(a.cfg, a.getenv, a.log)
 		a.mu.Lock()
-		a.engine, a.engErr = e, err
+		a.engine, a.engErr, a.engBusy = e, err, false
 		a.mu.Unlock()
+		a.emit(Event{Kind: EventEngine})
 		if err != nil {
 			a.log.Error("face engine unavailable", "err", err)
 		}

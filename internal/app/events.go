@@ -12,6 +12,7 @@ const (
 	EventQueue                    // a job was sealed
 	EventSync                     // the sync engine's event (Sync holds it: progress, delivered, halted, …)
 	EventCameras                  // the cameras were opened or failed to
+	EventEngine                   // the face engine started loading, or loaded (or failed to)
 )
 
 // Event is one change.

@@ -49,6 +49,10 @@ type Status struct {
 	// ClockSynced: the kernel says the system clock is synchronised (NTP); false also
 	// when it cannot tell.
 	ClockSynced bool
+	// Clock is the one judgement of the clock (clock.Judge: NTP, and the API server's
+	// clock as the compare client last measured it, from the start-up probe on), the
+	// same as kioskctl doctor's clock check.
+	Clock clock.Verdict
 }
 
 // Disk is the free space of the data folder's file system.
@@ -61,7 +65,7 @@ type Disk struct {
 
 // PartState is one part's state for the status screen.
 type PartState struct {
-	State  string // ok, opening, missing, off, not loaded
+	State  string // ok, opening, missing, off, loading, not loaded
 	Detail string // why, in words
 }
 
@@ -87,6 +91,7 @@ const (
 func (a *App) Status(ctx context.Context) (Status, error) {
 	st := Status{KioskID: a.cfg.KioskID, Version: a.version, Started: a.started, Training: a.training,
 		Queue: a.q.Counts(), DeviceFingerprint: a.q.DeviceFingerprint(), ClockSynced: clock.Synced()}
+	st.Clock = a.clockVerdict(st.ClockSynced)
 	var fs unix.Statfs_t
 	if err := unix.Statfs(a.cfg.DataDir, &fs); err == nil {
 		st.Disk = Disk{Free: fs.Bavail * uint64(fs.Bsize), Total: fs.Blocks * uint64(fs.Bsize)}
@@ -133,6 +138,8 @@ func (a *App) Status(ctx context.Context) (Status, error) {
 	switch {
 	case a.engErr != nil:
 		st.Engine = PartState{State: "missing", Detail: a.engErr.Error()}
+	case a.engBusy:
+		st.Engine = PartState{State: "loading", Detail: "loading the models"}
 	case a.engine == nil:
 		st.Engine = PartState{State: "not loaded", Detail: "loaded at the first enrollment"}
 	default:
@@ -140,6 +147,16 @@ func (a *App) Status(ctx context.Context) (Status, error) {
 	}
 	a.mu.Unlock()
 	return st, nil
+}
+
+// clockVerdict judges the clock: the kernel's NTP flag, and the API server's clock as
+// the compare client last measured it (the start-up probe's answer, then every send's).
+func (a *App) clockVerdict(ntp bool) clock.Verdict {
+	r := clock.Reading{NTPSynced: ntp, Tolerance: a.cfg.Sync.SkewTolerance.D()}
+	if a.sending.ClockSkew != nil {
+		r.Skew, r.Measured = a.sending.ClockSkew()
+	}
+	return clock.Judge(r)
 }
 
 // MaxJobs is the most unsent jobs the queue takes (offline.max_jobs; -1: no limit).

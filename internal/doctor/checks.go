@@ -549,11 +549,7 @@ func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
 		cfgFile = config.DefaultPath
 	}
 	kernelClock := func(why string) Result {
-		if clock.Synced() {
-			return ok(CheckClock, "the kernel says NTP keeps the clock synchronised (not compared with the API: %s)", why)
-		}
-		return warn(CheckClock, "turn NTP on: timedatectl set-ntp true (the API refuses signatures from a clock 15 minutes off)",
-			"the clock is not synchronised by NTP, and was not compared with the API: %s", why)
+		return clockResult(clock.Judge(clock.Reading{NTPSynced: clock.Synced()}), 0, why)
 	}
 	if c.APIURL == "" {
 		return fail(CheckAPI, "set compare.api_url, compare.partner_id and compare.api_key_file in "+cfgFile,
@@ -624,36 +620,44 @@ func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
 	return api, clk
 }
 
-// judgeClock compares the API's Date with the local clock at sending.
+// judgeClock compares the API's Date with the local clock at sending, through the one
+// judgement the kiosk's screens share (clock.Judge).
 func judgeClock(o Options, chk compare.AuthCheck) Result {
-	if chk.ServerDate.IsZero() {
-		if clock.Synced() {
-			return ok(CheckClock, "the kernel says NTP keeps the clock synchronised (the API's answer had no Date header)")
-		}
-		return warn(CheckClock, "turn NTP on: timedatectl set-ntp true", "the clock is not synchronised by NTP and the API's answer had no Date header")
+	r := clock.Reading{NTPSynced: clock.Synced(), Tolerance: o.Config.Sync.SkewTolerance.D()}
+	if !chk.ServerDate.IsZero() {
+		r.Skew, r.Measured = chk.ServerDate.Sub(chk.Sent.Truncate(time.Second)), true
 	}
-	skew := chk.ServerDate.Sub(chk.Sent.Truncate(time.Second))
-	abs := skew
-	if abs < 0 {
-		abs = -abs
-	}
-	tol := o.Config.Sync.SkewTolerance.D()
+	return clockResult(clock.Judge(r), r.Tolerance, "the API's answer had no Date header")
+}
+
+// clockResult is a clock verdict as the clock check's result; why says why the clock
+// was not compared with the API's (when it was not).
+func clockResult(v clock.Verdict, tol time.Duration, why string) Result {
 	if tol <= 0 {
-		tol = 3 * time.Minute
+		tol = clock.DefaultSkewTolerance
 	}
 	how := "ahead of"
-	if skew > 0 {
+	if v.Behind {
 		how = "behind"
 	}
-	switch {
-	case abs > 15*time.Minute:
+	skew := v.Skew.String()
+	switch v.Code {
+	case clock.ClockOff:
 		return fail(CheckClock, "set the clock (timedatectl set-ntp true, or date -s) and keep NTP on",
-			"this clock is %s %s the API server's (its Date header): the API refuses signatures beyond 15 minutes", abs.Round(time.Second), how).
-			coded(CodeClockOff, CodeClockSet, "Skew", abs.Round(time.Second).String())
-	case abs > tol:
+			"this clock is %s %s the API server's (its Date header): the API refuses signatures beyond 15 minutes", skew, how).
+			coded(CodeClockOff, CodeClockSet, "Skew", skew)
+	case clock.ClockDrift:
 		return warn(CheckClock, "turn NTP on (timedatectl set-ntp true) before the gap reaches 15 minutes",
-			"this clock is %s %s the API server's (its Date header), more than sync.skew_tolerance (%s)", abs.Round(time.Second), how, tol)
+			"this clock is %s %s the API server's (its Date header), more than sync.skew_tolerance (%s)", skew, how, tol).
+			coded(CodeClockDrift, CodeClockSet, "Skew", skew)
+	case clock.ClockWithin:
+		return ok(CheckClock, "within %s of the API server's clock (its Date header; 1 s resolution)", skew).
+			coded(CodeClockWithin, "", "Skew", skew)
+	case clock.ClockNTP:
+		return ok(CheckClock, "the kernel says NTP keeps the clock synchronised (not compared with the API: %s)", why).
+			coded(CodeClockNTP, "")
 	}
-	return ok(CheckClock, "within %s of the API server's clock (its Date header; 1 s resolution)", abs.Round(time.Second)).
-		coded(CodeClockWithin, "", "Skew", abs.Round(time.Second).String())
+	return warn(CheckClock, "turn NTP on: timedatectl set-ntp true (the API refuses signatures from a clock 15 minutes off)",
+		"the clock is not synchronised by NTP, and was not compared with the API: %s", why).
+		coded(CodeClockUnsynced, CodeClockSet)
 }

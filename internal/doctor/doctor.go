@@ -311,4 +311,9 @@ const (
 	CodeClockOff    = "doctor.clock.off" // Skew
 	CodeClockSet    = "doctor.clock.set"
 	CodeClockWithin = "doctor.clock.within" // Skew
+	// The clock's other verdicts (clock.Judge): beyond the tolerance, kept by NTP but
+	// not compared with the API, neither.
+	CodeClockDrift    = "doctor.clock.drift" // Skew
+	CodeClockNTP      = "doctor.clock.ntp"
+	CodeClockUnsynced = "doctor.clock.unsynced"
 )

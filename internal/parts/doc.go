@@ -14,7 +14,8 @@
 //   - EngineOptions / OpenEngine: the models folder, the ONNX Runtime library (the config's
 //     onnxruntime_lib, then $ONNXRUNTIME_LIB through getenv, then onnx.FindLibrary's
 //     search beside the binary and the packaged path) and the inference thresholds.
-//   - NewSync: the compare client as an uploader.Sender, a dial prober, and the ConfigID
+//   - NewSync: the compare client as an uploader.Sender, a prober that asks the API
+//     whether it answers (compare.Client.Ping), the client's clock skew, and the ConfigID
 //     (a fingerprint of the API URL, the partner id and the key or signer; never the key).
 //   - OpenCameras: the cameras of the "capture" section (capture/v4l2).
 //   - NewUploader: partopts.Uploader plus the Sync, the state file in the data folder and

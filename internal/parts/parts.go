@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/smartselfie/kiosk-agent/capture/v4l2"
 	"github.com/smartselfie/kiosk-agent/inference"
@@ -78,7 +79,12 @@ func OpenEngine(cfg config.Config, getenv func(string) string, log *slog.Logger)
 // Sync is what sending needs, built from the "compare" and "sync" sections.
 type Sync struct {
 	Sender uploader.Sender
+	// Prober asks the API's endpoint whether it answers (uploader.APIProber over the
+	// client's Ping), at start, on network changes and before sending after a failure.
 	Prober uploader.Prober
+	// ClockSkew is the API server's clock minus the kiosk's, as the client last
+	// measured it (a probe's or a send's Date header), and whether it was measured.
+	ClockSkew func() (time.Duration, bool)
 	// ConfigID fingerprints what a halt can be fixed by: the API URL, the partner id and
 	// the key or signer (hashed; never the key itself).
 	ConfigID string
@@ -89,7 +95,8 @@ var ErrNoAPIURL = errors.New("no API URL: give --api-url (e.g. http://127.0.0.1:
 
 // NewSync builds the compare client (reading the key file, or the key from the
 // environment through getenv; nil: os.Getenv) as an uploader.Sender with the sync
-// section's callback URL, a dial prober of the API's host, and the ConfigID. The client
+// section's callback URL, a prober that asks the API's endpoint (no job, no signature),
+// the client's clock skew, and the ConfigID. The client
 // logs its start-up warnings (compare.allow_insecure_http) to log; nil discards them.
 func NewSync(cfg config.Config, getenv func(string) string, log *slog.Logger) (Sync, error) {
 	if getenv == nil {
@@ -108,14 +115,11 @@ func NewSync(cfg config.Config, getenv func(string) string, log *slog.Logger) (S
 	if err != nil {
 		return Sync{}, err
 	}
-	prober, err := uploader.NewDialProber(s.APIURL)
-	if err != nil {
-		return Sync{}, err
-	}
 	return Sync{
-		Sender:   uploader.CompareSender{Client: client, CallbackURL: cfg.Sync.CallbackURL},
-		Prober:   prober,
-		ConfigID: ConfigID(cfg, getenv),
+		Sender:    uploader.CompareSender{Client: client, CallbackURL: cfg.Sync.CallbackURL},
+		Prober:    uploader.APIProber{Client: client},
+		ClockSkew: client.ClockSkew,
+		ConfigID:  ConfigID(cfg, getenv),
 	}, nil
 }
 

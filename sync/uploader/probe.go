@@ -53,3 +53,19 @@ func ConfigFingerprint(parts ...[]byte) string {
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
+
+// Pinger is the part of *compare.Client that APIProber uses.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// APIProber probes connectivity by asking the API's endpoint whether it answers
+// (compare.Client.Ping: one unsigned HEAD, no job): an answer of the API counts, a
+// captive portal's redirect does not, and the answer's Date lets the kiosk compare
+// its clock with the API's before any job is sent.
+type APIProber struct {
+	Client Pinger
+}
+
+// Probe pings the API.
+func (p APIProber) Probe(ctx context.Context) error { return p.Client.Ping(ctx) }

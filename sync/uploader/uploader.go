@@ -31,7 +31,9 @@ type Options struct {
 	// SkewTolerance is the clock difference with the server above which a 2205 alert
 	// names the clock (default 3m; the API refuses timestamps 15 minutes off).
 	SkewTolerance time.Duration
-	// Prober checks connectivity before sending after a network failure; nil: no probe.
+	// Prober checks connectivity: when Run starts, when ConnectivityChanged is called,
+	// at each poll while the API is not known to answer, and before sending after a
+	// network failure; nil: no probe (Status says "unknown" until a send).
 	Prober Prober
 	// ProbeTimeout bounds one probe (default 10s).
 	ProbeTimeout time.Duration
@@ -74,10 +76,13 @@ type Uploader struct {
 	// halt). Until then one job at a time is sent, so a wrong key costs one request.
 	confirmed bool
 	needProbe bool
-	lastSave  time.Time // when the state file was last written
-	dirty     bool      // a change is not written yet
-	bo        Backoff   // global: after failures of any job
-	boUntil   time.Time // no attempt before this
+	// probeNow asks for a probe even with no job to send (start, network change, a
+	// poll while offline), so Status tells online from offline before the first job.
+	probeNow bool
+	lastSave time.Time // when the state file was last written
+	dirty    bool      // a change is not written yet
+	bo       Backoff   // global: after failures of any job
+	boUntil  time.Time // no attempt before this
 
 	// idleHook, set by tests, is called before the engine waits, with the wait (-1: none)
 	// and the number of uploads in flight.
@@ -159,7 +164,7 @@ func (u *Uploader) Notify() {
 func (u *Uploader) ConnectivityChanged() {
 	u.mu.Lock()
 	if u.opts.Prober != nil {
-		u.needProbe = true
+		u.needProbe, u.probeNow = true, true
 	}
 	u.boUntil = time.Time{}
 	u.mu.Unlock()
@@ -334,6 +339,10 @@ func (u *Uploader) run(ctx context.Context, drain bool) (rep Report, err error) 
 		// Held jobs only exist because of a halt; without one they go back to the queue.
 		u.release = true
 	}
+	if u.opts.Prober != nil && !drain {
+		// The status tells online from offline from the start, not at the first job.
+		u.probeNow = true
+	}
 	u.mu.Unlock()
 
 	wctx, cancelWorkers := context.WithCancel(context.WithoutCancel(ctx))
@@ -372,7 +381,22 @@ func (u *Uploader) run(ctx context.Context, drain bool) (rep Report, err error) 
 		halt := u.p.Halt
 		boUntil := u.boUntil
 		needProbe := u.needProbe
+		probeNow := u.probeNow
+		u.probeNow = false
 		u.mu.Unlock()
+
+		if probeNow && halt == nil && n == 0 {
+			// Nothing to send may be waiting: probe anyway, so that the status is true.
+			// A failed probe backs off like any, and the poll timer probes again.
+			if u.probe(ctx) {
+				u.mu.Lock()
+				needProbe = u.needProbe
+				u.mu.Unlock()
+			} else {
+				continue
+			}
+			now = u.clk.Now()
+		}
 
 		if release {
 			if moved, err := u.q.ReleaseHeld(ctx); err != nil {
@@ -479,6 +503,11 @@ func (u *Uploader) run(ctx context.Context, drain bool) (rep Report, err error) 
 		case <-u.wake:
 		case <-u.connCh:
 		case <-tc:
+			u.mu.Lock()
+			if u.opts.Prober != nil && u.p.Connectivity != "online" {
+				u.probeNow = true // offline and idle: look again at each poll
+			}
+			u.mu.Unlock()
 		}
 		if timer != nil {
 			timer.Stop()
