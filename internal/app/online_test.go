@@ -43,7 +43,7 @@ func sandboxConfig(t *testing.T, url string) (c config.Config) {
 		t.Fatal(err)
 	}
 	c.Compare.APIURL, c.Compare.PartnerID, c.Compare.APIKeyFile = url, sandboxPartner, key
-	c.Sync.CallbackURL = "https://partner.example/cb"
+	c.Sync.CallbackURL = "http://127.0.0.1:9/cb"
 	return c
 }
 
