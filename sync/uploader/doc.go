@@ -11,9 +11,12 @@
 //
 //   - It wakes on a new job (Notify), on a change of connectivity (ConnectivityChanged), and
 //     on a timer (the earliest next-attempt time of a queued job, or Options.PollInterval).
-//   - Before sending after a network failure it probes connectivity cheaply (a Prober, e.g.
-//     a TCP dial of the API host), so a kiosk that is offline for hours does not push
-//     megabytes into a dead link.
+//   - It probes connectivity cheaply (a Prober: APIProber asks the API's endpoint with
+//     one unsigned HEAD, compare.Client.Ping; DialProber dials its host) when Run starts,
+//     on ConnectivityChanged, at each poll or backoff's end while the API is not known to
+//     answer, and before sending after a network failure: Status says online or offline
+//     from the start, not from the first job, and a kiosk that is offline for hours does
+//     not push megabytes into a dead link.
 //   - Failures back off exponentially with jitter up to a cap (Backoff, shaped like
 //     BackOff(ctx, err) with nil resetting); a server's Retry-After is honoured (up to
 //     Options.MaxRetryAfter). Each job also keeps its own next-attempt time, so one job the
