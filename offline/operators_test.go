@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,8 @@ func TestValidatePIN(t *testing.T) {
 	}{
 		{"402817", true, ""},
 		{"40281793", true, ""},
-		{"000111", true, ""},
+		{"123412", true, ""},
+		{"730154", true, ""},
 		{"12345", false, "6 to 12"},
 		{"1234567890123", false, "6 to 12"},
 		{"", false, "6 to 12"},
@@ -37,7 +39,47 @@ func TestValidatePIN(t *testing.T) {
 		{"121212", false, "repeats"},
 		{"123123", false, "repeats"},
 		{"12312312", false, "repeats"},
-		{"123412", true, ""},
+		// The PINs of the report (issue 19), each with the rule that refuses it.
+		{"112233", false, "pairs"},
+		{"123321", false, "backwards"},
+		{"147258", false, "keypad"},
+		{"159753", false, "keypad"},
+		{"789456", false, "keypad"},
+		{"753951", false, "keypad"},
+		{"147852", false, "keypad"},
+		{"123654", false, "keypad"},
+		{"142536", false, "pairs"},
+		{"246810", false, "counts"},
+		{"135790", false, "steps"},
+		{"102030", false, "counts"},
+		{"000001", false, "all the digits but one"},
+		{"100000", false, "all the digits but one"},
+		{"111222", false, "keypad"},
+		{"111000", false, "keypad"},
+		{"200000", false, "all the digits but one"},
+		{"999998", false, "all the digits but one"},
+		// More of each pattern.
+		{"000111", false, "keypad"},
+		{"963852", false, "keypad"},
+		{"258085", false, "keypad"},
+		{"135791", false, "steps"},
+		{"147036", false, "steps"},
+		{"012345", false, "steps"},
+		{"101112", false, "counts"},
+		{"010203", false, "counts"},
+		{"445566", false, "pairs"},
+		{"415263", false, "pairs"},
+		{"250390", false, "date"},   // DDMMYY
+		{"031590", false, "date"},   // MMDDYY
+		{"900325", false, "date"},   // YYMMDD
+		{"25031990", false, "date"}, // DDMMYYYY
+		{"19900325", false, "date"}, // YYYYMMDD
+		{"1234554321", false, "backwards"},
+		{"696969", false, "repeats"},
+		{"159357", false, "keypad"},
+		{"314159", false, "most used"},
+		{"739146", true, ""},
+		{"403817", true, ""},
 	} {
 		t.Run(tc.pin, func(t *testing.T) {
 			err := ValidatePIN(tc.pin)
@@ -47,10 +89,42 @@ func TestValidatePIN(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrWeakPIN) || !strings.Contains(err.Error(), tc.says) {
+			var we *WeakPINError
+			if !errors.Is(err, ErrWeakPIN) || !errors.As(err, &we) || !strings.Contains(err.Error(), tc.says) {
 				t.Fatalf("ValidatePIN(%q) = %v, want ErrWeakPIN saying %q", tc.pin, err, tc.says)
 			}
+			if fr := we.Text("fr"); fr == "" || fr == we.Text("en") || strings.Contains(fr, "choose") {
+				t.Fatalf("French refusal of %q: %q", tc.pin, fr)
+			}
 		})
+	}
+}
+
+// The rules refuse a small fraction of the 10^6 six-digit PINs: the count is printed
+// (go test -v -run TestPINRulesRefuseFew ./offline), and the fraction must stay small
+// for the PINs to stay hard to guess by brute force.
+func TestPINRulesRefuseFew(t *testing.T) {
+	refused := map[string]int{}
+	total := 0
+	for n := 0; n < 1_000_000; n++ {
+		pin := fmt.Sprintf("%06d", n)
+		if err := ValidatePIN(pin); err != nil {
+			var we *WeakPINError
+			if !errors.As(err, &we) {
+				t.Fatalf("ValidatePIN(%s) = %v", pin, err)
+			}
+			refused[we.Rule]++
+			total++
+		}
+	}
+	t.Logf("refused %d of 1000000 six-digit PINs (%.2f%%): %v", total, float64(total)/1e4, refused)
+	if total > 100_000 {
+		t.Fatalf("the rules refuse %d of 10^6 PINs: too many for the rest to be hard to guess", total)
+	}
+	for _, r := range []string{PINRuleSame, PINRuleNearSame, PINRuleSequence, PINRuleCounting, PINRuleRepeat, PINRuleKeypad, PINRulePairs, PINRuleMirror, PINRuleDate} {
+		if refused[r] == 0 {
+			t.Errorf("rule %s refuses no six-digit PIN", r)
+		}
 	}
 }
 

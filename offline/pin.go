@@ -20,39 +20,26 @@ const (
 // ErrWeakPIN: the PIN breaks a rule of ValidatePIN. The wrapped message says which.
 var ErrWeakPIN = errors.New("PIN refused")
 
-// ValidatePIN checks a new PIN: 6 to 12 digits (ASCII 0-9), not all the same digit
-// (111111), not a straight run up or down (123456, 987654, 890123: the digits wrap
-// after 9), and not a group of one to three digits repeated (121212, 123123). These
-// are the PINs a stranger tries first; five guesses are all anyone gets before a lock.
+// ValidatePIN checks a new PIN: 6 to 12 digits (ASCII 0-9), and none of the patterns a
+// stranger tries first, since five guesses are all anyone gets before a lock: one digit
+// (111111) or all but one the same (000001, 200000); digits in a constant step (123456,
+// 890123, 135791, five of six: 135790); numbers counted out (246810, 102030); a short
+// group repeated (121212, 123123); lines of the keypad (147258, 159753, 789456,
+// 123654, 111000) or pairs along one (112233, 142536); a mirror (123321); a date
+// (DDMMYY, MMDDYY, YYMMDD, and DDMMYYYY, MMDDYYYY, YYYYMMDD, 1940 to 2039); and a short
+// list of common PINs. The error is a *WeakPINError (ErrWeakPIN) whose Rule names the
+// rule and whose Text says it in English or French.
 func ValidatePIN(pin string) error {
 	if len(pin) < MinPINLength || len(pin) > MaxPINLength {
-		return fmt.Errorf("%w: a PIN has %d to %d digits; choose another", ErrWeakPIN, MinPINLength, MaxPINLength)
+		return &WeakPINError{Rule: PINRuleLength}
 	}
 	for i := 0; i < len(pin); i++ {
 		if pin[i] < '0' || pin[i] > '9' {
-			return fmt.Errorf("%w: a PIN has only the digits 0 to 9; choose another", ErrWeakPIN)
+			return &WeakPINError{Rule: PINRuleDigits}
 		}
 	}
-	for _, step := range []int{1, 9} { // +1 and -1 modulo 10
-		run := true
-		for i := 1; i < len(pin) && run; i++ {
-			run = int(pin[i]-'0') == (int(pin[i-1]-'0')+step)%10
-		}
-		if run {
-			return fmt.Errorf("%w: the digits follow each other (like 123456); choose a PIN that is hard to guess", ErrWeakPIN)
-		}
-	}
-	for period := 1; period <= 3; period++ {
-		rep := true
-		for i := period; i < len(pin) && rep; i++ {
-			rep = pin[i] == pin[i-period]
-		}
-		if rep {
-			if period == 1 {
-				return fmt.Errorf("%w: every digit is the same; choose a PIN that is hard to guess", ErrWeakPIN)
-			}
-			return fmt.Errorf("%w: the PIN repeats a short group of digits (like 121212); choose a PIN that is hard to guess", ErrWeakPIN)
-		}
+	if r := weakPINRule(pin); r != pinRuleNone {
+		return &WeakPINError{Rule: r}
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ import (
 
 const (
 	operatorPIN   = "274915"
-	supervisorPIN = "390628"
+	supervisorPIN = "739146"
 )
 
 // shellRig is the real app (operator store, queue) behind the real shell on a test

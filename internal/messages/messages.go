@@ -17,6 +17,7 @@
 //     face) and the pair's no_match and identical, which name their images.
 //   - job.<job.Code>: the job validation codes.
 //   - limit.<offline.Limit*>: the offline queue's limits (offline.LimitError.Code).
+//   - pin.<offline.PINRule*>: why a new PIN is refused (offline.WeakPINError.Rule).
 //   - alert.halt.<uploader.HaltCause*>: why sending halted; alert.halt.skew-behind/-ahead
 //     add the clock difference.
 //   - doctor.<check>.<ok|warn|fail>, doctor.name.<check>, doctor.fix.details and the

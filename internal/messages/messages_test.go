@@ -73,6 +73,7 @@ var rules = []rule{
 	{"internal/precheck", named("Code"), prefix("precheck.")},
 	{"internal/job", typed("Code"), prefix("job.")},
 	{"offline", named("Limit"), prefix("limit.")},
+	{"offline", named("PINRule"), prefix("pin.")},
 	{"sync/uploader", named("Halt"), prefix("alert.halt.")},
 	{"internal/doctor", named("Code"), func(v string) string { return v }},
 	{"sync/compare", named("Code"), func(v string) string {
