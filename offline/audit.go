@@ -20,6 +20,8 @@ const (
 	AuditPurged      = "purged"           // images or the whole record deleted
 	AuditSignIn      = "operator_sign_in" // an operator signed in
 	AuditRecovered   = "db_recovered"     // a corrupt database was moved aside
+	AuditClockJump   = "clock_jump"       // the wall clock jumped: retention held, resumed or took the new time
+	AuditDropped     = "audit_dropped"    // the oldest audit events were dropped (the log was over its size bound)
 )
 
 // AuditEvent is one line of the append-only audit log. It holds no customer data

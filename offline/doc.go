@@ -64,7 +64,16 @@
 // (100 years) are taken as MaxDays, so none overflows a time.Duration. Images of a done
 // job are deleted with the transition (or after PurgeImagesAfterMinutes, by Sweep); failed, needs-operator and quarantined jobs keep
 // their images until an operator purges them or FailedImagesMaxDays pass; finished
-// records and audit events are deleted after KeepResultsDays. Sweep runs one pass;
+// records are deleted after KeepResultsDays. The audit log is never cut by age: beyond
+// AuditMaxEvents (default 200000) the oldest events go, and an audit_dropped event says
+// how many, which sequence numbers and which times. Ages are wall clock ages, so Sweep
+// first checks the wall clock against the time that really passed since its last pass
+// (internal/clock.Elapsed: boot id and CLOCK_BOOTTIME, kept in the meta bucket): a jump
+// of more than MaxClockJump (1 h), forward or back, holds retention (nothing deleted,
+// SweepReport.ClockHeld), is audited once (clock_jump) with an alert, and lasts until
+// the clock comes back or ClockJumpHold (7 days) of running time passed, when the new
+// time is taken (audited). Across a reboot the time off is unknown: a step forward made
+// while off is taken, a step back is held. Sweep runs one pass;
 // RunRetention runs it periodically. Enqueue refuses a job with a *LimitError
 // (ErrQueueFull, ErrDiskLimit, ErrDiskFull, ErrQueueStale) whose Code (Limit*) and Args
 // internal/messages turns into a sentence in the operator's language; Operator is that
@@ -113,9 +122,13 @@
 // successful sign-in, capped at 24 h (MaxLockFor); while locked the PIN is not even
 // checked and SignIn returns a *LockoutError (errors.Is ErrLockedOut) with the time
 // left; a wrong PIN is a *WrongPINError (ErrWrongPIN) with the tries left. The
-// counters live in the operator's record on the queue's clock, so a restart does not
-// lift a lock; ResetPIN does. A clock stepped back past a lock's start restarts the
-// lock from the new time rather than lasting until the old end.
+// counters live in the operator's record, so a restart does not lift a lock; ResetPIN
+// does. A lock is counted in time that really passed, not on the wall clock: the
+// record keeps what is left of it (LockRemaining) at an Elapsed reading (LockMark: the
+// boot id and CLOCK_BOOTTIME), moved to each attempt made during the lock. A wall clock
+// step, forward or back, neither shortens nor lengthens it; a reboot, whose time off
+// nobody can tell, keeps what was left at the last attempt (a lock is never shortened,
+// it may last the time the kiosk was off longer).
 //
 // # Audit log
 //
@@ -129,7 +142,8 @@
 // supervisor who allowed it on the kiosk's screen (job.Prechecks.ForcedBy). User ids
 // appear only as a keyed hash (HashUserID: HMAC-SHA256 under a key derived from the
 // device key, 16 hex digits), so they cannot be guessed from a copy of the disk without
-// the device key. Only retention removes events.
+// the device key. Only the size bound removes events (Sweep), never their age;
+// retention's clock checks add clock_jump events and the size bound audit_dropped.
 //
 // # Caveats
 //

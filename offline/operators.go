@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 )
 
 // bucketOperators holds operator id → operatorRecord (JSON). It is created by the
@@ -112,19 +114,47 @@ type Operator struct {
 	FailedPINs int `json:"failed_pins,omitempty"`
 	// Lockouts counts locks since the last successful sign-in; each lasts twice
 	// the one before.
-	Lockouts    int           `json:"lockouts,omitempty"`
-	LockedAt    time.Time     `json:"locked_at,omitzero"`
-	LockedUntil time.Time     `json:"locked_until,omitzero"`
-	LockedFor   time.Duration `json:"locked_for,omitempty"`
+	Lockouts int `json:"lockouts,omitempty"`
+	// LockedAt is when the last lock started, on the wall clock (for people); LockedFor
+	// its full length.
+	LockedAt  time.Time     `json:"locked_at,omitzero"`
+	LockedFor time.Duration `json:"locked_for,omitempty"`
+	// LockedUntil is LockedAt + LockedFor on the wall clock, for people only: the lock
+	// is counted on LockRemaining and LockMark.
+	LockedUntil time.Time `json:"locked_until,omitzero"`
+	// LockRemaining is how much of the lock was left at LockMark, an Elapsed reading
+	// (boot id and time since boot) that a wall clock step does not move. Within one
+	// boot the lock ends LockRemaining after LockMark; after a reboot, whose time off
+	// nobody can tell, LockRemaining is left from the first reading of the new boot.
+	LockRemaining time.Duration `json:"lock_remaining,omitempty"`
+	LockMark      clock.Elapsed `json:"lock_mark,omitzero"`
 }
 
-// LockLeft is how long the operator stays locked out after now (0: not locked). A
-// clock stepped back never makes it longer than the lock's full length.
-func (o Operator) LockLeft(now time.Time) time.Duration {
-	if o.LockedUntil.IsZero() || !now.Before(o.LockedUntil) {
+// LockLeft is how long the operator stays locked out at the Elapsed reading e (0: not
+// locked): LockRemaining less the time that really passed since LockMark. No wall clock
+// step, forward or back, shortens or lengthens it; a reboot stops it for the time off.
+func (o Operator) LockLeft(e clock.Elapsed) time.Duration {
+	if o.LockRemaining <= 0 {
 		return 0
 	}
-	return min(o.LockedUntil.Sub(now), o.LockedFor)
+	passed, _ := e.Sub(o.LockMark) // another boot: none known to have passed
+	return max(o.LockRemaining-passed, 0)
+}
+
+// remark moves the lock's mark to e, keeping what is left (a reboot's first reading
+// starts counting the rest of the lock again).
+func (o *Operator) remark(e clock.Elapsed) {
+	if left := o.LockLeft(e); left > 0 {
+		o.LockRemaining, o.LockMark = left, e
+	}
+}
+
+// upgradeLock turns a lock stored before LockRemaining (a wall clock LockedUntil
+// only) into one counted on Elapsed readings, from now.
+func (o *Operator) upgradeLock(now time.Time, e clock.Elapsed) {
+	if o.LockRemaining == 0 && !o.LockedUntil.IsZero() && now.Before(o.LockedUntil) {
+		o.LockRemaining, o.LockMark = min(o.LockedUntil.Sub(now), o.LockedFor), e
+	}
 }
 
 type operatorRecord struct {
@@ -350,7 +380,7 @@ func (s *Operators) ResetPIN(id, pin, by string) (Operator, error) {
 	}
 	return s.change("resetting the PIN of", id, func(tx *bolt.Tx, r *operatorRecord, now time.Time) error {
 		r.PINHash, r.PINSet = h, now
-		r.FailedPINs, r.Lockouts, r.LockedAt, r.LockedUntil, r.LockedFor = 0, 0, time.Time{}, time.Time{}, 0
+		r.clearLock()
 		return s.q.appendAudit(tx, AuditEvent{Kind: AuditPINReset, Operator: id, Detail: auditBy("", by)})
 	})
 }
@@ -403,12 +433,19 @@ func (s *Operators) dummyHash() pinHash {
 	return s.dummy
 }
 
-func (s *Operators) lockout(r *operatorRecord, now time.Time) *LockoutError {
-	left := r.LockLeft(now)
+func (s *Operators) lockout(r *operatorRecord, now time.Time, e clock.Elapsed) *LockoutError {
+	r.upgradeLock(now, e)
+	left := r.LockLeft(e)
 	if left <= 0 {
 		return nil
 	}
 	return &LockoutError{Operator: r.ID, Until: now.Add(left), Left: left}
+}
+
+// clearLock ends the lock, the wrong PINs and the doubling.
+func (o *Operator) clearLock() {
+	o.FailedPINs, o.Lockouts, o.LockedAt, o.LockedUntil, o.LockedFor = 0, 0, time.Time{}, time.Time{}, 0
+	o.LockRemaining, o.LockMark = 0, clock.Elapsed{}
 }
 
 func (s *Operators) authenticate(id, pin string, need Role, ok AuditEvent) (Operator, error) {
@@ -436,8 +473,21 @@ func (s *Operators) authenticate(id, pin string, need Role, ok AuditEvent) (Oper
 	if need == RoleSupervisor && cur.Role != RoleSupervisor {
 		return fail(ErrNotSupervisor)
 	}
-	now := s.q.clk.Now()
-	if le := s.lockout(&operatorRecord{Operator: cur}, now); le != nil && !now.Before(cur.LockedAt) {
+	now, el := s.q.clk.Now(), clock.ElapsedOf(s.q.clk)
+	if le := s.lockout(&operatorRecord{Operator: cur}, now, el); le != nil {
+		// Store what is left, counted from now, so that a reboot (whose time off
+		// nobody knows) loses no more than the time since this attempt.
+		if err := s.q.update(func(tx *bolt.Tx, _ *commit) error {
+			r, err := getOperator(tx, id)
+			if err != nil {
+				return err
+			}
+			r.upgradeLock(now, el)
+			r.remark(el)
+			return putOperator(tx, r)
+		}); err != nil {
+			return fail(err)
+		}
 		return Operator{}, le
 	}
 	var hash string
@@ -454,7 +504,7 @@ func (s *Operators) authenticate(id, pin string, need Role, ok AuditEvent) (Oper
 	if err != nil {
 		return fail(err)
 	}
-	good := cur.LockLeft(now) <= 0 && ph.verify(pin)
+	good := ph.verify(pin)
 	var rehash string
 	if good && ph.params != s.o.PIN {
 		// The parameters changed since this PIN was set: store it under the new ones.
@@ -470,17 +520,13 @@ func (s *Operators) authenticate(id, pin string, need Role, ok AuditEvent) (Oper
 		if err != nil {
 			return err
 		}
-		now := s.q.clk.Now()
+		now, el := s.q.clk.Now(), clock.ElapsedOf(s.q.clk)
 		if r.Disabled {
 			result = fmt.Errorf("%w: a supervisor can enable it again (kioskctl operator enable)", ErrOperatorDisabled)
 			return nil
 		}
-		if !r.LockedUntil.IsZero() && now.Before(r.LockedAt) {
-			// The clock was stepped back past the lock's start: restart the lock from
-			// now so that it ends LockedFor later on this clock, not after the step.
-			r.LockedAt, r.LockedUntil = now, now.Add(r.LockedFor)
-		}
-		if le := s.lockout(r, now); le != nil {
+		if le := s.lockout(r, now, el); le != nil {
+			r.remark(el) // what is left, counted from now: a reboot loses no more
 			result = le
 			return putOperator(tx, r)
 		}
@@ -488,7 +534,7 @@ func (s *Operators) authenticate(id, pin string, need Role, ok AuditEvent) (Oper
 			good = false
 		}
 		if good {
-			r.FailedPINs, r.Lockouts, r.LockedAt, r.LockedUntil, r.LockedFor = 0, 0, time.Time{}, time.Time{}, 0
+			r.clearLock()
 			if ok.Kind == AuditSignIn {
 				r.LastSignIn = now
 			}
@@ -519,6 +565,7 @@ func (s *Operators) authenticate(id, pin string, need Role, ok AuditEvent) (Oper
 		r.Lockouts++
 		r.FailedPINs = 0
 		r.LockedAt, r.LockedUntil, r.LockedFor = now, now.Add(d), d
+		r.LockRemaining, r.LockMark = d, el
 		result = &LockoutError{Operator: id, Until: r.LockedUntil, Left: d}
 		if err := putOperator(tx, r); err != nil {
 			return err

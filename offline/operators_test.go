@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"os"
 	"path/filepath"
 	"strings"
@@ -294,7 +295,7 @@ func TestOperatorLockout(t *testing.T) {
 	e.reopen(t, Settings{})
 	ops = e.q.Operators(OperatorOptions{PIN: fastPIN})
 	refused(t, 3*time.Minute)
-	if o, _ := ops.Get("zawadi"); o.LockLeft(e.clk.Now()) != 3*time.Minute || o.Lockouts != 1 {
+	if o, _ := ops.Get("zawadi"); o.LockLeft(clock.ElapsedOf(e.clk)) != 3*time.Minute || o.Lockouts != 1 {
 		t.Fatalf("after restart: %+v", o)
 	}
 	e.clk.Advance(3*time.Minute - time.Second)
@@ -358,6 +359,61 @@ func TestOperatorLockoutClockStepBack(t *testing.T) {
 	e.clk.Advance(5 * time.Minute)
 	if _, err := ops.SignIn("a", "402817"); err != nil {
 		t.Fatalf("5 minutes after the step back = %v", err)
+	}
+}
+
+// The reported attack: a clock 6 minutes ahead gave five fresh guesses during a
+// 5-minute lock. The lock counts the time that really passed (clock.Elapsed), so no
+// wall clock step, forward or back, shortens it, before or after a restart; a reboot
+// (time off unknown) keeps what was left.
+func TestOperatorLockoutClockSteps(t *testing.T) {
+	e := newEnv(t, Settings{})
+	ops := e.q.Operators(OperatorOptions{PIN: fastPIN})
+	ops.Add(NewOperator{ID: "a", Role: RoleOperator, PIN: "402817"})
+	lock := func(t *testing.T) {
+		t.Helper()
+		for i := 0; i < 5; i++ {
+			ops.SignIn("a", "000999")
+		}
+	}
+	stillLocked := func(t *testing.T, what string, left time.Duration) {
+		t.Helper()
+		// The right PIN: a lock refuses it unchecked, so a guess would be wasted too.
+		_, err := ops.SignIn("a", "402817")
+		var le *LockoutError
+		if !errors.As(err, &le) || le.Left != left {
+			t.Fatalf("%s: right PIN = %v, want a lockout with %s left", what, err, left)
+		}
+	}
+	lock(t)
+	stillLocked(t, "locked", 5*time.Minute)
+	e.clk.Set(e.clk.Now().Add(6 * time.Minute))
+	stillLocked(t, "6 minutes ahead", 5*time.Minute)
+	e.clk.Set(e.clk.Now().Add(365 * day))
+	stillLocked(t, "a year ahead", 5*time.Minute)
+	e.clk.Set(t0.Add(-time.Hour))
+	stillLocked(t, "an hour back", 5*time.Minute)
+	e.clk.Advance(2 * time.Minute)
+	stillLocked(t, "2 minutes later", 3*time.Minute)
+
+	// A restart of the kiosk in the same boot: the time counts on.
+	e.reopen(t, Settings{})
+	ops = e.q.Operators(OperatorOptions{PIN: fastPIN})
+	e.clk.Advance(time.Minute)
+	e.clk.Set(e.clk.Now().Add(time.Hour))
+	stillLocked(t, "restarted, a minute later, an hour ahead", 2*time.Minute)
+	// A reboot: the time off is unknown; what was left stays left.
+	e.clk.Reboot()
+	e.clk.Set(e.clk.Now().Add(30 * day))
+	stillLocked(t, "rebooted 30 days ahead", 2*time.Minute)
+	e.clk.Advance(2*time.Minute - time.Second)
+	stillLocked(t, "just before the end", time.Second)
+	e.clk.Advance(time.Second)
+	if _, err := ops.SignIn("a", "402817"); err != nil {
+		t.Fatalf("after the lock = %v", err)
+	}
+	if o, _ := ops.Get("a"); o.LockRemaining != 0 || o.LockLeft(clock.ElapsedOf(e.clk)) != 0 {
+		t.Fatalf("lock not cleared by the sign-in: %+v", o)
 	}
 }
 

@@ -61,6 +61,9 @@ func (q *Queue) update(fn func(tx *bolt.Tx, c *commit) error) error {
 		}
 	}
 	q.emitLocked(c.events...)
+	for _, msg := range c.alerts {
+		q.alertLocked(msg)
+	}
 	return nil
 }
 
@@ -100,6 +103,7 @@ func (q *Queue) alertLocked(msg string) {
 type commit struct {
 	idx    map[string]*idxEntry
 	events []Event
+	alerts []string
 }
 
 func (c *commit) set(e *Entry) {
@@ -117,6 +121,9 @@ func (c *commit) remove(id string) {
 }
 
 func (c *commit) emit(e Event) { c.events = append(c.events, e) }
+
+// alert raises an alert for the operator once the transaction commits.
+func (c *commit) alert(msg string) { c.alerts = append(c.alerts, msg) }
 
 // Enqueue validates, seals (encrypts and signs) and stores a new job in StateQueued,
 // and returns its entry once the commit is on disk (fsync). A refusal by a limit is a

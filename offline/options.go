@@ -24,9 +24,13 @@ type Settings struct {
 	MaxOldestUnsentDays int
 	// PurgeImagesAfterMinutes is how long a done job keeps its images. Default 0: at once.
 	PurgeImagesAfterMinutes int
-	// KeepResultsDays is how long finished job records (without images) and audit
-	// events are kept. Default 90.
+	// KeepResultsDays is how long finished job records (without images) are kept.
+	// Default 90.
 	KeepResultsDays int
+	// AuditMaxEvents bounds the audit log: beyond it the oldest events are dropped
+	// (with an event that says so). The audit is never cut by age. Default 200000
+	// (about 50 MB).
+	AuditMaxEvents int
 	// FailedImagesMaxDays is how long failed, needs-operator and quarantined jobs keep
 	// their images when no operator acts. Default 30.
 	FailedImagesMaxDays int
@@ -41,6 +45,7 @@ func DefaultSettings() Settings {
 		MaxOldestUnsentDays: 14,
 		KeepResultsDays:     90,
 		FailedImagesMaxDays: 30,
+		AuditMaxEvents:      200000,
 	}
 }
 
@@ -58,6 +63,7 @@ func (s Settings) withDefaults() Settings {
 	def(&s.MaxOldestUnsentDays, d.MaxOldestUnsentDays)
 	def(&s.KeepResultsDays, d.KeepResultsDays)
 	def(&s.FailedImagesMaxDays, d.FailedImagesMaxDays)
+	def(&s.AuditMaxEvents, d.AuditMaxEvents)
 	if s.PurgeImagesAfterMinutes < 0 {
 		s.PurgeImagesAfterMinutes = 0
 	}

@@ -633,8 +633,6 @@ func TestRetention(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Audit events older than KeepResultsDays go too; compare the job figures.
-		rep.AuditDeleted = 0
 		if rep != s.rep {
 			t.Fatalf("step %d: report %+v, want %+v", i, rep, s.rep)
 		}
@@ -657,8 +655,95 @@ func TestRetention(t *testing.T) {
 			t.Fatalf("unsent job %s lost its images: %v", id, err)
 		}
 	}
-	if ev, _ := e.q.Audit(AuditFilter{}); len(ev) == 0 || ev[0].Time.Before(e.clk.Now().Add(-10*day)) {
-		t.Fatalf("old audit events kept: %+v", ev)
+	// The audit log is never cut by age: the first event (21 days old) is still there.
+	if ev, _ := e.q.Audit(AuditFilter{}); len(ev) == 0 || ev[0].Kind != AuditEnrolled || !ev[0].Time.Equal(t0) {
+		t.Fatalf("old audit events dropped by age: %+v", ev)
+	}
+}
+
+// The reported attack: a 91-day step forward, then the retention sweep, deleted the
+// whole audit log and the finished jobs. Retention now holds on a jump (audited once,
+// with an alert), resumes when the clock comes back, and never cuts the audit by age.
+func TestRetentionHoldsOnClockJump(t *testing.T) {
+	e := newEnv(t, Settings{})
+	mustEnqueue(t, e.q, testJob("done", 100))
+	e.q.Claim("done")
+	e.q.SetState("done", StateDone, Update{Result: &Result{Code: "0840"}})
+	if rep, err := e.q.Sweep(); err != nil || rep.ClockHeld {
+		t.Fatalf("first sweep: %+v, %v", rep, err)
+	}
+	before, _ := e.q.Audit(AuditFilter{})
+
+	e.clk.Set(e.clk.Now().Add(91 * day))
+	e.clk.Advance(10 * time.Minute) // the next pass
+	for i := 0; i < 3; i++ {
+		rep, err := e.q.Sweep()
+		if err != nil || !rep.ClockHeld || rep.RecordsDeleted != 0 || rep.AuditDeleted != 0 {
+			t.Fatalf("sweep %d after a 91-day step: %+v, %v", i, rep, err)
+		}
+		e.clk.Advance(10 * time.Minute)
+	}
+	if _, err := e.q.Get("done"); err != nil {
+		t.Fatalf("the finished job was deleted: %v", err)
+	}
+	after, _ := e.q.Audit(AuditFilter{})
+	for i, ev := range before {
+		if after[i].Seq != ev.Seq || after[i].Kind != ev.Kind {
+			t.Fatalf("audit event %d changed: %+v, was %+v", i, after[i], ev)
+		}
+	}
+	jumps, _ := e.q.Audit(AuditFilter{Kind: AuditClockJump})
+	if len(jumps) != 1 || !strings.Contains(jumps[0].Detail, "+91d") {
+		t.Fatalf("clock jump audited %d times: %+v", len(jumps), jumps)
+	}
+	if a := e.q.Alerts(); len(a) == 0 || !strings.Contains(a[len(a)-1].Message, "clock jumped") {
+		t.Fatalf("alerts = %+v", a)
+	}
+
+	// Back to the right time (NTP): retention resumes, the finished job is not old.
+	e.clk.Set(e.clk.Now().Add(-91 * day))
+	if rep, err := e.q.Sweep(); err != nil || rep.ClockHeld || rep.RecordsDeleted != 0 {
+		t.Fatalf("sweep after the clock came back: %+v, %v", rep, err)
+	}
+	// A step back is held too.
+	e.clk.Set(e.clk.Now().Add(-2 * time.Hour))
+	if rep, _ := e.q.Sweep(); !rep.ClockHeld {
+		t.Fatalf("a 2-hour step back was not held: %+v", rep)
+	}
+	// A jump that stays: after ClockJumpHold of running time the new time is taken.
+	e.clk.Advance(ClockJumpHold)
+	if rep, _ := e.q.Sweep(); rep.ClockHeld {
+		t.Fatalf("still held after %s: %+v", ClockJumpHold, rep)
+	}
+	if jumps, _ = e.q.Audit(AuditFilter{Kind: AuditClockJump}); len(jumps) != 4 || !strings.Contains(jumps[3].Detail, "new time is taken") {
+		t.Fatalf("clock jump events: %+v", jumps)
+	}
+	// Time that really passes (no step) ages the finished job out as configured.
+	e.clk.Advance(91 * day)
+	if rep, err := e.q.Sweep(); err != nil || rep.ClockHeld || rep.RecordsDeleted != 1 {
+		t.Fatalf("sweep 91 days later: %+v, %v", rep, err)
+	}
+	if ev, _ := e.q.Audit(AuditFilter{}); len(ev) < len(before) || ev[0].Seq != before[0].Seq {
+		t.Fatalf("the audit log was cut by age: %d events, first %+v", len(ev), ev[0])
+	}
+}
+
+// The audit log is bounded by its size: the oldest events go, and an event says which.
+func TestAuditBoundedBySize(t *testing.T) {
+	e := newEnv(t, Settings{AuditMaxEvents: 10})
+	for i := 0; i < 20; i++ {
+		if err := e.q.RecordSignIn(fmt.Sprintf("op-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := e.q.Sweep()
+	if err != nil || rep.AuditDeleted != 11 {
+		t.Fatalf("sweep: %+v, %v", rep, err)
+	}
+	ev, _ := e.q.Audit(AuditFilter{})
+	last := ev[len(ev)-1]
+	if len(ev) != 10 || ev[0].Operator != "op-11" || last.Kind != AuditDropped || !strings.Contains(last.Detail, "11 oldest audit events dropped (seq 1 to 11") {
+		t.Fatalf("audit after the cap: %d events, first %+v, last %+v", len(ev), ev[0], last)
 	}
 }
 

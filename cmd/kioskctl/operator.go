@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -153,12 +154,12 @@ func operatorList(g *globals, ops *offline.Operators, asJSON bool, q interface{ 
 		fmt.Fprintf(g.stdout, "no operators in %s; add one with: kioskctl operator add ID\n", q.Path())
 		return exitOK
 	}
-	now := time.Now()
+	el := clock.ElapsedOf(clock.Real{})
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tROLE\tSTATE\tLAST SIGN-IN")
 	for _, o := range l {
 		state := "active"
-		switch left := o.LockLeft(now); {
+		switch left := o.LockLeft(el); {
 		case o.Disabled:
 			state = "disabled"
 		case left > 0:

@@ -273,7 +273,11 @@ func runQueuePurge(g *globals, args []string) int {
 			queueJSON(g.stdout, rep)
 			return exitOK
 		}
-		fmt.Fprintf(g.stdout, "retention applied: images of %d jobs deleted, %d old records and %d old audit events removed\n",
+		if rep.ClockHeld {
+			fmt.Fprintln(g.stdout, "retention held: the kiosk's clock jumped, nothing was deleted (kioskctl audit --kind clock_jump); set the clock right (NTP)")
+			return exitOK
+		}
+		fmt.Fprintf(g.stdout, "retention applied: images of %d jobs deleted, %d old records removed, %d oldest audit events dropped (the log is over its size bound)\n",
 			rep.ImagesPurged, rep.RecordsDeleted, rep.AuditDeleted)
 		return exitOK
 	}

@@ -8,6 +8,7 @@ package clock
 import (
 	"context"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -58,15 +59,35 @@ func (r realTimer) C() <-chan time.Time        { return r.t.C }
 func (r realTimer) Stop() bool                 { return r.t.Stop() }
 func (r realTimer) Reset(d time.Duration) bool { return r.t.Reset(d) }
 
-// Fake is a clock that moves only when Advance or Set is called.
+// Fake is a clock that moves only when Advance or Set is called. It is a Booter:
+// Advance moves its Elapsed reading too, Set (a wall clock step) does not, and Reboot
+// starts a new boot.
 type Fake struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*fakeTimer
+	boot   int
+	since  time.Duration
 }
 
 // NewFake returns a fake clock set to start.
-func NewFake(start time.Time) *Fake { return &Fake{now: start} }
+func NewFake(start time.Time) *Fake { return &Fake{now: start, boot: 1, since: time.Minute} }
+
+// Elapsed is the fake boot's reading: the time Advance moved it since the last Reboot.
+func (f *Fake) Elapsed() Elapsed {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return Elapsed{Boot: "fake-boot-" + strconv.Itoa(f.boot), Since: f.since}
+}
+
+// Reboot starts a new boot (the machine restarted after an unknown time off): the
+// wall time is unchanged; Elapsed readings start again from a minute.
+func (f *Fake) Reboot() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.boot++
+	f.since = time.Minute
+}
 
 func (f *Fake) Now() time.Time {
 	f.mu.Lock()
@@ -94,10 +115,14 @@ func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.now = f.now.Add(d)
+	if d > 0 {
+		f.since += d
+	}
 	f.fireLocked()
 }
 
-// Set moves the clock to t (which may be earlier, to model a clock step) and fires due timers.
+// Set moves the clock to t (which may be earlier, to model a clock step) and fires due
+// timers. Elapsed readings do not move: a step is not time passing.
 func (f *Fake) Set(t time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

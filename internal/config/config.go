@@ -466,7 +466,7 @@ func (o Offline) validate(v *validator) {
 	v.count("offline.min_free_disk_mb", o.MinFreeDiskMB, 1, 16<<20, true, true, "MB left free on the data disk; 0 for the default, 256")
 	v.durOrOff("offline.max_oldest_unsent", o.MaxOldestUnsent, Duration(time.Hour), Duration(3650*Day), "age of the oldest unsent job before new jobs are refused; default 14d")
 	v.dur("offline.purge_images_after", o.PurgeImagesAfter, 0, Duration(365*Day), "how long a done job keeps its images; default 0s, at once")
-	v.durOrOff("offline.keep_results", o.KeepResults, Duration(Day), Duration(3650*Day), "how long finished records and audit events are kept; default 90d")
+	v.durOrOff("offline.keep_results", o.KeepResults, Duration(Day), Duration(3650*Day), "how long finished records are kept (the audit log is bounded by size, not age); default 90d")
 	v.durOrOff("offline.keep_failed_images", o.KeepFailedImages, Duration(Day), Duration(3650*Day), "how long failed jobs keep their images; default 30d")
 }
 
