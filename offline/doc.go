@@ -59,7 +59,7 @@
 //
 // # Retention and limits
 //
-// Settings hold the limits and retention (internal/partopts fills them from the config's
+// Settings hold the limits and retention (internal/parts fills them from the config's
 // "offline" section); zero fields take DefaultSettings, and day values beyond MaxDays
 // (100 years) are taken as MaxDays, so none overflows a time.Duration. Images of a done
 // job are deleted with the transition (or after PurgeImagesAfterMinutes, by Sweep); failed, needs-operator and quarantined jobs keep

@@ -9,7 +9,7 @@ import (
 
 // Settings are the queue's limits and retention. Zero means the default; a negative limit
 // means no limit (for the day limits: for ever). The config file's "offline" section is
-// internal/config's; internal/partopts turns it into Settings. Day values beyond
+// internal/config's; internal/parts turns it into Settings. Day values beyond
 // MaxDays are taken as MaxDays, so no value overflows a time.Duration.
 type Settings struct {
 	// MaxJobs is the most unsent jobs (queued, sending, held) kept. Default 1000.

@@ -1,7 +1,7 @@
 // Package camera holds the types that choose and set up the kiosk's cameras: Settings for
 // one camera and Config for the pair (selfie and document). It is a leaf, so code that
 // picks a camera does not link the V4L2 driver code; capture/v4l2 turns Settings into its
-// Options. The config file's "capture" section is internal/config's; internal/partopts
+// Options. The config file's "capture" section is internal/config's; internal/parts
 // turns it into a Config, and the config validates it.
 package camera
 

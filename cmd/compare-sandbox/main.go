@@ -33,7 +33,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
-	"github.com/smartselfie/kiosk-agent/internal/parts"
+	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 )
@@ -105,10 +105,10 @@ func newFlagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 }
 
 func serve(ctx context.Context, f flags, stdout, stderr io.Writer) error {
-	if _, err := parts.ParseLevel(f.logLevel); err != nil {
+	if _, err := config.ParseLevel(f.logLevel); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	log := parts.Logger(f.logLevel, stderr)
+	log := config.Logger(f.logLevel, stderr)
 
 	var partners []sandbox.Partner
 	if f.configPath != "" {

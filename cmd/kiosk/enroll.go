@@ -212,7 +212,7 @@ func frameRGBA(f capture.Frame, dst *image.RGBA) (*image.RGBA, error) {
 }
 
 // framesSource is the wizard's Frames as a capture.Source. skip is how many frames to
-// drop before the next one is given (see enroll.Replay.Apply).
+// drop before the next one is given (see replay.Scripted.Apply).
 type framesSource struct {
 	frames ui.Frames
 	skip   int
@@ -263,7 +263,7 @@ func (e *uiEnrollment) Capture(ctx context.Context, kind ui.CaptureKind, frames 
 	if kind == ui.CaptureLiveness {
 		scripted := false
 		if cams, err := e.a.Cameras(); err == nil && cams.Scripted != nil {
-			cams.Scripted.Apply(&o)
+			cams.Scripted.Apply(&o.Liveness)
 			scripted = true
 		}
 		n := o.Liveness.Frames

@@ -16,9 +16,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/app"
-	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/enroll/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
@@ -56,7 +56,7 @@ func TestEnrollmentSpoofSelfie(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a whole enrollment with the face engine")
 	}
-	replay := enrolltest.ReplayDir(t)
+	camDir := enrolltest.ReplayDir(t)
 	// The photo is stored sideways with an EXIF orientation, which the replay camera
 	// does not apply (a camera's frames have none): the selfie camera shows it upright.
 	img, err := inference.DecodeFile(testimages.Path("spoof_minivision_F1.jpg"))
@@ -67,10 +67,10 @@ func TestEnrollmentSpoofSelfie(t *testing.T) {
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(replay, enroll.ReplaySelfie, "a.jpg"), buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(camDir, replay.SelfieDir, "a.jpg"), buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := newEnrollRig(t, replay, importDir(t), false)
+	r := newEnrollRig(t, camDir, importDir(t), false)
 	r.start("CUST-A-0004", job.IDPhoto)
 	r.importAndContinue()
 	r.waitText(ui.T("selfie.title"))
@@ -173,12 +173,12 @@ func TestEnrollmentLivenessNotFollowed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("an enrollment with the face engine")
 	}
-	replay := filepath.Join(t.TempDir(), "camera") // not laid out for OpenReplay: the liveness step reads the selfie camera
-	os.MkdirAll(replay, 0o755)
-	if err := os.WriteFile(filepath.Join(replay, "a.jpg"), testimages.Read(t, "dfA_img6.jpg"), 0o644); err != nil {
+	camDir := filepath.Join(t.TempDir(), "camera") // not laid out for replay.OpenScripted: the liveness step reads the selfie camera
+	os.MkdirAll(camDir, 0o755)
+	if err := os.WriteFile(filepath.Join(camDir, "a.jpg"), testimages.Read(t, "dfA_img6.jpg"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := newEnrollRig(t, replay, importDir(t), false)
+	r := newEnrollRig(t, camDir, importDir(t), false)
 	r.start("CUST-A-0006", job.IDPhoto)
 	r.importAndContinue()
 	r.waitText(ui.T("selfie.title"))

@@ -17,11 +17,11 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/app"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
-	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/enroll/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testengine"
@@ -421,14 +421,14 @@ func TestEnrollmentDocumentOfSomeoneElse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a whole enrollment with the face engine")
 	}
-	replay := enrolltest.ReplayDir(t)
-	os.MkdirAll(filepath.Join(replay, enroll.ReplayDocument), 0o755)
-	if err := os.WriteFile(filepath.Join(replay, enroll.ReplayDocument, "passport.jpg"),
+	camDir := enrolltest.ReplayDir(t)
+	os.MkdirAll(filepath.Join(camDir, replay.DocumentDir), 0o755)
+	if err := os.WriteFile(filepath.Join(camDir, replay.DocumentDir, "passport.jpg"),
 		testimages.Read(t, "id_specimen_utopia_passport_td3.jpg"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := newEnrollRig(t, replay, importDir(t), true)
-	if got := r.a.Settings().DocumentCamera; got != "replay "+filepath.Join(replay, enroll.ReplayDocument) {
+	r := newEnrollRig(t, camDir, importDir(t), true)
+	if got := r.a.Settings().DocumentCamera; got != "replay "+filepath.Join(camDir, replay.DocumentDir) {
 		t.Errorf("the settings name the document camera %q", got)
 	}
 	r.start("CUST-A-0003", job.Document)

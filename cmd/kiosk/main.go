@@ -77,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level(cfg.LogLevel)}))
+	log := config.Logger(cfg.LogLevel, stderr)
 	for _, d := range cfg.Deprecated {
 		log.Warn("config uses an old key", "note", d)
 	}
@@ -123,12 +123,4 @@ func loadConfig(path string) (config.Config, error) {
 		path = config.DefaultPath
 	}
 	return config.Load(path)
-}
-
-func level(s string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"io"
 	"strings"
 
@@ -68,7 +68,7 @@ func runCameras(g *globals, args []string) int {
 			fmt.Fprintf(g.stdout, "  %-4s %-24s %s\n", f.FourCC, f.Description, strings.Join(sizes, " "))
 		}
 	}
-	printRoles(g.stdout, cams, partopts.Cameras(cfg))
+	printRoles(g.stdout, cams, parts.CameraConfig(cfg))
 	return exitOK
 }
 

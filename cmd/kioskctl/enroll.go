@@ -138,13 +138,13 @@ func cameraJob(ctx context.Context, g *globals, e *inference.Engine, in *jobInpu
 	kind, arg, _ := strings.Cut(in.camera, ":")
 	switch kind {
 	case "replay":
-		r, err := enroll.OpenReplay(arg, replay.Options{MaxSide: capture.ComparisonMaxSide, Clock: g.clk})
+		r, err := replay.OpenScripted(arg, replay.Options{MaxSide: capture.ComparisonMaxSide, Clock: g.clk})
 		if err != nil {
 			return nil, err
 		}
 		defer r.Close()
-		r.Apply(&o)
-		cams = r.Cameras
+		r.Apply(&o.Liveness)
+		cams = enroll.Cameras{Document: r.Document, Selfie: r.Selfie, Liveness: r.Liveness}
 	case "config":
 		c, err := g.config()
 		if err != nil {

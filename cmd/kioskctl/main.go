@@ -14,7 +14,6 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
-	"github.com/smartselfie/kiosk-agent/internal/parts"
 )
 
 // Exit statuses shared by every command.
@@ -74,7 +73,7 @@ func (g *globals) logger(c config.Config) *slog.Logger {
 	if c.LogLevel == "debug" || c.LogLevel == "error" {
 		level = c.LogLevel
 	}
-	return parts.Logger(level, g.stderr)
+	return config.Logger(level, g.stderr)
 }
 
 // addGlobalFlags registers the global flags on fs.

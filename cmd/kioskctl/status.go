@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
@@ -57,7 +57,7 @@ func runStatus(g *globals, args []string) int {
 		b = kiosk
 	default:
 		fb := fileBackend{cfg: cfg}
-		qopts := partopts.Offline(cfg)
+		qopts := parts.QueueOptions(cfg)
 		qopts.LockTimeout = time.Second
 		oq, err := offline.Open(cfg.DataDir, qopts)
 		if err != nil {

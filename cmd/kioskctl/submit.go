@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -54,7 +54,7 @@ func runSubmit(g *globals, args []string) int {
 	if in.callbackURL == "" {
 		return usage("give --callback-url (the API requires one), or sync.callback_url in the config file")
 	}
-	opts, err := partopts.Compare(cfg, g.getenv)
+	opts, err := parts.CompareOptions(cfg, g.getenv)
 	if err != nil {
 		return g.errorf("submit: %v", err)
 	}

@@ -224,5 +224,5 @@ func (p *eventPrinter) audit(e offline.AuditEvent) {
 // newSyncSender builds the sender, prober and halt fingerprint for sync from the config
 // (merged with the global flags); tests replace it.
 var newSyncSender = func(g *globals, cfg config.Config) (parts.Sync, error) {
-	return parts.NewSync(cfg, g.getenv, parts.Logger(cfg.LogLevel, g.stderr))
+	return parts.NewSync(cfg, g.getenv, config.Logger(cfg.LogLevel, g.stderr))
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/smartselfie/kiosk-agent/capture/v4l2"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
-	"github.com/smartselfie/kiosk-agent/internal/enroll"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
 )
 
@@ -45,10 +43,10 @@ type Cameras struct {
 	// Replay is set when the frames come from replayed images, not a camera.
 	Replay bool
 	// Scripted is set when the selfie camera's replay_dir is laid out as
-	// internal/enroll.OpenReplay reads it (selfie/, liveness/, optional document/): a
+	// capture/replay.OpenScripted reads it (selfie/, liveness/, optional document/): a
 	// replayed customer who shows the next liveness photo at each prompt. Its Apply sets
 	// the liveness options of the procedure that reads Liveness.
-	Scripted *enroll.Replay
+	Scripted *replay.Scripted
 }
 
 // Close closes the sources.
@@ -67,10 +65,10 @@ func (c *Cameras) Close() error {
 // size, enough for a document's face.
 const scriptedReplayMaxSide = 960
 
-// isScripted reports whether dir is laid out for enroll.OpenReplay (a selfie/ and a
+// isScripted reports whether dir is laid out for replay.OpenScripted (a selfie/ and a
 // liveness/ folder).
 func isScripted(dir string) bool {
-	for _, sub := range []string{enroll.ReplaySelfie, enroll.ReplayLiveness} {
+	for _, sub := range []string{replay.SelfieDir, replay.LivenessDir} {
 		if st, err := os.Stat(filepath.Join(dir, sub)); err != nil || !st.IsDir() {
 			return false
 		}
@@ -83,14 +81,14 @@ func isScripted(dir string) bool {
 func openCameras(ctx context.Context, cfg config.Config, clk clock.Clock, log *slog.Logger) (*Cameras, error) {
 	sc, dc := cfg.Capture.SelfieCamera, cfg.Capture.DocumentCamera
 	if !sc.Replay() && !dc.Replay() {
-		cams, err := v4l2.OpenCameras(ctx, partopts.Cameras(cfg), clk, log)
+		cams, err := v4l2.OpenCameras(ctx, parts.CameraConfig(cfg), clk, log)
 		if err != nil {
 			return nil, err
 		}
 		return &Cameras{Selfie: cams.Selfie, Document: cams.Document, Liveness: cams.Selfie}, nil
 	}
 	if sc.Replay() && !dc.Replay() && !dc.Chosen() && isScripted(sc.ReplayDir) {
-		r, err := enroll.OpenReplay(sc.ReplayDir, replay.Options{FPS: float64(sc.FPS), Clock: clk, MaxSide: scriptedReplayMaxSide})
+		r, err := replay.OpenScripted(sc.ReplayDir, replay.Options{FPS: float64(sc.FPS), Clock: clk, MaxSide: scriptedReplayMaxSide})
 		if err != nil {
 			return nil, fmt.Errorf("capture.selfie_camera.replay_dir: %w", err)
 		}
@@ -108,9 +106,9 @@ func openCameras(ctx context.Context, cfg config.Config, clk clock.Clock, log *s
 			}
 			return src, nil
 		}
-		settings := partopts.Cameras(cfg).SelfieCamera
+		settings := parts.CameraConfig(cfg).SelfieCamera
 		if document {
-			settings = partopts.Cameras(cfg).DocumentCamera
+			settings = parts.CameraConfig(cfg).DocumentCamera
 		}
 		o := v4l2.FromSettings(settings, document)
 		o.Clock, o.Logger = clk, log

@@ -23,7 +23,7 @@
 // (offline.RunRetention every 10 minutes), the local API (localapi.Server.Serve with
 // Backend: localapi.QueueBackend for the queue's part, the app for status and sync),
 // the idle lock, and the cameras (in the background: capture/v4l2.OpenCameras, or
-// capture/replay for a camera with capture.*.replay_dir, or internal/enroll.OpenReplay
+// capture/replay for a camera with capture.*.replay_dir, or capture/replay.OpenScripted
 // for a selfie replay_dir laid out as selfie/, liveness/ and optional document/ folders:
 // a replayed customer whose liveness photos follow the prompts, Cameras.Scripted, for
 // the demo and training; a failure is an AlertCamera,

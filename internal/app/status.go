@@ -11,12 +11,12 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference/gates"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
-	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
@@ -199,9 +199,9 @@ func (a *App) Settings() Settings {
 	a.mu.Unlock()
 	s := Settings{KioskID: c.KioskID, APIURL: c.Compare.APIURL, PartnerID: c.Compare.PartnerID,
 		KeyPresent: a.sending.Sender != nil, Training: a.training, Language: lang,
-		IdleLock: idle, ResultWait: c.UI.ResultWait.D(), Thresholds: partopts.Thresholds(c),
+		IdleLock: idle, ResultWait: c.UI.ResultWait.D(), Thresholds: parts.Thresholds(c),
 		ImportDirs: slices.Clone(c.UI.ImportDirs), SocketPath: a.srv.Path()}
-	cams := partopts.Cameras(c)
+	cams := parts.CameraConfig(c)
 	s.SelfieCamera = cams.SelfieCamera.Describe()
 	s.DocumentCamera = "the selfie camera"
 	if d, ok := cams.Document(); ok {
@@ -209,7 +209,7 @@ func (a *App) Settings() Settings {
 	}
 	if r := c.Capture.SelfieCamera.ReplayDir; r != "" {
 		s.SelfieCamera = "replay " + r
-		if doc := filepath.Join(r, enroll.ReplayDocument); isScripted(r) && !cams.DocumentCamera.Chosen() {
+		if doc := filepath.Join(r, replay.DocumentDir); isScripted(r) && !cams.DocumentCamera.Chosen() {
 			if st, err := os.Stat(doc); err == nil && st.IsDir() {
 				s.DocumentCamera = "replay " + doc // a replayed customer's document
 			}

@@ -192,7 +192,7 @@ type UI struct {
 var Languages = []string{"en", "fr"}
 
 // Default returns a Config that works on a packaged kiosk. Every default of the parts is
-// written out here, so docs/config.md and the file agree (internal/partopts tests that
+// written out here, so docs/config.md and the file agree (internal/parts tests that
 // these are the parts' own defaults).
 func Default() Config {
 	host, _ := os.Hostname()

@@ -16,7 +16,7 @@
 // inference thresholds' own leaf (inference/gates) and internal/jsontree (the key-order
 // and duplicate-key reader, which the sandbox's file uses too), so reading the config links neither
 // bbolt, nor ONNX Runtime, nor go4vl. The parts never import it: each keeps its own
-// Options, and internal/partopts turns each section into its part's Options, once.
+// Options, and internal/parts turns each section into its part's Options, once.
 //
 // Only the programs under cmd/ read flags and environment variables. Every program layers
 // them the same way: flags over the file over the defaults (a flag that is not given on

@@ -25,7 +25,6 @@ import (
 	"github.com/smartselfie/kiosk-agent/inference/onnx"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
@@ -88,7 +87,7 @@ func groupOf(c config.Config) string {
 // it holds them, so they are only found, not opened.
 func checkCameras(ctx context.Context, o Options, kioskRuns bool) Result {
 	sc, dc := o.Config.Capture.SelfieCamera, o.Config.Capture.DocumentCamera
-	settings := partopts.Cameras(o.Config)
+	settings := parts.CameraConfig(o.Config)
 	var devices []v4l2.Camera
 	if !sc.Replay() || (dc.Chosen() && !dc.Replay()) {
 		var err error
@@ -464,7 +463,7 @@ func checkQueue(ctx context.Context, o Options, kiosk kioskView) Result {
 		} else if err != nil {
 			return warn(CheckQueue, "run kioskctl doctor as root", "%s cannot be read: %v", db, err)
 		}
-		qopts := partopts.Offline(o.Config)
+		qopts := parts.QueueOptions(o.Config)
 		qopts.LockTimeout, qopts.Clock, qopts.Logger = time.Second, o.Clock, o.Logger
 		q, err := offline.Open(o.Config.DataDir, qopts)
 		switch {
@@ -559,7 +558,7 @@ func checkAPIAndClock(ctx context.Context, o Options) (api, clk Result) {
 		return warn(CheckAPI, "run kioskctl doctor with $"+c.APIKeyEnv+" set as the kiosk's service sets it, to check the key",
 			"not checked: the API key comes from $%s, which this shell does not have", c.APIKeyEnv), kernelClock("not asked")
 	}
-	opts, err := partopts.Compare(o.Config, o.Getenv)
+	opts, err := parts.CompareOptions(o.Config, o.Getenv)
 	if err != nil {
 		return fail(CheckAPI, "correct the compare section of "+cfgFile+" (see the keys check)", "setting up the signer: %v", err), kernelClock("no signer")
 	}

@@ -18,8 +18,7 @@
 // then Queue.Enqueue; Run is every step in order, then Seal.
 //
 // Each step's OnFrame (Options.OnFrame) passes every frame and its guidance to a live
-// preview (capture.FrameFunc). OpenReplay makes the camera of a test or demo from
-// folders of photos (selfie/, liveness/, optional document/); Replay.Apply sets the
-// liveness options so that the liveness camera shows the next photo at each prompt, as a
-// customer following the prompts would.
+// preview (capture.FrameFunc). The camera of a test or demo made from folders of
+// photos is capture/replay.OpenScripted's, whose Apply sets the liveness options so that
+// the liveness camera shows the next photo at each prompt.
 package enroll

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { testengine.Main(m) }
 func TestRunReplay(t *testing.T) {
 	e := testengine.Get(t)
 	dir := enrolltest.ReplayDir(t)
-	cam, err := enroll.OpenReplay(dir, replay.Options{MaxSide: 640})
+	cam, err := replay.OpenScripted(dir, replay.Options{MaxSide: 640})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestRunReplay(t *testing.T) {
 	frames := 0
 	var o enroll.Options
 	o.OnFrame = func(capture.Frame, capture.Guidance) { frames++ }
-	cam.Apply(&o)
+	cam.Apply(&o.Liveness)
 	en := enroll.New(e, o)
 	if err := en.ImportComparison(testimages.Read(t, enrolltest.Comparison), job.Portrait); err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestRunReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	j, entry, err := en.Run(context.Background(), cam.Cameras, job.Job{ID: "cam-1", UserID: "CUST-A"}, q, false)
+	j, entry, err := en.Run(context.Background(), enroll.Cameras{Document: cam.Document, Selfie: cam.Selfie, Liveness: cam.Liveness}, job.Job{ID: "cam-1", UserID: "CUST-A"}, q, false)
 	if err != nil {
 		if j != nil {
 			t.Fatalf("run: %v; prechecks %+v", err, j.Prechecks)

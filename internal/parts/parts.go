@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,39 +14,15 @@ import (
 	"github.com/smartselfie/kiosk-agent/inference/onnx"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
-	"github.com/smartselfie/kiosk-agent/internal/partopts"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
-// ParseLevel maps a log level name (debug, info, warn, error; "" is info) to its slog
-// level. Any other name is an error that lists the four.
-func ParseLevel(level string) (slog.Level, error) {
-	switch level {
-	case "debug":
-		return slog.LevelDebug, nil
-	case "info", "":
-		return slog.LevelInfo, nil
-	case "warn":
-		return slog.LevelWarn, nil
-	case "error":
-		return slog.LevelError, nil
-	}
-	return slog.LevelInfo, fmt.Errorf("log level %q is not one of debug, info, warn, error", level)
-}
-
-// Logger returns a text logger writing to w at level (see ParseLevel; an unknown name,
-// which config validation refuses, logs at info).
-func Logger(level string, w io.Writer) *slog.Logger {
-	l, _ := ParseLevel(level)
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
 // OpenQueue opens the offline queue in cfg.DataDir with the "offline" section's settings,
 // the kiosk id, clk (nil: the wall clock) and log (nil: discarded).
 func OpenQueue(cfg config.Config, clk clock.Clock, log *slog.Logger) (*offline.Queue, error) {
-	opts := partopts.Offline(cfg)
+	opts := QueueOptions(cfg)
 	opts.Clock, opts.Logger = clk, log
 	q, err := offline.Open(cfg.DataDir, opts)
 	if err != nil {
@@ -68,7 +43,7 @@ func EngineOptions(cfg config.Config, getenv func(string) string, log *slog.Logg
 	if lib == "" {
 		lib = getenv(onnx.EnvVar)
 	}
-	return inference.Options{RuntimeLib: lib, ModelsDir: cfg.ModelsDir, Thresholds: partopts.Thresholds(cfg), Logger: log}
+	return inference.Options{RuntimeLib: lib, ModelsDir: cfg.ModelsDir, Thresholds: Thresholds(cfg), Logger: log}
 }
 
 // OpenEngine opens the inference engine with EngineOptions. The caller closes it.
@@ -106,7 +81,7 @@ func NewSync(cfg config.Config, getenv func(string) string, log *slog.Logger) (S
 	if s.APIURL == "" {
 		return Sync{}, ErrNoAPIURL
 	}
-	opts, err := partopts.Compare(cfg, getenv)
+	opts, err := CompareOptions(cfg, getenv)
 	if err != nil {
 		return Sync{}, err
 	}
@@ -149,11 +124,11 @@ func ConfigID(cfg config.Config, getenv func(string) string) string {
 }
 
 // NewUploader builds the sync engine over q and s: the "sync" section's knobs
-// (partopts.Uploader), s's prober and ConfigID, the state file uploader.StateFile in
+// (UploaderOptions), s's prober and ConfigID, the state file uploader.StateFile in
 // cfg.DataDir, and the caller's own: own.Clock, own.Logger, own.OnEvent, own.Rand,
 // own.ProbeTimeout and own.AttemptTimeout (the rest of own is ignored).
 func NewUploader(cfg config.Config, q uploader.Queue, s Sync, own uploader.Options) *uploader.Uploader {
-	opts := partopts.Uploader(cfg)
+	opts := UploaderOptions(cfg)
 	opts.Clock, opts.Logger, opts.OnEvent, opts.Rand = own.Clock, own.Logger, own.OnEvent, own.Rand
 	opts.ProbeTimeout, opts.AttemptTimeout = own.ProbeTimeout, own.AttemptTimeout
 	opts.Prober, opts.ConfigID = s.Prober, s.ConfigID
@@ -164,7 +139,7 @@ func NewUploader(cfg config.Config, q uploader.Queue, s Sync, own uploader.Optio
 // OpenCameras opens the cameras of the "capture" section (v4l2.OpenCameras) with clk and
 // log. The caller closes them.
 func OpenCameras(ctx context.Context, cfg config.Config, clk clock.Clock, log *slog.Logger) (*v4l2.Cameras, error) {
-	cams, err := v4l2.OpenCameras(ctx, partopts.Cameras(cfg), clk, log)
+	cams, err := v4l2.OpenCameras(ctx, CameraConfig(cfg), clk, log)
 	if err != nil {
 		return nil, fmt.Errorf("opening the cameras: %w", err)
 	}

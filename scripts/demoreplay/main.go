@@ -1,5 +1,5 @@
 // Command demoreplay writes the replay camera of `make demo`'s kiosk: a folder laid out
-// as internal/enroll.OpenReplay reads it (selfie/, liveness/, document/), customer A of
+// as capture/replay.OpenScripted reads it (selfie/, liveness/, document/), customer A of
 // the vendored photos, whose liveness photos follow the prompts (internal/app opens such
 // a folder given as capture.selfie_camera.replay_dir).
 //

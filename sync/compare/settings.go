@@ -11,7 +11,7 @@ import (
 
 // SignerConfig says how to sign: exactly one way is used, signer_url (with
 // signer_token_file), else api_key_env, else api_key_file. The config file's "compare"
-// section is internal/config's; internal/partopts turns it into SignerConfig and Options.
+// section is internal/config's; internal/parts turns it into SignerConfig and Options.
 type SignerConfig struct {
 	PartnerID       string
 	APIKeyFile      string

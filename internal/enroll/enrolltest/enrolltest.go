@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
-	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/testimages"
 )
 
@@ -33,14 +33,14 @@ func ReplayDir(t testing.TB) string {
 }
 
 // Write writes into dir (made if missing) the replay camera of customer A of the demo
-// (see scripts/demo.sh), as internal/enroll.OpenReplay reads it: the selfie camera
+// (see scripts/demo.sh), as capture/replay.OpenScripted reads it: the selfie camera
 // shows dfA_img6; the liveness frames are dfA_img11 and dfA_img5, each plain and
 // mirrored, as scripts/demoframes makes them, farther from the camera; with document
 // set, the document camera shows that vendored photo.
 func Write(dir, document string) error {
-	subs := []string{enroll.ReplaySelfie, enroll.ReplayLiveness}
+	subs := []string{replay.SelfieDir, replay.LivenessDir}
 	if document != "" {
-		subs = append(subs, enroll.ReplayDocument)
+		subs = append(subs, replay.DocumentDir)
 	}
 	for _, sub := range subs {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -57,11 +57,11 @@ func Write(dir, document string) error {
 		}
 		return nil
 	}
-	if err := copyPhoto("dfA_img6.jpg", filepath.Join(dir, enroll.ReplaySelfie, "a.jpg")); err != nil {
+	if err := copyPhoto("dfA_img6.jpg", filepath.Join(dir, replay.SelfieDir, "a.jpg")); err != nil {
 		return err
 	}
 	if document != "" {
-		if err := copyPhoto(document, filepath.Join(dir, enroll.ReplayDocument, document)); err != nil {
+		if err := copyPhoto(document, filepath.Join(dir, replay.DocumentDir, document)); err != nil {
 			return err
 		}
 	}
@@ -78,7 +78,7 @@ func Write(dir, document string) error {
 			if err := jpeg.Encode(&buf, f, &jpeg.Options{Quality: 80}); err != nil {
 				return fmt.Errorf("writing the replay camera: %w", err)
 			}
-			if err := os.WriteFile(filepath.Join(dir, enroll.ReplayLiveness, fmt.Sprintf("frame-%d.jpg", n)), buf.Bytes(), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, replay.LivenessDir, fmt.Sprintf("frame-%d.jpg", n)), buf.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("writing the replay camera: %w", err)
 			}
 		}

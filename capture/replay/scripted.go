@@ -1,4 +1,4 @@
-package enroll
+package replay
 
 import (
 	"context"
@@ -9,51 +9,54 @@ import (
 	"sync/atomic"
 
 	"github.com/smartselfie/kiosk-agent/capture"
-	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
-// The folders of a replay camera (OpenReplay).
+// The folders of a scripted replay camera (OpenScripted).
 const (
-	ReplayDocument = "document" // the ID document's photos (optional)
-	ReplaySelfie   = "selfie"   // the selfie camera's photos
-	ReplayLiveness = "liveness" // one photo per liveness frame, in name order
+	DocumentDir = "document" // the ID document's photos (optional)
+	SelfieDir   = "selfie"   // the selfie camera's photos
+	LivenessDir = "liveness" // one photo per liveness frame, in name order
 )
 
-// Replay is a camera made of photos, for tests, demos and training: Cameras over the
-// folders of OpenReplay, and the liveness settings that make the liveness camera follow
-// the prompts.
-type Replay struct {
-	Cameras
-	live *followed
+// Scripted is the camera of a whole enrollment made of photos, for tests, demos and
+// training: a source per camera over the folders of OpenScripted, and the liveness
+// settings (Apply) that make the liveness camera follow the prompts.
+type Scripted struct {
+	// Document is the document camera; nil when dir has no document folder (the
+	// comparison image is then imported).
+	Document capture.Source
+	// Selfie is the customer's camera; Liveness shows one photo per liveness prompt.
+	Selfie, Liveness capture.Source
+	live             *followed
 }
 
-// OpenReplay opens dir's folders as cameras: dir/selfie (looped), dir/document (looped;
-// optional, else Cameras.Document is nil and the comparison image must be imported) and
+// OpenScripted opens dir's folders as cameras: dir/selfie (looped), dir/document (looped;
+// optional, else Document is nil and the comparison image must be imported) and
 // dir/liveness, job.MinLiveness to job.MaxLiveness photos, shown one per prompt. o is
 // each source's replay options (zero: 15 fps, looping).
-func OpenReplay(dir string, o replay.Options) (*Replay, error) {
-	r := &Replay{}
+func OpenScripted(dir string, o Options) (*Scripted, error) {
+	r := &Scripted{}
 	var err error
-	if r.Selfie, err = replay.Open([]string{filepath.Join(dir, ReplaySelfie)}, o); err != nil {
+	if r.Selfie, err = Open([]string{filepath.Join(dir, SelfieDir)}, o); err != nil {
 		return nil, fmt.Errorf("opening the replay camera %s: %w", dir, err)
 	}
-	if _, serr := os.Stat(filepath.Join(dir, ReplayDocument)); serr == nil {
-		if r.Document, err = replay.Open([]string{filepath.Join(dir, ReplayDocument)}, o); err != nil {
+	if _, serr := os.Stat(filepath.Join(dir, DocumentDir)); serr == nil {
+		if r.Document, err = Open([]string{filepath.Join(dir, DocumentDir)}, o); err != nil {
 			return nil, fmt.Errorf("opening the replay camera %s: %w", dir, err)
 		}
 	}
-	files, err := replay.Files([]string{filepath.Join(dir, ReplayLiveness)})
+	files, err := Files([]string{filepath.Join(dir, LivenessDir)})
 	if err != nil {
 		return nil, fmt.Errorf("opening the replay camera %s: %w", dir, err)
 	}
 	if n := len(files); n < job.MinLiveness || n > job.MaxLiveness {
 		return nil, fmt.Errorf("opening the replay camera %s: %s holds %d photos; put %d to %d, one per liveness frame",
-			dir, ReplayLiveness, n, job.MinLiveness, job.MaxLiveness)
+			dir, LivenessDir, n, job.MinLiveness, job.MaxLiveness)
 	}
 	r.live = &followed{}
 	for _, f := range files {
-		s, err := replay.Open([]string{f}, o)
+		s, err := Open([]string{f}, o)
 		if err != nil {
 			return nil, fmt.Errorf("opening the replay camera %s: %w", dir, err)
 		}
@@ -63,18 +66,18 @@ func OpenReplay(dir string, o replay.Options) (*Replay, error) {
 	return r, nil
 }
 
-// Apply sets o's liveness sequence for the replay: one frame per liveness photo, no
+// Apply sets the liveness sequence o for the replay: one frame per liveness photo, no
 // prompt to answer (photos cannot turn a head; the prechecks still want the head to move
 // across them), and the liveness camera moved on to photo i when prompt i is shown. The
 // liveness camera may be read from another goroutine than the procedure's (a live
 // preview that hands frames on): a frame read across the change is read again, but one
 // already handed on may still reach the procedure after the prompt; such a reader
 // drops the first frame it hands on after each prompt.
-func (r *Replay) Apply(o *Options) {
-	o.Liveness.Frames = len(r.live.srcs)
-	o.Liveness.Prompts = []capture.Prompt{capture.PromptAny}
-	prev := o.Liveness.OnPrompt
-	o.Liveness.OnPrompt = func(i int, p capture.Prompt) {
+func (r *Scripted) Apply(o *capture.LivenessOptions) {
+	o.Frames = len(r.live.srcs)
+	o.Prompts = []capture.Prompt{capture.PromptAny}
+	prev := o.OnPrompt
+	o.OnPrompt = func(i int, p capture.Prompt) {
 		r.live.cur.Store(int64(i))
 		if prev != nil {
 			prev(i, p)
@@ -83,7 +86,7 @@ func (r *Replay) Apply(o *Options) {
 }
 
 // Close closes every source.
-func (r *Replay) Close() error {
+func (r *Scripted) Close() error {
 	var errs []error
 	for _, s := range []capture.Source{r.Selfie, r.Document, r.Liveness} {
 		if s != nil {
@@ -96,7 +99,7 @@ func (r *Replay) Close() error {
 // followed shows photo cur, as a customer who follows prompt cur. The procedure's
 // prompt hook moves cur while a live preview may be reading the camera.
 type followed struct {
-	srcs []*replay.Source
+	srcs []*Source
 	cur  atomic.Int64
 }
 

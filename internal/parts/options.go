@@ -1,12 +1,10 @@
-// Package partopts turns each section of the config (internal/config) into its part's own
-// Options: the one place where settings become options, for kioskctl, the coming
-// internal/app and any other program. The config owns the file (keys, units, ranges); each
-// part owns its Options (Go types, usable zero values) and never imports the config.
-//
-// Every function takes a validated Config (config.Load validates) and fills only what
-// the config decides; the caller adds what it owns (Clock, Logger, State, OnEvent, …).
-// Unlike internal/config this package links the parts (bbolt through offline).
-package partopts
+// The config's sections as the parts' own Options: the one place where settings become
+// options. The config owns the file (keys, units, ranges); each part owns its Options (Go
+// types, usable zero values) and never imports the config. Every function takes a
+// validated Config (config.Load validates) and fills only what the config decides; the
+// caller adds what it owns (Clock, Logger, State, OnEvent, …).
+
+package parts
 
 import (
 	"time"
@@ -19,8 +17,8 @@ import (
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
-// Cameras returns the cameras the "capture" section chooses.
-func Cameras(c config.Config) camera.Config {
+// CameraConfig returns the cameras the "capture" section chooses.
+func CameraConfig(c config.Config) camera.Config {
 	conv := func(s config.Camera) camera.Settings {
 		return camera.Settings{Path: s.Path, Name: s.Name, Bus: s.Bus, Width: s.Width, Height: s.Height,
 			FPS: s.FPS, Formats: s.Formats, FrameTimeout: s.FrameTimeout.D()}
@@ -31,8 +29,8 @@ func Cameras(c config.Config) camera.Config {
 // Thresholds returns the "inference" section with its zero fields at their defaults.
 func Thresholds(c config.Config) gates.Thresholds { return c.Inference.WithDefaults() }
 
-// Offline returns the queue's Options: the "offline" section and the kiosk id.
-func Offline(c config.Config) offline.Options {
+// QueueOptions returns the queue's Options: the "offline" section and the kiosk id.
+func QueueOptions(c config.Config) offline.Options {
 	o := c.Offline
 	return offline.Options{
 		KioskID: c.KioskID,
@@ -61,8 +59,8 @@ func days(d config.Duration) int {
 	return int(n)
 }
 
-// Uploader returns the sync engine's knobs from the "sync" section.
-func Uploader(c config.Config) uploader.Options {
+// UploaderOptions returns the sync engine's knobs from the "sync" section.
+func UploaderOptions(c config.Config) uploader.Options {
 	s := c.Sync
 	return uploader.Options{
 		InFlight:      s.InFlight,
@@ -74,19 +72,19 @@ func Uploader(c config.Config) uploader.Options {
 	}
 }
 
-// Signer returns how the "compare" section signs.
-func Signer(c config.Config) compare.SignerConfig {
+// SignerConfig returns how the "compare" section signs.
+func SignerConfig(c config.Config) compare.SignerConfig {
 	s := c.Compare
 	return compare.SignerConfig{PartnerID: s.PartnerID, APIKeyFile: s.APIKeyFile, APIKeyEnv: s.APIKeyEnv,
 		SignerURL: s.SignerURL, SignerTokenFile: s.SignerTokenFile, CAFile: s.CAFile,
 		AllowInsecureHTTP: s.AllowInsecureHTTP}
 }
 
-// Compare returns the compare client's Options from the "compare" section, building its
+// CompareOptions returns the compare client's Options from the "compare" section, building its
 // signer (which reads the key file, or the environment through getenv; os.Getenv when
 // nil). Clock, Logger and Transport are left to the caller.
-func Compare(c config.Config, getenv func(string) string) (compare.Options, error) {
-	signer, err := Signer(c).Signer(getenv)
+func CompareOptions(c config.Config, getenv func(string) string) (compare.Options, error) {
+	signer, err := SignerConfig(c).Signer(getenv)
 	if err != nil {
 		return compare.Options{}, err
 	}
