@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/capture"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 var benchSizes = []struct{ w, h int }{{640, 480}, {1280, 720}}

@@ -10,8 +10,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
 	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/imagebomb"
 )
 
 // refYUV is the float BT.601 limited-range conversion the integer code approximates.

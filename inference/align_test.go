@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/image/draw"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // scaleMax scales img so its longest side is maxSide (Catmull-Rom, as capture.Scale).

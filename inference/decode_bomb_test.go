@@ -8,13 +8,13 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
 	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/imagebomb"
 )
 
 // Decompression bombs (issue 13): small files declaring huge sizes are refused from
 // their header with a *imagelimit.TooLargeError, before a decoder allocates the
-// image. The JPEG bombs are real files that decode in full (internal/imagebomb tests
+// image. The JPEG bombs are real files that decode in full (internal/testkit/imagebomb tests
 // that), so a refusal that came too late would show here as a slow, huge decode and
 // no error.
 func TestDecodeRefusesBombs(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 func TestDecodeBadInput(t *testing.T) {

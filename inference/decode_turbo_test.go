@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/internal/jpegturbo"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // goDecode is DecodeImage's JPEG path with image/jpeg, as it was before libjpeg-turbo.

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 func TestDetectVendoredPhotos(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/image/draw"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 func resize(img image.Image, f float64) image.Image {

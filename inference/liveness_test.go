@@ -3,7 +3,7 @@ package inference
 import (
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // knownLivenessFalseReject is the retouched studio portrait that MiniFASNet judges a

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // The tests run the real models through the real ONNX Runtime (make setup fetches it;

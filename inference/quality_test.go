@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // framed crops a photo around its face so that the face box fills share of the image

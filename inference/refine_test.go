@@ -7,7 +7,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 func TestJittered(t *testing.T) {

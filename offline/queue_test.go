@@ -15,7 +15,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/job"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)

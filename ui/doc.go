@@ -103,7 +103,7 @@
 // painted. The capture procedure's Frames.Next gets a copy of the next frame to arrive,
 // so analysis runs in its own goroutine on the newest frame and skips the frames it
 // cannot keep up with. ReadPreviewStats counts frames, paints, analyses and the delay
-// from a judged frame to its guidance (ui/internal/previewbench prints them).
+// from a judged frame to its guidance (scripts/previewbench prints them).
 //
 // # What decides what is shown
 //

@@ -13,9 +13,9 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
-	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
 	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/imagebomb"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 func writePNG(t *testing.T, path string, c color.RGBA) {

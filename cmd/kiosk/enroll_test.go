@@ -19,20 +19,20 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
 	"github.com/smartselfie/kiosk-agent/internal/app"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
-	"github.com/smartselfie/kiosk-agent/internal/enroll/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/job"
-	"github.com/smartselfie/kiosk-agent/internal/testengine"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 	"github.com/smartselfie/kiosk-agent/ui"
 	"github.com/smartselfie/kiosk-agent/ui/fake"
 )
 
-func TestMain(m *testing.M) { testengine.Main(m) }
+func TestMain(m *testing.M) { inferencetest.Main(m) }
 
 // pump holds the wizard's widget changes until the test runs them on its goroutine, as
 // Fyne's goroutine would.
@@ -115,7 +115,7 @@ type erig struct {
 // folder; the sandbox is started when online.
 func newEnrollRig(t *testing.T, replayDir, importDir string, online bool) *erig {
 	t.Helper()
-	eng := testengine.Get(t)
+	eng := inferencetest.Get(t)
 	dir := t.TempDir()
 	key := []byte("demo-key-0001")
 	keyFile := filepath.Join(dir, "api-key")

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/imagebomb"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // Image files are read within inference.MaxFileBytes and their headers checked before

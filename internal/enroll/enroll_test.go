@@ -8,19 +8,19 @@ import (
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/enroll"
-	"github.com/smartselfie/kiosk-agent/internal/enroll/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
-	"github.com/smartselfie/kiosk-agent/internal/testengine"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
-func TestMain(m *testing.M) { testengine.Main(m) }
+func TestMain(m *testing.M) { inferencetest.Main(m) }
 
 func TestRunReplay(t *testing.T) {
-	e := testengine.Get(t)
+	e := inferencetest.Get(t)
 	dir := enrolltest.ReplayDir(t)
 	cam, err := replay.OpenScripted(dir, replay.Options{MaxSide: 640})
 	if err != nil {
@@ -83,7 +83,7 @@ func TestStepsNeedEachOther(t *testing.T) {
 // The document step keeps the still document's shot as a DOCUMENT comparison image, and
 // a retake by import replaces it.
 func TestTakeDocument(t *testing.T) {
-	e := testengine.Get(t)
+	e := inferencetest.Get(t)
 	img, err := inference.DecodeFile(testimages.Path("id_specimen_utopia_passport_td3.jpg"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/imagebomb"
 )
 
 func TestReadFile(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // photos returns the vendored JPEG test photos.

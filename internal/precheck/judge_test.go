@@ -7,17 +7,17 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
 	"github.com/smartselfie/kiosk-agent/internal/precheck"
-	"github.com/smartselfie/kiosk-agent/internal/testengine"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // The engine tests run the real models through ONNX Runtime (make setup fetches it; the
 // Makefile sets ONNXRUNTIME_LIB).
 
-func testEngine(t testing.TB) *inference.Engine { return testengine.Get(t) }
+func testEngine(t testing.TB) *inference.Engine { return inferencetest.Get(t) }
 
-func TestMain(m *testing.M) { testengine.Main(m) }
+func TestMain(m *testing.M) { inferencetest.Main(m) }
 
 func photo(t testing.TB, name string) image.Image {
 	t.Helper()

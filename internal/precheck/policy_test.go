@@ -9,7 +9,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/precheck"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 func policyJob(t *testing.T, selfie, comparison string, frames ...string) *job.Job {

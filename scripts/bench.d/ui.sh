@@ -15,7 +15,7 @@ display=:$((90 + RANDOM % 100))
 Xvfb "$display" -screen 0 1024x600x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true; rm -rf "$tmp"' EXIT
-go build -o "$tmp/previewbench" ./ui/internal/previewbench
+go build -o "$tmp/previewbench" ./scripts/previewbench
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for cost in 0 250ms; do

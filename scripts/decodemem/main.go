@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
-	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
 	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/imagebomb"
 )
 
 type result struct {

@@ -18,7 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/smartselfie/kiosk-agent/inference"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 func main() {

@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/smartselfie/kiosk-agent/internal/enroll/enrolltest"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
 )
 
 func main() {

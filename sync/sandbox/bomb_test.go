@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/internal/imagebomb"
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/imagebomb"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 )
 

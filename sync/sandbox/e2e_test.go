@@ -17,9 +17,9 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
 	"github.com/smartselfie/kiosk-agent/internal/job"
-	"github.com/smartselfie/kiosk-agent/internal/testengine"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 )
@@ -27,9 +27,9 @@ import (
 // The end-to-end tests run the real client against the real sandbox with the real
 // inference engine on the vendored photos.
 
-func testEngine(t testing.TB) *inference.Engine { return testengine.Get(t) }
+func testEngine(t testing.TB) *inference.Engine { return inferencetest.Get(t) }
 
-func TestMain(m *testing.M) { testengine.Main(m) }
+func TestMain(m *testing.M) { inferencetest.Main(m) }
 
 var (
 	photoMu    sync.Mutex

@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/job"
-	"github.com/smartselfie/kiosk-agent/internal/jobimages"
-	"github.com/smartselfie/kiosk-agent/internal/testengine"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/jobimages"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/faultproxy"
@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
-	testengine.Main(m)
+	inferencetest.Main(m)
 }
 
 var (
@@ -87,7 +87,7 @@ type server struct {
 // startServer runs a sandbox (real face analysis) behind a fault proxy.
 func startServer(t *testing.T, clk clock.Clock) *server {
 	t.Helper()
-	engine := testengine.Get(t)
+	engine := inferencetest.Get(t)
 	sbx, err := sandbox.New(sandbox.Options{
 		Partners:         []sandbox.Partner{{ID: e2ePartner, Key: e2eKey, ProductActive: true, ProductionEnabled: true}},
 		DBPath:           filepath.Join(t.TempDir(), "sandbox.db"),

@@ -20,7 +20,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/job"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 	"github.com/smartselfie/kiosk-agent/ui"
 )
 

@@ -2,7 +2,7 @@
 // the screenshots and trying the shell without a camera, a queue or a network.
 //
 // Enrollment (enroll.go) is a fake enrollment service over the vendored photos
-// (testdata/photos, found through internal/testimages, so it runs from the source
+// (testdata/photos, found through internal/testkit/testimages, so it runs from the source
 // tree): cameras showing a photo (the document camera a drawn ID card holding one) at a
 // steady rate, capture procedures playing a script of guidance over the frames the
 // wizard hands them, prechecks read from the photos' manifest (a "spoof" selfie is not

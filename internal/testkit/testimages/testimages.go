@@ -18,7 +18,7 @@ import (
 // Dir returns the absolute path of testdata/photos.
 func Dir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "photos")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "photos")
 }
 
 // Path returns the absolute path of one vendored photo.

@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/image/draw"
 
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // Set is the images of one job.

@@ -1,7 +1,7 @@
-// Package testengine gives the tests of a package one shared face-analysis engine (real
+// Package inferencetest gives the tests of a package one shared face-analysis engine (real
 // ONNX Runtime, real models), opened on first use and closed when the test binary ends.
 // Package inference's own tests keep their own (they cannot import this package).
-package testengine
+package inferencetest
 
 import (
 	"io"
@@ -40,7 +40,7 @@ func Close() {
 	}
 }
 
-// Main runs the tests and closes the shared engine: `func TestMain(m *testing.M) { testengine.Main(m) }`.
+// Main runs the tests and closes the shared engine: `func TestMain(m *testing.M) { inferencetest.Main(m) }`.
 func Main(m *testing.M) {
 	code := m.Run()
 	Close()

@@ -1,5 +1,5 @@
 // Package enrolltest makes the replay cameras of the enrollment tests from the vendored
-// photos (internal/testimages).
+// photos (internal/testkit/testimages).
 package enrolltest
 
 import (
@@ -15,7 +15,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // Comparison is the photo on file of the replayed customer (a PORTRAIT).
