@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
-	"github.com/smartselfie/kiosk-agent/internal/testengine"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 )
 
@@ -23,7 +23,7 @@ func startSandbox(t *testing.T) *httptest.Server {
 	sbx, err := sandbox.New(sandbox.Options{
 		Partners: []sandbox.Partner{{ID: sandboxPartner, Key: []byte(sandboxKey), ProductActive: true, ProductionEnabled: true}},
 		DBPath:   filepath.Join(t.TempDir(), "sandbox.db"),
-		Analyzer: sandbox.NewEngineAnalyzer(testengine.Get(t), sandbox.EngineOptions{}),
+		Analyzer: sandbox.NewEngineAnalyzer(inferencetest.Get(t), sandbox.EngineOptions{}),
 		Workers:  1, CallbackAttempts: 1,
 	})
 	if err != nil {
