@@ -44,6 +44,19 @@
 // ui/fake implements them in memory. ui imports no bbolt, no sync/compare: job states
 // and API codes are copied as plain values (JobState names equal offline.State names).
 //
+// # Lock
+//
+// Lock (the status bar's button) and the idle lock cover the screen with the lock
+// screen (lock.go) and keep the session and what its screen holds: an open enrollment
+// keeps its consent, ids and photos (its cameras stop; Operators.SignOut with EndLock
+// or EndIdle, which the app records as a session lock). The same operator's PIN
+// resumes where it was (the wizard shows its step again; a capture step starts its
+// camera again); while an enrollment is open only a supervisor's PIN can end it
+// (EndSupervisor, recorded; the sign-in screen then says so), with none open the
+// operator may sign out. The lock screen shows nothing of the customer, and removes
+// any dialog that was open. Closing the app with an enrollment open says, in the
+// supervisor gate, that it will be lost.
+//
 // The lockout policy is the operator store's: SignIn returns *LockedError (with the
 // time the lock ends) while an operator is locked and the shell shows the time left.
 // The supervisor gate (settings, closing the window) is the same SignIn followed by a

@@ -76,7 +76,8 @@ type Operators interface {
 	// a *LockedError, or another error (the store failed). The store records the
 	// attempt in the audit log.
 	SignIn(id, pin string) (Session, error)
-	// SignOut ends a session for reason (recorded in the audit log).
+	// SignOut ends a session for reason, or locks it (EndLock, EndIdle: the session
+	// stays, and the same operator's SignIn unlocks it); recorded in the audit log.
 	SignOut(s Session, reason EndReason)
 }
 
@@ -86,10 +87,15 @@ type EndReason uint8
 const (
 	// EndSignOut: the operator tapped Sign out.
 	EndSignOut EndReason = iota + 1
-	// EndIdle: nobody touched the screen for the idle-lock time.
+	// EndIdle: nobody touched the screen for the idle-lock time; the session is
+	// locked, not ended.
 	EndIdle
 	// EndClose: the app was closed by a supervisor.
 	EndClose
+	// EndLock: the operator tapped Lock; the session is locked, not ended.
+	EndLock
+	// EndSupervisor: a supervisor ended a locked session and the enrollment it held.
+	EndSupervisor
 )
 
 func (r EndReason) String() string {
@@ -100,6 +106,10 @@ func (r EndReason) String() string {
 		return "idle-lock"
 	case EndClose:
 		return "close"
+	case EndLock:
+		return "lock"
+	case EndSupervisor:
+		return "ended-by-supervisor"
 	}
 	return fmt.Sprintf("end(%d)", uint8(r))
 }

@@ -88,8 +88,14 @@ type Shell struct {
 	session *Session
 	idle    IdleLock
 	screen  ScreenID
-	// lockedMessage is shown on the sign-in screen after an idle lock.
+	// locked is set while the lock screen covers the session's screen (kept under it).
+	locked bool
+	// lockedBy is why the session locked (EndLock or EndIdle).
+	lockedBy EndReason
+	// lockedMessage is shown on the sign-in screen after a lock.
 	lockedMessage string
+	// wiz is the enrollment wizard while its screen is open (nil otherwise).
+	wiz *wizard
 
 	root      *fyne.Container
 	banner    *fyne.Container
@@ -161,14 +167,84 @@ func (s *Shell) Touch() { s.idle.Touch(s.d.Clock.Now()) }
 
 // CheckIdle locks the session when nobody touched the screen for the idle time.
 func (s *Shell) CheckIdle() {
-	if s.session == nil || !s.idle.Expired(s.d.Clock.Now()) {
+	if s.session == nil || s.locked || !s.idle.Expired(s.d.Clock.Now()) {
 		return
 	}
-	s.d.Operators.SignOut(*s.session, EndIdle)
-	s.session = nil
-	s.lockedMessage = Tf("signin.idle-locked", map[string]any{"Time": DurationText(s.idle.After)})
+	s.lock(EndIdle)
+}
+
+// Locked reports whether the lock screen covers the session.
+func (s *Shell) Locked() bool { return s.locked }
+
+// enrollmentOpen reports whether an enrollment holds a customer's data (consent given,
+// not sealed yet): leaving it would lose them.
+func (s *Shell) enrollmentOpen() bool {
+	w := s.wiz
+	return w != nil && !w.closed && w.st.Consented && !w.st.Sealed
+}
+
+// lock covers the screen with the lock screen and keeps the session and what its
+// screen holds (an open enrollment: consent, ids and photos; its cameras stop). The
+// same operator's PIN resumes where it was (resume); a supervisor's PIN can end it.
+// why is EndLock (tapped) or EndIdle.
+func (s *Shell) lock(why EndReason) {
+	if s.session == nil || s.locked {
+		return
+	}
+	s.d.Operators.SignOut(*s.session, why)
+	s.locked, s.lockedBy = true, why
 	s.closePopup()
-	s.show(ScreenSignIn)
+	s.closeOverlays()
+	if s.wiz != nil {
+		s.wiz.pause()
+	} else {
+		s.Stop()
+	}
+	s.kb.newScreen()
+	s.refreshBody = nil
+	s.body.Objects = []fyne.CanvasObject{s.catcher, s.lockScreen()}
+	s.body.Refresh()
+	s.drawChrome()
+}
+
+// resume lifts the lock: the screen under it comes back as it was (the wizard at its
+// step, with what it had taken).
+func (s *Shell) resume(sess Session) {
+	s.locked = false
+	s.session = &sess
+	s.lockedMessage = ""
+	s.Touch()
+	if s.screen == ScreenEnrollment && s.wiz != nil && !s.wiz.closed {
+		s.kb.newScreen()
+		s.body.Objects = []fyne.CanvasObject{s.catcher, s.wiz.root}
+		s.body.Refresh()
+		s.drawChrome()
+		s.wiz.resume()
+		return
+	}
+	s.show(s.screen)
+}
+
+// endLocked ends a locked session and drops what its screen held; why is recorded.
+func (s *Shell) endLocked(why EndReason) {
+	if s.session != nil {
+		s.d.Operators.SignOut(*s.session, why)
+	}
+	s.locked = false
+	s.session = nil
+	s.lockedMessage = ""
+	if why == EndSupervisor {
+		s.lockedMessage = T("signin.ended")
+	}
+	s.show(ScreenSignIn) // closes the wizard: its images are dropped
+}
+
+// closeOverlays removes the dialogs (a confirmation) from the window.
+func (s *Shell) closeOverlays() {
+	c := s.win.Canvas()
+	for _, o := range c.Overlays().List() {
+		c.Overlays().Remove(o)
+	}
 }
 
 // Changed asks for a refresh from any goroutine (the app calls it on its events).
@@ -200,8 +276,13 @@ func (s *Shell) Run(ctx context.Context) {
 }
 
 // CloseRequested is the window's close intercept: a supervisor PIN closes the app.
+// With an enrollment open, the gate says it will be lost.
 func (s *Shell) CloseRequested() {
-	s.supervisorGate(T("gate.close.title"), func(sup Session) {
+	title := T("gate.close.title")
+	if s.enrollmentOpen() {
+		title = T("gate.close.enrollment")
+	}
+	s.supervisorGate(title, func(sup Session) {
 		if s.session != nil {
 			s.d.Operators.SignOut(*s.session, EndClose)
 			s.session = nil
@@ -292,8 +373,10 @@ func (s *Shell) drawChrome() {
 	if s.session != nil {
 		items = append(items,
 			widget.NewIcon(theme.AccountIcon()),
-			widget.NewLabelWithStyle(s.session.Operator.Name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}),
-			s.button(T("status.lock"), theme.LogoutIcon(), s.signOut))
+			widget.NewLabelWithStyle(s.session.Operator.Name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+		if !s.locked {
+			items = append(items, s.button(T("status.lock"), theme.LogoutIcon(), func() { s.lock(EndLock) }))
+		}
 	}
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
 	s.statusBar.Objects = []fyne.CanvasObject{bg, container.NewHBox(items...)}

@@ -158,11 +158,11 @@ func TestIdleLock(t *testing.T) {
 	}
 	r.clk.Advance(time.Second)
 	r.shell.CheckIdle()
-	if r.shell.Screen() != ui.ScreenSignIn || r.shell.Session() != nil {
+	if !r.shell.Locked() || r.shell.Session() == nil {
 		t.Fatalf("not locked 5 minutes after the last touch: %s", r.shell.Screen())
 	}
-	if !r.has(ui.Tf("signin.idle-locked", map[string]any{"Time": "5 min"})) {
-		t.Fatalf("no idle-lock message: %q", fake.Texts(r.canvas()))
+	if !r.has(ui.T("lock.title")) || !r.has(ui.Tf("lock.idle", map[string]any{"Time": "5 min"})) {
+		t.Fatalf("no lock screen with the idle message: %q", fake.Texts(r.canvas()))
 	}
 	if !slices.Equal(r.ops.Ended, []ui.EndReason{ui.EndIdle}) {
 		t.Fatalf("sign-outs recorded: %v, want [idle-lock]", r.ops.Ended)
@@ -170,6 +170,27 @@ func TestIdleLock(t *testing.T) {
 	// Going anywhere needs the PIN again.
 	if b := fake.FindButton(r.canvas(), ui.T("home.queue")); b != nil {
 		t.Fatal("home buttons still reachable after the lock")
+	}
+	if fake.FindButton(r.canvas(), ui.T("status.lock")) != nil {
+		t.Error("a Lock button on the lock screen")
+	}
+	// Another operator's PIN does not open it; the operator's own does, where it was.
+	r.pin(fake.SupervisorPIN)
+	if !r.shell.Locked() || !r.has(ui.T("signin.wrong-pin")) {
+		t.Fatalf("the lock opened with another PIN: %q", fake.Texts(r.canvas()))
+	}
+	r.pin(fake.OperatorPIN)
+	if r.shell.Locked() || r.shell.Screen() != ui.ScreenQueue {
+		t.Fatalf("after the PIN: locked %v on %s", r.shell.Locked(), r.shell.Screen())
+	}
+	// With nothing open, the operator may sign out from the lock screen.
+	r.tap(ui.T("status.lock"))
+	r.tap(ui.T("home.sign-out"))
+	if r.shell.Screen() != ui.ScreenSignIn || r.shell.Session() != nil {
+		t.Fatalf("sign out from the lock: %s", r.shell.Screen())
+	}
+	if !slices.Equal(r.ops.Ended, []ui.EndReason{ui.EndIdle, ui.EndLock, ui.EndSignOut}) {
+		t.Fatalf("sign-outs recorded: %v, want [idle-lock lock sign-out]", r.ops.Ended)
 	}
 }
 

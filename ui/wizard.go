@@ -44,11 +44,22 @@ type wizard struct {
 	// may switch it on the consent screen).
 	lang   string
 	closed bool
+	// paused is set while the lock screen covers the wizard: its goroutines are
+	// stopped, its state and draft kept; resume shows the step again.
+	paused bool
+	// epoch counts the agent's moves (apply): a seal's answer applies only if the
+	// agent has not moved since (a lock and resume is no move).
+	epoch int
+	// pending is the comparison image taken and shown, not yet kept (Continue keeps
+	// it); pendingKind its capture kind (0: imported).
+	pending     *Shot
+	pendingKind CaptureKind
 }
 
 // newWizard starts an enrollment for the signed-in operator.
 func (s *Shell) newWizard() *wizard {
 	w := &wizard{s: s, enr: s.d.Enrollment, root: container.NewStack(), lang: Language()}
+	s.wiz = w
 	w.reset()
 	w.show()
 	return w
@@ -75,9 +86,27 @@ func (w *wizard) close() {
 	w.stop()
 	w.d = Draft{}
 	w.pc = nil
+	w.pending = nil
+	if w.s.wiz == w {
+		w.s.wiz = nil
+	}
 	if Language() != w.lang {
 		_ = SetLanguage(w.lang)
 	}
+}
+
+// pause stops the step's goroutines (cameras, capture) and keeps everything else: the
+// lock screen covers the wizard.
+func (w *wizard) pause() {
+	w.stop()
+	w.paused = true
+}
+
+// resume shows the step the wizard was at again (a capture step starts its camera and
+// procedure again; what earlier steps took is kept).
+func (w *wizard) resume() {
+	w.paused = false
+	w.show()
 }
 
 func (w *wizard) stop() {
@@ -104,6 +133,8 @@ func (w *wizard) apply(e flow.Event) {
 		return // a button the step does not offer; nothing to do
 	}
 	w.st = n
+	w.epoch++
+	w.pending = nil
 	if e.Kind == flow.NextCustomer {
 		w.reset()
 	}
@@ -124,6 +155,9 @@ func (w *wizard) apply(e flow.Event) {
 	case flow.Review:
 		w.pc = nil // the images may have changed: check them again
 	}
+	if w.paused {
+		return // shown on resume
+	}
 	w.show()
 }
 
@@ -139,6 +173,10 @@ func (w *wizard) show() {
 	case flow.Customer:
 		o = w.customerScreen()
 	case flow.Comparison:
+		if w.pending != nil { // taken before a lock: shown again to be kept
+			w.comparisonTaken(w.pendingKind, *w.pending)
+			return
+		}
 		switch w.st.Source {
 		case job.IDPhoto:
 			o = w.importScreen()
@@ -638,6 +676,7 @@ func promptIcon(p Prompt) fyne.Resource {
 func (w *wizard) comparisonTaken(kind CaptureKind, shot Shot) {
 	w.stop()
 	w.s.kb.newScreen()
+	w.pending, w.pendingKind = &shot, kind
 	pic := canvas.NewImageFromImage(thumbnail(shot.Image, 480))
 	pic.FillMode = canvas.ImageFillContain
 	var faceBox fyne.CanvasObject
@@ -651,7 +690,7 @@ func (w *wizard) comparisonTaken(kind CaptureKind, shot Shot) {
 		found.Importance = widget.DangerImportance
 		faceBox = layout.NewSpacer()
 	}
-	again := w.s.button(T("comparison.again"), theme.ViewRefreshIcon(), w.show)
+	again := w.s.button(T("comparison.again"), theme.ViewRefreshIcon(), func() { w.pending = nil; w.show() })
 	next := w.primary(T("wizard.continue"), theme.NavigateNextIcon(), func() {
 		w.d.Comparison = shot
 		w.d.ComparisonType = w.st.Source

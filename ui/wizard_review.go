@@ -183,13 +183,14 @@ func (w *wizard) seal(pc job.Prechecks, sup *Operator, msg *widget.Label, button
 		b.Disable()
 	}
 	setMessage(msg, "")
-	// Sealing is not cancelled by leaving the screen: a job half sealed is worse.
-	ctx, gen := context.Background(), w.gen
+	// Sealing is not cancelled by leaving the screen: a job half sealed is worse. A
+	// lock meanwhile changes nothing: the answer applies unless the agent moved on.
+	ctx, epoch := context.Background(), w.epoch
 	req := SealRequest{Draft: w.d, Prechecks: pc, Supervisor: sup}
 	go func() {
 		err := w.enr.Seal(ctx, req)
 		do(func() {
-			if w.gen != gen {
+			if w.closed || w.epoch != epoch {
 				return
 			}
 			if err != nil {

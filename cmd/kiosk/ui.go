@@ -132,7 +132,9 @@ func (o uiOperators) List() ([]ui.Operator, error) {
 func (o uiOperators) SignIn(id, pin string) (ui.Session, error) {
 	var op offline.Operator
 	var err error
-	if s, ok := o.a.Session(); ok && !s.Locked {
+	// A locked session is resumed by its own operator's PIN; any other PIN while a
+	// session is open is a supervisor's, for one action (ending a locked enrollment).
+	if s, ok := o.a.Session(); ok && (!s.Locked || s.Operator.ID != id) {
 		op, err = o.a.Authorize(id, pin, offline.RoleSupervisor, "supervisor gate")
 	} else {
 		var s app.Session
@@ -157,6 +159,10 @@ func (o uiOperators) SignOut(s ui.Session, r ui.EndReason) {
 	switch r {
 	case ui.EndIdle:
 		o.a.Lock("idle " + o.a.IdleLock().String())
+	case ui.EndLock:
+		o.a.Lock("by operator")
+	case ui.EndSupervisor:
+		o.a.SignOut("locked enrollment ended by a supervisor")
 	case ui.EndClose:
 		o.a.SignOut("app closed by a supervisor")
 	default:

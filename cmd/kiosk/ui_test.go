@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"strconv"
 	"testing"
 	"time"
@@ -161,7 +162,7 @@ func TestShellOverTheApp(t *testing.T) {
 
 	r.clk.Advance(5 * time.Minute)
 	r.shell.CheckIdle()
-	if r.shell.Screen() != ui.ScreenSignIn {
+	if !r.shell.Locked() {
 		t.Fatalf("not locked after 5 idle minutes: %s", r.shell.Screen())
 	}
 	if s, _ := r.a.Session(); !s.Locked {
@@ -169,5 +170,33 @@ func TestShellOverTheApp(t *testing.T) {
 	}
 	if evs := r.audit(offline.AuditSessionLocked); len(evs) != 1 || evs[0].Operator != "amina" {
 		t.Fatalf("lock audit = %+v", evs)
+	}
+	// Amina's PIN resumes her session where it was.
+	r.pin(operatorPIN)
+	if r.shell.Locked() || r.shell.Screen() != ui.ScreenSettings {
+		t.Fatalf("resume: locked %v on %s", r.shell.Locked(), r.shell.Screen())
+	}
+	if s, _ := r.a.Session(); s.Locked || s.Operator.ID != "amina" {
+		t.Fatalf("app session after the resume = %+v", s)
+	}
+	// Locked again, a supervisor's PIN is checked for one action (ending what the
+	// session holds) without taking the session over; then the end is recorded.
+	r.tap(ui.T("status.lock"))
+	ops := uiOperators{r.a}
+	if _, err := ops.SignIn("zawadi", supervisorPIN); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := r.a.Session(); !s.Locked || s.Operator.ID != "amina" {
+		t.Fatalf("the supervisor's PIN took over the locked session: %+v", s)
+	}
+	if evs := r.audit(offline.AuditAuthorized); len(evs) != 2 || evs[1].Operator != "zawadi" {
+		t.Fatalf("gate audit = %+v", evs)
+	}
+	ops.SignOut(*r.shell.Session(), ui.EndSupervisor)
+	if _, ok := r.a.Session(); ok {
+		t.Fatal("the session is still open")
+	}
+	if evs := r.audit(offline.AuditSignOut); len(evs) != 1 || evs[0].Operator != "amina" || !strings.Contains(evs[0].Detail, "supervisor") {
+		t.Fatalf("sign-out audit = %+v", evs)
 	}
 }

@@ -85,6 +85,21 @@ type Enrollment struct {
 	mirror    bool
 	sealed    []ui.SealRequest
 	opened    map[ui.CaptureKind]int
+	captured  map[ui.CaptureKind][]ui.Shot
+}
+
+// Captured are the shots each Capture of kind returned, in order.
+func (e *Enrollment) Captured(kind ui.CaptureKind) []ui.Shot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]ui.Shot(nil), e.captured[kind]...)
+}
+
+func (e *Enrollment) capturedShots(kind ui.CaptureKind, shots []ui.Shot) []ui.Shot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.captured[kind] = append(e.captured[kind], shots...)
+	return shots
 }
 
 // Opened is how many cameras were opened for kind.
@@ -107,7 +122,8 @@ func NewEnrollment(c clock.Clock, sc Scenario) *Enrollment {
 		c = clock.Real{}
 	}
 	e := &Enrollment{Clock: c, photos: map[string]*image.RGBA{}, seen: map[*image.RGBA]string{},
-		imported: map[image.Image]string{}, replug: make(chan struct{}), opened: map[ui.CaptureKind]int{}}
+		imported: map[image.Image]string{}, replug: make(chan struct{}), opened: map[ui.CaptureKind]int{},
+		captured: map[ui.CaptureKind][]ui.Shot{}}
 	e.SetScenario(sc)
 	e.ImportFiles = []ui.ImportFile{
 		{Path: testimages.Path("obama_3.jpg"), Name: "id-photo-obama.jpg", Where: "USB KINGSTON"},
@@ -445,7 +461,7 @@ func (e *Enrollment) Capture(ctx context.Context, kind ui.CaptureKind, frames ui
 		}
 	}
 	g := script[len(script)-1]
-	return []ui.Shot{{Image: last.Image, Face: g.Face}}, nil
+	return e.capturedShots(kind, []ui.Shot{{Image: last.Image, Face: g.Face}}), nil
 }
 
 func (e *Enrollment) liveness(ctx context.Context, sc Scenario, judge func(ui.Guidance) (ui.Frame, error), h ui.CaptureHooks) ([]ui.Shot, error) {
@@ -490,7 +506,7 @@ func (e *Enrollment) liveness(ctx context.Context, sc Scenario, judge func(ui.Gu
 		}
 		shots = append(shots, ui.Shot{Image: f.Image, Face: &selfieFace, Prompt: p})
 	}
-	return shots, nil
+	return e.capturedShots(ui.CaptureLiveness, shots), nil
 }
 
 func (e *Enrollment) setMirror(m bool) {

@@ -138,6 +138,7 @@ var wizardShots = []shot{
 	wiz("wizard-3-import", fake.Scenario{}, then(toCustomer, doK("source.id-photo"), doK("wizard.continue"), waitK("import.help"))...),
 	wiz("wizard-4-selfie", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1}, then(toSelfie, waitM("guidance.too_dark"))...),
 	wiz("wizard-4-selfie-good", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 3}, then(toSelfie, waitK("guide.good"))...),
+	wiz("wizard-4-lock", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1}, then(toSelfie, waitM("guidance.too_dark"), doK("status.lock"), waitK("lock.enrollment-kept"))...),
 	wiz("wizard-5-liveness", fake.Scenario{Hold: ui.CaptureLiveness, HoldAt: 2}, then(toSelfie,
 		act{until: func() string { return ui.Tf("liveness.count", map[string]any{"N": 3, "Total": 8}) }})...),
 	wiz("wizard-5-liveness-failed", fake.Scenario{Hold: ui.CaptureLiveness, HoldAt: 0, LivenessFailures: 1}, then(toSelfie, waitK("liveness.failed.left"))...),
