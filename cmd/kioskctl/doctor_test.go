@@ -69,3 +69,32 @@ func TestDoctorCommand(t *testing.T) {
 		t.Fatalf("bad config: exit %d\n%s", code, out.String())
 	}
 }
+
+// A config file that the group or others may write is refused by every program that
+// reads it (config.Load), and doctor fails it with the chmod to run.
+func TestWritableConfigRefused(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfg, []byte(`{"data_dir":"`+dir+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(cfg, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"--config", cfg, "status"}, &out, &errb, func(string) string { return "" }); code == 0 || !strings.Contains(errb.String(), "chmod go-w "+cfg) {
+		t.Fatalf("status with a 0666 config: exit %d, %s", code, errb.String())
+	}
+	out.Reset()
+	code := run([]string{"--config", cfg, "doctor", "--skip", "models,cameras,api,clock,kiosk"}, &out, &errb, func(string) string { return "" })
+	if code != 2 || !strings.Contains(out.String(), "FAIL  config") || !strings.Contains(out.String(), "chmod go-w "+cfg) {
+		t.Fatalf("doctor with a 0666 config: exit %d\n%s", code, out.String())
+	}
+	if err := os.Chmod(cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"--config", cfg, "doctor", "--skip", "models,cameras,api,clock,kiosk"}, &out, &errb, func(string) string { return "" }); strings.Contains(out.String(), "FAIL  config") {
+		t.Fatalf("doctor with a 0644 config: exit %d\n%s", code, out.String())
+	}
+}

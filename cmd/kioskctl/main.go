@@ -47,6 +47,8 @@ type globals struct {
 	getenv         func(string) string
 	clk            clock.Clock // the time for job ids and the queue; nil means clock.Real
 
+	args []string // the command line, for messages that give it back
+
 	configPath string
 	dataDir    string
 	apiURL     string
@@ -159,6 +161,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 
 // runWith runs a command line with g's streams, environment and clock.
 func runWith(g *globals, args []string) int {
+	g.args = args
 	stderr := g.stderr
 	fs := flag.NewFlagSet("kioskctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)

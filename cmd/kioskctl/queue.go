@@ -26,6 +26,9 @@ func openQueue(g *globals) (*offline.Queue, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := asDataOwner(g, c.DataDir); err != nil {
+		return nil, err
+	}
 	q, err := parts.OpenQueue(c, g.clock(), g.logger(c))
 	if err != nil {
 		return nil, err

@@ -59,6 +59,9 @@ func runStatus(g *globals, args []string) int {
 		fb := fileBackend{cfg: cfg}
 		qopts := parts.QueueOptions(cfg)
 		qopts.LockTimeout = time.Second
+		if err := asDataOwner(g, cfg.DataDir); err != nil {
+			return g.errorf("status: %v", err)
+		}
 		oq, err := offline.Open(cfg.DataDir, qopts)
 		if err != nil {
 			rep.QueueError = err.Error()

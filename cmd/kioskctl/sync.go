@@ -77,6 +77,9 @@ func runSync(g *globals, args []string) int {
 		return g.errorf("sync: %v", err)
 	}
 	log := g.logger(cfg)
+	if err := asDataOwner(g, cfg.DataDir); err != nil {
+		return g.errorf("sync: %v", err)
+	}
 	oq, err := parts.OpenQueue(cfg, g.clk, log)
 	if err != nil {
 		return g.errorf("sync: %v", err)

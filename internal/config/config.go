@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -280,9 +281,20 @@ func redactURL(s string) string {
 }
 
 // Load reads the JSON file at path over Default() and validates the result.
+//
+// A file that the group or others may write is refused (a *ModeError): whoever can write
+// it decides where the jobs go and which key signs them.
 func Load(path string) (Config, error) {
 	c := Default()
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return c, fmt.Errorf("reading config: %w", err)
+	}
+	defer f.Close()
+	if err := CheckFileMode(f, path); err != nil {
+		return c, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxConfigBytes))
 	if err != nil {
 		return c, fmt.Errorf("reading config: %w", err)
 	}
@@ -293,6 +305,41 @@ func Load(path string) (Config, error) {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// maxConfigBytes bounds the config file read (a real one is a few KB).
+const maxConfigBytes = 4 << 20
+
+// ErrWritableFile: a config or key file may be written by its group or by others.
+var ErrWritableFile = errors.New("file is writable by group or others")
+
+// ModeError is a config or key file that its group or others may write. Fix is the
+// command that makes it safe.
+type ModeError struct {
+	Path string
+	Mode os.FileMode
+}
+
+func (e *ModeError) Error() string {
+	return fmt.Sprintf("%s has mode %04o: it is writable by group or others, who could change where jobs go or which key signs them; run: %s", e.Path, e.Mode.Perm(), e.Fix())
+}
+
+// Fix is the command that takes the write bits of group and others away.
+func (e *ModeError) Fix() string { return "chmod go-w " + e.Path }
+
+func (e *ModeError) Unwrap() error { return ErrWritableFile }
+
+// CheckFileMode refuses an open file (a config or key file, at path) that its group
+// or others may write.
+func CheckFileMode(f *os.File, path string) error {
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("checking %s: %w", path, err)
+	}
+	if st.Mode().Perm()&0o022 != 0 {
+		return &ModeError{Path: path, Mode: st.Mode()}
+	}
+	return nil
 }
 
 // Parse decodes the JSON of a config file into c, keeping the values that the JSON does

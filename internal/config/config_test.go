@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -387,6 +388,27 @@ func TestParseDuration(t *testing.T) {
 		}
 		if back, err := ParseDuration(d.String()); err != nil || back != d {
 			t.Errorf("%s does not read back: %v %v", d, back, err)
+		}
+	}
+}
+
+// A config file writable by its group or others is refused, with the chmod that fixes it.
+func TestLoadRefusesWritableFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(p, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		mode os.FileMode
+		ok   bool
+	}{{0o600, true}, {0o640, true}, {0o644, true}, {0o444, true}, {0o620, false}, {0o602, false}, {0o666, false}, {0o777, false}} {
+		if err := os.Chmod(p, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(p)
+		var me *ModeError
+		if tc.ok != (err == nil) || (!tc.ok && (!errors.As(err, &me) || !errors.Is(err, ErrWritableFile) || !strings.Contains(err.Error(), "run: chmod go-w "+p))) {
+			t.Errorf("mode %04o: %v", tc.mode, err)
 		}
 	}
 }

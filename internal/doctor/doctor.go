@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -255,6 +256,10 @@ func checkConfig(o Options) Result {
 	if where == "" {
 		where = "no config file (the defaults)"
 	}
+	var me *config.ModeError
+	if errors.As(o.ConfigErr, &me) {
+		return fail(CheckConfig, me.Fix(), "%v", o.ConfigErr).coded(CodeConfigWritable, CodeConfigChmod, "Path", me.Path)
+	}
 	if o.ConfigErr != nil {
 		return fail(CheckConfig, "correct the file (docs/config.md lists every key); the checks below ran on the defaults",
 			"%s: %v", where, o.ConfigErr).coded(CodeConfigInvalid, CodeConfigFix)
@@ -280,6 +285,8 @@ const (
 	CodeConfigDefaults = "doctor.config.defaults" // no config file
 	CodeConfigInvalid  = "doctor.config.invalid"
 	CodeConfigFix      = "doctor.config.fix"
+	CodeConfigWritable = "doctor.config.writable"  // Path
+	CodeConfigChmod    = "doctor.config.chmod"     // Path
 	CodeDiskOK         = "doctor.disk.enough"      // Free, Dir, Floor (MB)
 	CodeDiskNoFloor    = "doctor.disk.no-floor"    // Free, Dir
 	CodeDiskLow        = "doctor.disk.low"         // Free, Dir, Floor

@@ -31,6 +31,9 @@ const (
 	DefaultAttemptTimeout = 10 * time.Minute
 )
 
+// ErrCAFileMode: the CA file (ca_file) may be written by its group or others.
+var ErrCAFileMode = errors.New("the CA file is writable by group or others")
+
 // ErrStalled: no byte moved for Options.StallTimeout while sending the body or reading
 // the answer (wrapped in a ClassRetry *Error).
 var ErrStalled = errors.New("transfer stalled")
@@ -210,6 +213,14 @@ func hostOf(raw string) string {
 func tlsConfig(caFile string) (*tls.Config, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if caFile != "" {
+		st, err := os.Stat(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading CA file: %w", err)
+		}
+		if st.Mode().Perm()&0o022 != 0 {
+			// Whoever can write the pinned roots can put their own server in the API's place.
+			return nil, fmt.Errorf("CA file %s has mode %04o: %w; run: chmod go-w %s", caFile, st.Mode().Perm(), ErrCAFileMode, caFile)
+		}
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
 			return nil, fmt.Errorf("reading CA file: %w", err)

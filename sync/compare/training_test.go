@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -137,5 +138,21 @@ func TestLoopbackHost(t *testing.T) {
 		if got := LoopbackHost(host); got != want {
 			t.Errorf("LoopbackHost(%q) = %v, want %v", host, got, want)
 		}
+	}
+}
+
+// A CA file (the pinned roots) that the group or others may write is refused.
+func TestWritableCAFileRefused(t *testing.T) {
+	p := t.TempDir() + "/ca.pem"
+	if err := os.WriteFile(p, []byte("-----BEGIN CERTIFICATE-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o664); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := NewKeySigner("0001", []byte(testKey))
+	_, err := New(Options{BaseURL: "https://api.example.com", Signer: s, CAFile: p})
+	if !errors.Is(err, ErrCAFileMode) || !strings.Contains(err.Error(), "chmod go-w "+p) {
+		t.Fatalf("New with a 0664 CA file = %v", err)
 	}
 }
