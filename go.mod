@@ -3,6 +3,7 @@ module github.com/smartselfie/kiosk-agent
 go 1.26.0
 
 require (
+	github.com/google/go-tpm v0.9.8
 	github.com/vladimirvivien/go4vl v0.5.0
 	github.com/yalue/onnxruntime_go v1.27.0
 	go.etcd.io/bbolt v1.5.0

@@ -4,15 +4,44 @@
 //
 // # Files in the data dir
 //
-//   - device.key (0600, created at first start): the device's 32-byte master secret.
-//     From it are derived the AES-256 key that wraps each job's data key, the ed25519
-//     key that signs each job, and the HMAC key of the user-id hashes. Losing it loses
-//     every unsent job; back it up with the kiosk's identity. It is read, and created
+//   - device.sealed (0600; with a key protector, Options.Protector): the device's
+//     keys sealed by the protector (offline/protector: a TPM 2.0, or a systemd
+//     credential), and in clear only the protector's name, the device fingerprint
+//     and the id of the key-encryption key. The sealed secret is the 32-byte device
+//     secret (from which derive the ed25519 signing seed, the HMAC key of the
+//     user-id hashes and the key that wraps the PIN hashes) and a random 32-byte
+//     key-encryption key (KEK) that wraps each job's data key. A copy of the data
+//     folder opens only where the protector unseals: the same TPM, or the same
+//     credential; elsewhere Open fails with ErrWrongDeviceKey (wrapping
+//     protector.ErrWrongMachine) and decrypts nothing. Written atomically (temp
+//     file, fsync, rename, fsync of the folder).
+//   - device.key (0600, the plain file, kept for development: no protector): the
+//     device secret in clear; the KEK is derived from it. Losing it loses every
+//     unsent job; a copy of the folder carries it. It is read, and created
 //     when neither it nor a key recorded in queue.db exists, only while the database
 //     lock is held; it is created exclusively (a unique temp file hard-linked into
 //     place) and never replaced, so two processes opening a new data dir at once agree
 //     on one key. Line ends may be LF or CRLF. CheckDeviceKey checks the file (mode,
-//     format) without opening the queue (kioskctl doctor).
+//     format) without opening the queue (kioskctl doctor); ReadKeyStatus reports
+//     either file's protector and fingerprint.
+//
+// # Moving the keys to a protector, and rotating the KEK
+//
+// A data dir with a plain device.key opened with a protector moves to it, without
+// losing or re-sending a job, each step durable before the next: (1) the device
+// secret, a new KEK and the old (derived) KEK are sealed into device.sealed; (2)
+// every job's data key is re-wrapped from the old KEK to the new one, in
+// transactions of at most 32 MiB (only the 60-byte wrapped key at the head of each
+// sealed payload changes; the images are not re-encrypted); (3) queue.db records
+// the protector and the KEK, and the keys are sealed again without the old KEK;
+// (4) device.key is overwritten with zeros, fsynced and removed. A failure at (1)
+// leaves device.key and the queue as they were; a stop later resumes at the next
+// Open (a data key under either KEK opens meanwhile). RotateKEK draws a new KEK
+// the same way (steps 1 to 3). The device fingerprint, the signatures and the
+// user-id hashes do not change. Keys sealed with one protector are refused by
+// another (the error names the one to configure); there is no way back to the
+// plain file.
+//
 //   - queue.db: the bbolt database (buckets jobs, blobs, audit, meta, damaged, and
 //     operators once one is added). Every commit is fsynced (bbolt's default) before a
 //     call returns.
@@ -115,7 +144,10 @@
 // a fresh 16-byte salt each time, DefaultPINParams: 64 MiB, 3 passes, 4 lanes); the
 // parameters travel with the hash, so new parameters apply to new PINs and to old
 // ones at their next successful sign-in. The hash is compared in constant time; an
-// unknown id costs a hash too.
+// unknown id costs a hash too. The hash is stored wrapped (AES-256-GCM, bound to the
+// operator id) by a key derived from the device secret, so a copy of queue.db
+// alone gives nothing to run guesses against and a hash planted in the file signs
+// no one in; plain hashes of older databases are wrapped once at Open.
 //
 // Lockout: the 5th wrong PIN in a row (OperatorOptions.MaxFailures) locks the
 // operator for 5 minutes (LockFor), doubled for each further lock since the last

@@ -24,7 +24,12 @@ const deviceKeyHeader = "kiosk-agent device key v1\n"
 
 // deviceKey holds the keys derived from the device's 32-byte master secret.
 type deviceKey struct {
-	wrap   []byte // AES-256 key that wraps each job's data key
+	master []byte // the 32-byte device secret (sealed again on rotation)
+	wrap   []byte // AES-256 key-encryption key (KEK) that wraps each job's data key
+	prev   []byte // the previous KEK while data keys are being re-wrapped, else nil
+	legacy []byte // the KEK derived from master: the plain file's, and version-1 records'
+	kekID  string // public id of wrap
+	pin    []byte // AES-256 key that wraps the operators' PIN hashes
 	sign   ed25519.PrivateKey
 	pub    ed25519.PublicKey
 	hmac   []byte // keys the user-id hashes of the audit log
@@ -45,10 +50,15 @@ func deriveKeys(master []byte) (*deviceKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	pk, err := pinKey(master)
+	if err != nil {
+		return nil, err
+	}
 	priv := ed25519.NewKeyFromSeed(seed)
 	pub := priv.Public().(ed25519.PublicKey)
 	sum := sha256.Sum256(pub)
-	return &deviceKey{wrap: wrap, sign: priv, pub: pub, hmac: hk, fprint: hex.EncodeToString(sum[:6])}, nil
+	return &deviceKey{master: append([]byte(nil), master...), wrap: wrap, legacy: wrap, kekID: kekID(wrap), pin: pk,
+		sign: priv, pub: pub, hmac: hk, fprint: hex.EncodeToString(sum[:6])}, nil
 }
 
 // loadOrCreateDeviceKey reads dir/device.key. When the file does not exist and

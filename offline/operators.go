@@ -159,7 +159,9 @@ func (o *Operator) upgradeLock(now time.Time, e clock.Elapsed) {
 
 type operatorRecord struct {
 	Operator
-	PINHash string `json:"pin_hash"` // argon2id PHC string
+	// PINHash is the argon2id PHC string wrapped by the device's PIN key
+	// (wrapPIN): "wrapped-v1:" and base64 of nonce and AES-256-GCM ciphertext.
+	PINHash string `json:"pin_hash"`
 }
 
 // OperatorOptions configure the operator store. The zero value is usable.
@@ -265,7 +267,7 @@ func (s *Operators) Add(n NewOperator) (Operator, error) {
 	if err := ValidatePIN(n.PIN); err != nil {
 		return Operator{}, fmt.Errorf("adding operator %s: %w", n.ID, err)
 	}
-	h, err := hashPIN(n.PIN, s.o.PIN)
+	h, err := s.q.newPINHash(n.ID, n.PIN, s.o.PIN)
 	if err != nil {
 		return Operator{}, fmt.Errorf("adding operator %s: %w", n.ID, err)
 	}
@@ -374,7 +376,7 @@ func (s *Operators) ResetPIN(id, pin, by string) (Operator, error) {
 	if err := ValidatePIN(pin); err != nil {
 		return Operator{}, fmt.Errorf("resetting the PIN of operator %s: %w", id, err)
 	}
-	h, err := hashPIN(pin, s.o.PIN)
+	h, err := s.q.newPINHash(id, pin, s.o.PIN)
 	if err != nil {
 		return Operator{}, fmt.Errorf("resetting the PIN of operator %s: %w", id, err)
 	}
@@ -500,7 +502,11 @@ func (s *Operators) authenticate(id, pin string, need Role, ok AuditEvent) (Oper
 	}); err != nil {
 		return fail(err)
 	}
-	ph, err := parsePINHash(hash)
+	phc, err := s.q.key.unwrapPIN(id, hash)
+	if err != nil {
+		return fail(err)
+	}
+	ph, err := parsePINHash(phc)
 	if err != nil {
 		return fail(err)
 	}
@@ -508,7 +514,7 @@ func (s *Operators) authenticate(id, pin string, need Role, ok AuditEvent) (Oper
 	var rehash string
 	if good && ph.params != s.o.PIN {
 		// The parameters changed since this PIN was set: store it under the new ones.
-		if rehash, err = hashPIN(pin, s.o.PIN); err != nil {
+		if rehash, err = s.q.newPINHash(id, pin, s.o.PIN); err != nil {
 			return fail(err)
 		}
 	}

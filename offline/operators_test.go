@@ -458,7 +458,7 @@ func TestOperatorRehashOnNewParams(t *testing.T) {
 		e.q.view(func(tx *bolt.Tx) error {
 			r, err := getOperator(tx, "a")
 			if err == nil {
-				h = r.PINHash
+				h, err = e.q.key.unwrapPIN("a", r.PINHash)
 			}
 			return err
 		})

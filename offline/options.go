@@ -90,10 +90,17 @@ type Options struct {
 	Clock clock.Clock
 	// Logger receives the queue's logs; nil discards them.
 	Logger *slog.Logger
+	// Protector keeps the device keys off the disk in clear (offline/protector: a
+	// TPM 2.0 or a systemd credential); nil keeps them in the plain device.key. A
+	// data dir with a plain device.key moves to the protector at Open. The queue
+	// closes it on Close.
+	Protector KeyProtector
 	// LockTimeout is how long Open waits for another process to release the
 	// database. Default 2 s.
 	LockTimeout time.Duration
 
+	// rotate: Open draws a new KEK and re-wraps the data keys (RotateKEK).
+	rotate bool
 	// freeSpace reports the free bytes on the disk holding dir (tests replace it).
 	freeSpace func(dir string) (uint64, error)
 }

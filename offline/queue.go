@@ -29,8 +29,10 @@ var (
 	// bucketDamaged keeps the raw bytes of job records that no longer decode.
 	bucketDamaged = []byte("damaged")
 
-	metaDevice = []byte("device_key_fingerprint")
-	metaSchema = []byte("schema_version")
+	metaDevice    = []byte("device_key_fingerprint")
+	metaSchema    = []byte("schema_version")
+	metaProtector = []byte("key_protector") // the protector of the keys, once every data key is under its KEK
+	metaKEK       = []byte("kek_id")        // the id of the KEK that wraps the data keys
 )
 
 // record is the value stored under a job id in the jobs bucket.
@@ -54,6 +56,8 @@ type Queue struct {
 	dir, path string
 	db        *bolt.DB
 	key       *deviceKey
+	prot      KeyProtector // nil: the plain device.key
+	rotate    bool         // Open rotates the KEK (RotateKEK)
 	set       Settings
 	kioskID   string
 	clk       clock.Clock
@@ -86,6 +90,8 @@ func Open(dir string, opts Options) (*Queue, error) {
 		clk:       opts.Clock,
 		log:       opts.Logger,
 		freeSpace: opts.freeSpace,
+		prot:      opts.Protector,
+		rotate:    opts.rotate,
 		idx:       map[string]*idxEntry{},
 		subs:      map[int]chan Event{},
 	}
@@ -113,9 +119,14 @@ func Open(dir string, opts Options) (*Queue, error) {
 		return nil, err
 	}
 	if err == nil {
-		err = q.init(db)
+		var plan keyPlan
+		plan, err = q.init(db)
 		if err == nil {
-			return q, nil
+			if err = q.finishKeys(plan); err == nil {
+				return q, nil
+			}
+			db.Close()
+			return nil, fmt.Errorf("opening queue: %w", err)
 		}
 		db.Close()
 		if !isCorrupt(err) {
@@ -134,7 +145,11 @@ func Open(dir string, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := q.init(db); err != nil {
+	plan, err := q.init(db)
+	if err == nil {
+		err = q.finishKeys(plan)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening queue: starting a new database after moving the corrupt one aside: %w", err)
 	}
@@ -207,7 +222,7 @@ func (q *Queue) moveAside() (string, error) {
 // records none and the file does not exist) and checks it against the database, upgrades old records, resets jobs
 // left in sending, and builds the index. Panics from a damaged file become a
 // corruptError.
-func (q *Queue) init(db *bolt.DB) (err error) {
+func (q *Queue) init(db *bolt.DB) (plan keyPlan, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &corruptError{fmt.Errorf("reading the database panicked: %v", r)}
@@ -223,14 +238,11 @@ func (q *Queue) init(db *bolt.DB) (err error) {
 		}
 		meta := tx.Bucket(bucketMeta)
 		fp := meta.Get(metaDevice)
-		key, created, err := loadOrCreateDeviceKey(q.dir, fp == nil)
+		key, kp, err := q.loadKeys(meta)
 		if err != nil {
 			return fmt.Errorf("opening queue: %w", err)
 		}
-		q.key = key
-		if created {
-			q.log.Info("created device key", "file", filepath.Join(q.dir, DeviceKeyFile), "fingerprint", key.fprint)
-		}
+		q.key, plan = key, kp
 		if fp == nil {
 			if err := meta.Put(metaDevice, []byte(q.key.fprint)); err != nil {
 				return err
@@ -240,6 +252,9 @@ func (q *Queue) init(db *bolt.DB) (err error) {
 				ErrWrongDeviceKey, q.path, fp, filepath.Join(q.dir, DeviceKeyFile), q.key.fprint, DeviceKeyFile)
 		}
 		if err := meta.Put(metaSchema, []byte{SchemaVersion}); err != nil {
+			return err
+		}
+		if err := q.wrapOldPINs(tx); err != nil {
 			return err
 		}
 		now := q.clk.Now()
@@ -320,14 +335,14 @@ func (q *Queue) init(db *bolt.DB) (err error) {
 	if err != nil {
 		q.idx = map[string]*idxEntry{}
 		if structural(err) && !isCorrupt(err) {
-			return &corruptError{fmt.Errorf("starting the queue: %w", err)}
+			return plan, &corruptError{fmt.Errorf("starting the queue: %w", err)}
 		}
-		return err
+		return plan, err
 	}
 	if len(requeued) > 0 {
 		q.log.Info("jobs found in sending at start-up went back to queued", "count", len(requeued))
 	}
-	return nil
+	return plan, nil
 }
 
 func indexOf(e *Entry) *idxEntry {
@@ -348,7 +363,8 @@ func cloneEntry(e Entry) Entry {
 	return e
 }
 
-// Close closes the database and ends every subscription.
+// Close closes the database, ends every subscription and closes the key protector
+// of Options.Protector when it has a Close method.
 func (q *Queue) Close() error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -359,6 +375,9 @@ func (q *Queue) Close() error {
 	for id, ch := range q.subs {
 		close(ch)
 		delete(q.subs, id)
+	}
+	if c, ok := q.prot.(interface{ Close() error }); ok {
+		c.Close()
 	}
 	return q.db.Close()
 }

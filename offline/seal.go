@@ -133,12 +133,8 @@ func (k *deviceKey) open(id string, blob, sig []byte) (*job.Job, error) {
 		return nil, &integrityError{"the sealed job is truncated or not a version-2 job"}
 	}
 	ad := aad(id, SchemaVersion)
-	wrapper, err := newGCM(k.wrap)
-	if err != nil {
-		return nil, err
-	}
 	wn := blob[4 : 4+nonceLen]
-	dataKey, err := wrapper.Open(nil, wn, blob[4+nonceLen:4+nonceLen+wrappedKeyLen], ad)
+	dataKey, err := k.unwrap(wn, blob[4+nonceLen:4+nonceLen+wrappedKeyLen], ad, k.wrap, k.prev)
 	if err != nil {
 		return nil, &integrityError{"the job's data key cannot be unwrapped: it was sealed by another device key, under another job id, or altered on disk"}
 	}
@@ -163,6 +159,26 @@ func (k *deviceKey) open(id string, blob, sig []byte) (*job.Job, error) {
 		return nil, &integrityError{"the device signature does not match the job: it was altered or not sealed by this kiosk"}
 	}
 	return j, nil
+}
+
+// unwrap opens a wrapped data key with the first of keys that opens it (the current
+// KEK, then the previous one while a re-wrap is under way).
+func (k *deviceKey) unwrap(nonce, wrapped, ad []byte, keys ...[]byte) ([]byte, error) {
+	err := errors.New("no key")
+	for _, kek := range keys {
+		if kek == nil {
+			continue
+		}
+		var w cipher.AEAD
+		if w, err = newGCM(kek); err != nil {
+			return nil, err
+		}
+		var dk []byte
+		if dk, err = w.Open(nil, nonce, wrapped, ad); err == nil {
+			return dk, nil
+		}
+	}
+	return nil, err
 }
 
 func decodePlain(p []byte) (*job.Job, []byte, error) {

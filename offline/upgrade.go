@@ -63,14 +63,10 @@ func digestV1(id string, plain []byte) []byte {
 // openV1 decrypts and verifies a version-1 record.
 func (k *deviceKey) openV1(r *recordV1) (*job.Job, error) {
 	ad := aad(r.ID, 1)
-	wrapper, err := newGCM(k.wrap)
-	if err != nil {
-		return nil, err
-	}
 	if len(r.WrappedKey) < nonceLen {
 		return nil, &integrityError{"version-1 job: wrapped key truncated"}
 	}
-	dataKey, err := wrapper.Open(nil, r.WrappedKey[:nonceLen], r.WrappedKey[nonceLen:], ad)
+	dataKey, err := k.unwrap(r.WrappedKey[:nonceLen], r.WrappedKey[nonceLen:], ad, k.legacy, k.wrap)
 	if err != nil {
 		return nil, &integrityError{"version-1 job: its data key cannot be unwrapped (another device key, or altered on disk)"}
 	}
