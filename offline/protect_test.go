@@ -15,9 +15,9 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/job"
-	"github.com/smartselfie/kiosk-agent/internal/testimages"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/swtpmtest"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 	"github.com/smartselfie/kiosk-agent/offline/protector"
-	"github.com/smartselfie/kiosk-agent/offline/protector/swtpmtest"
 )
 
 func openTPM(t *testing.T, tpm *swtpmtest.TPM) protector.Protector {

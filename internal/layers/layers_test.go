@@ -83,6 +83,7 @@ var (
 	ort      = under("github.com/yalue/onnxruntime_go")
 	bbolt    = under("go.etcd.io/bbolt")
 	argon2   = is("golang.org/x/crypto/argon2")
+	gotpm    = under("github.com/google/go-tpm")
 	programs = under("cmd")
 )
 
@@ -104,6 +105,7 @@ var rules = []rule{
 	{name: "onnxruntime_go only in inference/onnx", from: but(agent, is("inference/onnx")), forbid: ort},
 	{name: "bbolt only in offline and sync/sandbox", from: but(agent, is("offline", "sync/sandbox")), forbid: bbolt},
 	{name: "argon2 only in offline", from: but(agent, is("offline")), forbid: argon2},
+	{name: "go-tpm only in offline/protector", from: but(agent, is("offline/protector")), forbid: gotpm},
 	{name: "no program links the test kits", from: programs, forbid: testKits, linked: true},
 }
 

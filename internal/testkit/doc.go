@@ -1,7 +1,8 @@
 // Package testkit gathers the equipment of the tests and benchmarks, in one place so that
 // no program links it by mistake: testimages (the vendored photos and their manifest),
 // jobimages (job images made from them), imagebomb (decompression bombs), enrolltest (the
-// replay cameras of the enrollment tests). The shared face engine of the tests is beside
+// replay cameras of the enrollment tests), swtpmtest (a software TPM, Debian's swtpm, for the
+// key protector's tests). The shared face engine of the tests is beside
 // the engine, in inference/inferencetest (like net/http/httptest). This package holds no
 // code.
 package testkit

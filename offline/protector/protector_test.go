@@ -11,8 +11,8 @@ import (
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport/linuxudstpm"
 
+	"github.com/smartselfie/kiosk-agent/internal/testkit/swtpmtest"
 	"github.com/smartselfie/kiosk-agent/offline/protector"
-	"github.com/smartselfie/kiosk-agent/offline/protector/swtpmtest"
 )
 
 func secret(n int) []byte {
