@@ -240,20 +240,23 @@ func (u uiQueue) Jobs() ([]ui.Job, error) {
 	return out, nil
 }
 
-func (u uiQueue) operator() string {
+// ctx names who acts from the screen: the operator signed in (their PIN was checked
+// at sign-in), recorded by the queue's audit log.
+func (u uiQueue) ctx() context.Context {
+	op := ""
 	if s, ok := u.a.Session(); ok {
-		return s.Operator.ID
+		op = s.Operator.ID
 	}
-	return ""
+	return localapi.WithActor(context.Background(), localapi.ScreenActor(op))
 }
 
 func (u uiQueue) Retry(id string) error {
-	_, err := u.a.Backend().Retry(context.Background(), id, localapi.RetryRequest{Operator: u.operator()})
+	_, err := u.a.Backend().Retry(u.ctx(), id, localapi.RetryRequest{})
 	return err
 }
 
 func (u uiQueue) Purge(id string) error {
-	_, err := u.a.Backend().Purge(context.Background(), id, localapi.PurgeRequest{Operator: u.operator()})
+	_, err := u.a.Backend().Purge(u.ctx(), id, localapi.PurgeRequest{})
 	return err
 }
 

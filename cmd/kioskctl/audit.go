@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -16,9 +15,10 @@ func init() {
 }
 
 func runAudit(g *globals, args []string) int {
-	fs := g.newFlagSet("audit", "[--job-id ID] [--user-id ID] [--kind KIND] [--since DURATION|TIME] [--limit N] [--json]")
+	fs := g.newFlagSet("audit", "[--job-id ID] [--user-id ID [--operator-id SUPERVISOR [--pin-stdin]]] [--kind KIND] [--since DURATION|TIME] [--limit N] [--json]")
 	jobID := fs.String("job-id", "", "only events of this job")
-	userID := fs.String("user-id", "", "only events of this customer (hashed before the search; never printed)")
+	userID := fs.String("user-id", "", "only events of this customer (hashed before the search; never printed); root, the admin group, or a supervisor's PIN")
+	sf := addSupervisorFlags(fs)
 	kind := fs.String("kind", "", "only events of this kind (enrolled, sent, result, requeued, retry, quarantined, purged, operator_sign_in, db_recovered, operator_sign_in_failed, operator_locked_out, operator_sign_out, operator_session_locked, operator_added, ...)")
 	since := fs.String("since", "", "only events since a duration ago (e.g. 24h) or an RFC 3339 time")
 	limit := fs.Int("limit", 0, "only the last N events")
@@ -42,7 +42,11 @@ func runAudit(g *globals, args []string) int {
 		return g.errorf("audit: %v", err)
 	}
 	defer b.close()
-	evs, err := b.Audit(context.Background(), f)
+	ctx, err := b.actAs(g, sf, "audit")
+	if err != nil {
+		return g.errorf("audit: %v", err)
+	}
+	evs, err := b.Audit(ctx, f)
 	if err != nil {
 		return g.errorf("audit: %v", err)
 	}

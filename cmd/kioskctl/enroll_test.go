@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -101,8 +102,12 @@ func TestEnrollQueueAuditWithoutPrechecks(t *testing.T) {
 	if code, _, errs := kioskctlEnv(t, "queue", "purge", "--data-dir", dir, "job-a"); code != exitError || !strings.Contains(errs, "--force") {
 		t.Fatalf("purge of a queued job: %d %s", code, errs)
 	}
-	if code, out, errs := kioskctlEnv(t, "queue", "purge", "--force", "--operator-id", "op-1", "--data-dir", dir, "job-a"); code != exitOK || !strings.Contains(out, "images deleted") {
+	if code, out, errs := kioskctlEnv(t, "queue", "purge", "--force", "--data-dir", dir, "job-a"); code != exitOK || !strings.Contains(out, "images deleted") {
 		t.Fatalf("purge --force: %d %s %s", code, out, errs)
+	}
+	// The audit names who ran kioskctl by their real uid (never a name typed, nor SUDO_USER).
+	if code, out, _ := kioskctlEnv(t, "audit", "--kind", "purged", "--json", "--data-dir", dir); code != exitOK || !strings.Contains(out, fmt.Sprintf("uid %d", os.Getuid())) {
+		t.Fatalf("audit of the purge: %d %s", code, out)
 	}
 	if code, out, _ := kioskctlEnv(t, "queue", "show", "--data-dir", dir, "job-a"); code != exitOK || !strings.Contains(out, "images purged") || !strings.Contains(out, "failed") {
 		t.Fatalf("show after purge: %s", out)

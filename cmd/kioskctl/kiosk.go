@@ -21,8 +21,14 @@ import (
 // backend is the kiosk or the file, and how to let it go.
 type backend struct {
 	localapi.Backend
-	// kiosk is set when a running kiosk answers (through its socket).
-	kiosk bool
+	// kiosk is set when a running kiosk answers (through its socket): client is it;
+	// otherwise q is the queue file.
+	kiosk  bool
+	client *localapi.Client
+	q      *offline.Queue
+	// ctx is the context of every call; on the file it carries this process's user
+	// (localapi.ProcessActor) as who makes the changes.
+	ctx   context.Context
 	close func()
 }
 
@@ -56,13 +62,14 @@ func openBackend(g *globals) (backend, error) {
 		return backend{}, err
 	}
 	if c != nil {
-		return backend{Backend: c, kiosk: true, close: func() { c.Close() }}, nil
+		return backend{Backend: c, kiosk: true, client: c, ctx: context.Background(), close: func() { c.Close() }}, nil
 	}
 	q, err := openQueue(g)
 	if err != nil {
 		return backend{}, err
 	}
-	return backend{Backend: fileBackend{QueueBackend: localapi.QueueBackend{Q: q}, cfg: cfg}, close: func() { q.Close() }}, nil
+	return backend{Backend: fileBackend{QueueBackend: localapi.QueueBackend{Q: q}, cfg: cfg}, q: q,
+		ctx: localapi.WithActor(context.Background(), localapi.ProcessActor()), close: func() { q.Close() }}, nil
 }
 
 // fileBackend is the queue file when no kiosk runs: the queue's part from

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -93,7 +94,7 @@ func runOperator(g *globals, args []string) int {
 	}
 	var pin string
 	if sub == "add" || sub == "reset-pin" {
-		if pin, err = readPIN(g, id, *pinStdin); err != nil {
+		if pin, err = readPIN(g, id, *pinStdin, true); err != nil {
 			return g.errorf("operator %s: %v", sub, err)
 		}
 	}
@@ -106,7 +107,7 @@ func runOperator(g *globals, args []string) int {
 	}
 	defer q.Close()
 	ops := q.Operators(operatorOptions)
-	by := "kioskctl:" + invokingUser(g)
+	by := "kioskctl: " + localapi.ProcessActor().String()
 	var o offline.Operator
 	switch sub {
 	case "list":
@@ -200,26 +201,20 @@ func checkAdmin(dataDir string) error {
 	return fmt.Errorf("only root, a member of the group %s or the owner of %s may manage operators: run it with sudo", adminGroup, dataDir)
 }
 
-// invokingUser names who ran kioskctl, for the audit log.
-func invokingUser(g *globals) string {
-	if u := g.getenv("SUDO_USER"); u != "" {
-		return u
-	}
-	if u, err := user.Current(); err == nil {
-		return u.Username
-	}
-	return strconv.Itoa(os.Geteuid())
-}
 
-// readPIN reads the PIN from the first line of stdin (--pin-stdin), or asks for it
-// twice on the terminal without echo.
-func readPIN(g *globals, id string, fromStdin bool) (string, error) {
+// readPIN reads a PIN from the first line of stdin (--pin-stdin), or asks for it on
+// the terminal without echo: a new PIN (isNew) twice, and checked against the PIN
+// rules; an existing one (a supervisor's, checked by whoever holds the hashes) once.
+func readPIN(g *globals, id string, fromStdin, isNew bool) (string, error) {
 	if fromStdin {
 		line, err := bufio.NewReader(io.LimitReader(operatorStdin, 256)).ReadString('\n')
 		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-			return "", fmt.Errorf("reading the PIN from standard input: nothing came (pipe it: echo \"$PIN\" | kioskctl operator ... --pin-stdin)")
+			return "", fmt.Errorf("reading the PIN from standard input: nothing came (pipe it: echo \"$PIN\" | kioskctl ... --pin-stdin)")
 		}
 		pin := strings.TrimRight(line, "\r\n")
+		if !isNew {
+			return pin, nil
+		}
 		return pin, offline.ValidatePIN(pin)
 	}
 	f, ok := operatorStdin.(*os.File)
@@ -247,6 +242,9 @@ func readPIN(g *globals, id string, fromStdin bool) (string, error) {
 			return "", fmt.Errorf("reading the PIN: %w", err)
 		}
 		return strings.TrimRight(line, "\r\n"), nil
+	}
+	if !isNew {
+		return ask(fmt.Sprintf("PIN of supervisor %s: ", id))
 	}
 	pin, err := ask(fmt.Sprintf("New PIN for %s (%d to %d digits): ", id, offline.MinPINLength, offline.MaxPINLength))
 	if err != nil {

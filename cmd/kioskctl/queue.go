@@ -47,9 +47,13 @@ func queueJSON(w io.Writer, v any) error {
 
 const queueUsage = `list [--state STATE] [--json]
        kioskctl queue show [--json] ID
-       kioskctl queue retry [--allow-new-enroll] [--operator-id OP] [--json] ID
-       kioskctl queue purge [--json]                      (apply retention now)
-       kioskctl queue purge [--force] [--operator-id OP] [--json] ID   (delete one job's images)`
+       kioskctl queue retry [--allow-new-enroll] [--operator-id SUPERVISOR [--pin-stdin]] [--json] ID
+       kioskctl queue purge [--operator-id SUPERVISOR [--pin-stdin]] [--json]      (apply retention now)
+       kioskctl queue purge [--force] [--operator-id SUPERVISOR [--pin-stdin]] [--json] ID   (delete one job's images)
+
+retry and purge change the queue: root, the admin group (local_api.admin_group) and the
+kiosk's user may; a member of the socket's group only with a supervisor's PIN
+(--operator-id; the PIN is asked on the terminal without echo, or read with --pin-stdin).`
 
 func runQueue(g *globals, args []string) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -228,9 +232,9 @@ func runQueueShow(g *globals, args []string) int {
 }
 
 func runQueueRetry(g *globals, args []string) int {
-	fs := g.newFlagSet("queue retry", "[--allow-new-enroll] [--operator-id OP] [--json] ID")
+	fs := g.newFlagSet("queue retry", "[--allow-new-enroll] [--operator-id SUPERVISOR [--pin-stdin]] [--json] ID")
 	allow := fs.Bool("allow-new-enroll", false, "re-seal the job with allow_new_enroll=true (answer to \"user already enrolled\")")
-	op := fs.String("operator-id", "", "who decides (audit log)")
+	sf := addSupervisorFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	id, ok := queueArgs(g, fs, args, 1, 1)
 	if !ok {
@@ -241,7 +245,11 @@ func runQueueRetry(g *globals, args []string) int {
 		return g.errorf("queue retry: %v", err)
 	}
 	defer b.close()
-	e, err := b.Retry(context.Background(), id, localapi.RetryRequest{Operator: *op, AllowNewEnroll: *allow})
+	ctx, err := b.actAs(g, sf, "queue retry "+id)
+	if err != nil {
+		return g.errorf("queue retry: %v", err)
+	}
+	e, err := b.Retry(ctx, id, localapi.RetryRequest{AllowNewEnroll: *allow})
 	if err != nil {
 		return g.errorf("queue retry: %v", err)
 	}
@@ -254,9 +262,9 @@ func runQueueRetry(g *globals, args []string) int {
 }
 
 func runQueuePurge(g *globals, args []string) int {
-	fs := g.newFlagSet("queue purge", "[--force] [--operator-id OP] [--json] [ID]")
+	fs := g.newFlagSet("queue purge", "[--force] [--operator-id SUPERVISOR [--pin-stdin]] [--json] [ID]")
 	force := fs.Bool("force", false, "also purge a job that is still queued (it will never be sent)")
-	op := fs.String("operator-id", "", "who decides (audit log)")
+	sf := addSupervisorFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	id, ok := queueArgs(g, fs, args, 0, 1)
 	if !ok {
@@ -267,8 +275,12 @@ func runQueuePurge(g *globals, args []string) int {
 		return g.errorf("queue purge: %v", err)
 	}
 	defer b.close()
+	ctx, err := b.actAs(g, sf, "queue purge "+id)
+	if err != nil {
+		return g.errorf("queue purge: %v", err)
+	}
 	if id == "" {
-		rep, err := b.Sweep(context.Background())
+		rep, err := b.Sweep(ctx)
 		if err != nil {
 			return g.errorf("queue purge: %v", err)
 		}
@@ -284,7 +296,7 @@ func runQueuePurge(g *globals, args []string) int {
 			rep.ImagesPurged, rep.RecordsDeleted, rep.AuditDeleted)
 		return exitOK
 	}
-	e, err := b.Purge(context.Background(), id, localapi.PurgeRequest{Operator: *op, Force: *force})
+	e, err := b.Purge(ctx, id, localapi.PurgeRequest{Force: *force})
 	if err != nil {
 		return g.errorf("queue purge: %v", err)
 	}

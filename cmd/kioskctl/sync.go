@@ -38,10 +38,11 @@ type syncReport struct {
 }
 
 func runSync(g *globals, args []string) int {
-	fs := g.newFlagSet("sync", "[--timeout DURATION] [--json] [--retry-halted]")
+	fs := g.newFlagSet("sync", "[--timeout DURATION] [--json] [--retry-halted [--operator-id SUPERVISOR [--pin-stdin]]]")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit 1) if jobs are still left; 0: no limit")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	retryHalted := fs.Bool("retry-halted", false, "send again although an earlier run halted with this same configuration (e.g. after the clock was set)")
+	retryHalted := fs.Bool("retry-halted", false, "send again although an earlier run halted with this same configuration (e.g. after the clock was set); through a running kiosk: root, the admin group or a supervisor's PIN, once a minute")
+	sf := addSupervisorFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -68,6 +69,13 @@ func runSync(g *globals, args []string) int {
 		return g.errorf("sync: %v", err)
 	} else if kiosk != nil { // the running kiosk sends: wake it and follow it
 		defer kiosk.Close()
+		if *sf.id != "" {
+			pin, err := readPIN(g, *sf.id, *sf.pinStdin, false)
+			if err != nil {
+				return g.errorf("sync: %v", err)
+			}
+			kiosk.Supervisor(*sf.id, pin)
+		}
 		start := time.Now()
 		rep, st, err := syncThroughKiosk(ctx, kiosk, *retryHalted, (&eventPrinter{w: g.stdout, quiet: *asJSON}).audit)
 		return syncDone(g, rep, st, err, time.Since(start), *asJSON, *timeout)

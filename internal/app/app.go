@@ -59,6 +59,9 @@ type Options struct {
 	// instead of at the first Engine call (the kiosk with screens: the status says
 	// "loading", then "ok", before the first enrollment).
 	EngineAtStart bool
+	// LocalAPILimits bound the local API's clients; zero fields take
+	// localapi.DefaultLimits.
+	LocalAPILimits localapi.Limits
 }
 
 // App is the running kiosk: every part built from the config, and every goroutine.
@@ -82,6 +85,11 @@ type App struct {
 	training bool
 
 	ready chan struct{}
+
+	// wakeMu guards the wake-ups' rationing (SyncNow).
+	wakeMu   sync.Mutex
+	lastWake time.Time
+	lastLift time.Time
 
 	// sealing guards Seal against the shutdown: each Seal holds it for reading, the
 	// shutdown takes it for writing once closing is set.
@@ -139,7 +147,8 @@ func New(o Options) (*App, error) {
 	}
 	a.up = parts.NewUploader(cfg, uploader.OfflineQueue{Q: a.q}, a.sending,
 		uploader.Options{Clock: a.clk, Logger: a.log, OnEvent: a.onSyncEvent})
-	if a.srv, err = localapi.Listen(localapi.Options{Path: cfg.LocalAPI.Socket, Group: cfg.LocalAPI.Group, Logger: a.log}); err != nil {
+	if a.srv, err = localapi.Listen(localapi.Options{Path: cfg.LocalAPI.Socket, Group: cfg.LocalAPI.Group,
+		AdminGroup: cfg.LocalAPI.AdminGroup, Supervisors: a.ops, Limits: o.LocalAPILimits, Logger: a.log}); err != nil {
 		a.q.Close()
 		return nil, fmt.Errorf("starting the kiosk: %w", err)
 	}

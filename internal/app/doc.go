@@ -10,7 +10,9 @@
 //     compare.api_url there is no sender: jobs stay queued, Status says so (AlertNoAPI)
 //     and SyncNow answers ErrNoAPI;
 //   - the local API's socket (internal/localapi.Listen: local_api.socket, mode 0660,
-//     group local_api.group), failing with localapi.ErrRunning when a kiosk serves it
+//     group local_api.group, admins local_api.admin_group, supervisors' PINs checked
+//     by the operator store, Options.LocalAPILimits), failing with
+//     localapi.ErrRunning when a kiosk serves it
 //     already. A second kiosk on the same data folder fails with offline.ErrLocked.
 //
 // New validates the config and refuses training with an API URL that is not loopback.
@@ -68,7 +70,9 @@
 //
 // Status (status bar, alerts, status screen), Session, Operators, SignIn, SignOut,
 // Lock, Touch, Authorize, Seal, Backend (queue list, show, retry, purge: the same
-// localapi.Backend kioskctl uses), SyncNow, Settings (never the key: KeyPresent),
+// localapi.Backend kioskctl uses; the screen sets localapi.ScreenActor, the signed-in
+// operator, as who retries or purges), SyncNow (wake-ups rationed: ReaderWakeEvery,
+// AdminWakeEvery, HaltLiftEvery, by the caller's localapi.Actor), Settings (never the key: KeyPresent),
 // SetLanguage and SetIdleLock (for this run; not written to the config file),
 // Cameras, Engine, Subscribe (events to refresh on). cmd/kiosk/ui.go adapts these to
 // package ui's interfaces, so internal/app does not link Fyne.

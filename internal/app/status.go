@@ -285,16 +285,67 @@ func (b backend) SyncNow(ctx context.Context, r localapi.SyncRequest) (uploader.
 	return b.a.SyncNow(ctx, r.RetryHalted)
 }
 
+// The bounds of the wake-ups asked through the local API (kioskctl sync): each may
+// cut the sync engine's backoff short, and lifting a halt sends at once with what
+// caused it (a wrong key, a wrong clock), so they are rationed whoever asks.
+const (
+	// ReaderWakeEvery: a reader's wake-up cuts the backoff at most this often; the
+	// others in between only nudge the engine (which keeps its backoff and halts).
+	ReaderWakeEvery = 30 * time.Second
+	// AdminWakeEvery: the same for an admin (root, the admin group, a supervisor).
+	AdminWakeEvery = 5 * time.Second
+	// HaltLiftEvery: a halt is lifted at most this often (admins only); a second
+	// lift sooner is refused with localapi.ErrTooMany.
+	HaltLiftEvery = time.Minute
+)
+
 // SyncNow wakes the sync engine to probe and send at once; retryHalted lifts a halt
-// first (the operator's decision after fixing the clock or the key).
+// first (the operator's decision after fixing the clock or the key). The caller is
+// the Actor of ctx (localapi.WithActor; none: the app itself, an admin). Wake-ups
+// coalesce: the backoff is cut at most once per ReaderWakeEvery (readers) or
+// AdminWakeEvery (admins), a halt lifted at most once per HaltLiftEvery; in between
+// the engine is only nudged, and keeps its backoff and halts.
 func (a *App) SyncNow(ctx context.Context, retryHalted bool) (uploader.Status, error) {
 	if a.sending.Sender == nil {
 		return uploader.Status{}, ErrNoAPI
 	}
+	admin := true
+	if ac, ok := localapi.ActorFrom(ctx); ok {
+		admin = ac.Role >= localapi.RoleAdmin
+	}
+	now := a.clk.Now()
+	a.wakeMu.Lock()
+	lift := false
 	if retryHalted {
+		if !admin {
+			a.wakeMu.Unlock()
+			return uploader.Status{}, fmt.Errorf("%w: lifting a sending halt needs root, the admin group or a supervisor's PIN", localapi.ErrForbidden)
+		}
+		if _, halted := a.up.Halted(); halted {
+			if since := now.Sub(a.lastLift); !a.lastLift.IsZero() && since >= 0 && since < HaltLiftEvery {
+				a.wakeMu.Unlock()
+				return uploader.Status{}, fmt.Errorf("%w: the sending halt was lifted %s ago and came back; fix its cause (kioskctl sync status says which), then try again in %s",
+					localapi.ErrTooMany, since.Round(time.Second), (HaltLiftEvery - since).Round(time.Second))
+			}
+			a.lastLift, lift = now, true
+		}
+	}
+	every := AdminWakeEvery
+	if !admin {
+		every = ReaderWakeEvery
+	}
+	since := now.Sub(a.lastWake)
+	cut := a.lastWake.IsZero() || since < 0 || since >= every
+	if cut {
+		a.lastWake = now
+	}
+	a.wakeMu.Unlock()
+	if lift {
 		a.up.Resume()
 	}
-	a.up.ConnectivityChanged()
+	if cut {
+		a.up.ConnectivityChanged()
+	}
 	a.up.Notify()
 	return a.up.Status(ctx)
 }

@@ -171,7 +171,12 @@ type LocalAPI struct {
 	// Socket is the socket file's path.
 	Socket string `json:"socket"`
 	// Group may use the socket (its group owner), by name or number; root always may.
+	// Its members read (status, queue, audit without a customer id, sync status).
 	Group string `json:"group"`
+	// AdminGroup's members may also change things through the socket (retry, purge,
+	// operators, lifting a halt), by name or number; root and the kiosk's own user
+	// always may, a reader with a supervisor's PIN for one request. Empty: none.
+	AdminGroup string `json:"admin_group"`
 }
 
 // UI is the "ui" section: the kiosk screen's settings.
@@ -227,7 +232,7 @@ func Default() Config {
 			StallTimeout:   Duration(30 * time.Second),
 			AttemptTimeout: Duration(10 * time.Minute),
 		},
-		LocalAPI: LocalAPI{Socket: "/run/kiosk-agent/kiosk.sock", Group: "kiosk"},
+		LocalAPI: LocalAPI{Socket: "/run/kiosk-agent/kiosk.sock", Group: "kiosk", AdminGroup: "kiosk-admin"},
 		UI: UI{
 			IdleLock:   Duration(5 * time.Minute),
 			ResultWait: Duration(20 * time.Second),
@@ -541,6 +546,9 @@ func (l LocalAPI) validate(v *validator) {
 	}
 	if strings.TrimSpace(l.Group) == "" || strings.ContainsAny(l.Group, " \t:") {
 		v.add("local_api.group %q: give the name or number of the group allowed to use the socket, e.g. kiosk", l.Group)
+	}
+	if l.AdminGroup != "" && (strings.TrimSpace(l.AdminGroup) == "" || strings.ContainsAny(l.AdminGroup, " \t:")) {
+		v.add("local_api.admin_group %q: give the name or number of the group allowed to change things through the socket, e.g. kiosk-admin, or \"\" for none", l.AdminGroup)
 	}
 }
 

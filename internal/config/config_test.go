@@ -263,6 +263,7 @@ var badValues = []struct {
 	{"local_api.socket", `{"local_api":{"socket":""}}`, "local_api.socket is empty"},
 	{"local_api.socket", `{"local_api":{"socket":"/` + strings.Repeat("s", 120) + `"}}`, "at most 107"},
 	{"local_api.group", `{"local_api":{"group":" "}}`, "local_api.group"},
+	{"local_api.admin_group", `{"local_api":{"admin_group":"kiosk admin"}}`, "local_api.admin_group"},
 	{"ui.idle_lock", `{"ui":{"idle_lock":"10s"}}`, "ui.idle_lock 10s is out of range"},
 	{"ui.idle_lock", `{"ui":{"idle_lock_minutes":0.1}}`, "ui.idle_lock 6s is out of range"},
 	{"ui.result_wait", `{"ui":{"result_wait":"1h"}}`, "ui.result_wait 1h is out of range"},

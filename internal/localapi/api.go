@@ -75,16 +75,15 @@ type AuditQuery struct {
 	Limit  int       `json:"limit,omitempty"`
 }
 
-// RetryRequest is offline.RetryOptions on the wire.
+// RetryRequest is offline.RetryOptions on the wire. Who decides is not in it: the
+// kiosk records the caller it established (Actor), never a name the client sends.
 type RetryRequest struct {
-	Operator       string `json:"operator,omitempty"`
-	AllowNewEnroll bool   `json:"allow_new_enroll,omitempty"`
+	AllowNewEnroll bool `json:"allow_new_enroll,omitempty"`
 }
 
-// PurgeRequest is offline.PurgeOptions on the wire.
+// PurgeRequest is offline.PurgeOptions on the wire (who decides: see RetryRequest).
 type PurgeRequest struct {
-	Operator string `json:"operator,omitempty"`
-	Force    bool   `json:"force,omitempty"`
+	Force bool `json:"force,omitempty"`
 }
 
 // SyncRequest asks the sync engine to send now.
@@ -98,8 +97,15 @@ var (
 	// ErrNoKiosk: no kiosk serves the socket (it is absent, or nothing listens on
 	// it). kioskctl then opens the queue file itself.
 	ErrNoKiosk = errors.New("no kiosk running")
-	// ErrForbidden: the caller is neither root nor in the kiosk's group.
+	// ErrForbidden: the caller is neither root nor in the kiosk's group, or asked a
+	// reader for a change (Role), or gave a wrong supervisor's PIN.
 	ErrForbidden = errors.New("not allowed to use the kiosk's local API")
+	// ErrTooMany: a reader asked too often (Limits.ReaderRate), or woke the sync
+	// engine again too soon.
+	ErrTooMany = errors.New("too many requests")
+	// ErrBusy: the caller holds too many connections (Limits); the kiosk answered
+	// and closed the connection.
+	ErrBusy = errors.New("the kiosk's local API is busy")
 	// ErrRunning: Listen found a live kiosk already serving the socket.
 	ErrRunning = errors.New("a kiosk is already serving the local API")
 )
@@ -118,6 +124,8 @@ var errorCodes = []struct {
 	{offline.ErrClosed, "closed", 503},
 	{offline.ErrDamaged, "damaged", 500},
 	{ErrForbidden, "forbidden", 403},
+	{ErrTooMany, "too_many", 429},
+	{ErrBusy, "busy", 503},
 }
 
 // Error is a failure the kiosk reported. errors.Is matches the sentinel its Code

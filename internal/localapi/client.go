@@ -22,8 +22,9 @@ const DialTimeout = time.Second
 
 // Client talks to a running kiosk's local API.
 type Client struct {
-	path string
-	hc   *http.Client
+	path          string
+	hc            *http.Client
+	supID, supPIN string
 }
 
 // Dial checks that a kiosk serves the socket at path (DefaultSocket when empty)
@@ -59,6 +60,12 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 	}}}, nil
 }
 
+// Supervisor makes the client send a supervisor's id and PIN with each change (never
+// with a read): the kiosk checks the PIN itself (wrong ones count toward the
+// supervisor's lockout) and records the supervisor as who decided. The PIN is sent
+// over the socket only, in a header the kiosk never logs.
+func (c *Client) Supervisor(id, pin string) { c.supID, c.supPIN = id, pin }
+
 // Path is the socket the client talks to.
 func (c *Client) Path() string { return c.path }
 
@@ -84,6 +91,10 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.supID != "" && method != http.MethodGet {
+		req.Header.Set(HeaderSupervisor, c.supID)
+		req.Header.Set(HeaderSupervisorPIN, c.supPIN)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

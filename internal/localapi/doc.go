@@ -8,8 +8,39 @@
 // (Options.Group, by name or number), so the kernel refuses anyone else at connect.
 // Each connection is also checked with the credentials the kernel recorded when it
 // connected (SO_PEERCRED for the uid and primary gid, SO_PEERGROUPS for the
-// supplementary groups): only root and members of the group are served; anyone else
-// gets 403 with a sentence saying how to join the group, and the refusal is logged.
+// supplementary groups), which decide the caller's Role (Roles.RoleOf): root, the
+// kiosk's own user and Options.AdminGroup are RoleAdmin; the socket's group is
+// RoleReader; anyone else gets 403 with a sentence saying how to join the group, and
+// the refusal is logged. A reader becomes RoleAdmin for one request with a
+// supervisor's id and PIN (HeaderSupervisor, HeaderSupervisorPIN; Client.Supervisor),
+// which the server checks with Options.Supervisors (wrong PINs count toward the
+// lockout). RouteRole says what each route needs: the reads are listed, every other
+// route is admin-only (fail closed). The handlers check again what depends on the body
+// (an audit search by customer id, lifting a halt).
+//
+// The Backend's changes record who made them from the request's Actor (ActorFrom;
+// Actor.String: "alice (uid 1001)", "zawadi (supervisor PIN; alice, uid 1001)"),
+// never a name the client sent; a change with no admin Actor in its context is
+// refused. Callers outside the server set one with WithActor (ScreenActor for the
+// kiosk's screens, ProcessActor for kioskctl on the file).
+//
+// One middleware (Server.Handler) is the one place where a request's route, caller
+// and status are known; Options.Observe receives route and status.
+//
+// # Limits
+//
+// Limits (DefaultLimits) bound the clients: connections per user and in total (root
+// has its own share), answered 503 and closed at once beyond them; header, body,
+// write and idle timeouts; the readers' request rate (429 beyond it) and how many of
+// their requests are served at once.
+//
+// # The socket file
+//
+// Listen refuses a socket folder that is a symbolic link, belongs to someone other
+// than root or the kiosk's user, or that group or others may write in. It binds the
+// socket in a private folder, sets its group and mode there and renames it into
+// place, so no chown or chmod follows a link; Close removes it only while it is still
+// the file Listen made.
 //
 // # Endpoints
 //
@@ -26,14 +57,15 @@
 //
 // Errors are JSON {"error": sentence, "code": code}; the client turns them into an
 // *Error that errors.Is matches against offline's sentinels (ErrNotFound,
-// ErrBadTransition, ErrImagesPurged, ErrQuarantined, ...) and ErrForbidden.
+// ErrBadTransition, ErrImagesPurged, ErrQuarantined, ...) ErrForbidden, ErrTooMany and ErrBusy.
 //
 // # The app's side
 //
 // The app implements Backend (QueueBackend serves the queue's part from an open
 // *offline.Queue) and runs:
 //
-//	s, err := localapi.Listen(localapi.Options{Path: path, Group: "kiosk", Logger: log})
+//	s, err := localapi.Listen(localapi.Options{Path: path, Group: "kiosk", AdminGroup: "kiosk-admin",
+//		Supervisors: queue.Operators(offline.OperatorOptions{}), Logger: log})
 //	go s.Serve(ctx, backend) // returns when ctx ends; removes the socket
 //
 // Listen removes a socket file left by a kiosk that died (nothing accepts on it)

@@ -1,18 +1,23 @@
 package localapi
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -147,13 +152,13 @@ func TestEndpoints(t *testing.T) {
 	if _, err := q.SetState("job-2", offline.StateFailed, offline.Update{Reason: "2204"}); err != nil {
 		t.Fatal(err)
 	}
-	if e, err := c.Retry(ctx, "job-2", RetryRequest{Operator: "amina"}); err != nil || e.State != offline.StateQueued {
+	if e, err := c.Retry(ctx, "job-2", RetryRequest{}); err != nil || e.State != offline.StateQueued {
 		t.Fatalf("Retry = %+v, %v", e, err)
 	}
 	if _, err := c.Purge(ctx, "job-1", PurgeRequest{}); !errors.Is(err, offline.ErrBadTransition) || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("Purge of a queued job without force = %v", err)
 	}
-	if e, err := c.Purge(ctx, "job-1", PurgeRequest{Force: true, Operator: "amina"}); err != nil || !e.ImagesPurged {
+	if e, err := c.Purge(ctx, "job-1", PurgeRequest{Force: true}); err != nil || !e.ImagesPurged {
 		t.Fatalf("Purge = %+v, %v", e, err)
 	}
 	if d, err := c.Job(ctx, "job-1"); err != nil || d.Integrity != "images purged" {
@@ -169,7 +174,8 @@ func TestEndpoints(t *testing.T) {
 			t.Fatalf("audit by user id returned %+v", e)
 		}
 	}
-	if evs, err := c.Audit(ctx, AuditQuery{Kind: offline.AuditRetry}); err != nil || len(evs) != 1 || evs[0].Operator != "amina" {
+	// The audit names the caller the kernel vouched for (this process's uid).
+	if evs, err := c.Audit(ctx, AuditQuery{Kind: offline.AuditRetry}); err != nil || len(evs) != 1 || !strings.Contains(evs[0].Operator, fmt.Sprintf("uid %d", os.Getuid())) {
 		t.Fatalf("Audit(retry) = %+v, %v", evs, err)
 	}
 	if _, err := c.Sweep(ctx); err != nil {
@@ -283,38 +289,61 @@ func TestPeerOfSocketpair(t *testing.T) {
 	}
 }
 
-func TestPeerAllowed(t *testing.T) {
+func TestRoleOf(t *testing.T) {
+	rs := Roles{ReadGID: 4242, AdminGID: 4343, HasAdmin: true, SelfUID: 990}
 	for _, tc := range []struct {
 		name string
+		rs   Roles
 		p    Peer
-		want bool
+		want Role
 	}{
-		{"root", Peer{UID: 0, GID: 0}, true},
-		{"primary group", Peer{UID: 1000, GID: 4242}, true},
-		{"supplementary group", Peer{UID: 1000, GID: 1000, Groups: []uint32{27, 4242}}, true},
-		{"outside", Peer{UID: 1000, GID: 1000, Groups: []uint32{27, 100}}, false},
-		{"nobody", Peer{UID: 65534, GID: 65534}, false},
+		{"root", rs, Peer{UID: 0, GID: 0}, RoleAdmin},
+		{"the kiosk's own user", rs, Peer{UID: 990, GID: 990}, RoleAdmin},
+		{"admin group, supplementary", rs, Peer{UID: 1001, GID: 1001, Groups: []uint32{4242, 4343}}, RoleAdmin},
+		{"admin group, primary", rs, Peer{UID: 1001, GID: 4343}, RoleAdmin},
+		{"socket group, primary", rs, Peer{UID: 1000, GID: 4242}, RoleReader},
+		{"socket group, supplementary", rs, Peer{UID: 1000, GID: 1000, Groups: []uint32{27, 4242}}, RoleReader},
+		{"outside", rs, Peer{UID: 1000, GID: 1000, Groups: []uint32{27, 100}}, RoleNone},
+		{"nobody", rs, Peer{UID: 65534, GID: 65534}, RoleNone},
+		{"no admin group on this machine: gid 0 is no admin", Roles{ReadGID: 4242, SelfUID: 990}, Peer{UID: 1001, GID: 0, Groups: []uint32{4242}}, RoleReader},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.p.Allowed(4242); got != tc.want {
-				t.Fatalf("Allowed = %v, want %v", got, tc.want)
+			if got := tc.rs.RoleOf(tc.p); got != tc.want {
+				t.Fatalf("RoleOf = %v, want %v", got, tc.want)
 			}
 		})
 	}
 }
 
-const childSocketEnv = "LOCALAPI_TEST_SOCKET"
+const (
+	childSocketEnv = "LOCALAPI_TEST_SOCKET"
+	childActionEnv = "LOCALAPI_TEST_ACTION" // status (default), retry:JOB, retry-pin:JOB:SUPERVISOR:PIN, flood:N
+)
 
-// TestChildClient is the client run as another user by TestOtherUsers; on its own
-// it does nothing. It prints one RESULT line.
+// TestChildClient is the client run as another user by TestOtherUsers and
+// TestFloodAsGroupMember; on its own it does nothing. It prints one RESULT line.
 func TestChildClient(t *testing.T) {
 	path := os.Getenv(childSocketEnv)
 	if path == "" {
 		t.Skip("run by TestOtherUsers")
 	}
-	c, err := Dial(context.Background(), path)
+	action := strings.Split(os.Getenv(childActionEnv), ":")
+	if action[0] == "flood" {
+		childFlood(path, action[1])
+		return
+	}
+	ctx := context.Background()
+	c, err := Dial(ctx, path)
 	if err == nil {
-		_, err = c.Status(context.Background())
+		switch action[0] {
+		case "retry-pin":
+			c.Supervisor(action[2], action[3])
+			fallthrough
+		case "retry":
+			_, err = c.Retry(ctx, action[1], RetryRequest{AllowNewEnroll: true})
+		default:
+			_, err = c.Status(ctx)
+		}
 	}
 	var ae *Error
 	switch {
@@ -329,10 +358,27 @@ func TestChildClient(t *testing.T) {
 	}
 }
 
-// TestOtherUsers runs a client as other users (this test runs as root): outside the
-// group it is refused by the socket's mode, and by the peer check when the mode is
-// loosened; in the group (supplementary) it is served.
-func TestOtherUsers(t *testing.T) {
+// runChild runs the test binary's TestChildClient as uid 65534 with groups.
+func runChild(t *testing.T, child, path, action string, groups ...uint32) string {
+	t.Helper()
+	cmd := exec.Command(child, "-test.run=^TestChildClient$", "-test.v")
+	cmd.Dir = filepath.Dir(child)
+	cmd.Env = []string{childSocketEnv + "=" + path, childActionEnv + "=" + action, "HOME=/"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: groups}}
+	out, _ := cmd.CombinedOutput()
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "RESULT: ") {
+			return line
+		}
+	}
+	t.Fatalf("the client printed no result:\n%s", out)
+	return ""
+}
+
+// childBinary copies this test binary where another user may run it, in a folder
+// others may enter (the socket's folder is made inside it).
+func childBinary(t *testing.T) (dir, child string) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run a client as another user")
 	}
@@ -350,39 +396,272 @@ func TestOtherUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	child := filepath.Join(dir, "localapi.test")
+	child = filepath.Join(dir, "localapi.test")
 	if err := os.WriteFile(child, bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "run", "kiosk.sock")
-	serve(t, dir, Options{Path: path, Group: "4242"}, &app{QueueBackend: QueueBackend{Q: testQueue(t)}})
+	return dir, child
+}
 
-	run := func(groups ...uint32) string {
-		t.Helper()
-		cmd := exec.Command(child, "-test.run=^TestChildClient$", "-test.v")
-		cmd.Dir = dir
-		cmd.Env = []string{childSocketEnv + "=" + path, "HOME=/"}
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: groups}}
-		out, _ := cmd.CombinedOutput()
-		for _, line := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(line, "RESULT: ") {
-				return line
-			}
-		}
-		t.Fatalf("the client printed no result:\n%s", out)
-		return ""
+// TestOtherUsers runs a client as other users (this test runs as root): outside the
+// group it is refused by the socket's mode, and by the peer check when the mode is
+// loosened; in the group (supplementary) it reads, and changes a job only with a
+// supervisor's PIN, which the audit records with the caller's uid; in the admin
+// group it changes the job itself.
+func TestOtherUsers(t *testing.T) {
+	dir, child := childBinary(t)
+	path := filepath.Join(dir, "run", "kiosk.sock")
+	q := testQueue(t, "job-1", "job-2", "job-3")
+	failedJob(t, q, "job-1")
+	failedJob(t, q, "job-2")
+	ops := q.Operators(cheapPINs)
+	if _, err := ops.Add(offline.NewOperator{ID: "zawadi", Role: offline.RoleSupervisor, PIN: testPIN}); err != nil {
+		t.Fatal(err)
 	}
-	if got := run(); !strings.Contains(got, "refused by the file mode") {
+	serve(t, dir, Options{Path: path, Group: "4242", AdminGroup: "4343", Supervisors: ops}, &app{QueueBackend: QueueBackend{Q: q}})
+
+	if got := runChild(t, child, path, "status"); !strings.Contains(got, "refused by the file mode") {
 		t.Errorf("nobody, mode 0660: %s", got)
 	}
-	if got := run(4242); !strings.Contains(got, "served") {
+	if got := runChild(t, child, path, "status", 4242); !strings.Contains(got, "served") {
 		t.Errorf("nobody in group 4242: %s", got)
+	}
+	// Finding 1: a group member, no PIN, re-enrolls a customer (2209 retry with
+	// allow_new_enroll). Refused now.
+	if got := runChild(t, child, path, "retry:job-1", 4242); !strings.Contains(got, "refused by the peer check") || !strings.Contains(got, "uid 65534 is a reader") {
+		t.Errorf("nobody in group 4242, retry without a PIN: %s", got)
+	}
+	if e, _ := q.Get("job-1"); e.State != offline.StateFailed {
+		t.Fatalf("job-1 was retried by a reader: %+v", e)
+	}
+	if got := runChild(t, child, path, "retry-pin:job-1:zawadi:"+testPIN, 4242); !strings.Contains(got, "served") {
+		t.Errorf("nobody in group 4242 with the supervisor's PIN: %s", got)
+	}
+	if got := runChild(t, child, path, "retry:job-2", 4242, 4343); !strings.Contains(got, "served") {
+		t.Errorf("nobody in the admin group: %s", got)
+	}
+	evs, _ := q.Audit(offline.AuditFilter{Kind: offline.AuditRetry})
+	if len(evs) != 2 || evs[0].JobID != "job-1" || !strings.HasPrefix(evs[0].Operator, "zawadi (supervisor PIN; nobody, uid 65534)") ||
+		evs[1].JobID != "job-2" || evs[1].Operator != "nobody (uid 65534)" {
+		t.Fatalf("the retries were audited as %+v", evs)
 	}
 	// With the file open to all, the peer check alone must refuse.
 	if err := os.Chmod(path, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	if got := run(); !strings.Contains(got, "refused by the peer check") || !strings.Contains(got, "uid 65534 is neither root nor in the group 4242") {
+	if got := runChild(t, child, path, "status"); !strings.Contains(got, "refused by the peer check") || !strings.Contains(got, "uid 65534 is neither root nor in the group 4242") {
 		t.Errorf("nobody, mode 0666: %s", got)
+	}
+}
+
+// childFlood opens n connections to the socket, asks each for the status on a
+// keep-alive connection, and holds them all until its standard input closes. It
+// prints how many were served, refused as busy, or failed.
+func childFlood(path, n string) {
+	count, _ := strconv.Atoi(n)
+	var conns []net.Conn
+	served, busy, failed := 0, 0, 0
+	for range count {
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			failed++
+			continue
+		}
+		conns = append(conns, c)
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprint(c, "GET /v1/status HTTP/1.1\r\nHost: kiosk.local\r\n\r\n")
+		line, err := bufio.NewReader(c).ReadString('\n')
+		switch {
+		case strings.Contains(line, " 200 "):
+			served++
+		case strings.Contains(line, " 503 "):
+			busy++
+		default:
+			failed++
+		}
+		_ = err
+	}
+	fmt.Printf("RESULT: held served=%d busy=%d failed=%d\n", served, busy, failed)
+	io.Copy(io.Discard, os.Stdin) // hold until the parent says
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// flood is a child (uid 65534 in groups) holding n connections to path; release
+// lets them go.
+type flood struct {
+	result  string
+	release func()
+}
+
+func startFlood(t *testing.T, child, path string, n int, groups ...uint32) flood {
+	t.Helper()
+	cmd := exec.Command(child, "-test.run=^TestChildClient$", "-test.v")
+	cmd.Dir = filepath.Dir(child)
+	cmd.Env = []string{childSocketEnv + "=" + path, childActionEnv + "=flood:" + strconv.Itoa(n), "HOME=/"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: groups}}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { in.Close(); io.Copy(io.Discard, out); cmd.Wait() }) }
+	t.Cleanup(release)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if line := sc.Text(); strings.HasPrefix(line, "RESULT: ") {
+			return flood{result: line, release: release}
+		}
+	}
+	release()
+	t.Fatal("the flooding client printed no result")
+	return flood{}
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(es)
+}
+
+// Finding 3: a group member holding hundreds of keep-alive connections took the
+// kiosk's file descriptors. Now each user holds at most MaxConnsPerUser, the rest
+// are answered 503 and closed at once, and root is still served.
+func TestFloodAsGroupMember(t *testing.T) {
+	dir, child := childBinary(t)
+	path := filepath.Join(dir, "run", "kiosk.sock")
+	s, _ := serve(t, dir, Options{Path: path, Group: "4242"}, &app{QueueBackend: QueueBackend{Q: testQueue(t, "job-1")}})
+	before := openFDs(t)
+
+	f := startFlood(t, child, path, 400, 4242)
+	t.Logf("flooding client: %s", f.result)
+	during := openFDs(t)
+	_, others := s.conns.held()
+	if others > DefaultLimits.MaxConnsPerUser || during-before > DefaultLimits.MaxConnsPerUser+4 {
+		t.Fatalf("one group member holds %d connections, the kiosk %d more descriptors; want at most %d", others, during-before, DefaultLimits.MaxConnsPerUser)
+	}
+	if !strings.Contains(f.result, fmt.Sprintf("served=%d ", DefaultLimits.MaxConnsPerUser)) || !strings.Contains(f.result, fmt.Sprintf("busy=%d ", 400-DefaultLimits.MaxConnsPerUser)) {
+		t.Fatalf("the flood: %s; want %d served and the rest told busy", f.result, DefaultLimits.MaxConnsPerUser)
+	}
+	// Root's kioskctl status still answers, while the flood holds its connections.
+	c, err := Dial(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if st, err := c.Status(context.Background()); err != nil || st.KioskID != "kiosk-1" {
+		t.Fatalf("root's status during the flood: %+v, %v", st, err)
+	}
+	f.release()
+}
+
+// Finding 3: the server had no idle and no body timeout: a keep-alive connection, or
+// one that sends half a body, was held for ever. Each is now closed by the server.
+func TestTimeoutsCloseIdleAndSlowClients(t *testing.T) {
+	lim := Limits{HeaderTimeout: 200 * time.Millisecond, BodyTimeout: 300 * time.Millisecond, IdleTimeout: 200 * time.Millisecond}
+	dir := t.TempDir()
+	s, _ := serve(t, dir, Options{Limits: lim}, &app{QueueBackend: QueueBackend{Q: testQueue(t)}})
+	closedByServer := func(name string, c net.Conn, r *bufio.Reader) {
+		t.Helper()
+		c.SetReadDeadline(time.Now().Add(20 * time.Second)) // far beyond the limits: only a hang reaches it
+		for {
+			if _, err := r.ReadByte(); err != nil {
+				if ne, ok := err.(net.Error); ok && ne.Timeout() {
+					t.Fatalf("%s: the kiosk still holds the connection", name)
+				}
+				return
+			}
+		}
+	}
+	dial := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("unix", s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, bufio.NewReader(c)
+	}
+
+	c, r := dial()
+	closedByServer("a client that sends nothing", c, r)
+
+	c, r = dial()
+	fmt.Fprint(c, "GET /v1/status HTTP/1.1\r\nHost: kiosk.local\r\n\r\n")
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status: %v, %v", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	closedByServer("an idle keep-alive connection", c, r)
+
+	c, r = dial()
+	fmt.Fprint(c, "POST /v1/audit HTTP/1.1\r\nHost: kiosk.local\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"limit\":")
+	closedByServer("a client that sends half a body", c, r)
+}
+
+// Finding 6: the socket's chown and chmod followed symbolic links, and its folder's
+// owner was not checked. Listen now refuses a folder someone else controls, and
+// never changes a file it did not create.
+func TestSocketFolderChecked(t *testing.T) {
+	q := testQueue(t)
+	base := t.TempDir()
+	mk := func(name string, mode os.FileMode) string {
+		d := filepath.Join(base, name)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, mode); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	target := filepath.Join(base, "precious")
+	os.WriteFile(target, []byte("secret"), 0o600)
+
+	open := mk("open", 0o777)
+	if _, err := Listen(Options{Path: filepath.Join(open, "kiosk.sock")}); err == nil || !strings.Contains(err.Error(), "chmod go-w") {
+		t.Errorf("Listen in a folder anyone may write in = %v", err)
+	}
+	real := mk("real", 0o755)
+	link := filepath.Join(base, "link")
+	os.Symlink(real, link)
+	if _, err := Listen(Options{Path: filepath.Join(link, "kiosk.sock")}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("Listen in a folder that is a symbolic link = %v", err)
+	}
+	if os.Geteuid() == 0 {
+		other := mk("other", 0o755)
+		os.Chown(other, 65534, 65534)
+		if _, err := Listen(Options{Path: filepath.Join(other, "kiosk.sock")}); err == nil || !strings.Contains(err.Error(), "belongs to uid 65534") {
+			t.Errorf("Listen in a folder of another user = %v", err)
+		}
+	}
+	// A link put where the socket goes is not followed, nor removed.
+	os.Symlink(target, filepath.Join(real, "kiosk.sock"))
+	if _, err := Listen(Options{Path: filepath.Join(real, "kiosk.sock"), Group: "4242"}); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		t.Errorf("Listen over a symbolic link = %v", err)
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o600 || fi.Sys().(*syscall.Stat_t).Gid == 4242 {
+		t.Fatalf("Listen changed the link's target: %v", fi.Mode())
+	}
+	// In a good folder: the socket has its group and mode, and no private folder is left.
+	os.Remove(filepath.Join(real, "kiosk.sock"))
+	s, _ := serve(t, base, Options{Path: filepath.Join(real, "kiosk.sock"), Group: "4242"}, &app{QueueBackend: QueueBackend{Q: q}})
+	if fi, err := os.Lstat(s.Path()); err != nil || fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != SocketMode {
+		t.Fatalf("socket: %v, %v", fi, err)
+	}
+	if es, _ := os.ReadDir(real); len(es) != 1 {
+		t.Fatalf("the socket's folder holds %v", es)
 	}
 }

@@ -3,7 +3,6 @@ package localapi
 import (
 	"fmt"
 	"net"
-	"slices"
 	"syscall"
 	"unsafe"
 
@@ -56,11 +55,6 @@ func peerOfFD(fd int) (Peer, error) {
 		}
 	}
 	return Peer{}, fmt.Errorf("reading peer groups (SO_PEERGROUPS): %w", unix.ERANGE)
-}
-
-// Allowed reports whether the peer is root or in group gid (primary or supplementary).
-func (p Peer) Allowed(gid uint32) bool {
-	return p.UID == 0 || p.GID == gid || slices.Contains(p.Groups, gid)
 }
 
 // unixConn is what ConnContext receives for a unix socket.

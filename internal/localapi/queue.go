@@ -115,12 +115,27 @@ func (b QueueBackend) Audit(_ context.Context, a AuditQuery) ([]offline.AuditEve
 	return evs, err
 }
 
-func (b QueueBackend) Retry(_ context.Context, id string, r RetryRequest) (offline.Entry, error) {
-	return b.Q.Retry(id, offline.RetryOptions{Operator: r.Operator, AllowNewEnroll: r.AllowNewEnroll})
+// Retry, Purge and Sweep record the Actor of ctx (WithActor) as who decided, and
+// refuse without one, or with one that is not an admin.
+func (b QueueBackend) Retry(ctx context.Context, id string, r RetryRequest) (offline.Entry, error) {
+	by, err := actorOf(ctx, "sending a job again")
+	if err != nil {
+		return offline.Entry{}, err
+	}
+	return b.Q.Retry(id, offline.RetryOptions{Operator: by, AllowNewEnroll: r.AllowNewEnroll})
 }
 
-func (b QueueBackend) Purge(_ context.Context, id string, r PurgeRequest) (offline.Entry, error) {
-	return b.Q.Purge(id, offline.PurgeOptions{Operator: r.Operator, Force: r.Force})
+func (b QueueBackend) Purge(ctx context.Context, id string, r PurgeRequest) (offline.Entry, error) {
+	by, err := actorOf(ctx, "deleting a job's images")
+	if err != nil {
+		return offline.Entry{}, err
+	}
+	return b.Q.Purge(id, offline.PurgeOptions{Operator: by, Force: r.Force})
 }
 
-func (b QueueBackend) Sweep(context.Context) (offline.SweepReport, error) { return b.Q.Sweep() }
+func (b QueueBackend) Sweep(ctx context.Context) (offline.SweepReport, error) {
+	if _, err := actorOf(ctx, "applying retention now"); err != nil {
+		return offline.SweepReport{}, err
+	}
+	return b.Q.Sweep()
+}

@@ -1,0 +1,276 @@
+package localapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/internal/clock"
+)
+
+// Limits bound what local clients may hold and ask, so that no group member can take
+// the kiosk's file descriptors, memory or CPU from the sync engine or from root.
+// Zero fields take the defaults.
+type Limits struct {
+	// MaxConnsPerUser is how many connections one user (other than root) may hold
+	// (default 8).
+	MaxConnsPerUser int
+	// MaxReaderConns is how many connections the readers hold together (default 32);
+	// MaxConns is how many every user but root holds together (default 64); root has
+	// MaxRootConns of its own (default 16). Beyond them a connection is answered 503
+	// and closed at once.
+	MaxReaderConns int
+	MaxConns       int
+	MaxRootConns   int
+	// HeaderTimeout, BodyTimeout, WriteTimeout and IdleTimeout are the server's
+	// (defaults 5 s, 10 s, 30 s and 30 s): a connection that sends nothing, sends
+	// slowly, or sits idle is closed.
+	HeaderTimeout time.Duration
+	BodyTimeout   time.Duration
+	WriteTimeout  time.Duration
+	IdleTimeout   time.Duration
+	// ReaderRate is how many requests per second one reader may make, with bursts of
+	// ReaderBurst (defaults 10 and 20); beyond it the answer is 429. ReaderInFlight is
+	// how many readers' requests are served at once (default 2); the others wait.
+	ReaderRate     float64
+	ReaderBurst    int
+	ReaderInFlight int
+}
+
+// DefaultLimits are the limits of a kiosk.
+var DefaultLimits = Limits{
+	MaxConnsPerUser: 8, MaxReaderConns: 32, MaxConns: 64, MaxRootConns: 16,
+	HeaderTimeout: 5 * time.Second, BodyTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 30 * time.Second,
+	ReaderRate: 10, ReaderBurst: 20, ReaderInFlight: 2,
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	set := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	setD := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	set(&l.MaxConnsPerUser, d.MaxConnsPerUser)
+	set(&l.MaxReaderConns, d.MaxReaderConns)
+	set(&l.MaxConns, d.MaxConns)
+	set(&l.MaxRootConns, d.MaxRootConns)
+	set(&l.ReaderBurst, d.ReaderBurst)
+	set(&l.ReaderInFlight, d.ReaderInFlight)
+	setD(&l.HeaderTimeout, d.HeaderTimeout)
+	setD(&l.BodyTimeout, d.BodyTimeout)
+	setD(&l.WriteTimeout, d.WriteTimeout)
+	setD(&l.IdleTimeout, d.IdleTimeout)
+	if l.ReaderRate <= 0 {
+		l.ReaderRate = d.ReaderRate
+	}
+	return l
+}
+
+// connLimiter counts the connections held, by user and by pool.
+type connLimiter struct {
+	lim  Limits
+	log  *slog.Logger
+	mu   sync.Mutex
+	uid  map[uint32]int
+	read int // readers (and refused users: they count like readers)
+	all  int // everyone but root
+	root int
+	// refused counts the connections refused since the last log line, which is
+	// written at most every 10 s (a flood must not flood the journal too).
+	refused  int
+	lastLog  time.Time
+	refusing map[uint32]bool
+}
+
+func newConnLimiter(l Limits, log *slog.Logger) *connLimiter {
+	return &connLimiter{lim: l, log: log, uid: map[uint32]int{}, refusing: map[uint32]bool{}}
+}
+
+// acquire takes a connection's share, or says why it may not.
+func (c *connLimiter) acquire(uid uint32, role Role) (func(), string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var why string
+	switch {
+	case uid == 0:
+		if c.root >= c.lim.MaxRootConns {
+			why = fmt.Sprintf("root already holds %d connections to the kiosk", c.root)
+		}
+	case c.uid[uid] >= c.lim.MaxConnsPerUser:
+		why = fmt.Sprintf("uid %d already holds %d connections to the kiosk", uid, c.uid[uid])
+	case role < RoleAdmin && c.read >= c.lim.MaxReaderConns:
+		why = fmt.Sprintf("the kiosk's group already holds %d connections", c.read)
+	case c.all >= c.lim.MaxConns:
+		why = fmt.Sprintf("local clients already hold %d connections to the kiosk", c.all)
+	}
+	if why != "" {
+		c.refusedLocked(uid, why)
+		return nil, why
+	}
+	if uid == 0 {
+		c.root++
+	} else {
+		c.uid[uid]++
+		c.all++
+		if role < RoleAdmin {
+			c.read++
+		}
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if uid == 0 {
+				c.root--
+				return
+			}
+			if c.uid[uid]--; c.uid[uid] == 0 {
+				delete(c.uid, uid)
+			}
+			c.all--
+			if role < RoleAdmin {
+				c.read--
+			}
+		})
+	}, ""
+}
+
+func (c *connLimiter) refusedLocked(uid uint32, why string) {
+	c.refused++
+	c.refusing[uid] = true
+	now := time.Now()
+	if now.Sub(c.lastLog) < 10*time.Second {
+		return
+	}
+	uids := make([]string, 0, len(c.refusing))
+	for u := range c.refusing {
+		uids = append(uids, strconv.FormatUint(uint64(u), 10))
+	}
+	c.log.Warn("local API: connections refused over the limit", "refused", c.refused, "uids", uids, "last", why)
+	c.refused, c.lastLog = 0, now
+	clear(c.refusing)
+}
+
+// held reports the connections held: by root, and by everyone else.
+func (c *connLimiter) held() (root, others int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.root, c.all
+}
+
+// limitedListener accepts the socket's connections, reads each peer's credentials
+// and refuses, at once, a connection over the limits.
+type limitedListener struct{ s *Server }
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.s.ln.AcceptUnix()
+		if err != nil {
+			return nil, err
+		}
+		p, err := PeerOf(c)
+		if err != nil {
+			l.s.log.Warn("local API: refused a client whose credentials could not be read", "err", err)
+			c.Close()
+			continue
+		}
+		release, why := l.s.conns.acquire(p.UID, l.s.roles.RoleOf(p))
+		if release == nil {
+			refuseBusy(c, why)
+			continue
+		}
+		return &peerConn{UnixConn: c, peer: p, release: release}, nil
+	}
+}
+
+func (l *limitedListener) Close() error   { return l.s.ln.Close() }
+func (l *limitedListener) Addr() net.Addr { return l.s.ln.Addr() }
+
+// refuseBusy answers a connection over the limit with a 503 that says why, and
+// closes it. The write goes into an empty socket buffer: it never waits.
+func refuseBusy(c *net.UnixConn, why string) {
+	body := fmt.Sprintf(`{"error":%q,"code":"busy"}`, why+": close some (or wait for them to time out) and try again")
+	c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+	fmt.Fprintf(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	c.Close()
+}
+
+// peerConn is an accepted connection with its peer's credentials and its share of
+// the limits, given back on Close.
+type peerConn struct {
+	*net.UnixConn
+	peer    Peer
+	release func()
+}
+
+func (c *peerConn) Close() error {
+	c.release()
+	return c.UnixConn.Close()
+}
+
+// readerLimiter paces the readers: a token bucket per user, and a bound on the
+// readers' requests served at once.
+type readerLimiter struct {
+	lim Limits
+	clk clock.Clock
+	mu  sync.Mutex
+	b   map[uint32]*bucket
+	sem chan struct{}
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newReaderLimiter(l Limits, clk clock.Clock) *readerLimiter {
+	return &readerLimiter{lim: l, clk: clk, b: map[uint32]*bucket{}, sem: make(chan struct{}, l.ReaderInFlight)}
+}
+
+// admit takes a token of uid's bucket (ErrTooMany when it is empty), then waits for a
+// place among the readers' requests served at once.
+func (rl *readerLimiter) admit(ctx context.Context, uid uint32) (func(), error) {
+	now := rl.clk.Now()
+	rl.mu.Lock()
+	b := rl.b[uid]
+	if b == nil {
+		if len(rl.b) > 4096 { // users come and go; forget the full buckets
+			for u, o := range rl.b {
+				if o.tokens >= float64(rl.lim.ReaderBurst) {
+					delete(rl.b, u)
+				}
+			}
+		}
+		b = &bucket{tokens: float64(rl.lim.ReaderBurst), last: now}
+		rl.b[uid] = b
+	}
+	if d := now.Sub(b.last); d > 0 {
+		b.tokens = min(float64(rl.lim.ReaderBurst), b.tokens+d.Seconds()*rl.lim.ReaderRate)
+	}
+	b.last = now
+	ok := b.tokens >= 1
+	if ok {
+		b.tokens--
+	}
+	rl.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: uid %d asks more than %g times a second; wait a second and try again", ErrTooMany, uid, rl.lim.ReaderRate)
+	}
+	select {
+	case rl.sem <- struct{}{}:
+		return func() { <-rl.sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
