@@ -201,7 +201,6 @@ func checkAdmin(dataDir string) error {
 	return fmt.Errorf("only root, a member of the group %s or the owner of %s may manage operators: run it with sudo", adminGroup, dataDir)
 }
 
-
 // readPIN reads a PIN from the first line of stdin (--pin-stdin), or asks for it on
 // the terminal without echo: a new PIN (isNew) twice, and checked against the PIN
 // rules; an existing one (a supervisor's, checked by whoever holds the hashes) once.
