@@ -30,6 +30,7 @@ const (
 	AuditOperatorEnabled  = "operator_enabled"
 	AuditOperatorDisabled = "operator_disabled"
 	AuditPINReset         = "operator_pin_reset" // a new PIN was set; any lockout is lifted
+	AuditOperatorUnlocked = "operator_unlocked"  // a supervisor lifted a lockout (the PIN is unchanged)
 )
 
 // Operator errors. Each is matched with errors.Is.
@@ -384,6 +385,21 @@ func (s *Operators) ResetPIN(id, pin, by string) (Operator, error) {
 		r.PINHash, r.PINSet = h, now
 		r.clearLock()
 		return s.q.appendAudit(tx, AuditEvent{Kind: AuditPINReset, Operator: id, Detail: auditBy("", by)})
+	})
+}
+
+// Unlock lifts an operator's lockout now (a supervisor who knows it is really them),
+// keeping their PIN; the wrong PINs counted so far are forgotten and the doubling of
+// the next lock starts again. Audited (operator_unlocked, by whom), also for an
+// operator who was not locked.
+func (s *Operators) Unlock(id, by string) (Operator, error) {
+	return s.change("unlocking", id, func(tx *bolt.Tx, r *operatorRecord, now time.Time) error {
+		detail := "was not locked"
+		if left := r.LockLeft(now); left > 0 {
+			detail = "lock lifted with " + roundUp(left).String() + " left"
+		}
+		r.FailedPINs, r.Lockouts, r.LockedAt, r.LockedUntil, r.LockedFor = 0, 0, time.Time{}, time.Time{}, 0
+		return s.q.appendAudit(tx, AuditEvent{Kind: AuditOperatorUnlocked, Operator: id, Detail: auditBy(detail, by)})
 	})
 }
 

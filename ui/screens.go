@@ -101,7 +101,10 @@ func (s *Shell) homeScreen() fyne.CanvasObject {
 		big(T("home.status"), theme.InfoIcon(), func() { s.show(ScreenStatus) }))
 	others := container.NewGridWithColumns(3,
 		s.button(T("home.settings"), theme.SettingsIcon(), func() {
-			s.supervisorGate(T("gate.settings.title"), func(Session) { s.show(ScreenSettings) })
+			s.supervisorGate(T("gate.settings.title"), func(sup Session) {
+				s.supervisor = &sup
+				s.show(ScreenSettings)
+			})
 		}),
 		s.button(T("home.about"), theme.QuestionIcon(), func() { s.show(ScreenAbout) }),
 		s.button(T("home.sign-out"), theme.LogoutIcon(), s.signOut))
@@ -271,6 +274,12 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 	}
 	msg := newMessage()
 	form := container.NewVBox()
+	if s.d.OperatorAdmin != nil {
+		ops := s.button(T("settings.operators"), theme.AccountIcon(), func() { s.show(ScreenOperators) })
+		ops.Importance = widget.HighImportance
+		form.Add(container.NewBorder(nil, nil, nil, ops, widget.NewLabel(T("settings.operators-note"))))
+		form.Add(widget.NewSeparator())
+	}
 	section := func(title string) {
 		l := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		l.SizeName = theme.SizeNameSubHeadingText

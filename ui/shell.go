@@ -44,6 +44,9 @@ type Deps struct {
 	// Checks runs kioskctl doctor's checks for the status screen's "Run checks"; nil
 	// shows no checks.
 	Checks Checker
+	// OperatorAdmin lets a supervisor manage the operators from the settings; nil
+	// shows no operators page.
+	OperatorAdmin OperatorAdmin
 }
 
 // Validate says which required field of d is nil.
@@ -61,7 +64,7 @@ func (d Deps) Validate() error {
 		return nil
 	}
 	sort.Strings(missing)
-	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, NewEnrollment, Quit and Checks)", strings.Join(missing, ", "))
+	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, NewEnrollment, Quit, Checks and OperatorAdmin)", strings.Join(missing, ", "))
 }
 
 // ScreenID names a screen of the shell.
@@ -96,6 +99,11 @@ type Shell struct {
 	lockedMessage string
 	// wiz is the enrollment wizard while its screen is open (nil otherwise).
 	wiz *wizard
+	// supervisor is the supervisor whose PIN opened the settings, while the settings
+	// and the operators pages are shown (the audit names them for every change).
+	supervisor *Session
+	// operatorNote is the operators page's note of the last change (shown once).
+	operatorNote string
 
 	root      *fyne.Container
 	banner    *fyne.Container
@@ -312,6 +320,14 @@ func (s *Shell) show(id ScreenID) {
 	}
 	s.Stop()
 	s.kb.newScreen()
+	switch id {
+	case ScreenSettings, ScreenOperators, ScreenOperatorAdd:
+		if s.supervisor == nil { // only through the supervisor gate
+			id = ScreenHome
+		}
+	default:
+		s.supervisor = nil
+	}
 	s.screen = id
 	s.refreshBody = nil
 	var o fyne.CanvasObject
@@ -330,6 +346,10 @@ func (s *Shell) show(id ScreenID) {
 		o = s.settingsScreen()
 	case ScreenAbout:
 		o = s.aboutScreen()
+	case ScreenOperators:
+		o = s.operatorsScreen()
+	case ScreenOperatorAdd:
+		o = s.operatorAddScreen()
 	}
 	s.body.Objects = []fyne.CanvasObject{s.catcher, o}
 	s.body.Refresh()
@@ -403,9 +423,14 @@ func (s *Shell) signedIn(sess Session) {
 // signInMessage is the operator's words for a failed sign-in.
 func signInMessage(err error, now time.Time) string {
 	var le *LockedError
+	var we *WrongPINError
 	switch {
 	case errors.As(err, &le):
 		return Tf("signin.locked", map[string]any{"Time": DurationText(LockLeft(le, now))})
+	case errors.As(err, &we) && we.Remaining == 1:
+		return T("signin.wrong-pin-last")
+	case errors.As(err, &we) && we.Remaining > 1:
+		return Tf("signin.wrong-pin-left", map[string]any{"N": we.Remaining})
 	case errors.Is(err, ErrWrongPIN):
 		return T("signin.wrong-pin")
 	case errors.Is(err, ErrUnknownOperator):

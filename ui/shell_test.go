@@ -108,8 +108,13 @@ func TestSignInLockout(t *testing.T) {
 		if r.shell.Screen() != ui.ScreenSignIn {
 			t.Fatalf("wrong PIN %d signed in", i)
 		}
-		if i < fake.MaxFails && !r.has(ui.T("signin.wrong-pin")) {
-			t.Fatalf("wrong PIN %d: no wrong-PIN message in %q", i, fake.Texts(r.canvas()))
+		// Before the lock, each wrong PIN says how many tries are left.
+		want := ui.Tf("signin.wrong-pin-left", map[string]any{"N": fake.MaxFails - i})
+		if i == fake.MaxFails-1 {
+			want = ui.T("signin.wrong-pin-last")
+		}
+		if i < fake.MaxFails && !r.has(want) {
+			t.Fatalf("wrong PIN %d: no %q in %q", i, want, fake.Texts(r.canvas()))
 		}
 	}
 	locked := func(left string) string {
@@ -315,7 +320,7 @@ func TestSettingsNeedSupervisor(t *testing.T) {
 	if r.shell.Screen() == ui.ScreenSettings {
 		t.Fatal("an operator's PIN opened the settings")
 	}
-	if !r.has(ui.T("signin.wrong-pin")) {
+	if !r.has(ui.Tf("signin.wrong-pin-left", map[string]any{"N": fake.MaxFails - 1})) {
 		t.Fatalf("no refusal shown: %q", fake.Texts(r.canvas()))
 	}
 	r.pin(fake.SupervisorPIN)

@@ -284,7 +284,7 @@ func TestSpoofSelfieNeedsSupervisor(t *testing.T) {
 	// An operator's PIN is not a supervisor's: the gate only lists supervisors, and a
 	// wrong PIN is refused.
 	r.pin(fake.OperatorPIN)
-	if !r.has(ui.T("signin.wrong-pin")) || len(r.enr.SealedRequests()) != 0 {
+	if !r.has(ui.Tf("signin.wrong-pin-left", map[string]any{"N": fake.MaxFails - 1})) || len(r.enr.SealedRequests()) != 0 {
 		t.Fatalf("the gate let a wrong PIN seal: %q", fake.Texts(r.canvas()))
 	}
 	r.pin(fake.SupervisorPIN)

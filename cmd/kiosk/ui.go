@@ -91,6 +91,8 @@ func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
 		Clock:      clk,
 		Quit:       quit,
 		Checks:     newChecks(a),
+		// The settings' operators page.
+		OperatorAdmin: uiOperatorAdmin{a},
 	}
 }
 
@@ -142,11 +144,14 @@ func (o uiOperators) SignIn(id, pin string) (ui.Session, error) {
 		op = s.Operator
 	}
 	var le *offline.LockoutError
+	var we *offline.WrongPINError
 	switch {
 	case err == nil:
 		return ui.Session{Operator: uiOperator(op), Since: time.Now()}, nil
 	case errors.As(err, &le):
 		return ui.Session{}, &ui.LockedError{Until: le.Until}
+	case errors.As(err, &we):
+		return ui.Session{}, &ui.WrongPINError{Remaining: we.Remaining}
 	case errors.Is(err, offline.ErrWrongPIN):
 		return ui.Session{}, ui.ErrWrongPIN
 	case errors.Is(err, offline.ErrOperatorNotFound), errors.Is(err, offline.ErrOperatorDisabled), errors.Is(err, offline.ErrNotSupervisor):

@@ -94,13 +94,15 @@ func DemoAbout() ui.About {
 func Demo(c clock.Clock, lang string, alerts, training bool) ui.Deps {
 	now := c.Now()
 	st := DemoStatus(now, alerts, training)
+	ops := DemoOperators(c)
 	return ui.Deps{
-		Operators: DemoOperators(c),
-		Status:    NewStatus(st),
-		Queue:     NewQueue(DemoJobs(now, training)...),
-		Settings:  NewSettings(DemoSettings(st, lang)),
-		Preview:   Preview{},
-		About:     DemoAbout(),
-		Clock:     c,
+		Operators:     ops,
+		OperatorAdmin: ops,
+		Status:        NewStatus(st),
+		Queue:         NewQueue(DemoJobs(now, training)...),
+		Settings:      NewSettings(DemoSettings(st, lang)),
+		Preview:       Preview{},
+		About:         DemoAbout(),
+		Clock:         c,
 	}
 }

@@ -45,10 +45,11 @@ type Op struct {
 
 type opState struct {
 	Op
-	fails  int
-	locks  int
-	until  time.Time
-	closed bool
+	fails    int
+	locks    int
+	until    time.Time
+	closed   bool
+	disabled bool
 }
 
 // Operators is an in-memory operator store.
@@ -58,6 +59,8 @@ type Operators struct {
 	mu    sync.Mutex
 	ops   []*opState
 	Ended []ui.EndReason // every SignOut's reason, in order
+	// Changes are the supervisor's changes (admin.go), in order.
+	Changes []Change
 }
 
 // NewOperators returns a store of ops on clock c.
@@ -73,9 +76,11 @@ func NewOperators(c clock.Clock, ops ...Op) *Operators {
 func (o *Operators) List() ([]ui.Operator, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	out := make([]ui.Operator, len(o.ops))
-	for i, op := range o.ops {
-		out[i] = op.Operator
+	out := make([]ui.Operator, 0, len(o.ops))
+	for _, op := range o.ops {
+		if !op.disabled {
+			out = append(out, op.Operator)
+		}
 	}
 	return out, nil
 }
@@ -86,7 +91,7 @@ func (o *Operators) SignIn(id, pin string) (ui.Session, error) {
 	defer o.mu.Unlock()
 	now := o.Clock.Now()
 	for _, op := range o.ops {
-		if op.ID != id {
+		if op.ID != id || op.disabled {
 			continue
 		}
 		if now.Before(op.until) {
@@ -100,7 +105,7 @@ func (o *Operators) SignIn(id, pin string) (ui.Session, error) {
 				op.locks++
 				return ui.Session{}, &ui.LockedError{Until: op.until}
 			}
-			return ui.Session{}, ui.ErrWrongPIN
+			return ui.Session{}, &ui.WrongPINError{Remaining: MaxFails - op.fails}
 		}
 		op.fails, op.locks = 0, 0
 		return ui.Session{Operator: op.Operator, Since: now}, nil
@@ -288,6 +293,18 @@ func FindButton(c fyne.Canvas, text string) *widget.Button {
 		}
 	})
 	return b
+}
+
+// FindButtons are the visible buttons labelled text on c, overlays first, then in
+// the order the screen holds them.
+func FindButtons(c fyne.Canvas, text string) []*widget.Button {
+	var out []*widget.Button
+	WalkCanvas(c, func(o fyne.CanvasObject) {
+		if x, ok := o.(*widget.Button); ok && x.Text == text {
+			out = append(out, x)
+		}
+	})
+	return out
 }
 
 // Texts lists the text of every label, button and canvas text on c.

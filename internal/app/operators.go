@@ -1,0 +1,89 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/offline"
+)
+
+// ErrLastSupervisor: disabling this operator would leave the kiosk without an enabled
+// supervisor, and nobody could open the settings or unlock anyone.
+var ErrLastSupervisor = errors.New("the last enabled supervisor cannot be disabled: add another supervisor first")
+
+// The operators' management: a supervisor on the screen (by: their id, whose PIN the
+// settings' gate checked) or an admin through the local API (by: who the kiosk says
+// called, from the socket's credentials). Each change is audited with by.
+
+// AddOperator adds an operator (n.By names who adds them).
+func (a *App) AddOperator(n offline.NewOperator) (offline.Operator, error) {
+	o, err := a.ops.Add(n)
+	if err == nil {
+		a.emit(Event{Kind: EventSession})
+	}
+	return o, err
+}
+
+// UnlockOperator lifts an operator's lockout; their PIN stays.
+func (a *App) UnlockOperator(id, by string) (offline.Operator, error) {
+	return a.ops.Unlock(id, by)
+}
+
+// ResetOperatorPIN sets a new PIN and lifts any lockout.
+func (a *App) ResetOperatorPIN(id, pin, by string) (offline.Operator, error) {
+	return a.ops.ResetPIN(id, pin, by)
+}
+
+// EnableOperator lets a disabled operator sign in again.
+func (a *App) EnableOperator(id, by string) (offline.Operator, error) {
+	o, err := a.ops.Enable(id, by)
+	if err == nil {
+		a.emit(Event{Kind: EventSession})
+	}
+	return o, err
+}
+
+// DisableOperator stops an operator from signing in; a session of theirs ends. The
+// last enabled supervisor is refused (ErrLastSupervisor).
+func (a *App) DisableOperator(id, by string) (offline.Operator, error) {
+	cur, err := a.ops.Get(id)
+	if err != nil {
+		return offline.Operator{}, fmt.Errorf("disabling operator %s: %w", id, err)
+	}
+	if cur.Role == offline.RoleSupervisor && !cur.Disabled {
+		all, err := a.ops.List()
+		if err != nil {
+			return offline.Operator{}, fmt.Errorf("disabling operator %s: %w", id, err)
+		}
+		n := 0
+		for _, o := range all {
+			if o.Role == offline.RoleSupervisor && !o.Disabled {
+				n++
+			}
+		}
+		if n <= 1 {
+			return offline.Operator{}, fmt.Errorf("disabling operator %s: %w", id, ErrLastSupervisor)
+		}
+	}
+	o, err := a.ops.Disable(id, by)
+	if err != nil {
+		return o, err
+	}
+	a.mu.Lock()
+	s := a.session
+	if s != nil && s.Operator.ID == id {
+		a.session = nil
+	}
+	a.mu.Unlock()
+	if s != nil && s.Operator.ID == id {
+		if err := a.ops.RecordSignOut(id, "disabled by "+by); err != nil {
+			a.log.Warn("recording the sign-out", "err", err)
+		}
+	}
+	a.emit(Event{Kind: EventSession})
+	return o, nil
+}
+
+// LockLeft is how long o stays locked out, on the app's clock (0: not locked).
+func (a *App) LockLeft(o offline.Operator) time.Duration { return o.LockLeft(a.clk.Now()) }
