@@ -395,10 +395,12 @@ func (s *Operators) ResetPIN(id, pin, by string) (Operator, error) {
 func (s *Operators) Unlock(id, by string) (Operator, error) {
 	return s.change("unlocking", id, func(tx *bolt.Tx, r *operatorRecord, now time.Time) error {
 		detail := "was not locked"
-		if left := r.LockLeft(now); left > 0 {
+		e := clock.ElapsedOf(s.q.clk)
+		r.upgradeLock(now, e)
+		if left := r.LockLeft(e); left > 0 {
 			detail = "lock lifted with " + roundUp(left).String() + " left"
 		}
-		r.FailedPINs, r.Lockouts, r.LockedAt, r.LockedUntil, r.LockedFor = 0, 0, time.Time{}, time.Time{}, 0
+		r.clearLock()
 		return s.q.appendAudit(tx, AuditEvent{Kind: AuditOperatorUnlocked, Operator: id, Detail: auditBy(detail, by)})
 	})
 }

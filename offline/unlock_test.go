@@ -23,7 +23,7 @@ func TestOperatorUnlock(t *testing.T) {
 		t.Fatalf("right PIN while locked = %v, want a lockout", err)
 	}
 	o, err := ops.Unlock("zawadi", "amina")
-	if err != nil || o.LockLeft(e.clk.Now()) != 0 || o.FailedPINs != 0 || o.Lockouts != 0 {
+	if err != nil || o.LockLeft(e.clk.Elapsed()) != 0 || o.FailedPINs != 0 || o.Lockouts != 0 {
 		t.Fatalf("Unlock = %+v, %v", o, err)
 	}
 	if _, err := ops.SignIn("zawadi", "402817"); err != nil {

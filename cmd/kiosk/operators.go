@@ -20,8 +20,8 @@ func (u uiOperatorAdmin) All() ([]ui.OperatorInfo, error) {
 	out := make([]ui.OperatorInfo, 0, len(ops))
 	for _, o := range ops {
 		i := ui.OperatorInfo{Operator: uiOperator(o), Disabled: o.Disabled, LastSignIn: o.LastSignIn}
-		if u.a.LockLeft(o) > 0 {
-			i.LockedUntil = o.LockedUntil
+		if left := u.a.LockLeft(o); left > 0 {
+			i.LockedUntil = u.a.Now().Add(left)
 		}
 		out = append(out, i)
 	}

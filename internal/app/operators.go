@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -85,5 +86,9 @@ func (a *App) DisableOperator(id, by string) (offline.Operator, error) {
 	return o, nil
 }
 
-// LockLeft is how long o stays locked out, on the app's clock (0: not locked).
-func (a *App) LockLeft(o offline.Operator) time.Duration { return o.LockLeft(a.clk.Now()) }
+// LockLeft is how long o stays locked out, counted as the operator store counts it
+// (time that really passed, on the app's clock; 0: not locked).
+func (a *App) LockLeft(o offline.Operator) time.Duration { return o.LockLeft(clock.ElapsedOf(a.clk)) }
+
+// Now is the app's clock's time (the screens' lockout countdowns).
+func (a *App) Now() time.Time { return a.clk.Now() }
