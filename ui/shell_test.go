@@ -181,7 +181,7 @@ func TestIdleLock(t *testing.T) {
 	}
 	// Another operator's PIN does not open it; the operator's own does, where it was.
 	r.pin(fake.SupervisorPIN)
-	if !r.shell.Locked() || !r.has(ui.T("signin.wrong-pin")) {
+	if !r.shell.Locked() || !r.has(ui.Tf("signin.wrong-pin-left", map[string]any{"N": fake.MaxFails - 1})) {
 		t.Fatalf("the lock opened with another PIN: %q", fake.Texts(r.canvas()))
 	}
 	r.pin(fake.OperatorPIN)

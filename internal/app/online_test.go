@@ -54,7 +54,7 @@ func TestOnlineBeforeTheFirstJob(t *testing.T) {
 	srv := startSandbox(t)
 	a := newApp(t, sandboxConfig(t, srv.URL), clock.Real{})
 	run(t, a)
-	deadline := time.Now().Add(20 * time.Second) // a bound against a hang, not a measure
+	deadline := time.Now().Add(60 * time.Second) // a bound against a hang, not a measure
 	var st Status
 	for {
 		var err error
@@ -86,7 +86,7 @@ func TestOnlineBeforeTheFirstJob(t *testing.T) {
 	srv.CloseClientConnections()
 	srv.Close()
 	a.Sync().ConnectivityChanged()
-	for st.Sync.Connectivity != "offline" && time.Now().Before(deadline.Add(10*time.Second)) {
+	for st.Sync.Connectivity != "offline" && time.Now().Before(deadline.Add(30*time.Second)) {
 		time.Sleep(10 * time.Millisecond)
 		st, _ = a.Status(context.Background())
 	}
