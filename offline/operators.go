@@ -67,6 +67,9 @@ type LockoutError struct {
 	Operator string
 	Until    time.Time     // on the queue's clock
 	Left     time.Duration // from the attempt to Until
+	// New is set when this attempt's wrong PIN locked the operator (not an attempt made
+	// while locked): one lockout, as the metrics count them.
+	New bool
 }
 
 func (e *LockoutError) Error() string {
@@ -590,7 +593,7 @@ func (s *Operators) authenticate(id, pin string, need Role, ok AuditEvent) (Oper
 		r.FailedPINs = 0
 		r.LockedAt, r.LockedUntil, r.LockedFor = now, now.Add(d), d
 		r.LockRemaining, r.LockMark = d, el
-		result = &LockoutError{Operator: id, Until: r.LockedUntil, Left: d}
+		result = &LockoutError{Operator: id, Until: r.LockedUntil, Left: d, New: true}
 		if err := putOperator(tx, r); err != nil {
 			return err
 		}

@@ -243,3 +243,11 @@ type Enrollment interface {
 	// return ErrOffline at once.
 	WaitResult(ctx context.Context, jobID string) (Outcome, error)
 }
+
+// WizardObserver, when the Enrollment implements it too, is told every move of the
+// enrollment wizard (the kiosk's metrics): from "" when a customer starts, between
+// ui/flow's step names, and to "closed" when the wizard is left; sealed once the job is
+// in the queue. It is called on Fyne's goroutine and must not block.
+type WizardObserver interface {
+	WizardMoved(from, to string, sealed bool)
+}

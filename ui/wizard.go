@@ -72,6 +72,7 @@ func (w *wizard) reset() {
 		w.s.drawChrome()
 	}
 	w.st = flow.Start()
+	w.moved("", w.st.Step.String(), false)
 	w.d = Draft{JobID: job.NewID(w.s.d.Clock.Now()), Operator: w.s.session.Operator, ComparisonType: job.Document}
 	w.pc = nil
 }
@@ -83,6 +84,9 @@ func (w *wizard) close() {
 		return
 	}
 	w.closed = true
+	if w.st.Step != flow.Closed {
+		w.moved(w.st.Step.String(), flow.Closed.String(), w.st.Sealed)
+	}
 	w.stop()
 	w.d = Draft{}
 	w.pc = nil
@@ -109,6 +113,13 @@ func (w *wizard) resume() {
 	w.show()
 }
 
+// moved tells the Enrollment's WizardObserver, if it has one, where the wizard went.
+func (w *wizard) moved(from, to string, sealed bool) {
+	if o, ok := w.enr.(WizardObserver); ok {
+		o.WizardMoved(from, to, sealed)
+	}
+}
+
 func (w *wizard) stop() {
 	w.gen++
 	if w.cancel != nil {
@@ -131,6 +142,11 @@ func (w *wizard) apply(e flow.Event) {
 	n, err := flow.Next(w.st, e)
 	if err != nil {
 		return // a button the step does not offer; nothing to do
+	}
+	if e.Kind == flow.NextCustomer {
+		w.moved(w.st.Step.String(), flow.Closed.String(), w.st.Sealed)
+	} else {
+		w.moved(w.st.Step.String(), n.Step.String(), n.Sealed)
 	}
 	w.st = n
 	w.epoch++

@@ -251,6 +251,7 @@ func (e *uiEnrollment) Capture(ctx context.Context, kind ui.CaptureKind, frames 
 	var last ui.Guidance
 	var prompt capture.Prompt
 	var o enroll.Options
+	o.Observer = e.a // the face engine's time per frame (metrics)
 	o.OnFrame = func(_ capture.Frame, g capture.Guidance) {
 		if g.Image == nil {
 			return // a liveness frame too soon after the last one: not judged
@@ -486,7 +487,7 @@ func (e *uiEnrollment) job(d ui.Draft) (*job.Job, error) {
 }
 
 // Prechecks encodes the draft as it will be sealed and runs the one precheck policy
-// (precheck.Run) on it.
+// (precheck.Run) on it; the app's metrics count its failures by reason.
 func (e *uiEnrollment) Prechecks(ctx context.Context, d ui.Draft) (job.Prechecks, error) {
 	eng, err := e.engine()
 	if err != nil {
@@ -500,8 +501,12 @@ func (e *uiEnrollment) Prechecks(ctx context.Context, d ui.Draft) (job.Prechecks
 	if err != nil {
 		return job.Prechecks{}, fmt.Errorf("checking the enrollment: %w", err)
 	}
+	e.a.PrechecksRan(pc)
 	return pc, nil
 }
+
+// WizardMoved tells the app's metrics where the wizard went (ui.WizardObserver).
+func (e *uiEnrollment) WizardMoved(from, to string, sealed bool) { e.a.WizardMoved(from, to, sealed) }
 
 // Seal encodes the draft, records its prechecks (forced ones with the supervisor who
 // allowed them) and seals it through App.Seal (the operator, the kiosk, training),
@@ -595,4 +600,7 @@ func (e *uiEnrollment) answer(jobID string) (o ui.Outcome, done bool, err error)
 	return ui.Outcome{}, false, nil
 }
 
-var _ ui.Enrollment = (*uiEnrollment)(nil)
+var (
+	_ ui.Enrollment     = (*uiEnrollment)(nil)
+	_ ui.WizardObserver = (*uiEnrollment)(nil)
+)

@@ -106,6 +106,8 @@ type App struct {
 	engBusy bool // the engine is being loaded
 	engOnce sync.Once
 	subs    map[chan Event]struct{}
+
+	met *appMetrics
 }
 
 // New builds every part from o.Config: it validates the config, opens the queue and the
@@ -141,14 +143,26 @@ func New(o Options) (*App, error) {
 		a.log.Warn("queue alert", "alert", al.Message)
 	}
 	a.ops = a.q.Operators(offline.OperatorOptions{})
+	if err := a.newMetrics(); err != nil {
+		a.q.Close()
+		return nil, fmt.Errorf("starting the kiosk: %w", err)
+	}
+	closeMetrics := func() {
+		if a.met.ln != nil {
+			a.met.ln.Close()
+		}
+	}
 	if a.sending, err = newSending(cfg, a.getenv, a.log); err != nil {
+		closeMetrics()
 		a.q.Close()
 		return nil, fmt.Errorf("starting the kiosk: %w", err)
 	}
 	a.up = parts.NewUploader(cfg, uploader.OfflineQueue{Q: a.q}, a.sending,
 		uploader.Options{Clock: a.clk, Logger: a.log, OnEvent: a.onSyncEvent})
 	if a.srv, err = localapi.Listen(localapi.Options{Path: cfg.LocalAPI.Socket, Group: cfg.LocalAPI.Group,
-		AdminGroup: cfg.LocalAPI.AdminGroup, Supervisors: a.ops, Limits: o.LocalAPILimits, Logger: a.log}); err != nil {
+		AdminGroup: cfg.LocalAPI.AdminGroup, Supervisors: a.ops, Limits: o.LocalAPILimits, Logger: a.log,
+		Observe: a.met.localAPIRequest}); err != nil {
+		closeMetrics()
 		a.q.Close()
 		return nil, fmt.Errorf("starting the kiosk: %w", err)
 	}
@@ -208,6 +222,9 @@ func (a *App) Run(ctx context.Context) error {
 	if !a.opts.NoCameras {
 		goRun("cameras", func(ctx context.Context) error {
 			cams, err := openCameras(ctx, a.cfg, a.clk, a.log)
+			if cams != nil {
+				a.meterCameras(cams)
+			}
 			a.mu.Lock()
 			a.cams, a.camErr = cams, err
 			a.mu.Unlock()
@@ -218,6 +235,7 @@ func (a *App) Run(ctx context.Context) error {
 			return nil
 		})
 	}
+	a.runMetrics(goRun)
 	if a.opts.EngineAtStart {
 		goRun("engine", func(context.Context) error { _, err := a.Engine(); return err })
 	}
@@ -272,6 +290,9 @@ func (a *App) shutdown(stop context.CancelFunc, wg *sync.WaitGroup) error {
 // Close releases what New opened, for an App whose Run was never called.
 func (a *App) Close() error {
 	a.srv.Close()
+	if a.met.ln != nil {
+		a.met.ln.Close()
+	}
 	return a.q.Close()
 }
 
@@ -307,6 +328,7 @@ func (a *App) Seal(j *job.Job) (offline.Entry, error) {
 	if err != nil {
 		return offline.Entry{}, err
 	}
+	a.met.set.EnrollmentSealed(a.training, j.Prechecks.Forced)
 	a.Touch()
 	a.emit(Event{Kind: EventQueue, JobID: e.ID})
 	return e, nil

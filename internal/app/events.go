@@ -55,5 +55,6 @@ func (a *App) emit(e Event) {
 
 // onSyncEvent receives the sync engine's events (it must not block).
 func (a *App) onSyncEvent(e uploader.Event) {
+	a.met.set.ObserveSync(e)
 	a.emit(Event{Kind: EventSync, JobID: e.JobID, Sync: &e})
 }

@@ -28,6 +28,7 @@ func (a *App) Operators() ([]offline.Operator, error) { return a.ops.List() }
 // operator's session ends first (audit: sign-out "another operator signed in").
 func (a *App) SignIn(id, pin string) (Session, error) {
 	op, err := a.ops.SignIn(id, pin) // audits success, failure and lockout
+	a.met.set.SignIn(signInResult(err))
 	if err != nil {
 		return Session{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,9 @@ type Config struct {
 	LocalAPI LocalAPI `json:"local_api"`
 	// UI holds the kiosk screen's settings.
 	UI UI `json:"ui"`
+	// Metrics holds the fleet metrics: the Prometheus endpoint, the node_exporter
+	// textfile and the snapshots kept while offline.
+	Metrics Metrics `json:"metrics"`
 
 	// Deprecated lists the old key names the file used, each with its new form, for the
 	// program to print as a warning. It is not part of the file.
@@ -179,6 +183,23 @@ type LocalAPI struct {
 	AdminGroup string `json:"admin_group"`
 }
 
+// Metrics is the "metrics" section: the kiosk's Prometheus metrics (internal/metrics).
+type Metrics struct {
+	// Listen is the address of the /metrics endpoint (host:port, e.g. 127.0.0.1:9464 or
+	// the branch VPN address); empty: no endpoint.
+	Listen string `json:"listen,omitempty"`
+	// TextfileDir is node_exporter's textfile collector folder: the metrics are written
+	// to TextfileDir/kiosk_agent.prom every Interval (atomically); empty: no file.
+	TextfileDir string `json:"textfile_dir,omitempty"`
+	// Interval is how often the textfile is written.
+	Interval Duration `json:"interval"`
+	// SnapshotInterval is how often a snapshot of the metrics is kept while the API
+	// cannot be reached (kioskctl metrics --since prints them).
+	SnapshotInterval Duration `json:"snapshot_interval"`
+	// Snapshots is the most snapshots kept (the oldest go first); -1: none.
+	Snapshots int `json:"snapshots"`
+}
+
 // UI is the "ui" section: the kiosk screen's settings.
 type UI struct {
 	// IdleLock locks the operator's session after this long without a touch.
@@ -233,6 +254,11 @@ func Default() Config {
 			AttemptTimeout: Duration(10 * time.Minute),
 		},
 		LocalAPI: LocalAPI{Socket: "/run/kiosk-agent/kiosk.sock", Group: "kiosk", AdminGroup: "kiosk-admin"},
+		Metrics: Metrics{
+			Interval:         Duration(time.Minute),
+			SnapshotInterval: Duration(15 * time.Minute),
+			Snapshots:        672, // 7 days at 15 minutes
+		},
 		UI: UI{
 			IdleLock:   Duration(5 * time.Minute),
 			ResultWait: Duration(20 * time.Second),
@@ -415,6 +441,7 @@ func (c Config) Validate() error {
 		v.add("sync.callback_url %q is not on this machine, and this is a training kiosk (training, or a loopback compare.api_url): the sandbox would post the practice results, user ids included, there; give http://127.0.0.1:PORT/... or leave training", redactURL(c.Sync.CallbackURL))
 	}
 	c.LocalAPI.validate(&v)
+	c.Metrics.validate(&v)
 	c.UI.validate(&v)
 	return errors.Join(v.errs...)
 }
@@ -549,6 +576,27 @@ func (l LocalAPI) validate(v *validator) {
 	}
 	if l.AdminGroup != "" && (strings.TrimSpace(l.AdminGroup) == "" || strings.ContainsAny(l.AdminGroup, " \t:")) {
 		v.add("local_api.admin_group %q: give the name or number of the group allowed to change things through the socket, e.g. kiosk-admin, or \"\" for none", l.AdminGroup)
+	}
+}
+
+func (m Metrics) validate(v *validator) {
+	if m.Listen != "" {
+		host, port, err := net.SplitHostPort(m.Listen)
+		n, perr := strconv.Atoi(port)
+		switch {
+		case err != nil || perr != nil || n < 1 || n > 65535:
+			v.add("metrics.listen %q is not host:port: give an address such as 127.0.0.1:9464 (or the branch VPN address), or leave it out for no endpoint", m.Listen)
+		case host == "":
+			v.add("metrics.listen %q has no host: give the address to listen on, e.g. 127.0.0.1:9464, the branch VPN address, or 0.0.0.0:9464 for every interface", m.Listen)
+		}
+	}
+	if m.TextfileDir != "" && (!filepath.IsAbs(m.TextfileDir) || filepath.Clean(m.TextfileDir) != m.TextfileDir) {
+		v.add("metrics.textfile_dir %q is not a clean absolute path: give node_exporter's textfile folder, e.g. /var/lib/prometheus/node-exporter", m.TextfileDir)
+	}
+	v.dur("metrics.interval", m.Interval, Duration(5*time.Second), Duration(time.Hour), "how often the textfile is written; default 1m")
+	v.dur("metrics.snapshot_interval", m.SnapshotInterval, Duration(time.Minute), Duration(24*time.Hour), "how often a snapshot is kept while offline; default 15m")
+	if m.Snapshots < -1 || m.Snapshots > 100_000 {
+		v.add("metrics.snapshots %d is out of range: give 1 to 100000 snapshots kept while offline, 0 for the default (672: 7 days at 15m), or -1 for none", m.Snapshots)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"time"
 
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/inference"
@@ -24,6 +25,28 @@ type Options struct {
 	Encode capture.JobOptions
 	// OnFrame, if set, receives every frame of every step, for the live preview.
 	OnFrame capture.FrameFunc
+	// Observer, if set, is told how long the face engine took on each frame (the
+	// kiosk's metrics); it must not block.
+	Observer Observer
+}
+
+// Observer receives an enrollment's timings.
+type Observer interface {
+	// Judged: the face engine judged one frame in took.
+	Judged(took time.Duration)
+}
+
+// timedJudge tells an Observer how long each judgement took.
+type timedJudge struct {
+	next capture.Judge
+	obs  Observer
+}
+
+func (t timedJudge) Judge(img image.Image, kind capture.Kind) (capture.Verdict, error) {
+	start := time.Now()
+	v, err := t.next.Judge(img, kind)
+	t.obs.Judged(time.Since(start))
+	return v, err
 }
 
 // Enrollment is one enrollment in progress. Its steps may be called in any order and
@@ -46,7 +69,11 @@ func New(e *inference.Engine, o Options) *Enrollment {
 	if o.OnFrame != nil {
 		o.Selfie.OnFrame, o.Liveness.OnFrame, o.Document.OnFrame = o.OnFrame, o.OnFrame, o.OnFrame
 	}
-	return &Enrollment{e: e, judge: precheck.EngineJudge{Engine: e, Liveness: true}, o: o}
+	var judge capture.Judge = precheck.EngineJudge{Engine: e, Liveness: true}
+	if o.Observer != nil {
+		judge = timedJudge{next: judge, obs: o.Observer}
+	}
+	return &Enrollment{e: e, judge: judge, o: o}
 }
 
 // TakeDocument photographs the ID document with src (capture.Document); the comparison

@@ -170,6 +170,8 @@ var readRoutes = map[string]bool{
 	"POST /v1/audit":    true,
 	"GET /v1/sync":      true,
 	"POST /v1/sync":     true,
+	// The metric snapshots hold no customer's or operator's data (internal/metrics).
+	"GET /v1/metrics/snapshots": true,
 }
 
 // RouteRole is the role a route (a mux pattern, e.g. "POST /v1/jobs/{id}/retry")

@@ -387,6 +387,9 @@ func (s *Server) Handler(b Backend) http.Handler {
 		}
 		return b.SyncNow(r.Context(), req)
 	})
+	if sb, ok := b.(SnapshotBackend); ok {
+		h("GET /v1/metrics/snapshots", snapshotRoute(sb))
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}

@@ -67,4 +67,10 @@ type Event struct {
 	Result  *Result   `json:"result,omitempty"`
 	Reason  string    `json:"reason,omitempty"`
 	Retry   time.Time `json:"retry,omitempty"` // EventRetry: the next attempt
+	// Code is the server's code for a settled attempt (the result's 0840…, the error's
+	// 2205…, an HTTP status without a contract code), empty when no answer came back.
+	Code string `json:"code,omitempty"`
+	// ServerDate is the server's Date header of a settled attempt, when it sent one
+	// (the clock skew is ServerDate minus Time).
+	ServerDate time.Time `json:"server_date,omitzero"`
 }

@@ -696,6 +696,12 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 		se = &SendError{Class: ClassRetry, Network: true, Err: f.err}
 	}
 
+	switch {
+	case f.err == nil:
+		ev.Code, ev.ServerDate = f.res.Code, f.res.ServerTime
+	case se != nil && !interrupted:
+		ev.Code, ev.ServerDate = se.Code, se.ServerDate
+	}
 	if se != nil && !interrupted {
 		reason := se.reason()
 		switch se.Class {
