@@ -17,6 +17,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/inference/models"
 	"github.com/smartselfie/kiosk-agent/inference/onnx"
+	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/metrics"
 	"github.com/smartselfie/kiosk-agent/offline"
@@ -41,9 +42,9 @@ func (a *App) newMetrics() error {
 	a.met = &appMetrics{}
 	a.met.snapshots.Store(-1)
 	a.met.set = metrics.New(metrics.Options{
-		Build: metrics.Build{Version: a.version, KioskID: a.cfg.KioskID, ORTVersion: onnx.Version, Models: models.SHA256},
-		State: a.metricsState,
-		Clock: a.clk,
+		Build:  metrics.Build{Version: a.version, KioskID: a.cfg.KioskID, ORTVersion: onnx.Version, Models: models.SHA256},
+		State:  a.metricsState,
+		Clock:  a.clk,
 		Logger: a.log,
 	})
 	if addr := a.cfg.Metrics.Listen; addr != "" {
@@ -148,6 +149,14 @@ func (a *App) metricsState(ctx context.Context) (metrics.State, error) {
 		Snapshots: int(a.met.snapshots.Load())}
 	for s, n := range st.Queue.ByState {
 		ms.Jobs[s.String()] = n
+	}
+	ms.ClockVerdict = st.Clock.Code
+	switch st.Clock.Code {
+	case clock.ClockWithin, clock.ClockDrift, clock.ClockOff:
+		ms.ClockMeasured, ms.ClockSkew = true, st.Clock.Skew
+		if !st.Clock.Behind {
+			ms.ClockSkew = -ms.ClockSkew
+		}
 	}
 	if h := st.Sync.Halt; h != nil {
 		ms.Halted, ms.HaltCode = true, h.Code

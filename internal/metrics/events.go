@@ -46,12 +46,10 @@ func boundRole(r string) string { return bound(r, RoleSelfie, RoleDocument) }
 // --- sync ---
 
 type syncMetrics struct {
-	attempts  prometheus.Counter
-	outcomes  *prometheus.CounterVec
-	bytes     prometheus.Counter
-	duration  prometheus.Histogram
-	skew      prometheus.Gauge
-	transfers prometheus.Counter
+	attempts prometheus.Counter
+	outcomes *prometheus.CounterVec
+	bytes    prometheus.Counter
+	duration prometheus.Histogram
 
 	mu    sync.Mutex
 	start map[string]time.Time // job id → EventSending's time (never exported)
@@ -70,11 +68,9 @@ func newSyncMetrics(r prometheus.Registerer) *syncMetrics {
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: Namespace, Name: "sync_upload_duration_seconds",
 			Help:    "Time from an upload's start to its settling (answer, failure or interruption).",
 			Buckets: []float64{0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600}}),
-		skew: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "sync_clock_skew_seconds",
-			Help: "The compare API's clock minus the kiosk's, from the Date of its last answer (the API refuses signatures more than 15 minutes off)."}),
 		start: map[string]time.Time{}, sent: map[string]int64{},
 	}
-	r.MustRegister(m.attempts, m.outcomes, m.bytes, m.duration, m.skew)
+	r.MustRegister(m.attempts, m.outcomes, m.bytes, m.duration)
 	return m
 }
 
@@ -129,9 +125,6 @@ func (s *Set) ObserveSync(e uploader.Event) {
 		code = boundCode(e.Code)
 	}
 	m.outcomes.WithLabelValues(outcome, code).Inc()
-	if !e.ServerDate.IsZero() && !e.Time.IsZero() {
-		m.skew.Set(e.ServerDate.Sub(e.Time).Seconds())
-	}
 	m.mu.Lock()
 	if t, ok := m.start[e.JobID]; ok {
 		m.duration.Observe(max(e.Time.Sub(t).Seconds(), 0))
@@ -199,7 +192,9 @@ func (s *Set) EnrollmentStep(step string, took time.Duration) {
 }
 
 // EnrollmentAbandoned counts an enrollment left at step.
-func (s *Set) EnrollmentAbandoned(step string) { s.enroll.abandoned.WithLabelValues(boundStep(step)).Inc() }
+func (s *Set) EnrollmentAbandoned(step string) {
+	s.enroll.abandoned.WithLabelValues(boundStep(step)).Inc()
+}
 
 // EnrollmentSealed counts a sealed job: forced when a precheck failed and a supervisor
 // allowed it.

@@ -35,7 +35,7 @@ func testState(context.Context) (State, error) {
 	return State{Now: t0, Started: t0.Add(-time.Hour), Jobs: map[string]int{"queued": 3, "held": 1, "done": 7},
 		Unsent: 4, MaxJobs: 1000, OldestUnsent: t0.Add(-90 * time.Minute), QueueBytes: 123456,
 		DiskFree: 10 << 30, DiskSize: 32 << 30, DiskLow: 512 << 20, Connectivity: "offline", Halted: true, HaltCode: "2205",
-		LastSuccess: t0.Add(-2 * time.Hour), ClockSynced: true, SignedIn: true, APIConfigured: true,
+		LastSuccess: t0.Add(-2 * time.Hour), ClockSynced: true, ClockVerdict: "off", ClockSkew: -20 * time.Minute, ClockMeasured: true, SignedIn: true, APIConfigured: true,
 		Cameras: []CameraState{{Role: "selfie", Present: true, Streaming: true}, {Role: "document"}}, Snapshots: 2}, nil
 }
 
@@ -47,7 +47,7 @@ func busySet(t *testing.T) *Set {
 	s.ObserveSync(uploader.Event{Kind: uploader.EventProgress, Time: t0, JobID: jobID, Sent: 400, Total: 900})
 	s.ObserveSync(uploader.Event{Kind: uploader.EventProgress, Time: t0, JobID: jobID, Sent: 900, Total: 900})
 	s.ObserveSync(uploader.Event{Kind: uploader.EventHeld, Time: t0.Add(3 * time.Second), JobID: jobID, Code: "2205",
-		Reason: "2205: " + customerID, ServerDate: t0.Add(20 * time.Minute)})
+		Reason: "2205: " + customerID})
 	s.ObserveSync(uploader.Event{Kind: uploader.EventSending, Time: t0, JobID: "job-2"})
 	s.ObserveSync(uploader.Event{Kind: uploader.EventRetry, Time: t0.Add(time.Second), JobID: "job-2", Reason: "dial: " + jobID})
 	s.ObserveSync(uploader.Event{Kind: uploader.EventFailed, Time: t0, JobID: "job-3", Code: customerID})
@@ -125,7 +125,9 @@ func TestSeries(t *testing.T) {
 		{"kiosk_agent_sync_outcomes_total", map[string]string{"outcome": "failed", "code": "other"}, 1},
 		{"kiosk_agent_sync_upload_bytes_total", nil, 900},
 		{"kiosk_agent_sync_upload_duration_seconds", nil, 2},
-		{"kiosk_agent_sync_clock_skew_seconds", nil, 1197},
+		{"kiosk_agent_clock_skew_seconds", nil, -1200},
+		{"kiosk_agent_clock_verdict", map[string]string{"code": "off"}, 1},
+		{"kiosk_agent_clock_verdict", map[string]string{"code": "within"}, 0},
 		{"kiosk_agent_precheck_failures_total", map[string]string{"reason": "dark", "image": "liveness"}, 1},
 		{"kiosk_agent_precheck_failures_total", map[string]string{"reason": "dark", "image": "selfie"}, 1},
 		{"kiosk_agent_precheck_failures_total", map[string]string{"reason": "no_match", "image": "pair"}, 1},

@@ -38,6 +38,12 @@ type State struct {
 	LastSuccess time.Time
 	// ClockSynced: the kernel says the clock is synchronised (NTP).
 	ClockSynced bool
+	// ClockVerdict is the one judgement of the clock (internal/clock.Judge's code:
+	// within, drift, off, ntp, unsynced); ClockSkew the API's clock minus the kiosk's
+	// when ClockMeasured.
+	ClockVerdict  string
+	ClockSkew     time.Duration
+	ClockMeasured bool
 	// SignedIn: an operator is signed in (who is never exported).
 	SignedIn bool
 	// APIConfigured: the kiosk has a compare.api_url.
@@ -57,6 +63,9 @@ type CameraState struct {
 	// frame in the last few seconds.
 	Present, Streaming bool
 }
+
+// ClockVerdicts are internal/clock's verdict codes.
+var ClockVerdicts = []string{"within", "drift", "off", "ntp", "unsynced"}
 
 // JobStates are the queue's states as the metrics list them (offline.State's names).
 var JobStates = []string{"queued", "sending", "done", "failed", "held", "needs-operator", "quarantined"}
@@ -81,6 +90,8 @@ var (
 	successDesc  = gauge("sync_last_success_timestamp_seconds", "When a job was last delivered, in seconds since the Unix epoch; absent when never.")
 	apiDesc      = gauge("sync_api_configured", "1 when the kiosk has a compare.api_url, 0 when jobs stay on it.")
 	syncedDesc   = gauge("clock_synced", "1 when the kernel says the system clock is synchronised (NTP), 0 otherwise.")
+	verdictDesc  = gauge("clock_verdict", "The kiosk's judgement of its clock: 1 for the current code (within, drift, off: compared with the API's clock; ntp, unsynced: not compared), 0 for the others.", "code")
+	skewDesc     = gauge("clock_skew_seconds", "The compare API's clock minus the kiosk's, as last measured (the start-up probe's or a send's Date); absent until measured. The API refuses signatures more than 15 minutes off.")
 	signedDesc   = gauge("operator_signed_in", "1 while an operator is signed in.")
 	presentDesc  = gauge("camera_present", "1 when the camera of this role is open, 0 when it is missing.", "role")
 	streamDesc   = gauge("camera_streaming", "1 when the camera of this role gave a frame in the last 5 seconds.", "role")
@@ -95,7 +106,7 @@ type stateCollector struct {
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{startDesc, trainingDesc, jobsDesc, unsentDesc, maxJobsDesc, oldestDesc, bytesDesc,
+	for _, d := range []*prometheus.Desc{startDesc, trainingDesc, verdictDesc, skewDesc, jobsDesc, unsentDesc, maxJobsDesc, oldestDesc, bytesDesc,
 		freeDesc, sizeDesc, lowDesc, connDesc, haltDesc, successDesc, apiDesc, syncedDesc, signedDesc, presentDesc,
 		streamDesc, engineDesc, snapsDesc, stateErrDesc} {
 		ch <- d
@@ -160,6 +171,15 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	g(apiDesc, b2f(st.APIConfigured))
 	g(syncedDesc, b2f(st.ClockSynced))
+	if st.ClockVerdict != "" {
+		v := bound(st.ClockVerdict, ClockVerdicts...)
+		for _, c := range ClockVerdicts {
+			g(verdictDesc, b2f(c == v), c)
+		}
+	}
+	if st.ClockMeasured {
+		g(skewDesc, st.ClockSkew.Seconds())
+	}
 	g(signedDesc, b2f(st.SignedIn))
 	for _, cam := range st.Cameras {
 		role := boundRole(cam.Role)

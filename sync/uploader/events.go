@@ -70,7 +70,4 @@ type Event struct {
 	// Code is the server's code for a settled attempt (the result's 0840…, the error's
 	// 2205…, an HTTP status without a contract code), empty when no answer came back.
 	Code string `json:"code,omitempty"`
-	// ServerDate is the server's Date header of a settled attempt, when it sent one
-	// (the clock skew is ServerDate minus Time).
-	ServerDate time.Time `json:"server_date,omitzero"`
 }

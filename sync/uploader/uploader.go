@@ -698,9 +698,9 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 
 	switch {
 	case f.err == nil:
-		ev.Code, ev.ServerDate = f.res.Code, f.res.ServerTime
+		ev.Code = f.res.Code
 	case se != nil && !interrupted:
-		ev.Code, ev.ServerDate = se.Code, se.ServerDate
+		ev.Code = se.Code
 	}
 	if se != nil && !interrupted {
 		reason := se.reason()
