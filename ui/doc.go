@@ -68,8 +68,11 @@
 //
 // ui/flow is the wizard's state machine (no Fyne): Consent → Customer → Comparison
 // (document scan, ID photo import or portrait) → Selfie → Liveness → Review → Result,
-// Back from every step before Result, Retake from Review returning to Review, Seal only
-// with every capture done. wizard.go draws each step as a function returning a
+// Back from every step before Result (keeping what was taken: a capture step reached by
+// Back shows its images with Continue and Take again, so Back from the head movements
+// shows the selfie, it does not run the captures again), Retake from Review returning
+// to Review, Edit the customer from Review (its Change button) returning to Review with
+// every photo kept, Seal only with every capture done. wizard.go draws each step as a function returning a
 // fyne.CanvasObject; the customer's images live in a Draft in memory and are dropped
 // when a step is taken again, when the wizard is left, and after Seal.
 //
@@ -86,7 +89,11 @@
 // nor the engine; job's types (ComparisonType, Prechecks) are used as they are.
 //
 // The screens: consent (what is captured and why; English/French switch, restored to
-// the operator's language when the wizard closes; no camera opens before consent);
+// the operator's language when the wizard closes; no camera opens before consent; a
+// refusal says that nothing was taken, in the operator's language); Stop asks first,
+// with "No, keep going" the highlighted answer; after the customer step the header of
+// every capture step names the customer, review and result show the id in full (on
+// screen only, never logged);
 // customer (the id checked with job.ValidUserID, the job id from job.NewID, the source,
 // "already enrolled: enroll again" = allow_new_enroll); the camera steps (a card guide
 // for the document, an oval, canvas.Ellipse, for faces, grey/amber/green for
@@ -97,9 +104,9 @@
 // the job is sealed only through the supervisor gate); liveness shows the prompt's arrow, its words and
 // "3 of 8", and a failed sequence says why and starts again); the comparison image with
 // the face found on it; review (thumbnails with Retake, the prechecks as six traffic
-// lights, CheckLines; a failed job is sealed only through the supervisor gate, with
+// lights, CheckLines, each an icon and a word as well as a colour; a failed job is sealed only through the supervisor gate, with
 // Prechecks.Forced); result (sealed at once, waits Deps.ResultWait — default 20 s — for
-// the answer, says match / no match / the error's sentence and what to do, or "Saved on
+// the answer, says match / no match / the error's sentence, its code, and what to do, or "Saved on
 // this kiosk; it will be sent automatically"; Next customer at once).
 //
 // A camera that fails mid-step shows "Camera disconnected — plug it back in" over a

@@ -31,7 +31,7 @@ func TestLockMidSelfieKeepsThePhotos(t *testing.T) {
 	if !r.shell.Locked() || !r.has(ui.T("lock.title")) || !r.has(ui.T("lock.enrollment-kept")) {
 		t.Fatalf("lock screen: %q", fake.Texts(r.canvas()))
 	}
-	for _, hidden := range []string{ui.T("selfie.title"), ui.T("wizard.cancel-confirm"), ui.T("common.yes"), "CUST-0042"} {
+	for _, hidden := range []string{ui.T("selfie.title"), ui.T("wizard.cancel-confirm"), ui.T("wizard.cancel-yes"), "CUST-0042"} {
 		if r.has(hidden) {
 			t.Errorf("the lock screen shows %q", hidden)
 		}

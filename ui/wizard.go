@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -189,8 +190,12 @@ func (w *wizard) show() {
 	case flow.Customer:
 		o = w.customerScreen()
 	case flow.Comparison:
-		if w.pending != nil { // taken before a lock: shown again to be kept
+		switch {
+		case w.pending != nil: // taken before a lock: shown again to be kept
 			w.comparisonTaken(w.pendingKind, *w.pending)
+			return
+		case w.st.Has(flow.Comparison) && !w.st.Retaking: // kept: shown taken (Back)
+			w.comparisonTaken(comparisonKind(w.st.Source), w.d.Comparison)
 			return
 		}
 		switch w.st.Source {
@@ -202,9 +207,17 @@ func (w *wizard) show() {
 			o = w.captureScreen(CaptureDocument)
 		}
 	case flow.Selfie:
-		o = w.captureScreen(CaptureSelfie)
+		if w.st.Has(flow.Selfie) && !w.st.Retaking {
+			o = w.takenScreen(CaptureSelfie, []Shot{w.d.Selfie})
+		} else {
+			o = w.captureScreen(CaptureSelfie)
+		}
 	case flow.Liveness:
-		o = w.captureScreen(CaptureLiveness)
+		if w.st.Has(flow.Liveness) && !w.st.Retaking {
+			o = w.takenScreen(CaptureLiveness, w.d.Liveness)
+		} else {
+			o = w.captureScreen(CaptureLiveness)
+		}
 	case flow.Review:
 		o = w.reviewScreen()
 	case flow.Result:
@@ -233,14 +246,21 @@ func (w *wizard) frameMsg(title string, content fyne.CanvasObject, msg *widget.L
 	if w.st.Step != flow.Result {
 		left = w.s.button(T("wizard.back"), theme.NavigateBackIcon(), func() { w.apply(flow.Event{Kind: flow.Back}) })
 		right = w.s.button(T("wizard.cancel"), theme.CancelIcon(), func() {
-			w.s.confirm(T("wizard.cancel-confirm"), func() { w.apply(flow.Event{Kind: flow.Cancel}) })
+			w.s.ask(T("wizard.cancel-confirm"), T("wizard.cancel-yes"), T("wizard.cancel-no"), func() { w.apply(flow.Event{Kind: flow.Cancel}) })
 		})
 	}
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	heading.SizeName = theme.SizeNameSubHeadingText
 	heading.Truncation = fyne.TextTruncateEllipsis
 	step := widget.NewLabel(Tf("wizard.step", map[string]any{"N": int(w.st.Step), "Total": stepCount}))
-	bar := container.NewBorder(nil, nil, left, container.NewHBox(step, orNil(right)), heading)
+	info := container.NewHBox(step, orNil(right))
+	// After the customer step, every screen says whose enrollment it is (on screen
+	// only: the id is never logged).
+	// (Review and Result show it in full in their content.)
+	if w.st.Step > flow.Customer && w.st.Step < flow.Review && w.d.UserID != "" {
+		info.Objects = append([]fyne.CanvasObject{customerLabel(w.d.UserID)}, info.Objects...)
+	}
+	bar := container.NewBorder(nil, nil, left, info, heading)
 	top := container.NewVBox(bar, widget.NewSeparator())
 	var bottom fyne.CanvasObject
 	if len(actions) > 0 || msg != nil {
@@ -306,9 +326,47 @@ func (w *wizard) consentScreen() fyne.CanvasObject {
 	)
 	content := container.NewBorder(container.NewHBox(append([]fyne.CanvasObject{widget.NewLabel(T("consent.language"))}, langs...)...),
 		nil, nil, nil, container.NewVScroll(text))
-	decline := w.s.button(T("consent.decline"), theme.CancelIcon(), func() { w.apply(flow.Event{Kind: flow.Cancel}) })
+	decline := w.s.button(T("consent.decline"), theme.CancelIcon(), w.declined)
 	agree := w.primary(T("consent.agree"), theme.ConfirmIcon(), func() { w.apply(flow.Event{Kind: flow.Agree}) })
 	return w.frame(T("consent.title"), content, decline, agree)
+}
+
+// declined says that the customer refused and that nothing was taken, in the
+// operator's language; the agent goes home or starts the next customer.
+func (w *wizard) declined() {
+	w.stop()
+	w.s.kb.newScreen()
+	w.reset() // nothing was taken; back to the operator's language
+	head := big(T("consent.declined"))
+	icon := widget.NewIcon(theme.NewPrimaryThemedResource(theme.InfoIcon()))
+	next := w.primary(T("result.next"), theme.ContentAddIcon(), w.show)
+	home := w.s.button(T("nav.home"), theme.HomeIcon(), func() { w.close(); w.s.show(ScreenHome) })
+	content := container.NewVBox(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(64, 64), icon), nil, head),
+		wrapped(T("consent.declined-detail")))
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(home, next))
+	heading := widget.NewLabelWithStyle(T("consent.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	heading.SizeName = theme.SizeNameSubHeadingText
+	w.root.Objects = []fyne.CanvasObject{container.NewBorder(container.NewVBox(heading, widget.NewSeparator()), bar, nil, nil, container.NewPadded(content))}
+	w.root.Refresh()
+}
+
+// ask asks a yes-or-no question in a dialog whose highlighted answer is no: a tap by
+// mistake loses nothing.
+func (s *Shell) ask(question, yes, no string, ok func()) {
+	var d *dialog.CustomDialog
+	yesB := widget.NewButtonWithIcon(yes, theme.ConfirmIcon(), func() {
+		s.Touch()
+		d.Hide()
+		ok()
+	})
+	noB := widget.NewButtonWithIcon(no, theme.CancelIcon(), func() {
+		s.Touch()
+		d.Hide()
+	})
+	noB.Importance = widget.HighImportance
+	d = dialog.NewCustomWithoutButtons(T("common.confirm"), container.NewGridWrap(fyne.NewSize(460, 90), wrapped(question)), s.win)
+	d.SetButtons([]fyne.CanvasObject{yesB, noB})
+	d.Show()
 }
 
 // customerScreen: the user id, the job id, the comparison image's source, re-enroll.
@@ -706,7 +764,10 @@ func (w *wizard) comparisonTaken(kind CaptureKind, shot Shot) {
 		found.Importance = widget.DangerImportance
 		faceBox = layout.NewSpacer()
 	}
-	again := w.s.button(T("comparison.again"), theme.ViewRefreshIcon(), func() { w.pending = nil; w.show() })
+	again := w.s.button(T("comparison.again"), theme.ViewRefreshIcon(), func() {
+		w.pending = nil
+		w.apply(flow.Event{Kind: flow.Again})
+	})
 	next := w.primary(T("wizard.continue"), theme.NavigateNextIcon(), func() {
 		w.d.Comparison = shot
 		w.d.ComparisonType = w.st.Source
@@ -720,6 +781,43 @@ func (w *wizard) comparisonTaken(kind CaptureKind, shot Shot) {
 	content := container.NewBorder(nil, nil, nil, container.NewStack(spacer(panelWidth, 0), panel), pic)
 	w.root.Objects = []fyne.CanvasObject{w.frame(title, content, again, next)}
 	w.root.Refresh()
+}
+
+// comparisonKind is the capture kind of a comparison source (0: the ID photo import).
+func comparisonKind(t job.ComparisonType) CaptureKind {
+	switch t {
+	case job.IDPhoto:
+		return 0
+	case job.Portrait:
+		return CapturePortrait
+	}
+	return CaptureDocument
+}
+
+// customerLabel is the customer's id as the wizard's header shows it, cut with an
+// ellipsis when long.
+func customerLabel(id string) fyne.CanvasObject {
+	l := widget.NewLabelWithStyle(Tf("wizard.customer", map[string]any{"ID": id}), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	l.Truncation = fyne.TextTruncateEllipsis
+	return container.NewGridWrap(fyne.NewSize(260, l.MinSize().Height), l)
+}
+
+// takenScreen shows a capture step's kept images (reached with Back): Continue goes on
+// with them, Take again takes them anew.
+func (w *wizard) takenScreen(kind CaptureKind, shots []Shot) fyne.CanvasObject {
+	cols := min(len(shots), 4)
+	side := 480
+	if len(shots) > 1 {
+		side = 240
+	}
+	pics := make([]fyne.CanvasObject, 0, len(shots))
+	for _, sh := range shots {
+		pics = append(pics, picture(sh, side))
+	}
+	again := w.s.button(T("comparison.again"), theme.ViewRefreshIcon(), func() { w.apply(flow.Event{Kind: flow.Again}) })
+	next := w.primary(T("wizard.continue"), theme.NavigateNextIcon(), func() { w.apply(flow.Event{Kind: flow.Captured}) })
+	content := container.NewBorder(wrapped(T("wizard.taken")), nil, nil, nil, container.NewGridWithColumns(max(cols, 1), pics...))
+	return w.frame(stepTitle(kind), content, again, next)
 }
 
 // importScreen lists the images of the import folder and the USB sticks.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"image/color"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,15 +21,23 @@ import (
 // Deps.ResultWait is 0 (config ui.result_wait).
 const DefaultResultWait = 20 * time.Second
 
-// lightColor is a traffic light's colour.
-func lightColor(l Light) color.Color {
+// markWidth is the width of a check's icon and word, the same for every line.
+const markWidth = 150
+
+// lightMark is a traffic light as an icon in its colour and a bold word in the same
+// colour: a tick and "Passed", a cross and "Failed", a warning sign and "Not checked".
+func lightMark(l Light) (fyne.Resource, *widget.Label) {
+	word := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	var icon fyne.Resource
 	switch l {
 	case LightGreen:
-		return theme.Color(theme.ColorNameSuccess)
+		icon, word.Text, word.Importance = theme.NewSuccessThemedResource(theme.ConfirmIcon()), T("review.passed"), widget.SuccessImportance
 	case LightRed:
-		return theme.Color(theme.ColorNameError)
+		icon, word.Text, word.Importance = theme.NewErrorThemedResource(theme.CancelIcon()), T("review.failed-word"), widget.DangerImportance
+	default:
+		icon, word.Text, word.Importance = theme.NewWarningThemedResource(theme.WarningIcon()), T("review.unchecked"), widget.WarningImportance
 	}
-	return theme.Color(theme.ColorNameWarning)
+	return icon, word
 }
 
 // comparisonCaption is the review's short name of the comparison image.
@@ -80,7 +87,13 @@ func (w *wizard) thumbBox(caption string, step flow.Step, pics ...fyne.CanvasObj
 func picture(s Shot, side int) fyne.CanvasObject {
 	img := canvas.NewImageFromImage(thumbnail(s.Image, side))
 	img.FillMode = canvas.ImageFillContain
-	img.SetMinSize(fyne.NewSize(60, 60))
+	// The smallest a thumbnail gets (the layout gives it the room there is: far more at
+	// 1920x1080); a liveness frame, one of eight, may be smaller.
+	m := float32(60)
+	if side < 320 {
+		m = 40
+	}
+	img.SetMinSize(fyne.NewSize(m, m))
 	return img
 }
 
@@ -98,7 +111,13 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 	thumbs := container.NewGridWithColumns(2,
 		w.thumbBox(comparisonCaption(w.d.ComparisonType), flow.Comparison, picture(w.d.Comparison, 320)),
 		w.thumbBox(T("review.selfie"), flow.Selfie, picture(w.d.Selfie, 320)))
-	left := container.NewBorder(nil, container.NewBorder(
+	// The customer, in full, and the way back to the customer step to correct the id.
+	who := widget.NewLabelWithStyle(Tf("wizard.customer", map[string]any{"ID": w.d.UserID}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	who.Wrapping = fyne.TextWrapBreak
+	change := w.s.button(T("review.change"), theme.DocumentCreateIcon(), func() {
+		w.apply(flow.Event{Kind: flow.Edit, Step: flow.Customer})
+	})
+	left := container.NewBorder(container.NewBorder(nil, nil, nil, change, who), container.NewBorder(
 		caption2(Tf("review.liveness", map[string]any{"N": len(w.d.Liveness)})),
 		nil, nil, retakeLive, liveGrid), nil, nil, thumbs)
 
@@ -113,9 +132,10 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 	showChecks := func(pc job.Prechecks) {
 		checks.Objects = nil
 		for _, l := range CheckLines(pc) {
-			dot := canvas.NewCircle(lightColor(l.Light))
-			light := container.NewGridWrap(fyne.NewSize(24, 24), dot)
-			checks.Add(container.NewBorder(nil, nil, container.NewCenter(light), nil, wrapped(l.Text)))
+			// An icon and a word as well as the colour: the light is read by everyone.
+			icon, word := lightMark(l.Light)
+			mark := container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(28, 28), widget.NewIcon(icon))), nil, word)
+			checks.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(markWidth, word.MinSize().Height), mark), nil, wrapped(l.Text)))
 		}
 		checks.Refresh()
 		failed := pc.Ran && !pc.OK
@@ -200,8 +220,7 @@ func (w *wizard) seal(pc job.Prechecks, sup *Operator, msg *widget.Label, button
 				setMessage(msg, T("review.seal-failed"))
 				return
 			}
-			jobID := w.d.JobID
-			w.d = Draft{JobID: jobID} // the images are in the queue now, not here
+			w.d = Draft{JobID: w.d.JobID, UserID: w.d.UserID} // the images are in the queue now, not here
 			w.apply(flow.Event{Kind: flow.Seal})
 		})
 	}()
@@ -216,6 +235,11 @@ func (w *wizard) resultScreen() fyne.CanvasObject {
 	text := wrapped(T("result.waiting"))
 	bar := widget.NewProgressBarInfinite()
 	jobLine := widget.NewLabel(Tf("result.job", map[string]any{"ID": w.d.JobID}))
+	who := widget.NewLabelWithStyle(Tf("wizard.customer", map[string]any{"ID": w.d.UserID}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	who.Wrapping = fyne.TextWrapBreak
+	// The service's code, for the agent to quote when calling support.
+	code := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	code.Hide()
 	wait := w.s.d.ResultWait
 	if wait <= 0 {
 		wait = DefaultResultWait
@@ -247,6 +271,8 @@ func (w *wizard) resultScreen() fyne.CanvasObject {
 				head.SetText(OutcomeText(o))
 				icon.SetResource(outcomeIcon(o))
 				text.SetText(OutcomeAdvice(o))
+				code.SetText(outcomeCode(o))
+				code.Show()
 			default: // offline, late or unknown: the job is in the queue either way
 				head.SetText(T("result.saved"))
 				icon.SetResource(theme.NewPrimaryThemedResource(theme.UploadIcon()))
@@ -256,7 +282,7 @@ func (w *wizard) resultScreen() fyne.CanvasObject {
 	}()
 	next := w.primary(T("result.next"), theme.ContentAddIcon(), func() { w.apply(flow.Event{Kind: flow.NextCustomer}) })
 	home := w.s.button(T("nav.home"), theme.HomeIcon(), func() { w.close(); w.s.show(ScreenHome) })
-	content := container.NewVBox(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(64, 64), icon), nil, head), text, bar, jobLine)
+	content := container.NewVBox(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(64, 64), icon), nil, head), text, code, bar, who, jobLine)
 	return w.frame(T("result.title"), container.NewVScroll(content), home, next)
 }
 
@@ -266,6 +292,14 @@ func outcomeIcon(o Outcome) fyne.Resource {
 		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
 	}
 	return theme.NewErrorThemedResource(theme.CancelIcon())
+}
+
+// outcomeCode is the answer's code as the result screen shows it.
+func outcomeCode(o Outcome) string {
+	if o.ErrorCode != "" {
+		return Tf("result.error-code", map[string]any{"Code": o.ErrorCode})
+	}
+	return Tf("result.code", map[string]any{"Code": o.ResultCode})
 }
 
 // OutcomeAdvice is what the agent does after the answer.

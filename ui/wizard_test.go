@@ -231,6 +231,9 @@ func TestEnrollmentMatch(t *testing.T) {
 	if j, ok := r.queue.Job(d.JobID); !ok || j.ResultCode != "0840" {
 		t.Errorf("queue: %+v, %v", j, ok)
 	}
+	if !r.has(ui.Tf("result.code", map[string]any{"Code": "0840"})) {
+		t.Errorf("result screen does not show the code: %q", fake.Texts(r.canvas()))
+	}
 	if !r.has(ui.Tf("result.job", map[string]any{"ID": d.JobID})) {
 		t.Errorf("result screen does not name the job: %q", fake.Texts(r.canvas()))
 	}
@@ -422,10 +425,113 @@ func TestConsentLanguageAndBack(t *testing.T) {
 	if !r.has(fr["consent.title"]) {
 		t.Fatalf("back from the customer: %q", fake.Texts(r.canvas()))
 	}
-	// Refusing leaves the wizard, in the operator's language again.
+	// Refusing says so, in the operator's language again, and nothing was taken.
 	r.tap(fr["consent.decline"])
+	if !r.has(ui.T("consent.declined")) || ui.Language() != "en" {
+		t.Fatalf("after refusing: %s %q", ui.Language(), fake.Texts(r.canvas()))
+	}
+	if r.enr.Opened(ui.CaptureDocument)+r.enr.Opened(ui.CaptureSelfie) != 0 {
+		t.Error("a camera opened")
+	}
+	r.tap(ui.T("nav.home"))
 	if r.shell.Screen() != ui.ScreenHome || !r.has("New enrollment") {
-		t.Fatalf("after refusing: %s %q", r.shell.Screen(), fake.Texts(r.canvas()))
+		t.Fatalf("home after refusing: %s %q", r.shell.Screen(), fake.Texts(r.canvas()))
+	}
+}
+
+// Stop asks first, and the highlighted answer keeps the enrollment going.
+func TestStopAsksWithNoAsTheDefault(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{})
+	r.start(job.Document)
+	r.scanDocument()
+	r.waitText(ui.T("selfie.title"))
+	r.tap(ui.T("wizard.cancel"))
+	yes, no := fake.FindButton(r.canvas(), ui.T("wizard.cancel-yes")), fake.FindButton(r.canvas(), ui.T("wizard.cancel-no"))
+	if yes == nil || no == nil || no.Importance != widget.HighImportance || yes.Importance == widget.HighImportance {
+		t.Fatalf("the dialog's answers: %q", fake.Texts(r.canvas()))
+	}
+	test.Tap(no)
+	if r.shell.Screen() != ui.ScreenEnrollment || !r.has(ui.T("selfie.title")) {
+		t.Fatalf("No stopped the enrollment: %q", fake.Texts(r.canvas()))
+	}
+	r.tap(ui.T("wizard.cancel"))
+	r.tap(ui.T("wizard.cancel-yes"))
+	if r.shell.Screen() != ui.ScreenHome {
+		t.Fatalf("Yes did not stop: %s", r.shell.Screen())
+	}
+}
+
+// Back never throws away what was taken: from the head movements it shows the selfie
+// taken (Continue goes on with it), and from the review the head movements taken.
+func TestBackKeepsWhatWasTaken(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{Hold: ui.CaptureLiveness, HoldAt: 2})
+	r.start(job.Document)
+	r.scanDocument()
+	r.waitText(ui.Tf("liveness.count", map[string]any{"N": 3, "Total": 8}))
+	selfie := r.enr.Captured(ui.CaptureSelfie)
+	r.tap(ui.T("wizard.back"))
+	if !r.has(ui.T("selfie.title")) || !r.has(ui.T("wizard.taken")) {
+		t.Fatalf("back from the head movements: %q", fake.Texts(r.canvas()))
+	}
+	for r.pump.one() {
+	}
+	if r.enr.Opened(ui.CaptureSelfie) != 1 || !r.has(ui.T("wizard.taken")) {
+		t.Fatalf("the selfie was taken again (%d cameras opened): %q", r.enr.Opened(ui.CaptureSelfie), fake.Texts(r.canvas()))
+	}
+	r.enr.SetScenario(fake.Scenario{Interval: 2 * time.Millisecond})
+	r.tap(ui.T("wizard.continue"))
+	r.toReview()
+	r.tap(ui.T("wizard.back"))
+	if !r.has(ui.T("liveness.title")) || !r.has(ui.T("wizard.taken")) {
+		t.Fatalf("back from the review: %q", fake.Texts(r.canvas()))
+	}
+	for r.pump.one() {
+	}
+	if r.enr.Opened(ui.CaptureLiveness) != 2 {
+		t.Fatalf("liveness cameras opened %d times, want 2 (before Back, and after Continue)", r.enr.Opened(ui.CaptureLiveness))
+	}
+	r.tap(ui.T("wizard.continue"))
+	r.toReview()
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.ResultText("0840"))
+	if d := sealed(t, r.enr, 1).Draft; d.Selfie.Image != selfie[0].Image {
+		t.Error("the sealed selfie is not the one taken before Back")
+	}
+}
+
+// The customer id is fixed from the review, on the keyboard, and nothing is taken again.
+func TestFixCustomerIDFromReview(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{})
+	r.start(job.Document)
+	r.scanDocument()
+	r.toReview()
+	if !r.has(ui.Tf("wizard.customer", map[string]any{"ID": "CUST-0042"})) {
+		t.Fatalf("the review does not name the customer: %q", fake.Texts(r.canvas()))
+	}
+	r.tap(ui.T("review.change"))
+	if !r.has(ui.T("customer.title")) || r.entry().Text != "CUST-0042" {
+		t.Fatalf("the customer step: %q", fake.Texts(r.canvas()))
+	}
+	test.Tap(r.entry())
+	r.tap(ui.T("keyboard.clear"))
+	r.keys("CUST-0043")
+	r.tap(ui.T("wizard.continue"))
+	r.toReview()
+	if !r.has(ui.Tf("wizard.customer", map[string]any{"ID": "CUST-0043"})) {
+		t.Fatalf("the review after the change: %q", fake.Texts(r.canvas()))
+	}
+	for _, k := range []ui.CaptureKind{ui.CaptureDocument, ui.CaptureSelfie, ui.CaptureLiveness} {
+		if n := r.enr.Opened(k); n != 1 {
+			t.Errorf("camera %v opened %d times, want 1", k, n)
+		}
+	}
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.ResultText("0840"))
+	if d := sealed(t, r.enr, 1).Draft; d.UserID != "CUST-0043" {
+		t.Errorf("sealed for %q", d.UserID)
+	}
+	if !r.has(ui.Tf("wizard.customer", map[string]any{"ID": "CUST-0043"})) {
+		t.Errorf("the result does not name the customer: %q", fake.Texts(r.canvas()))
 	}
 }
 

@@ -59,11 +59,17 @@ const (
 	NextCustomer
 	// Cancel: leave the wizard, dropping everything (any step before Result).
 	Cancel
+	// Edit: from Review, go back to Event.Step (Customer) to change it; its Continue
+	// (or Back) returns to Review with the captures kept.
+	Edit
+	// Again: at a capture step whose images are kept, drop them to take them again.
+	Again
 )
 
 var eventNames = map[EventKind]string{
 	Agree: "agree", CustomerDone: "customer-done", Captured: "captured", Back: "back",
 	Retake: "retake", Seal: "seal", NextCustomer: "next-customer", Cancel: "cancel",
+	Edit: "edit", Again: "again",
 }
 
 func (k EventKind) String() string {
@@ -78,7 +84,7 @@ type Event struct {
 	Kind EventKind
 	// Source is the comparison image's origin (CustomerDone).
 	Source job.ComparisonType
-	// Step is the step to take again (Retake).
+	// Step is the step to take again (Retake) or to change (Edit).
 	Step Step
 }
 
@@ -89,8 +95,8 @@ type State struct {
 	Consented bool
 	// Source is where the comparison image comes from (set on Customer).
 	Source job.ComparisonType
-	// Retaking is set while a capture step is taken again from Review: when it is
-	// captured (or the agent goes Back), the wizard returns to Review.
+	// Retaking is set while a step is taken again (Retake) or changed (Edit) from
+	// Review: when it is done (or the agent goes Back), the wizard returns to Review.
 	Retaking bool
 	// Sealed is set once the job is in the queue.
 	Sealed bool
@@ -154,9 +160,20 @@ func Next(s State, e Event) (State, error) {
 			if e.Source != s.Source {
 				n.has[Comparison] = false // another kind of comparison image: take it anew
 			}
-			n.Source, n.Step = e.Source, Comparison
+			n.Source = e.Source
+			if n.Complete() {
+				// Everything is taken (changed from Review, or back through the steps):
+				// straight to Review.
+				n.Step, n.Retaking = Review, false
+			} else {
+				n.Step = Comparison // a retake's source changed: Retaking returns to Review
+			}
 		case Back:
-			n.Step = Consent
+			if s.Retaking {
+				n.Step, n.Retaking = Review, false
+			} else {
+				n.Step = Consent
+			}
 		default:
 			return refuse()
 		}
@@ -178,9 +195,12 @@ func Next(s State, e Event) (State, error) {
 			case s.Step == Comparison:
 				n.Step = Customer
 			default:
+				// The step before shows what it took, kept: Continue goes on, Again
+				// takes it anew (no round of captures again by going back).
 				n.Step--
-				n.has[n.Step] = false // going back to a capture step takes it again
 			}
+		case Again:
+			n.has[s.Step] = false
 		default:
 			return refuse()
 		}
@@ -192,9 +212,13 @@ func Next(s State, e Event) (State, error) {
 			}
 			// The images taken before are kept until the new ones replace them.
 			n.Step, n.Retaking = e.Step, true
+		case Edit:
+			if e.Step != Customer {
+				return refuse()
+			}
+			n.Step, n.Retaking = Customer, true
 		case Back:
-			n.has[Liveness] = false
-			n.Step = Liveness
+			n.Step = Liveness // shows the head movements taken, kept
 		case Seal:
 			if !s.Complete() {
 				return refuse()

@@ -26,6 +26,9 @@ var (
 	captured = Event{Kind: Captured}
 	back     = Event{Kind: Back}
 	seal     = Event{Kind: Seal}
+	again    = Event{Kind: Again}
+	edit     = Event{Kind: Edit, Step: Customer}
+	photo    = Event{Kind: CustomerDone, Source: job.IDPhoto}
 )
 
 func retake(s Step) Event { return Event{Kind: Retake, Step: s} }
@@ -46,15 +49,23 @@ func TestPaths(t *testing.T) {
 		{"back from consent leaves", []Event{back}, Closed, nil, false},
 		{"back from customer", []Event{agree, back}, Consent, nil, false},
 		{"back from comparison", []Event{agree, doc, back}, Customer, nil, false},
-		{"back from selfie takes the comparison again", []Event{agree, doc, captured, back}, Comparison, nil, false},
-		{"back from liveness takes the selfie again", []Event{agree, doc, captured, captured, back}, Selfie, []Step{Comparison}, false},
-		{"back from review takes liveness again", []Event{agree, doc, captured, captured, captured, back}, Liveness, []Step{Comparison, Selfie}, false},
+		{"back from selfie keeps the comparison", []Event{agree, doc, captured, back}, Comparison, []Step{Comparison}, false},
+		{"back from liveness shows the selfie kept", []Event{agree, doc, captured, captured, back}, Selfie, []Step{Comparison, Selfie}, false},
+		{"again takes the selfie anew", []Event{agree, doc, captured, captured, back, again}, Selfie, []Step{Comparison}, false},
+		{"the kept selfie goes on to liveness", []Event{agree, doc, captured, captured, back, captured}, Liveness, []Step{Comparison, Selfie}, false},
+		{"back from review keeps liveness", []Event{agree, doc, captured, captured, captured, back}, Liveness, Captures, false},
+		{"back through every step and on again", []Event{agree, doc, captured, captured, captured, back, back, back, back, doc}, Review, Captures, false},
+		{"edit the customer from review", []Event{agree, doc, captured, captured, captured, edit}, Customer, Captures, false},
+		{"the changed customer returns to review", []Event{agree, doc, captured, captured, captured, edit, doc}, Review, Captures, false},
+		{"back from the customer edit returns to review", []Event{agree, doc, captured, captured, captured, edit, back}, Review, Captures, false},
+		{"a new source from review takes the comparison", []Event{agree, doc, captured, captured, captured, edit, photo}, Comparison, []Step{Selfie, Liveness}, false},
+		{"the new comparison returns to review", []Event{agree, doc, captured, captured, captured, edit, photo, captured}, Review, Captures, false},
 		{"retake selfie keeps the rest", []Event{agree, doc, captured, captured, captured, retake(Selfie)}, Selfie, Captures, false},
 		{"retaken selfie returns to review", []Event{agree, doc, captured, captured, captured, retake(Selfie), captured}, Review, Captures, false},
 		{"back from a retake returns to review", []Event{agree, doc, captured, captured, captured, retake(Comparison), back}, Review, Captures, false},
 		{"retaken comparison returns to review", []Event{agree, doc, captured, captured, captured, retake(Comparison), captured}, Review, Captures, false},
 		{"cancel drops everything", []Event{agree, doc, captured, captured, {Kind: Cancel}}, Closed, nil, false},
-		{"same source keeps the comparison", []Event{agree, doc, captured, back, back, doc}, Comparison, nil, false},
+		{"same source keeps the comparison", []Event{agree, doc, captured, back, back, doc}, Comparison, []Step{Comparison}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := run(t, tc.events...)
@@ -94,6 +105,9 @@ func TestRefused(t *testing.T) {
 		{"cancel after sealing", []Event{agree, doc, captured, captured, captured, seal}, Event{Kind: Cancel}},
 		{"agree twice", []Event{agree}, agree},
 		{"next customer before sealing", []Event{agree, doc, captured, captured, captured}, Event{Kind: NextCustomer}},
+		{"edit a capture step", []Event{agree, doc, captured, captured, captured}, Event{Kind: Edit, Step: Selfie}},
+		{"edit outside review", []Event{agree, doc}, edit},
+		{"again at review", []Event{agree, doc, captured, captured, captured}, again},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := run(t, tc.events...)
@@ -111,16 +125,16 @@ func TestRefused(t *testing.T) {
 // A source changed on the customer screen drops the comparison image taken before.
 func TestNewSourceDropsComparison(t *testing.T) {
 	s := run(t, agree, doc, captured, back)
-	// At Comparison again after Back from Selfie: the comparison is to be taken again.
-	if s.Has(Comparison) {
-		t.Fatal("back to the comparison step kept its image")
+	// At Comparison again after Back from Selfie: the comparison is kept until Again.
+	if !s.Has(Comparison) {
+		t.Fatal("back to the comparison step dropped its image")
 	}
 	s = run(t, agree, doc, captured, captured, captured, retake(Comparison), back)
 	if !s.Has(Comparison) {
 		t.Fatal("back from a retake dropped the comparison")
 	}
-	// From Review, the only way to the customer screen is Cancel; a direct test of the
-	// source rule: a state at Customer holding a DOCUMENT comparison, asked for ID_PHOTO.
+	// A direct test of the source rule: a state at Customer holding a DOCUMENT
+	// comparison, asked for ID_PHOTO.
 	c := State{Step: Customer, Consented: true, Source: job.Document}
 	c.has[Comparison] = true
 	n, err := Next(c, Event{Kind: CustomerDone, Source: job.IDPhoto})
