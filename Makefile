@@ -32,7 +32,7 @@ else
 ARCH_BIN := $(error ARCH=$(ARCH) on a $(HOSTARCH) host: use ARCH=$(HOSTARCH), or ARCH=arm64 on amd64)
 endif
 
-.PHONY: setup setup-arm64 build test test-go test-v4l2 test-arm64 deb test-deb bench demo vet clean screenshots
+.PHONY: setup setup-arm64 build test test-go test-v4l2 test-arm64 deb test-deb test-deb-arm64 bench demo vet clean screenshots
 
 setup:
 	@scripts/setup.sh
@@ -53,10 +53,21 @@ deb: build
 test-deb: deb
 	@scripts/test-deb.sh '$(VERSION)' $(ARCH_BIN)
 
+# The arm64 package in a Debian 12 arm64 root (debootstrap --foreign, run under qemu-user
+# through binfmt_misc): install, versions, analyze, the units (verify, security).
+# On an arm64 host test-deb does this natively; root only, like test-deb.
+test-deb-arm64:
+	@if [ "$(HOSTARCH)" = amd64 ]; then $(MAKE) --no-print-directory deb ARCH=arm64 VERSION='$(VERSION)' && \
+		scripts/test-deb.sh '$(VERSION)' $(BIN)/arm64 arm64; else echo "test-deb-arm64: skipped: the host is $(HOSTARCH)"; fi
+
 vet:
 	go vet ./...
 
-test: setup vet test-go test-v4l2 test-arm64 test-deb
+# Every suite in turn, each one's time printed, then a table and the total
+# (scripts/test-all.sh; docs/testing.md has the times of a fresh and a warm machine).
+TEST_SUITES := setup vet test-go test-v4l2 test-arm64 test-deb test-deb-arm64
+test:
+	@MAKE='$(MAKE)' VERSION='$(VERSION)' scripts/test-all.sh $(TEST_SUITES)
 
 test-go:
 	go test $(GOTEST_FLAGS) ./...
