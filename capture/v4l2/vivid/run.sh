@@ -43,10 +43,14 @@ if [ -z "$pkg" ] || ! ls "$CACHE"/"$pkg"_*.deb >/dev/null 2>&1; then
 fi
 deb=$(ls "$CACHE"/"$pkg"_*.deb | head -1)
 kver=${pkg#linux-image-}
-if [ ! -f "x/$kver.done" ]; then
+# The extracted kernel is kept under a name of the kernel's version and of this script's
+# hash: a change to this script extracts it again, as on a fresh machine. (The download
+# is named by the package apt chose; the initramfs is made afresh on every run.)
+done_mark="x/$kver-$(sha256sum "$ROOT/capture/v4l2/vivid/run.sh" | cut -c1-12).done"
+if [ ! -f "$done_mark" ]; then
   rm -rf x && mkdir x
   dpkg-deb -x "$deb" x
-  touch "x/$kver.done"
+  touch "$done_mark"
 fi
 MODDIR=x/lib/modules/$kver
 VMLINUZ=x/boot/vmlinuz-$kver
