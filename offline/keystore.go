@@ -546,3 +546,35 @@ func RotateKEK(dir string, opts Options) (before, after KeyStatus, err error) {
 	after = q.KeyStatus()
 	return st, after, q.Close()
 }
+
+// CheckSealedKeys unseals dir's device.sealed with p and checks that the keys are
+// whole and match the fingerprint written beside them, without opening the queue
+// (kioskctl doctor). The error wraps the protector's (protector.ErrWrongMachine on
+// another machine); nothing is kept.
+func CheckSealedKeys(dir string, p KeyProtector) error {
+	path := filepath.Join(dir, SealedKeysFile)
+	sf, err := readSealed(path)
+	if err != nil {
+		return err
+	}
+	if p == nil || p.Name() != sf.Protector {
+		return fmt.Errorf("%w: %s is sealed with %s; set keys.protector to %q", ErrDeviceKey, path, sf.Protector, sf.Protector)
+	}
+	secret, err := p.Unseal(sf.Sealed)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrWrongDeviceKey, path, err)
+	}
+	defer clear(secret)
+	master, _, _, err := decodeSecret(secret)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrDeviceKey, path, err)
+	}
+	k, err := deriveKeys(master)
+	if err != nil {
+		return err
+	}
+	if k.fprint != sf.Fingerprint {
+		return fmt.Errorf("%w: %s holds key %s but names %s", ErrDeviceKey, path, k.fprint, sf.Fingerprint)
+	}
+	return nil
+}

@@ -26,10 +26,18 @@ func openQueue(g *globals) (*offline.Queue, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The key protector first: decrypting a systemd credential needs root.
+	p, err := parts.KeyProtector(c, true)
+	if err != nil {
+		return nil, fmt.Errorf("opening the offline queue: %w", err)
+	}
 	if err := asDataOwner(g, c.DataDir); err != nil {
+		if c, ok := p.(interface{ Close() error }); ok {
+			c.Close()
+		}
 		return nil, err
 	}
-	q, err := parts.OpenQueue(c, g.clock(), g.logger(c))
+	q, err := parts.OpenQueueWith(c, p, g.clock(), g.logger(c))
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,11 @@ func runStatus(g *globals, args []string) int {
 		if err := asDataOwner(g, cfg.DataDir); err != nil {
 			return g.errorf("status: %v", err)
 		}
-		oq, err := offline.Open(cfg.DataDir, qopts)
+		var oq *offline.Queue
+		qopts.Protector, err = parts.KeyProtector(cfg, false)
+		if err == nil {
+			oq, err = offline.Open(cfg.DataDir, qopts)
+		}
 		if err != nil {
 			rep.QueueError = err.Error()
 			if errors.Is(err, offline.ErrLocked) {

@@ -62,6 +62,8 @@ type Config struct {
 	// Metrics holds the fleet metrics: the Prometheus endpoint, the node_exporter
 	// textfile and the snapshots kept while offline.
 	Metrics Metrics `json:"metrics"`
+	// Keys chooses what protects the device keys (offline/protector).
+	Keys Keys `json:"keys"`
 
 	// Deprecated lists the old key names the file used, each with its new form, for the
 	// program to print as a warning. It is not part of the file.
@@ -200,6 +202,24 @@ type Metrics struct {
 	Snapshots int `json:"snapshots"`
 }
 
+// Keys is the "keys" section: what keeps the device keys (which open every queued job)
+// off the disk in clear.
+type Keys struct {
+	// Protector is auto, tpm2, systemd-creds or file. auto: tpm2 when a TPM answers at
+	// TPMPath, else systemd-creds when the kiosk runs with its encrypted credential,
+	// else file; a data folder already sealed keeps its protector.
+	Protector string `json:"protector"`
+	// TPMPath is the TPM: a device (/dev/tpmrm0) or unix:PATH, a software TPM's socket.
+	TPMPath string `json:"tpm_path"`
+	// RequireHardware refuses the plain file (what a production config sets).
+	RequireHardware bool `json:"require_hardware,omitempty"`
+	// TPMBindPCR7 seals the keys to the Secure Boot state (PCR 7).
+	TPMBindPCR7 bool `json:"tpm_bind_pcr7,omitempty"`
+}
+
+// KeyProtectors are the values of keys.protector.
+var KeyProtectors = []string{"auto", "tpm2", "systemd-creds", "file"}
+
 // UI is the "ui" section: the kiosk screen's settings.
 type UI struct {
 	// IdleLock locks the operator's session after this long without a touch.
@@ -259,6 +279,7 @@ func Default() Config {
 			SnapshotInterval: Duration(15 * time.Minute),
 			Snapshots:        672, // 7 days at 15 minutes
 		},
+		Keys: Keys{Protector: "auto", TPMPath: "/dev/tpmrm0"},
 		UI: UI{
 			IdleLock:   Duration(5 * time.Minute),
 			ResultWait: Duration(20 * time.Second),
@@ -443,6 +464,7 @@ func (c Config) Validate() error {
 	c.LocalAPI.validate(&v)
 	c.Metrics.validate(&v)
 	c.UI.validate(&v)
+	c.Keys.validate(&v)
 	return errors.Join(v.errs...)
 }
 
@@ -597,6 +619,25 @@ func (m Metrics) validate(v *validator) {
 	v.dur("metrics.snapshot_interval", m.SnapshotInterval, Duration(time.Minute), Duration(24*time.Hour), "how often a snapshot is kept while offline; default 15m")
 	if m.Snapshots < -1 || m.Snapshots > 100_000 {
 		v.add("metrics.snapshots %d is out of range: give 1 to 100000 snapshots kept while offline, 0 for the default (672: 7 days at 15m), or -1 for none", m.Snapshots)
+	}
+}
+
+func (k Keys) validate(v *validator) {
+	if !slices.Contains(KeyProtectors, k.Protector) {
+		v.add("keys.protector %q is not one of %s", k.Protector, strings.Join(KeyProtectors, ", "))
+	}
+	if sock, ok := strings.CutPrefix(k.TPMPath, "unix:"); ok {
+		if !filepath.IsAbs(sock) || len(sock) > 107 {
+			v.add("keys.tpm_path %q: a software TPM's socket is unix:/ABSOLUTE/PATH of at most 107 bytes", k.TPMPath)
+		}
+	} else if !strings.HasPrefix(k.TPMPath, "/dev/") || filepath.Clean(k.TPMPath) != k.TPMPath {
+		v.add("keys.tpm_path %q: give the TPM device, /dev/tpmrm0 (the kernel's resource manager), or unix:/PATH of a software TPM's socket", k.TPMPath)
+	}
+	if k.RequireHardware && k.Protector == "file" {
+		v.add("keys.require_hardware is true but keys.protector is \"file\" (the keys in clear on the disk): set keys.protector to \"auto\", \"tpm2\" or \"systemd-creds\"")
+	}
+	if k.TPMBindPCR7 && (k.Protector == "file" || k.Protector == "systemd-creds") {
+		v.add("keys.tpm_bind_pcr7 is true but keys.protector is %q: PCR 7 binding is the TPM's (keys.protector \"tpm2\" or \"auto\")", k.Protector)
 	}
 }
 

@@ -278,6 +278,12 @@ var badValues = []struct {
 	{"ui.language", `{"ui":{"language":"de"}}`, "ui.language \"de\" is not one of en, fr"},
 	{"ui.import_dirs", `{"ui":{"import_dirs":["media"]}}`, "ui.import_dirs: \"media\" is not a clean absolute path"},
 	{"ui.import_dirs", `{"ui":{"import_dirs":["/media/../etc"]}}`, "ui.import_dirs: \"/media/../etc\" is not a clean"},
+	{"keys.protector", `{"keys":{"protector":"tpm"}}`, "keys.protector \"tpm\" is not one of auto, tpm2, systemd-creds, file"},
+	{"keys.tpm_path", `{"keys":{"tpm_path":"/etc/passwd"}}`, "keys.tpm_path \"/etc/passwd\": give the TPM device"},
+	{"keys.tpm_path", `{"keys":{"tpm_path":"unix:swtpm.sock"}}`, "unix:/ABSOLUTE/PATH"},
+	{"keys.tpm_path", `{"keys":{"tpm_path":"/dev/../etc/shadow"}}`, "keys.tpm_path"},
+	{"keys.require_hardware", `{"keys":{"protector":"file","require_hardware":true}}`, "keys.require_hardware is true but keys.protector is \"file\""},
+	{"keys.tpm_bind_pcr7", `{"keys":{"protector":"systemd-creds","tpm_bind_pcr7":true}}`, "PCR 7 binding is the TPM's"},
 }
 
 func TestTrainingMode(t *testing.T) {

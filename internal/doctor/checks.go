@@ -27,6 +27,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/offline/protector"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
@@ -337,31 +338,15 @@ func checkKeyFile(o Options, key, path string) *Result {
 	return nil
 }
 
-// checkKeys checks the device key and the API key (or the remote signer's token).
+// checkKeys checks the device keys (deviceKeys) and the API key (or the remote
+// signer's token).
 func checkKeys(o Options) Result {
 	var found []string
-	dev := filepath.Join(o.Config.DataDir, offline.DeviceKeyFile)
-	_, err := os.Stat(dev)
-	_, dbErr := os.Stat(filepath.Join(o.Config.DataDir, offline.DBFile))
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && dbErr == nil:
-		return fail(CheckKeys, "restore "+offline.DeviceKeyFile+" from this kiosk's backup (the queued jobs cannot be opened without it)",
-			"%s is missing but %s exists", dev, offline.DBFile)
-	case errors.Is(err, fs.ErrNotExist):
-		found = append(found, offline.DeviceKeyFile+" not created yet (the kiosk creates it at its first start)")
-	case errors.Is(err, fs.ErrPermission):
-		return warn(CheckKeys, "run kioskctl doctor as root", "%s cannot be checked: %v", dev, err)
-	case err != nil:
-		return fail(CheckKeys, "run kioskctl doctor as root", "%v", err)
-	default:
-		if r := checkKeyFile(o, "the device key", dev); r != nil {
-			return *r
-		}
-		if err := offline.CheckDeviceKey(dev); err != nil {
-			return fail(CheckKeys, "restore "+offline.DeviceKeyFile+" from this kiosk's backup", "%v", err)
-		}
-		found = append(found, offline.DeviceKeyFile+" 0600 "+o.DataOwner)
+	dev, done := deviceKeys(o)
+	if done != nil {
+		return *done
 	}
+	found = append(found, dev.detail)
 	c := o.Config.Compare
 	switch {
 	case c.SignerURL != "":
@@ -389,7 +374,130 @@ func checkKeys(o Options) Result {
 	default:
 		found = append(found, "no API key configured (see the api check)")
 	}
-	return ok(CheckKeys, "%s", strings.Join(found, "; "))
+	if dev.warn {
+		return warn(CheckKeys, dev.fix, "%s", strings.Join(found, "; ")).coded(dev.code, dev.fixCode, dev.args...)
+	}
+	return ok(CheckKeys, "%s", strings.Join(found, "; ")).coded(dev.code, "", dev.args...)
+}
+
+// deviceKeyFacts is what deviceKeys found when all is well enough to go on to the
+// API key: a detail for the listing, and, when the keys are the plain file, a
+// warning with its fix.
+type deviceKeyFacts struct {
+	detail        string
+	warn          bool
+	fix           string
+	code, fixCode string
+	args          []any
+}
+
+// deviceKeys checks what protects the device keys (keys.protector, offline/protector):
+// device.sealed (0600, the data owner's, unsealed by this machine's TPM or
+// credential) or the plain device.key (WARN: not protected against disk theft; FAIL
+// with keys.require_hardware). It never moves the keys.
+func deviceKeys(o Options) (deviceKeyFacts, *Result) {
+	dir := o.Config.DataDir
+	plain := filepath.Join(dir, offline.DeviceKeyFile)
+	sealedPath := filepath.Join(dir, offline.SealedKeysFile)
+	_, dbErr := os.Stat(filepath.Join(dir, offline.DBFile))
+	sealed, err := offline.ReadSealedProtector(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			r := warn(CheckKeys, "run kioskctl doctor as root", "%s cannot be checked: %v", sealedPath, err)
+			return deviceKeyFacts{}, &r
+		}
+		r := fail(CheckKeys, "restore "+offline.SealedKeysFile+" from this kiosk's backup (the queued jobs cannot be opened without it)", "%v", err)
+		return deviceKeyFacts{}, &r
+	}
+	kind, why := protector.Resolve(parts.ProtectorOptions(o.Config, sealed))
+	_, plainErr := os.Stat(plain)
+	switch {
+	case errors.Is(plainErr, fs.ErrPermission):
+		r := warn(CheckKeys, "run kioskctl doctor as root", "%s cannot be checked: %v", plain, plainErr)
+		return deviceKeyFacts{}, &r
+	case plainErr != nil && !errors.Is(plainErr, fs.ErrNotExist):
+		r := fail(CheckKeys, "run kioskctl doctor as root", "%v", plainErr)
+		return deviceKeyFacts{}, &r
+	}
+	plainExists := plainErr == nil
+
+	if sealed != "" {
+		if r := checkKeyFile(o, "the sealed device keys", sealedPath); r != nil {
+			return deviceKeyFacts{}, r
+		}
+		if kind != sealed {
+			r := fail(CheckKeys, fmt.Sprintf("set keys.protector to %q (or \"auto\") in the config", sealed),
+				"the device keys are sealed with %s but keys.protector is %s (%s): the kiosk will not open its queue", sealed, kind, why)
+			return deviceKeyFacts{}, &r
+		}
+		st, err := offline.ReadKeyStatus(dir)
+		if err != nil {
+			r := fail(CheckKeys, "restore "+offline.SealedKeysFile+" from this kiosk's backup", "%v", err)
+			return deviceKeyFacts{}, &r
+		}
+		p, err := parts.KeyProtector(o.Config, false)
+		if err != nil {
+			r := fail(CheckKeys, "make the key protector available: the TPM (group tss, "+o.Config.Keys.TPMPath+") or the credential (kioskctl keys install-credential)", "%v", err)
+			return deviceKeyFacts{}, &r
+		}
+		err = offline.CheckSealedKeys(dir, p)
+		if c, ok := p.(interface{ Close() error }); ok {
+			c.Close()
+		}
+		if errors.Is(err, protector.ErrWrongMachine) || errors.Is(err, protector.ErrPolicy) {
+			r := fail(CheckKeys, "open this data folder on the kiosk that sealed it; here its jobs cannot be opened (docs/operations.md, \"A replaced mainboard\")", "%v", err)
+			return deviceKeyFacts{}, &r
+		}
+		if err != nil {
+			r := fail(CheckKeys, "call support with this message; never delete "+offline.SealedKeysFile, "%v", err)
+			return deviceKeyFacts{}, &r
+		}
+		f := deviceKeyFacts{detail: fmt.Sprintf("device keys sealed by %s (fingerprint %s, %s 0600 %s)", sealed, st.Fingerprint, offline.SealedKeysFile, o.DataOwner),
+			code: CodeKeysSealed, args: []any{"Protector", sealed}}
+		if plainExists {
+			f.detail += "; " + offline.DeviceKeyFile + " is still there: a move to the protector has not finished"
+			f.warn, f.fix = true, "start the kiosk to finish the move (systemctl restart "+SessionUnit+"); it removes "+offline.DeviceKeyFile
+			f.code, f.fixCode, f.args = CodeKeysUnfinished, CodeKeysFinish, nil
+		}
+		return f, nil
+	}
+
+	if !plainExists {
+		if dbErr == nil {
+			r := fail(CheckKeys, "restore "+offline.DeviceKeyFile+" (or "+offline.SealedKeysFile+") from this kiosk's backup (the queued jobs cannot be opened without it)",
+				"%s is missing but %s exists", plain, offline.DBFile)
+			return deviceKeyFacts{}, &r
+		}
+		if kind == protector.KindFile {
+			return plainWarning(o, offline.DeviceKeyFile+" not created yet (the kiosk creates it at its first start)", why)
+		}
+		return deviceKeyFacts{detail: fmt.Sprintf("device keys not created yet (the kiosk seals them with %s at its first start: %s)", kind, why),
+			code: CodeKeysSealed, args: []any{"Protector", kind}}, nil
+	}
+	if r := checkKeyFile(o, "the device key", plain); r != nil {
+		return deviceKeyFacts{}, r
+	}
+	if err := offline.CheckDeviceKey(plain); err != nil {
+		r := fail(CheckKeys, "restore "+offline.DeviceKeyFile+" from this kiosk's backup", "%v", err)
+		return deviceKeyFacts{}, &r
+	}
+	if kind != protector.KindFile {
+		return deviceKeyFacts{detail: fmt.Sprintf("%s 0600 %s; it moves to %s at the kiosk's next start (%s)", offline.DeviceKeyFile, o.DataOwner, kind, why),
+			code: CodeKeysMoving, args: []any{"Protector", kind}}, nil
+	}
+	return plainWarning(o, offline.DeviceKeyFile+" 0600 "+o.DataOwner, why)
+}
+
+// plainWarning is the verdict on keys kept in the plain file: WARN, or FAIL when
+// keys.require_hardware refuses it.
+func plainWarning(o Options, detail, why string) (deviceKeyFacts, *Result) {
+	fix := "set keys.protector to tpm2 (the TPM: group tss, /dev/tpmrm0) or install a credential (kioskctl keys install-credential), then restart the kiosk"
+	if o.Config.Keys.RequireHardware {
+		r := fail(CheckKeys, fix, "%s, and keys.require_hardware refuses the plain file (%s): the kiosk will not start", detail, why).coded(CodeKeysRefused, CodeKeysProtect)
+		return deviceKeyFacts{}, &r
+	}
+	return deviceKeyFacts{detail: detail + ": the device keys are in a plain file, not protected against disk theft (" + why + ")",
+		warn: true, fix: fix, code: CodeKeysPlain, fixCode: CodeKeysProtect}, nil
 }
 
 // checkDisk compares the free space of the data folder's file system with the floor
@@ -465,7 +573,12 @@ func checkQueue(ctx context.Context, o Options, kiosk kioskView) Result {
 		}
 		qopts := parts.QueueOptions(o.Config)
 		qopts.LockTimeout, qopts.Clock, qopts.Logger = time.Second, o.Clock, o.Logger
-		q, err := offline.Open(o.Config.DataDir, qopts)
+		var q *offline.Queue
+		var err error
+		qopts.Protector, err = parts.KeyProtector(o.Config, false)
+		if err == nil {
+			q, err = offline.Open(o.Config.DataDir, qopts)
+		}
 		switch {
 		case errors.Is(err, offline.ErrLocked):
 			return warn(CheckQueue, "run it again when the other program (a kioskctl command?) is done", "%v", err)

@@ -294,6 +294,14 @@ const (
 	CodeDiskFreeSpace  = "doctor.disk.free-space"  // Dir
 	CodeDiskFreeSoon   = "doctor.disk.free-soon"   // Dir
 
+	CodeKeysSealed     = "doctor.keys.sealed"     // Protector
+	CodeKeysMoving     = "doctor.keys.moving"     // Protector
+	CodeKeysPlain      = "doctor.keys.plain"      // the plain file: not protected against disk theft
+	CodeKeysRefused    = "doctor.keys.refused"    // keys.require_hardware and the plain file
+	CodeKeysProtect    = "doctor.keys.protect"    // fix: a TPM or a credential
+	CodeKeysUnfinished = "doctor.keys.unfinished" // device.key beside device.sealed
+	CodeKeysFinish     = "doctor.keys.finish"     // fix: start the kiosk
+
 	CodeQueueHealthy     = "doctor.queue.healthy"     // Unsent
 	CodeQueueQuarantined = "doctor.queue.quarantined" // N
 	CodeQueueCallSupport = "doctor.queue.call-support"

@@ -19,6 +19,9 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
+	"github.com/smartselfie/kiosk-agent/internal/messages"
+	"github.com/smartselfie/kiosk-agent/internal/parts"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/swtpmtest"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
@@ -48,7 +51,7 @@ func testOptions(t *testing.T) Options {
 	return o
 }
 
-func want(t *testing.T, r Result, st Status, detail string) {
+func want(t *testing.T, r Result, st Status, detail string) Result {
 	t.Helper()
 	if r.Status != st || !strings.Contains(r.Detail, detail) {
 		t.Fatalf("%s: got %s %q (fix %q), want %s with %q", r.Name, r.Status, r.Detail, r.Fix, st, detail)
@@ -56,6 +59,7 @@ func want(t *testing.T, r Result, st Status, detail string) {
 	if (st == OK) != (r.Fix == "") {
 		t.Fatalf("%s: status %s with fix %q: a fix is given exactly when not ok", r.Name, r.Status, r.Fix)
 	}
+	return r
 }
 
 func TestStatusJSONAndExitCode(t *testing.T) {
@@ -140,7 +144,11 @@ func TestDataDir(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	o := testOptions(t)
-	want(t, checkKeys(o), OK, "not created yet")
+	o.Config.Keys.Protector = "file"
+	r := want(t, checkKeys(o), Warn, "not created yet")
+	if !strings.Contains(r.Detail, "not protected against disk theft") || r.Code != CodeKeysPlain || r.FixCode != CodeKeysProtect {
+		t.Fatalf("the plain file's warning: %+v", r)
+	}
 
 	// A queue without its device key: the jobs cannot be opened.
 	db := filepath.Join(o.Config.DataDir, offline.DBFile)
@@ -156,11 +164,17 @@ func TestKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	q.Close()
-	want(t, checkKeys(o), OK, "device.key 0600")
+	want(t, checkKeys(o), Warn, "device.key 0600")
+	o.Config.Keys.Protector, o.Config.Keys.RequireHardware = "auto", true
+	r = want(t, checkKeys(o), Fail, "keys.require_hardware refuses the plain file")
+	if r.Code != CodeKeysRefused {
+		t.Fatalf("code %q", r.Code)
+	}
+	o.Config.Keys.Protector, o.Config.Keys.RequireHardware = "file", false
 
 	key := filepath.Join(o.Config.DataDir, offline.DeviceKeyFile)
 	os.Chmod(key, 0o640)
-	r := checkKeys(o)
+	r = checkKeys(o)
 	want(t, r, Fail, "mode 0640")
 	if r.Fix != "chmod 600 "+key {
 		t.Fatalf("fix %q", r.Fix)
@@ -170,6 +184,29 @@ func TestKeys(t *testing.T) {
 	os.WriteFile(key, []byte("kiosk-agent device key v1\nnot base64\n"), 0o600)
 	want(t, checkKeys(o), Fail, "is damaged")
 	os.WriteFile(key, good, 0o600)
+
+	// A TPM: the plain key moves at the next start, doctor does not move it.
+	tpm := swtpmtest.Start(t)
+	o.Config.Keys.Protector, o.Config.Keys.TPMPath = "tpm2", tpm.Path
+	r = want(t, checkKeys(o), OK, "it moves to tpm2 at the kiosk's next start")
+	if _, err := os.Stat(key); err != nil || r.Code != CodeKeysMoving {
+		t.Fatalf("doctor moved the key (%v) or code %q", err, r.Code)
+	}
+	q, err = parts.OpenQueue(o.Config, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	r = want(t, checkKeys(o), OK, "device keys sealed by tpm2")
+	if r.Code != CodeKeysSealed || messages.Text("fr", r.Code, r.Args...) == messages.Text("en", r.Code, r.Args...) {
+		t.Fatalf("code %q args %v", r.Code, r.Args)
+	}
+	// The folder on another machine.
+	other := o
+	other.Config.Keys.TPMPath = swtpmtest.Start(t).Path
+	want(t, checkKeys(other), Fail, "another kiosk's TPM")
+	other.Config.Keys.Protector = "file"
+	want(t, checkKeys(other), Fail, "sealed with tpm2 but keys.protector is file")
 
 	// The API key file.
 	apiKey := filepath.Join(t.TempDir(), "api.key")

@@ -15,20 +15,71 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/offline/protector"
 	"github.com/smartselfie/kiosk-agent/sync/compare"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
 // OpenQueue opens the offline queue in cfg.DataDir with the "offline" section's settings,
-// the kiosk id, clk (nil: the wall clock) and log (nil: discarded).
+// the kiosk id, the "keys" section's protector (KeyProtector), clk (nil: the wall clock)
+// and log (nil: discarded). A data folder with a plain device.key moves to the
+// configured protector here.
 func OpenQueue(cfg config.Config, clk clock.Clock, log *slog.Logger) (*offline.Queue, error) {
-	opts := QueueOptions(cfg)
-	opts.Clock, opts.Logger = clk, log
-	q, err := offline.Open(cfg.DataDir, opts)
+	p, err := KeyProtector(cfg, true)
 	if err != nil {
 		return nil, fmt.Errorf("opening the offline queue: %w", err)
 	}
+	return OpenQueueWith(cfg, p, clk, log)
+}
+
+// OpenQueueWith is OpenQueue with the protector already opened (KeyProtector): kioskctl
+// opens it as root (systemd-creds decrypt needs root) before working as the data
+// folder's owner. The queue closes p, and so does OpenQueueWith when it fails.
+func OpenQueueWith(cfg config.Config, p offline.KeyProtector, clk clock.Clock, log *slog.Logger) (*offline.Queue, error) {
+	opts := QueueOptions(cfg)
+	opts.Clock, opts.Logger = clk, log
+	opts.Protector = p
+	q, err := offline.Open(cfg.DataDir, opts)
+	if err != nil {
+		closeProtector(p)
+		return nil, fmt.Errorf("opening the offline queue: %w", err)
+	}
 	return q, nil
+}
+
+// KeyProtector opens the protector of the "keys" section for cfg.DataDir: nil for the
+// plain device.key. "auto" keeps the protector the data folder's keys are already
+// sealed with. With migrate false (kioskctl doctor, which must not change the data
+// folder) a data folder whose keys are still the plain file gets nil, whatever the
+// config says. The queue closes what it is given.
+func KeyProtector(cfg config.Config, migrate bool) (offline.KeyProtector, error) {
+	sealed, err := offline.ReadSealedProtector(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if !migrate && sealed == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, offline.DeviceKeyFile)); err == nil {
+			return nil, nil
+		}
+	}
+	p, err := protector.Open(ProtectorOptions(cfg, sealed))
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ProtectorOptions are the "keys" section as offline/protector's Options; sealed is
+// the protector the data folder's keys are sealed with ("" if none).
+func ProtectorOptions(cfg config.Config, sealed string) protector.Options {
+	k := cfg.Keys
+	return protector.Options{Kind: k.Protector, TPMPath: k.TPMPath, BindPCR7: k.TPMBindPCR7, RequireHardware: k.RequireHardware, Sealed: sealed}
+}
+
+func closeProtector(p offline.KeyProtector) {
+	if c, ok := p.(interface{ Close() error }); ok {
+		c.Close()
+	}
 }
 
 // EngineOptions returns the inference engine's Options: cfg.ModelsDir, the thresholds, and
