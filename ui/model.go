@@ -316,4 +316,7 @@ type About struct {
 	Version        string
 	KioskID        string
 	KeyFingerprint string // of the device signing key (public part)
+	// KeyProtector is what keeps the device keys off the disk in clear: "tpm2",
+	// "systemd-creds" or "file" (the plain file: not protected against disk theft).
+	KeyProtector string
 }

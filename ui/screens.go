@@ -387,7 +387,28 @@ func (s *Shell) aboutScreen() fyne.CanvasObject {
 	row(T("about.version"), a.Version)
 	row(T("about.kiosk-id"), a.KioskID)
 	row(T("about.key"), a.KeyFingerprint)
+	if a.KeyProtector != "" {
+		row(T("about.protector"), protectorText(a.KeyProtector))
+	}
 	return s.screenFrame(T("about.title"), container.NewPadded(form))
+}
+
+// The values of About.KeyProtector (offline/protector's kinds).
+const (
+	ProtectorTPM2         = "tpm2"
+	ProtectorSystemdCreds = "systemd-creds"
+	ProtectorFile         = "file"
+)
+
+// protectorText says in the operator's language what keeps the device keys.
+func protectorText(p string) string {
+	switch p {
+	case ProtectorTPM2:
+		return T("about.protector.tpm2")
+	case ProtectorSystemdCreds:
+		return T("about.protector.systemd-creds")
+	}
+	return T("about.protector.file")
 }
 
 // bindFloat is a progress value as a binding.

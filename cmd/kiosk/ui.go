@@ -87,7 +87,7 @@ func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
 		Preview:    uiPreview{enr},
 		Enrollment: enr,
 		ResultWait: a.Settings().ResultWait,
-		About:      ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint},
+		About:      ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint, KeyProtector: s.KeyProtector},
 		Clock:      clk,
 		Quit:       quit,
 		Checks:     newChecks(a),

@@ -44,6 +44,8 @@ type Status struct {
 	Alerts []Alert
 	// DeviceFingerprint names the device key (about screen).
 	DeviceFingerprint string
+	// KeyProtector keeps the device keys: tpm2, systemd-creds or file (about screen).
+	KeyProtector string
 	// Disk is the data folder's file system.
 	Disk Disk
 	// ClockSynced: the kernel says the system clock is synchronised (NTP); false also
@@ -90,7 +92,7 @@ const (
 // Status returns the kiosk's status, from memory and the queue's counts.
 func (a *App) Status(ctx context.Context) (Status, error) {
 	st := Status{KioskID: a.cfg.KioskID, Version: a.version, Started: a.started, Training: a.training,
-		Queue: a.q.Counts(), DeviceFingerprint: a.q.DeviceFingerprint(), ClockSynced: clock.Synced()}
+		Queue: a.q.Counts(), DeviceFingerprint: a.q.DeviceFingerprint(), KeyProtector: a.q.KeyStatus().Protector, ClockSynced: clock.Synced()}
 	st.Clock = a.clockVerdict(st.ClockSynced)
 	var fs unix.Statfs_t
 	if err := unix.Statfs(a.cfg.DataDir, &fs); err == nil {

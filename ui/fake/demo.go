@@ -87,7 +87,7 @@ func DemoSettings(st ui.Status, lang string) ui.Settings {
 
 // DemoAbout is plausible about data.
 func DemoAbout() ui.About {
-	return ui.About{Version: "0.11.0 (a1b2c3d)", KioskID: "kiosk-abidjan-plateau-02", KeyFingerprint: "SHA256:q3Vw9N1lC0m4pT7yZx2R8kHs5bJd6uE1oF0aG4nM2c"}
+	return ui.About{Version: "0.11.0 (a1b2c3d)", KioskID: "kiosk-abidjan-plateau-02", KeyFingerprint: "SHA256:q3Vw9N1lC0m4pT7yZx2R8kHs5bJd6uE1oF0aG4nM2c", KeyProtector: "tpm2"}
 }
 
 // Demo is a whole set of dependencies with demo data on clock c.
