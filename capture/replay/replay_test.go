@@ -3,11 +3,13 @@ package replay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -164,10 +166,141 @@ func TestOpenRefusesBombs(t *testing.T) {
 	if err := os.WriteFile(costly, imagebomb.JPEG{Width: 3000, Height: 3000, Sampling: imagebomb.CMYK, Progressive: true}.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{bomb, costly, "/dev/zero"} {
+	for _, p := range []string{bomb, costly} {
 		_, err := Open([]string{p}, Options{})
 		if !errors.Is(err, imagelimit.ErrTooLarge) {
 			t.Fatalf("Open(%s) = %v, want a refusal as too large", p, err)
 		}
+	}
+	if _, err := Open([]string{"/dev/zero"}, Options{}); !errors.Is(err, imagelimit.ErrNotRegular) {
+		t.Fatalf("Open(/dev/zero) = %v, want a refusal as not a regular file", err)
+	}
+}
+
+// openWithin runs Open and fails the test if it has not returned after a long while
+// (a FIFO opened for reading with no writer blocks for ever).
+func openWithin(t *testing.T, paths []string, o Options) (*Source, error) {
+	t.Helper()
+	type res struct {
+		s   *Source
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		s, err := Open(paths, o)
+		done <- res{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.s, r.err
+	case <-time.After(20 * time.Second):
+		t.Fatalf("Open(%v) blocked", paths)
+		return nil, nil
+	}
+}
+
+// Folders that lie: a FIFO named a.jpg blocked the camera's open for ever (and SIGTERM
+// overran). FIFOs, links and devices are left out of a folder, and refused by name,
+// without blocking; a file turned into a FIFO after the listing is refused when read.
+func TestFolderThatLies(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "a.jpg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	photo, err := os.ReadFile(testimages.Path("obama_1.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.jpg"), photo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/shadow", filepath.Join(dir, "c.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	src, err := openWithin(t, []string{dir}, Options{FPS: -1})
+	if err != nil || src.Len() != 1 {
+		t.Fatalf("folder with a FIFO and a link: %v, %d images", err, src.Len())
+	}
+	if _, err := src.Next(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.jpg", "c.jpg"} {
+		if _, err := openWithin(t, []string{filepath.Join(dir, name)}, Options{}); !errors.Is(err, imagelimit.ErrNotRegular) {
+			t.Fatalf("Open(%s) = %v, want ErrNotRegular", name, err)
+		}
+	}
+	// b.jpg becomes a FIFO once listed: the next read refuses it at once.
+	src, err = openWithin(t, []string{dir}, Options{FPS: -1, MaxSide: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "b.jpg"))
+	if err := syscall.Mkfifo(filepath.Join(dir, "b.jpg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := src.Next(context.Background()); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, imagelimit.ErrNotRegular) {
+			t.Fatalf("Next on a file turned FIFO = %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Next blocked on a FIFO")
+	}
+}
+
+// A folder of large photos is decoded as it is shown, a few frames held: never the
+// whole folder at once.
+func TestLargeFolderHoldsAFewFrames(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewRGBA(image.Rect(0, 0, 2000, 1500))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	data, err := capture.Encode(img, 0, 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 7
+	for i := 0; i < n; i++ {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%02d.jpg", i)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := Open([]string{dir}, Options{FPS: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Held() != 0 {
+		t.Fatalf("Open decoded %d images", src.Held())
+	}
+	for i := 0; i < n+3; i++ {
+		f, err := src.Next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Width != DefaultMaxSide {
+			t.Fatalf("frame %dx%d, want its longest side scaled to %d", f.Width, f.Height, DefaultMaxSide)
+		}
+		if held := src.Held(); held < 1 || held*len(f.Data) > HeldBytes {
+			t.Fatalf("after frame %d: %d frames of %d bytes held (bound %d)", i, held, len(f.Data), HeldBytes)
+		}
+	}
+	if src.Held() >= n {
+		t.Fatalf("all %d frames held", src.Held())
+	}
+}
+
+// A folder with more images than a replay camera takes is refused, not read whole.
+func TestTooManyFiles(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i <= MaxFiles; i++ {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d.jpg", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Open([]string{dir}, Options{}); !errors.Is(err, ErrTooManyFiles) {
+		t.Fatalf("Open of %d files = %v", MaxFiles+1, err)
 	}
 }
