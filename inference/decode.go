@@ -74,6 +74,11 @@ func DecodeImage(data []byte) (image.Image, error) {
 	if err := hd.CheckPixels(); err != nil {
 		return nil, fmt.Errorf("decoding image: %w", err)
 	}
+	// The decode's memory, from its estimate (CMYK's 4 bytes a pixel and the conversion
+	// copy included), is taken from the process's imagelimit.DecodeBudget for the whole
+	// decode: concurrent decodes (a server's workers) never need more together.
+	release := imagelimit.Reserve(decodeEstimate(hd))
+	defer release()
 	var img image.Image
 	orient := 1
 	switch format {
@@ -98,6 +103,22 @@ func DecodeImage(data []byte) (image.Image, error) {
 	img = downscale(img, MaxImageSide)
 	img = orientImage(img, orient)
 	return img, nil
+}
+
+// decodeEstimate is what DecodeImage may need for hd, the larger of what the two JPEG
+// decoders would take (libjpeg-turbo, then image/jpeg for what it refuses: CMYK and the
+// unusual), with DecodeImage's own work after them.
+func decodeEstimate(hd imagelimit.Header) int64 {
+	if hd.Format == "png" {
+		native := hd.ColorType == 2 && hd.Depth == 8 && !hd.TRNS
+		return hd.GoDecodeBytes() + postDecodeBytes(hd.Width, hd.Height, native)
+	}
+	go_ := hd.GoDecodeBytes() + postDecodeBytes(hd.Width, hd.Height, false)
+	if len(hd.Components) == 4 {
+		return go_ // libjpeg-turbo refuses CMYK from the header: image/jpeg decodes it
+	}
+	div, dw, dh := jpegturbo.Options{ReduceTo: MaxImageSide, MaxPixels: MaxDecodePixels}.Scale(hd.Width, hd.Height)
+	return max(hd.TurboDecodeBytes(div)+postDecodeBytes(dw, dh, len(hd.Components) == 3), min(go_, imagelimit.MaxDecodeBytes))
 }
 
 // postDecodeBytes estimates the memory of DecodeImage's own work on a decoded w×h

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/imagebomb"
@@ -152,5 +153,39 @@ func TestDecodeFileBounded(t *testing.T) {
 				t.Fatalf("read %d bytes, more than the limit + 1", tl.Need)
 			}
 		})
+	}
+}
+
+// Issue 19 (finding 9): the sandbox's workers each decoded a CMYK JPEG at the limit at
+// once (four requests of ten: 1.09 GB). A decode takes its estimate from the process's
+// imagelimit.DecodeBudget for as long as it runs: with the budget taken, a CMYK decode
+// waits; once it is given back, the decode runs and gives its share back.
+func TestDecodeTakesItsShareOfTheBudget(t *testing.T) {
+	cmyk := imagebomb.JPEG{Width: 4000, Height: 3000, Sampling: imagebomb.CMYK}.Bytes()
+	hd, err := imagelimit.ReadHeader(cmyk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est := decodeEstimate(hd); est < 4*4000*3000 {
+		t.Fatalf("estimate %d MiB does not count CMYK's 4 bytes a pixel", est>>20)
+	}
+	all := imagelimit.Reserve(imagelimit.DecodeBudget)
+	done := make(chan error, 1)
+	go func() {
+		_, err := DecodeImage(cmyk)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		all()
+		t.Fatalf("decoded (%v) while the whole budget was taken", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	all()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := imagelimit.ReservedNow(); got != 0 {
+		t.Fatalf("%d bytes still reserved after the decode", got)
 	}
 }

@@ -229,8 +229,10 @@ type Enrollment interface {
 	// (one Shot, or the liveness frames in order), calling hooks as it goes. A step that
 	// ends without its images returns a *CaptureError; ctx's end returns ctx.Err().
 	Capture(ctx context.Context, kind CaptureKind, frames Frames, hooks CaptureHooks) ([]Shot, error)
-	// Imports lists the images in the import folder and on USB sticks.
-	Imports() ([]ImportFile, error)
+	// Imports lists the images in the import folder and on USB sticks, a bounded list
+	// (200 at most). It may take long (a slow or crowded stick): the wizard calls it off
+	// the UI goroutine, and ctx ends when the operator leaves the screen.
+	Imports(ctx context.Context) ([]ImportFile, error)
 	// ImportComparison reads an ID photo (within internal/imagelimit's bounds) and finds
 	// its face.
 	ImportComparison(path string) (Shot, error)

@@ -825,10 +825,31 @@ func (w *wizard) importScreen() fyne.CanvasObject {
 	ctx, gen := w.stepContext()
 	msg := newMessage()
 	list := container.NewVBox()
+	var showImports func([]ImportFile, error)
 	var draw func()
+	var look *widget.Button
 	draw = func() {
 		list.Objects = nil
-		files, err := w.enr.Imports()
+		list.Refresh()
+		setMessage(msg, T("import.looking"))
+		look.Disable()
+		// The walk may be slow (a crowded or slow stick): off the UI goroutine, ended
+		// when the operator leaves the screen.
+		go func() {
+			files, err := w.enr.Imports(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			do(func() {
+				if w.gen != gen {
+					return
+				}
+				look.Enable()
+				showImports(files, err)
+			})
+		}()
+	}
+	showImports = func(files []ImportFile, err error) {
 		switch {
 		case err != nil:
 			setMessage(msg, T("import.read-failed"))
@@ -862,8 +883,8 @@ func (w *wizard) importScreen() fyne.CanvasObject {
 		}
 		list.Refresh()
 	}
+	look = w.s.button(T("import.look-again"), theme.ViewRefreshIcon(), func() { draw() })
 	draw()
-	look := w.s.button(T("import.look-again"), theme.ViewRefreshIcon(), draw)
 	content := container.NewBorder(container.NewVBox(wrapped(T("import.help")), msg), nil, nil, nil, container.NewVScroll(list))
 	return w.frame(T("import.title"), content, look)
 }

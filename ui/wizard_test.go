@@ -392,6 +392,7 @@ func TestNoDocumentCameraImportsAnIDPhoto(t *testing.T) {
 	r.waitText(missing)
 	r.tap(ui.T("capture.import-instead"))
 	r.waitText(ui.T("import.help"))
+	r.waitText("id-photo-obama.jpg  ·  USB KINGSTON") // listed off the UI goroutine
 	r.tap("id-photo-obama.jpg  ·  USB KINGSTON")
 	r.waitText(ui.T("comparison.face-found"))
 	r.tap(ui.T("wizard.continue"))

@@ -175,11 +175,13 @@ func serve(ctx context.Context, f flags, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "compare-sandbox: admin GET /jobs requires \"Authorization: Bearer <token>\", the token in %s\n", tokenFile)
 	}
-	sb, err := sandbox.New(sandbox.Options{
+	sopts := sandbox.Options{
 		Partners: partners, DBPath: filepath.Join(f.dataDir, "sandbox.db"), AdminToken: adminToken,
 		Analyzer:   sandbox.NewEngineAnalyzer(eng, sandbox.EngineOptions{}),
 		Production: f.production, Workers: workers, MaxBodyBytes: f.maxBody, Logger: log,
-	})
+	}
+	defer sandbox.LimitMemory(sopts)() // the Go heap within its bound (GOMEMLIMIT wins)
+	sb, err := sandbox.New(sopts)
 	if err != nil {
 		return err
 	}

@@ -6,16 +6,12 @@ package main
 // App.Seal and the API's answer from the sync engine's events.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/draw"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +21,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/imagelimit"
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/media"
 	"github.com/smartselfie/kiosk-agent/internal/precheck"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
@@ -36,8 +33,8 @@ type uiEnrollment struct {
 	a *app.App
 	// engine is the face engine (App.Engine; a test may share one).
 	engine func() (*inference.Engine, error)
-	// mounts lists the mounted file systems (/proc/self/mounts), for the USB sticks.
-	mounts string
+	// removable lists the mount points of the removable media (USB sticks).
+	removable func() []string
 	// cameraWait bounds the wait for the cameras the app is still opening.
 	cameraWait time.Duration
 	// resultPoll is how often WaitResult reads the queue besides the sync events
@@ -53,7 +50,7 @@ type uiEnrollment struct {
 }
 
 func newEnrollment(a *app.App) *uiEnrollment {
-	return &uiEnrollment{a: a, engine: a.Engine, mounts: "/proc/self/mounts", cameraWait: 10 * time.Second,
+	return &uiEnrollment{a: a, engine: a.Engine, removable: media.System{}.RemovableMounts, cameraWait: 10 * time.Second,
 		resultPoll: time.Second, lease: map[capture.Source]chan struct{}{}}
 }
 
@@ -339,105 +336,28 @@ func uiBox(b *capture.Box) *ui.Box {
 const maxImports = 200
 
 // Imports lists the .jpg, .jpeg and .png files of the import folders (ui.import_dirs)
-// and of the mounted USB sticks (vfat, exfat or NTFS file systems), in each folder and
-// down to two levels below it, hidden files and folders left out.
-func (e *uiEnrollment) Imports() ([]ui.ImportFile, error) {
-	roots := e.a.Settings().ImportDirs
-	roots = append(roots, removableMounts(e.mounts)...)
-	var out []ui.ImportFile
-	seen := map[string]bool{}
-	var errs []error
-	for _, root := range roots {
-		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if path == root {
-					return err
-				}
-				return nil // an unreadable folder below: skip it
-			}
-			rel, _ := filepath.Rel(root, path)
-			depth := strings.Count(rel, string(filepath.Separator))
-			if path != root && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				if path != root && depth >= 2 {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			switch strings.ToLower(filepath.Ext(path)) {
-			case ".jpg", ".jpeg", ".png":
-			default:
-				return nil
-			}
-			if seen[path] || !d.Type().IsRegular() || len(out) >= maxImports {
-				return nil
-			}
-			seen[path] = true
-			out = append(out, ui.ImportFile{Path: path, Name: d.Name(), Where: filepath.Base(filepath.Dir(path))})
-			return nil
-		})
-		if err != nil {
-			errs = append(errs, err)
-		}
+// and of the mounted removable media (media.System.RemovableMounts: decided by the
+// block device, not the file system), in each folder and down to two levels below it,
+// hidden files and folders left out: media.Scan, which stops at maxImports files and
+// when ctx ends (the wizard runs it off the UI goroutine).
+func (e *uiEnrollment) Imports(ctx context.Context) ([]ui.ImportFile, error) {
+	roots := append(e.a.Settings().ImportDirs, e.removable()...)
+	files, err := media.Scan(ctx, roots, media.Options{Max: maxImports})
+	if err != nil && !errors.Is(err, media.ErrCapped) {
+		return nil, err
 	}
-	if len(out) == 0 && len(errs) > 0 {
-		return nil, fmt.Errorf("listing the ID photos: %w", errors.Join(errs...))
+	out := make([]ui.ImportFile, 0, len(files))
+	for _, f := range files {
+		out = append(out, ui.ImportFile{Path: f.Path, Name: f.Name, Where: f.Dir})
 	}
 	return out, nil
 }
-
-// removableMounts are the mount points of the USB sticks' file systems in a mounts
-// file (the format of /proc/self/mounts).
-func removableMounts(path string) []string {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 3 {
-			continue
-		}
-		switch fields[2] {
-		case "vfat", "exfat", "ntfs", "ntfs3", "fuseblk":
-			// /proc/mounts escapes spaces and the like as octal (\040).
-			out = append(out, unescapeMount(fields[1]))
-		}
-	}
-	return out
-}
-
-func unescapeMount(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
-			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
-			i += 3
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func isOctal(c byte) bool { return '0' <= c && c <= '7' }
 
 // ImportComparison reads an ID photo within internal/imagelimit's bounds, decodes it
 // (bounded too) and finds its largest face. A JPEG is sealed as it is (the ID
 // authority's file); another format is encoded with the job.
 func (e *uiEnrollment) ImportComparison(path string) (ui.Shot, error) {
-	data, err := imagelimit.ReadFile(path, 0)
+	data, err := imagelimit.ReadRegular(path, 0) // a stick's file: no FIFO, device or link
 	if err != nil {
 		return ui.Shot{}, fmt.Errorf("importing the ID photo: %w", err)
 	}

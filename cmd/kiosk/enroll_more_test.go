@@ -42,6 +42,7 @@ func (r *erig) buttons(text string) []*widget.Button {
 func (r *erig) importAndContinue() {
 	r.t.Helper()
 	r.waitText(ui.T("import.help"))
+	r.waitText("id-photo.jpg  ·  KINGSTON") // listed off the UI goroutine
 	r.tap("id-photo.jpg  ·  KINGSTON")
 	r.waitText(ui.T("comparison.face-found"))
 	r.tap(ui.T("wizard.continue"))

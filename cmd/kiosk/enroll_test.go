@@ -317,6 +317,7 @@ func TestEnrollmentGood(t *testing.T) {
 
 	photo := "id-photo.jpg  ·  KINGSTON"
 	r.waitText(ui.T("import.help"))
+	r.waitText(photo) // listed off the UI goroutine
 	if r.has("notes.txt  ·  KINGSTON") {
 		t.Fatalf("a text file is offered as a photo: %q", r.texts())
 	}
@@ -368,6 +369,7 @@ func TestEnrollmentOffline(t *testing.T) {
 	r := newEnrollRig(t, enrolltest.ReplayDir(t), importDir(t), false)
 	r.start("CUST-A-0002", job.IDPhoto)
 	r.waitText(ui.T("import.help"))
+	r.waitText("id-photo.jpg  ·  KINGSTON") // listed off the UI goroutine
 	r.tap("id-photo.jpg  ·  KINGSTON")
 	r.waitText(ui.T("comparison.face-found"))
 	r.tap(ui.T("wizard.continue"))

@@ -51,3 +51,31 @@ func TestReadRegular(t *testing.T) {
 		t.Fatalf("missing: %v", err)
 	}
 }
+
+// The decode budget: a reservation that does not fit waits for the ones before it.
+func TestReserveWaits(t *testing.T) {
+	first := Reserve(MaxDecodeBytes)
+	if got := ReservedNow(); got != MaxDecodeBytes {
+		t.Fatalf("reserved %d, want %d", got, MaxDecodeBytes)
+	}
+	small := Reserve(DecodeBudget - MaxDecodeBytes) // fits beside it
+	done := make(chan struct{})
+	go func() {
+		r := Reserve(MaxDecodeBytes) // does not fit until first is released
+		close(done)
+		r()
+	}()
+	select {
+	case <-done:
+		t.Fatal("a second decode at the limit did not wait for the first")
+	case <-time.After(200 * time.Millisecond):
+	}
+	first()
+	first() // releasing twice gives back once
+	small()
+	<-done
+	if got := ReservedNow(); got != 0 {
+		t.Fatalf("reserved %d after every release", got)
+	}
+	Reserve(10 * DecodeBudget)() // more than the whole: takes the whole, alone
+}

@@ -20,8 +20,17 @@
 // held at once (being read, parsed and waiting for a worker, or being analysed) never
 // exceed that sum; reading a part may transiently take up to about twice its size (slice
 // growth). A request that does not fit waits as one that waits for a worker does (at
-// most QueueTimeout, with at most MaxWaiting waiters in all), then gets 503/2210. Decoding
-// the images for the analysis takes memory of its own, beyond this bound.
+// most QueueTimeout, with at most MaxWaiting waiters in all), then gets 503/2210.
+//
+// Decoding takes memory of its own, bounded too: every decode of the process takes its
+// estimate (inference.DecodeImage; CMYK at 4 bytes a pixel and its conversion copy)
+// from internal/imagelimit's DecodeBudget (256 MiB) while it runs, and EngineAnalyzer
+// holds the decoded images of the analyses under way within EngineOptions.MaxHeldBytes
+// (DefaultMaxHeldBytes, 192 MiB, all workers together). GoMemoryBound is the sum with the
+// bodies' bound and 64 MiB for the rest; LimitMemory sets the Go runtime's memory limit
+// to it (compare-sandbox does, unless GOMEMLIMIT is set), so that large decodes' garbage
+// is collected before it piles up (issue 19: four requests of ten CMYK images had
+// reached 1.09 GB and kept 0.99 GB). BenchmarkCMYKRequestsMemory measures it.
 //
 // # Slow links and timeouts
 //

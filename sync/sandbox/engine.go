@@ -10,20 +10,29 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/precheck"
 )
 
-// EngineOptions tune EngineAnalyzer. There are none yet: the thresholds are the engine's
+// EngineOptions tune EngineAnalyzer. The thresholds are the engine's
 // (inference.Thresholds), so the sandbox judges as the kiosk's own prechecks do.
-type EngineOptions struct{}
+type EngineOptions struct {
+	// MaxHeldBytes bounds the decoded images held by the analyses under way, all
+	// workers together (default DefaultMaxHeldBytes). An analysis waits until its
+	// images (estimated from their headers) fit.
+	MaxHeldBytes int64
+}
 
 // EngineAnalyzer judges jobs with the kiosk's own precheck policy (precheck.Check over
 // the on-device face analysis of package inference), read as an API verdict.
 type EngineAnalyzer struct {
 	e    *inference.Engine
 	opts EngineOptions
+	held *held
 }
 
 // NewEngineAnalyzer wraps an open engine (the caller closes it after the sandbox).
 func NewEngineAnalyzer(e *inference.Engine, opts EngineOptions) *EngineAnalyzer {
-	return &EngineAnalyzer{e: e, opts: opts}
+	if opts.MaxHeldBytes <= 0 {
+		opts.MaxHeldBytes = DefaultMaxHeldBytes
+	}
+	return &EngineAnalyzer{e: e, opts: opts, held: newHeld(opts.MaxHeldBytes)}
 }
 
 // Judge analyses the selfie (with passive liveness), the comparison image and the
@@ -33,6 +42,8 @@ func NewEngineAnalyzer(e *inference.Engine, opts EngineOptions) *EngineAnalyzer 
 // carries no prompts, head movement across the images (a yaw range of Thresholds.TurnYaw
 // or a pitch range of Thresholds.TurnPitch).
 func (a *EngineAnalyzer) Judge(ctx context.Context, in Inputs) (Verdict, error) {
+	release := a.held.take(heldEstimate(in))
+	defer release()
 	var v Verdict
 	var imgs precheck.Images
 	var err error

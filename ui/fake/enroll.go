@@ -528,7 +528,7 @@ func (e *Enrollment) remember(img *image.RGBA, photo string) {
 }
 
 // Imports returns ImportFiles.
-func (e *Enrollment) Imports() ([]ui.ImportFile, error) {
+func (e *Enrollment) Imports(context.Context) ([]ui.ImportFile, error) {
 	return append([]ui.ImportFile(nil), e.ImportFiles...), nil
 }
 
