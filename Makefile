@@ -6,6 +6,8 @@ GOARCH ?= $(shell go env GOARCH)
 export CGO_CFLAGS := -O2 -g -DV4L2_PIX_FMT_P012=0x32313050 -DV4L2_PIX_FMT_AV1_FRAME=0x46315641 -DV4L2_FMT_FLAG_META_LINE_BASED=0x0200
 export CGO_ENABLED := 1
 export ONNXRUNTIME_LIB ?= $(CURDIR)/.cache/ort/$(GOARCH)/libonnxruntime.so.1
+# The MRZ reader's OCR models (scripts/fetch-ocr.sh, run by setup).
+export KIOSK_OCR_MODELS ?= $(CURDIR)/.cache/ocr
 BIN := $(CURDIR)/bin
 GOTEST_FLAGS ?= -timeout 40m
 

@@ -25,4 +25,5 @@ if ! locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$\|^en_US\.utf-\?8$'; then
 fi
 command -v go >/dev/null || { echo "setup: Go 1.26 is needed on PATH (/usr/local/go/bin)" >&2; exit 1; }
 "$here/scripts/fetch-ort.sh" >/dev/null
+"$here/scripts/fetch-ocr.sh" >/dev/null
 echo "setup: ok"

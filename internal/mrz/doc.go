@@ -10,7 +10,9 @@
 // fields and only where the check digits then hold: a digit field takes the digit
 // look-alikes of letters; an alphanumeric field (the document number, the optional data)
 // tries each confusable character both ways, and a repair is kept only when exactly one
-// reading holds (the composite digit breaks ties). Document.Repaired names what was
+// reading holds (the composite digit breaks ties). The fields that may hold letters only
+// (document code, issuing state, nationality, names) take the letter look-alike of a
+// digit read there: a digit cannot stand there. Document.Repaired names what was
 // repaired; Valid reports whether every digit holds.
 //
 // The document number is personal data: print it with Mask / Document.MaskedNumber

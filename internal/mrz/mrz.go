@@ -23,7 +23,40 @@ const (
 	FieldExpiryDate     = "expiry_date"
 	FieldPersonalNumber = "personal_number"
 	FieldComposite      = "composite"
+	// Fields without a check digit that hold letters only: a digit read there is turned
+	// into its letter look-alike (a digit cannot stand there), and named in Repaired.
+	FieldDocumentCode = "document_code"
+	FieldIssuingState = "issuing_state"
+	FieldNationality  = "nationality"
+	FieldName         = "name"
 )
+
+// letters turns the digits of lines[line][start:end] into their letter look-alikes
+// (0→O, 1→I, 2→Z, 5→S, 6→G, 8→B) and reports whether it changed anything.
+func letters(lines [][]byte, line, start, end int) bool {
+	changed := false
+	for i := start; i < end; i++ {
+		if alts, ok := toLetter[lines[line][i]]; ok {
+			lines[line][i] = alts[0]
+			changed = true
+		}
+	}
+	return changed
+}
+
+// letterFields normalizes the letters-only fields of a zone (see FieldName).
+func letterFields(d *Document, lines [][]byte, spans []span) {
+	for _, sp := range spans {
+		if letters(lines, sp.line, sp.start, sp.end) {
+			d.Repaired = append(d.Repaired, sp.name)
+		}
+	}
+}
+
+type span = struct {
+	name             string
+	line, start, end int
+}
 
 // ErrFormat is returned (wrapped) when the lines are not a TD1, TD2 or TD3 zone.
 var ErrFormat = errors.New("mrz: not a TD1, TD2 or TD3 zone")
@@ -477,6 +510,7 @@ func parseTD3(in []string) *Document {
 		{FieldPersonalNumber, 1, 28, 42, 42, alnum},
 	}
 	d := &Document{Format: TD3}
+	letterFields(d, lines, []span{{FieldDocumentCode, 0, 0, 2}, {FieldIssuingState, 0, 2, 5}, {FieldName, 0, 5, 44}, {FieldNationality, 1, 10, 13}})
 	finish(d, lines, fields, func(l [][]byte) string {
 		s := string(l[1])
 		return s[0:10] + s[13:20] + s[21:43]
@@ -502,6 +536,7 @@ func parseTD2(in []string) *Document {
 		{FieldExpiryDate, 1, 21, 27, 27, digit},
 	}
 	d := &Document{Format: TD2}
+	letterFields(d, lines, []span{{FieldDocumentCode, 0, 0, 2}, {FieldIssuingState, 0, 2, 5}, {FieldName, 0, 5, 36}, {FieldNationality, 1, 10, 13}})
 	finish(d, lines, fields, func(l [][]byte) string {
 		s := string(l[1])
 		return s[0:10] + s[13:20] + s[21:35]
@@ -545,6 +580,7 @@ func parseTD1(in []string) *Document {
 		field{FieldExpiryDate, 1, 8, 14, 14, digit},
 	)
 	d := &Document{Format: TD1}
+	letterFields(d, lines, []span{{FieldDocumentCode, 0, 0, 2}, {FieldIssuingState, 0, 2, 5}, {FieldNationality, 1, 15, 18}, {FieldName, 2, 0, 30}})
 	if long {
 		// The check digit covers the number without the '<' at position 14.
 		f := fields[0]

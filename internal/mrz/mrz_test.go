@@ -147,6 +147,21 @@ func TestRepairOnlyWhereCheckDigitsHold(t *testing.T) {
 	}
 }
 
+func TestLettersOnlyFields(t *testing.T) {
+	// The OCR read the nationality's O as 0 and the name's I as 1: letters-only fields.
+	lines := []string{strings.Replace(specTD3[0], "ERIKSSON", "ER1KSSON", 1), strings.Replace(specTD3[1], "UTO", "UT0", 1)}
+	d, err := Parse(lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Valid() || d.Nationality != "UTO" || d.Surname != "ERIKSSON" {
+		t.Fatalf("valid %v nationality %q surname %q", d.Valid(), d.Nationality, d.Surname)
+	}
+	if strings.Join(d.Repaired, ",") != FieldName+","+FieldNationality {
+		t.Errorf("repaired %v", d.Repaired)
+	}
+}
+
 func TestNoRepairOfAWrongDigit(t *testing.T) {
 	// A wrong digit (7 for 1 in the birth date) has no look-alike repair: the zone stays
 	// invalid and names the field; the composite fails too.

