@@ -21,9 +21,16 @@ var (
 // Makefile sets ONNXRUNTIME_LIB and KIOSK_OCR_MODELS).
 func testReader(t testing.TB) *Reader {
 	t.Helper()
-	readerOnce.Do(func() { reader, readerErr = Open(Options{}) })
+	readerOnce.Do(func() {
+		dir := ""
+		if os.Getenv(EnvModels) == "" { // go test without make: the checkout's cache
+			_, file, _, _ := runtime.Caller(0)
+			dir = filepath.Join(filepath.Dir(file), "..", "..", ".cache", "ocr")
+		}
+		reader, readerErr = Open(Options{ModelsDir: dir})
+	})
 	if readerErr != nil {
-		t.Fatalf("opening the OCR (run `make setup`; set KIOSK_OCR_MODELS and ONNXRUNTIME_LIB): %v", readerErr)
+		t.Fatalf("opening the OCR (run scripts/fetch-ocr.sh or make setup; set ONNXRUNTIME_LIB): %v", readerErr)
 	}
 	return reader
 }
