@@ -113,16 +113,29 @@ type erig struct {
 
 // newEnrollRig starts the app over replayDir's camera, with importDir as the import
 // folder; the sandbox is started when online.
-func newEnrollRig(t *testing.T, replayDir, importDir string, online bool) *erig {
+// rigOptions change a rig: the sandbox's key (another than the kiosk's: the sandbox
+// answers 2205) and the kiosk's config.
+type rigOptions struct {
+	sandboxKey []byte
+	config     func(*config.Config)
+}
+
+func newEnrollRig(t *testing.T, replayDir, importDir string, online bool, opts ...rigOptions) *erig {
 	t.Helper()
 	eng := inferencetest.Get(t)
 	dir := t.TempDir()
 	key := []byte("demo-key-0001")
+	sbxKey := key
+	for _, o := range opts {
+		if o.sandboxKey != nil {
+			sbxKey = o.sandboxKey
+		}
+	}
 	keyFile := filepath.Join(dir, "api-key")
 	if err := os.WriteFile(keyFile, append(key, '\n'), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sbx := newSandbox(t, eng, key)
+	sbx := newSandbox(t, eng, sbxKey)
 	if online {
 		sbx.start()
 	}
@@ -135,6 +148,11 @@ func newEnrollRig(t *testing.T, replayDir, importDir string, online bool) *erig 
 	c.Sync.RetryBase, c.Sync.RetryMax = config.Duration(200*time.Millisecond), config.Duration(time.Second)
 	c.Capture.SelfieCamera.ReplayDir = replayDir
 	c.UI.ImportDirs = []string{importDir}
+	for _, o := range opts {
+		if o.config != nil {
+			o.config(&c)
+		}
+	}
 	a, err := app.New(app.Options{Config: c, NoNetwatch: true, ExternalIdleLock: true, Version: "test"})
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/internal/metrics"
-	"github.com/smartselfie/kiosk-agent/internal/metrics/metricstest"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/metricstest"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 

@@ -40,4 +40,3 @@ func (c *Client) MetricSnapshots(ctx context.Context, since time.Time) ([]offlin
 	err := c.do(ctx, http.MethodGet, "/v1/metrics/snapshots?"+q.Encode(), nil, &out)
 	return out, err
 }
-

@@ -36,6 +36,6 @@
 // `promtool tsdb create-blocks-from openmetrics`) and Snapshot.JSON print them
 // (kioskctl metrics).
 //
-// metricstest is the test equipment: promtool, a real Prometheus server on loopback,
+// internal/testkit/metricstest is the test equipment: promtool, a real Prometheus server on loopback,
 // and the label check.
 package metrics

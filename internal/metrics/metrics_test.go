@@ -17,7 +17,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
-	"github.com/smartselfie/kiosk-agent/internal/metrics/metricstest"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/metricstest"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 

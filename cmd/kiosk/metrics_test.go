@@ -1,0 +1,111 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/smartselfie/kiosk-agent/capture/replay"
+	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/metrics"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/metricstest"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
+	"github.com/smartselfie/kiosk-agent/offline"
+	"github.com/smartselfie/kiosk-agent/ui"
+)
+
+// A real Prometheus server (Debian's) scrapes a running kiosk on loopback while an
+// operator enrolls, with taps, a customer whose scanned document shows someone else;
+// the kiosk's key is not the sandbox's. Prometheus then sees the kiosk up, the precheck
+// failure counted by its reason (no_match), the supervisor's forced seal, the job held
+// in the queue by the halt, and the halt with its code (2205). Every label value of
+// every series it stored is checked against the customer's, the job's and the
+// operators' ids; /metrics and the node_exporter textfile pass promtool.
+func TestPrometheusScrapesTheKiosk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole enrollment with the face engine, and a Prometheus server")
+	}
+	const customer = "CUST-PROM-0042"
+	addr := metricstest.FreePort(t)
+	textDir := t.TempDir()
+	camDir := enrolltest.ReplayDir(t)
+	os.MkdirAll(filepath.Join(camDir, replay.DocumentDir), 0o755)
+	if err := os.WriteFile(filepath.Join(camDir, replay.DocumentDir, "passport.jpg"),
+		testimages.Read(t, "id_specimen_utopia_passport_td3.jpg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newEnrollRig(t, camDir, importDir(t), true, rigOptions{
+		sandboxKey: []byte("another-partners-key"),
+		config: func(c *config.Config) {
+			c.Metrics.Listen, c.Metrics.TextfileDir = addr, textDir
+			c.Metrics.Interval = config.Duration(5 * time.Second)
+		},
+	})
+	prom := metricstest.Start(t, addr)
+	prom.WaitFor(`up{job="kiosk"}`, time.Minute, func(v float64) bool { return v == 1 })
+	prom.WaitFor(`kiosk_agent_queue_jobs{state="queued"}`, time.Minute, func(v float64) bool { return v == 0 })
+
+	r.start(customer, job.Document)
+	r.waitText(ui.T("document.title"))
+	r.waitText(ui.T("comparison.face-found"))
+	r.tap(ui.T("wizard.continue"))
+	r.toReview()
+	r.tap(ui.T("review.force"))
+	r.tapIf("Zawadi Mwangi")
+	r.pin(supervisorPIN)
+	e := func() offline.Entry {
+		deadline := time.Now().Add(3 * time.Minute)
+		for {
+			if es, err := r.a.Queue().List(offline.ListOptions{}); err == nil && len(es) == 1 && es[0].State == offline.StateHeld {
+				return es[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the job is not held by the halt: %q", r.texts())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+
+	minute := time.Minute
+	is := func(want float64) func(float64) bool { return func(v float64) bool { return v == want } }
+	prom.WaitFor(`kiosk_agent_sync_halted{code="2205"}`, minute, is(1))
+	prom.WaitFor(`kiosk_agent_queue_jobs{state="held"}`, minute, is(1))
+	prom.WaitFor(`sum(kiosk_agent_queue_jobs)`, minute, is(1))
+	prom.WaitFor(`kiosk_agent_precheck_failures_total{reason="no_match",image="pair"}`, minute, is(1))
+	prom.WaitFor(`kiosk_agent_enrollments_forced_total`, minute, is(1))
+	prom.WaitFor(`kiosk_agent_enrollments_sealed_total{training="true"}`, minute, is(1))
+	prom.WaitFor(`kiosk_agent_enrollments_started_total`, minute, is(1))
+	prom.WaitFor(`kiosk_agent_sync_outcomes_total{outcome="held",code="2205"}`, minute, is(1))
+	prom.WaitFor(`kiosk_agent_operator_sign_ins_total{result="ok"}`, minute, is(1))
+	prom.WaitFor(`kiosk_agent_camera_present{role="selfie"}`, minute, is(1))
+	prom.WaitFor(`sum(kiosk_agent_enrollment_step_duration_seconds_count{step=~"consent|customer|comparison|selfie|liveness"})`, minute, is(5))
+	prom.WaitFor(`count(kiosk_agent_build_info{kiosk_id="kiosk-wire",version="test"})`, minute, is(1))
+
+	series, err := prom.Series(`{job="kiosk"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(series) < 100 {
+		t.Fatalf("Prometheus holds %d series of the kiosk", len(series))
+	}
+	ids := []string{customer, e.ID, "amina", "zawadi", "Amina Diallo", "Zawadi Mwangi"}
+	metricstest.CheckSeriesLabels(t, series, "kiosk-wire", ids)
+
+	res, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	metricstest.CheckMetrics(t, body)
+	textfile, err := os.ReadFile(filepath.Join(textDir, metrics.TextfileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricstest.CheckMetrics(t, textfile)
+}
