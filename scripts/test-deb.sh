@@ -114,6 +114,11 @@ for f in /lib/systemd/system/kiosk-agent-session.service /lib/systemd/system/kio
   /lib/udev/rules.d/60-kiosk-agent-cameras.rules /etc/pam.d/kiosk-agent /usr/bin/kiosk; do
   [ -f "$root$f" ] || fail "$f is missing"
 done
+# The fleet's dashboard and alert rules, for the IT team's Grafana and Prometheus.
+for f in /usr/share/kiosk-agent/prometheus/kiosk-agent-alerts.yml /usr/share/kiosk-agent/prometheus/kiosk-agent-alerts.test.yml \
+  /usr/share/kiosk-agent/grafana/kiosk-agent-fleet.json; do
+  [ -f "$root$f" ] || fail "$f is missing"
+done
 [ -L "$root/etc/systemd/system/multi-user.target.wants/kiosk-agent-session.service" ] ||
   fail "kiosk-agent-session.service is not enabled (multi-user.target.wants)"
 [ ! -e "$root/etc/systemd/system/multi-user.target.wants/kiosk-agent-session-x11.service" ] ||

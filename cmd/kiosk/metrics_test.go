@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -46,8 +47,9 @@ func TestPrometheusScrapesTheKiosk(t *testing.T) {
 			c.Metrics.Interval = config.Duration(5 * time.Second)
 		},
 	})
-	prom := metricstest.Start(t, addr)
-	prom.WaitFor(`up{job="kiosk"}`, time.Minute, func(v float64) bool { return v == 1 })
+	rules, _ := filepath.Abs("../../packaging/prometheus/kiosk-agent-alerts.yml")
+	prom := metricstest.Start(t, []string{rules}, addr)
+	prom.WaitFor(`up{job="kiosk-agent"}`, time.Minute, func(v float64) bool { return v == 1 })
 	prom.WaitFor(`kiosk_agent_queue_jobs{state="queued"}`, time.Minute, func(v float64) bool { return v == 0 })
 
 	r.start(customer, job.Document)
@@ -86,7 +88,41 @@ func TestPrometheusScrapesTheKiosk(t *testing.T) {
 	prom.WaitFor(`sum(kiosk_agent_enrollment_step_duration_seconds_count{step=~"consent|customer|comparison|selfie|liveness"})`, minute, is(5))
 	prom.WaitFor(`count(kiosk_agent_build_info{kiosk_id="kiosk-wire",version="test"})`, minute, is(1))
 
-	series, err := prom.Series(`{job="kiosk"}`)
+	// The packaged alert for a halt is pending (it fires after 5 minutes), and every
+	// query of the packaged dashboard is valid PromQL over what the kiosk exports.
+	prom.WaitFor(`ALERTS{alertname="KioskSyncHalted",alertstate="pending",code="2205"}`, minute, is(1))
+	b, err := os.ReadFile("../../packaging/grafana/kiosk-agent-fleet.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	answered := 0
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			res, err := prom.Query(tg.Expr)
+			if err != nil {
+				t.Errorf("dashboard panel %q: %s: %v", p.Title, tg.Expr, err)
+			}
+			if len(res) > 0 {
+				answered++
+			}
+		}
+	}
+	if answered < 15 {
+		t.Errorf("only %d of the dashboard's queries have data", answered)
+	}
+
+	series, err := prom.Series(`{job="kiosk-agent"}`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,8 +93,9 @@ func (a *App) snapshotsKept() int {
 	return 672
 }
 
-// snapshotLoop keeps a snapshot of the metrics every metrics.snapshot_interval while
-// the compare API cannot be reached (offline, not yet seen, or halted): what a scraper
+// snapshotLoop keeps a snapshot of the metrics at start and every
+// metrics.snapshot_interval while the compare API cannot be reached (offline, not yet
+// seen, or halted): what a scraper
 // could not see, for kioskctl metrics --since.
 func (a *App) snapshotLoop(ctx context.Context) error {
 	every := a.cfg.Metrics.SnapshotInterval.D()
@@ -104,11 +105,13 @@ func (a *App) snapshotLoop(ctx context.Context) error {
 	if snaps, err := a.q.MetricSnapshots(time.Time{}); err == nil {
 		a.met.snapshots.Store(int64(len(snaps)))
 	}
-	return metrics.Every(ctx, a.clk, every, func() {
-		if err := a.TakeSnapshot(ctx, false); err != nil {
+	take := func() {
+		if err := a.TakeSnapshot(ctx, false); err != nil && ctx.Err() == nil {
 			a.log.Warn("metric snapshot", "err", err)
 		}
-	}, nil)
+	}
+	take() // at start too: a kiosk restarted in an offline branch leaves a mark at once
+	return metrics.Every(ctx, a.clk, every, take, nil)
 }
 
 // TakeSnapshot stores a snapshot of the metrics in the queue's ring when the API cannot

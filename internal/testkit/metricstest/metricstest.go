@@ -116,8 +116,10 @@ type Server struct {
 }
 
 // Start runs Debian's prometheus scraping targets (host:port, /metrics) every second as
-// job "kiosk", and waits until it is ready. It is stopped when the test ends.
-func Start(t testing.TB, targets ...string) *Server {
+// job "kiosk-agent" (the name the packaged alert rules expect), evaluating the rule files
+// given (absolute paths) every second, and waits until it is ready. It is stopped when the
+// test ends.
+func Start(t testing.TB, ruleFiles []string, targets ...string) *Server {
 	t.Helper()
 	bin := tool(t, "prometheus")
 	dir := t.TempDir()
@@ -125,8 +127,12 @@ func Start(t testing.TB, targets ...string) *Server {
 	for i, tg := range targets {
 		quoted[i] = strconv.Quote(tg)
 	}
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: kiosk\n    static_configs:\n      - targets: [%s]\n",
-		strings.Join(quoted, ", "))
+	rules := make([]string, len(ruleFiles))
+	for i, r := range ruleFiles {
+		rules[i] = strconv.Quote(r)
+	}
+	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nrule_files: [%s]\nscrape_configs:\n  - job_name: kiosk-agent\n    static_configs:\n      - targets: [%s]\n",
+		strings.Join(rules, ", "), strings.Join(quoted, ", "))
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
