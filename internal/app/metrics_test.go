@@ -30,6 +30,7 @@ func TestMetricsOfTheApp(t *testing.T) {
 	c.Metrics.Interval = config.Duration(5 * time.Second)
 	a := newApp(t, c, nil)
 	stop := run(t, a)
+	waitSnapshots(t, a, 1) // the one at start
 	addOperator(t, a, "amina", offline.RoleOperator)
 	for range 5 {
 		a.SignIn("amina", "000000") // the fifth locks her out
@@ -56,7 +57,8 @@ func TestMetricsOfTheApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	snaps, err := cl.MetricSnapshots(context.Background(), time.Now().Add(-time.Hour))
-	if err != nil || len(snaps) != 1 || !bytes.Contains(snaps[0].Text, []byte(`kiosk_agent_queue_jobs{state="queued"} 1`)) {
+	// One at start (no API: not online), one now, with the sealed job.
+	if err != nil || len(snaps) != 2 || !bytes.Contains(snaps[1].Text, []byte(`kiosk_agent_queue_jobs{state="queued"} 1`)) {
 		t.Fatalf("snapshots through the local API: %d, %v", len(snaps), err)
 	}
 	cl.Close()
@@ -78,7 +80,7 @@ func TestMetricsOfTheApp(t *testing.T) {
 		`kiosk_agent_local_api_requests_total{code="200",route="GET /v1/jobs/{id}"} 1`,
 		`kiosk_agent_sync_api_configured 0`,
 		`kiosk_agent_operator_signed_in 1`,
-		`kiosk_agent_offline_snapshots 1`,
+		`kiosk_agent_offline_snapshots 2`,
 		`kiosk_agent_build_info{arch=`,
 	} {
 		if !bytes.Contains(body, []byte(want)) {
@@ -121,5 +123,21 @@ func TestMetricsListenTaken(t *testing.T) {
 	_, err := New(Options{Config: c2, NoCameras: true, NoNetwatch: true})
 	if err == nil || !strings.Contains(err.Error(), "metrics.listen") {
 		t.Fatalf("second kiosk on the same metrics port: %v", err)
+	}
+}
+
+// waitSnapshots waits until the queue holds n metric snapshots.
+func waitSnapshots(t *testing.T, a *App, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		snaps, err := a.Queue().MetricSnapshots(time.Time{})
+		if err == nil && len(snaps) == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d metric snapshots (%v), want %d", len(snaps), err, n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
