@@ -47,6 +47,9 @@ var (
 	ErrLockedOut = errors.New("operator locked out after too many wrong PINs")
 	// ErrNotSupervisor: the action needs a supervisor and the operator is not one.
 	ErrNotSupervisor = errors.New("a supervisor is needed")
+	// ErrLastSupervisor: disabling this operator would leave no enabled supervisor;
+	// add another supervisor first.
+	ErrLastSupervisor = errors.New("the last enabled supervisor cannot be disabled: add another supervisor first")
 	// ErrBadOperator: an id, name or role given to Add is not valid.
 	ErrBadOperator = errors.New("invalid operator")
 )
@@ -360,8 +363,30 @@ func (s *Operators) change(what, id string, fn func(tx *bolt.Tx, r *operatorReco
 }
 
 // Disable stops an operator from signing in (the record stays for the audit trail).
+//
+// The last enabled supervisor is refused (ErrLastSupervisor): nobody could open the
+// kiosk's settings or unlock an operator from its screen after.
 func (s *Operators) Disable(id, by string) (Operator, error) {
 	return s.change("disabling", id, func(tx *bolt.Tx, r *operatorRecord, _ time.Time) error {
+		if r.Role == RoleSupervisor && !r.Disabled {
+			n := 0
+			err := tx.Bucket(bucketOperators).ForEach(func(k, v []byte) error {
+				var o operatorRecord
+				if err := json.Unmarshal(v, &o); err != nil {
+					return fmt.Errorf("operator %s: record does not decode: %w", k, err)
+				}
+				if o.Role == RoleSupervisor && !o.Disabled {
+					n++
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return ErrLastSupervisor
+			}
+		}
 		r.Disabled = true
 		return s.q.appendAudit(tx, AuditEvent{Kind: AuditOperatorDisabled, Operator: id, Detail: auditBy("", by)})
 	})

@@ -37,3 +37,26 @@ func TestOperatorUnlock(t *testing.T) {
 		t.Fatalf("Unlock of an unknown operator = %v", err)
 	}
 }
+
+// The store keeps one enabled supervisor: nobody could open the settings after.
+func TestLastSupervisorStays(t *testing.T) {
+	e := newEnv(t, Settings{})
+	ops := e.q.Operators(OperatorOptions{PIN: fastPIN})
+	for _, n := range []NewOperator{{ID: "amina", Role: RoleSupervisor, PIN: "402817"}, {ID: "kofi", Role: RoleSupervisor, PIN: "402817"}, {ID: "jb", Role: RoleOperator, PIN: "402817"}} {
+		if _, err := ops.Add(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ops.Disable("kofi", "amina"); err != nil {
+		t.Fatalf("disabling one of two supervisors: %v", err)
+	}
+	if _, err := ops.Disable("amina", "amina"); !errors.Is(err, ErrLastSupervisor) {
+		t.Fatalf("disabling the last supervisor = %v, want ErrLastSupervisor", err)
+	}
+	if o, _ := ops.Get("amina"); o.Disabled {
+		t.Fatal("the last supervisor was disabled anyway")
+	}
+	if _, err := ops.Disable("jb", "amina"); err != nil {
+		t.Fatalf("disabling an operator: %v", err)
+	}
+}

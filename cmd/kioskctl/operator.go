@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "operator", summary: "kiosk operators: add | list | disable | enable | reset-pin (root or group " + adminGroup + ")", run: runOperator})
+	register(&command{name: "operator", summary: "kiosk operators: add | list | unlock | disable | enable | reset-pin (root or group " + adminGroup + ")", run: runOperator})
 }
 
 // adminGroup is the group whose members may manage operators without being root.
@@ -46,14 +47,18 @@ var (
 
 const operatorUsage = `add [--role operator|supervisor] [--name NAME] [--pin-stdin] ID
        kioskctl operator list [--json]
+       kioskctl operator unlock ID
        kioskctl operator disable ID
        kioskctl operator enable ID
        kioskctl operator reset-pin [--pin-stdin] ID
 
 The PIN (6 to 12 digits) is asked on the terminal, twice, without echo; a script pipes
 it on standard input with --pin-stdin. It is never a flag value (others see those in ps).
-Run as root, as a member of the group ` + adminGroup + ` or as the owner of the data folder, with the kiosk stopped
-(it holds the queue database where operators are kept).`
+Run as root, as a member of the group ` + adminGroup + ` or as the owner of the data folder. While
+the kiosk runs it holds the queue database where operators are kept: the command then goes
+through its local API (local_api.socket), which takes operator changes from root, the
+kiosk's user and its admin group (local_api.admin_group) only; a supervisor's PIN is not
+enough (a supervisor does the same from the kiosk's settings, Operators).`
 
 func runOperator(g *globals, args []string) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -62,7 +67,7 @@ func runOperator(g *globals, args []string) int {
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
-	case "add", "list", "disable", "enable", "reset-pin":
+	case "add", "list", "unlock", "disable", "enable", "reset-pin":
 	default:
 		fmt.Fprintf(g.stderr, "kioskctl operator: unknown sub-command %q\nusage: kioskctl operator %s\n", sub, operatorUsage)
 		return exitUsage
@@ -89,6 +94,16 @@ func runOperator(g *globals, args []string) int {
 	if err != nil {
 		return g.errorf("operator %s: %v", sub, err)
 	}
+	kiosk, err := dialKiosk(g, c)
+	if err != nil {
+		return g.errorf("operator %s: %v", sub, err)
+	}
+	if kiosk != nil {
+		// The kiosk holds the queue database: it makes the change, if the caller is
+		// an administrator by credentials (root, its user, the admin group).
+		defer kiosk.Close()
+		return operatorThroughKiosk(g, kiosk, sub, id, *name, r, *pinStdin, *asJSON)
+	}
 	if err := checkAdmin(c.DataDir); err != nil {
 		return g.errorf("operator %s: %v", sub, err)
 	}
@@ -111,9 +126,11 @@ func runOperator(g *globals, args []string) int {
 	var o offline.Operator
 	switch sub {
 	case "list":
-		return operatorList(g, ops, *asJSON, q)
+		return operatorList(g, ops.List, *asJSON, q.Path())
 	case "add":
 		o, err = ops.Add(offline.NewOperator{ID: id, Name: *name, Role: r, PIN: pin, By: by})
+	case "unlock":
+		o, err = ops.Unlock(id, by)
 	case "disable":
 		o, err = ops.Disable(id, by)
 	case "enable":
@@ -121,6 +138,33 @@ func runOperator(g *globals, args []string) int {
 	case "reset-pin":
 		o, err = ops.ResetPIN(id, pin, by)
 	}
+	return operatorDone(g, sub, o, err)
+}
+
+// operatorThroughKiosk makes the change through the running kiosk's local API.
+func operatorThroughKiosk(g *globals, k *localapi.Client, sub, id, name string, r offline.Role, pinStdin, asJSON bool) int {
+	ctx := context.Background()
+	if sub == "list" {
+		return operatorList(g, func() ([]offline.Operator, error) { return k.Operators(ctx) }, asJSON, "the running kiosk")
+	}
+	var pin string
+	var err error
+	if sub == "add" || sub == "reset-pin" {
+		if pin, err = readPIN(g, id, pinStdin, true); err != nil {
+			return g.errorf("operator %s: %v", sub, err)
+		}
+	}
+	var o offline.Operator
+	if sub == "add" {
+		o, err = k.AddOperator(ctx, localapi.AddOperatorRequest{ID: id, Name: name, Role: string(r), PIN: pin})
+	} else {
+		o, err = k.ChangeOperator(ctx, id, sub, pin)
+	}
+	return operatorDone(g, sub, o, err)
+}
+
+// operatorDone prints what a change did, or its error.
+func operatorDone(g *globals, sub string, o offline.Operator, err error) int {
 	if err != nil {
 		return g.errorf("operator %s: %v", sub, err)
 	}
@@ -133,12 +177,14 @@ func runOperator(g *globals, args []string) int {
 		fmt.Fprintf(g.stdout, "operator %s enabled\n", o.ID)
 	case "reset-pin":
 		fmt.Fprintf(g.stdout, "operator %s has a new PIN; any lock is lifted\n", o.ID)
+	case "unlock":
+		fmt.Fprintf(g.stdout, "operator %s unlocked: they sign in with the same PIN\n", o.ID)
 	}
 	return exitOK
 }
 
-func operatorList(g *globals, ops *offline.Operators, asJSON bool, q interface{ Path() string }) int {
-	l, err := ops.List()
+func operatorList(g *globals, list func() ([]offline.Operator, error), asJSON bool, where string) int {
+	l, err := list()
 	if err != nil {
 		return g.errorf("operator list: %v", err)
 	}
@@ -152,7 +198,7 @@ func operatorList(g *globals, ops *offline.Operators, asJSON bool, q interface{ 
 		return exitOK
 	}
 	if len(l) == 0 {
-		fmt.Fprintf(g.stdout, "no operators in %s; add one with: kioskctl operator add ID\n", q.Path())
+		fmt.Fprintf(g.stdout, "no operators in %s; add one with: kioskctl operator add ID\n", where)
 		return exitOK
 	}
 	el := clock.ElapsedOf(clock.Real{})

@@ -1,17 +1,16 @@
 package app
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
 // ErrLastSupervisor: disabling this operator would leave the kiosk without an enabled
-// supervisor, and nobody could open the settings or unlock anyone.
-var ErrLastSupervisor = errors.New("the last enabled supervisor cannot be disabled: add another supervisor first")
+// supervisor (the store refuses it: offline.ErrLastSupervisor).
+var ErrLastSupervisor = offline.ErrLastSupervisor
 
 // The operators' management: a supervisor on the screen (by: their id, whose PIN the
 // settings' gate checked) or an admin through the local API (by: who the kiosk says
@@ -48,25 +47,6 @@ func (a *App) EnableOperator(id, by string) (offline.Operator, error) {
 // DisableOperator stops an operator from signing in; a session of theirs ends. The
 // last enabled supervisor is refused (ErrLastSupervisor).
 func (a *App) DisableOperator(id, by string) (offline.Operator, error) {
-	cur, err := a.ops.Get(id)
-	if err != nil {
-		return offline.Operator{}, fmt.Errorf("disabling operator %s: %w", id, err)
-	}
-	if cur.Role == offline.RoleSupervisor && !cur.Disabled {
-		all, err := a.ops.List()
-		if err != nil {
-			return offline.Operator{}, fmt.Errorf("disabling operator %s: %w", id, err)
-		}
-		n := 0
-		for _, o := range all {
-			if o.Role == offline.RoleSupervisor && !o.Disabled {
-				n++
-			}
-		}
-		if n <= 1 {
-			return offline.Operator{}, fmt.Errorf("disabling operator %s: %w", id, ErrLastSupervisor)
-		}
-	}
 	o, err := a.ops.Disable(id, by)
 	if err != nil {
 		return o, err
@@ -92,3 +72,27 @@ func (a *App) LockLeft(o offline.Operator) time.Duration { return o.LockLeft(clo
 
 // Now is the app's clock's time (the screens' lockout countdowns).
 func (a *App) Now() time.Time { return a.clk.Now() }
+
+// OperatorStore is the operator store as the local API changes it (kioskctl operator
+// while the kiosk runs): the app's methods, so that disabling an operator also ends
+// their session.
+func (b backend) OperatorStore() localapi.OperatorStore { return appOperators{b.a} }
+
+type appOperators struct{ a *App }
+
+func (o appOperators) List() ([]offline.Operator, error) { return o.a.Operators() }
+func (o appOperators) Add(n offline.NewOperator) (offline.Operator, error) {
+	return o.a.AddOperator(n)
+}
+func (o appOperators) Unlock(id, by string) (offline.Operator, error) {
+	return o.a.UnlockOperator(id, by)
+}
+func (o appOperators) ResetPIN(id, pin, by string) (offline.Operator, error) {
+	return o.a.ResetOperatorPIN(id, pin, by)
+}
+func (o appOperators) Disable(id, by string) (offline.Operator, error) {
+	return o.a.DisableOperator(id, by)
+}
+func (o appOperators) Enable(id, by string) (offline.Operator, error) {
+	return o.a.EnableOperator(id, by)
+}

@@ -124,6 +124,11 @@ var errorCodes = []struct {
 	{offline.ErrClosed, "closed", 503},
 	{offline.ErrDamaged, "damaged", 500},
 	{ErrForbidden, "forbidden", 403},
+	{offline.ErrOperatorNotFound, "operator_not_found", 404},
+	{offline.ErrOperatorExists, "operator_exists", 409},
+	{offline.ErrLastSupervisor, "last_supervisor", 409},
+	{offline.ErrWeakPIN, "weak_pin", 400},
+	{offline.ErrBadOperator, "bad_operator", 400},
 	{ErrTooMany, "too_many", 429},
 	{ErrBusy, "busy", 503},
 }

@@ -54,10 +54,20 @@
 //	                                customer id searched for is never in a URL)
 //	GET  /v1/sync                   uploader.Status
 //	POST /v1/sync                   SyncRequest → uploader.Status (wakes the engine; returns at once)
+//	GET  /v1/operators              OperatorList (kioskctl operator list --json)
+//	POST /v1/operators              AddOperatorRequest → offline.Operator
+//	POST /v1/operators/{id}/unlock|reset-pin|disable|enable   (PINRequest) → offline.Operator
+//
+// The operators' routes (operators.go) are admin-only mutations, served when the
+// Backend is also an OperatorBackend; their changes need an administrator by
+// credentials (CredentialsOnly: root, the kiosk's user, the admin group): a supervisor's
+// PIN does not raise a reader for them.
 //
 // Errors are JSON {"error": sentence, "code": code}; the client turns them into an
 // *Error that errors.Is matches against offline's sentinels (ErrNotFound,
-// ErrBadTransition, ErrImagesPurged, ErrQuarantined, ...) ErrForbidden, ErrTooMany and ErrBusy.
+// ErrBadTransition, ErrImagesPurged, ErrQuarantined, the operators' ErrOperatorNotFound,
+// ErrOperatorExists, ErrLastSupervisor, ErrWeakPIN, ErrBadOperator, ...) ErrForbidden,
+// ErrTooMany and ErrBusy.
 //
 // # The app's side
 //

@@ -390,6 +390,8 @@ func (s *Server) Handler(b Backend) http.Handler {
 	if sb, ok := b.(SnapshotBackend); ok {
 		h("GET /v1/metrics/snapshots", snapshotRoute(sb))
 	}
+	// ADMIN-ONLY MUTATIONS: the operators (operators.go; CredentialsOnly).
+	operatorRoutes(h, b)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -434,6 +436,16 @@ func (s *Server) authorize(r *http.Request, route string) (Actor, func(), error)
 	fail := func(err error) (Actor, func(), error) {
 		release()
 		return Actor{}, none, err
+	}
+	// The operators' changes need an administrator by credentials: a supervisor's
+	// PIN does not raise a reader for them (operators.go).
+	if CredentialsOnly(route) && role < RoleAdmin {
+		s.log.Warn("local API: refused an operator change to a reader", "uid", p.UID, "route", route)
+		who := "root, the kiosk's user"
+		if s.admin != "" {
+			who += " or the group " + s.admin
+		}
+		return fail(fmt.Errorf("%w: %s changes the kiosk's operators: only %s may (uid %d is a reader; a supervisor's PIN is not enough): run it with sudo", ErrForbidden, route, who, p.UID))
 	}
 	// A supervisor's PIN counts for changes only (reads need none), and is checked
 	// even for an admin so that the audit names a supervisor only when one really

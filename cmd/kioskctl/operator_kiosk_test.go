@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/smartselfie/kiosk-agent/offline"
+)
+
+// kioskctl operator list, unlock and reset-pin while the kiosk runs: through its local
+// API (it holds queue.db), as root; the changes are the kiosk's own, audited with the
+// caller's uid.
+func TestOperatorThroughKiosk(t *testing.T) {
+	operatorEnv(t)
+	dir := t.TempDir()
+	data := t.TempDir()
+	q, err := offline.Open(data, offline.Options{Settings: offline.Settings{MinFreeDiskMB: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := q.Operators(operatorOptions)
+	for _, n := range []offline.NewOperator{{ID: "zawadi", Role: offline.RoleSupervisor, PIN: "402817"}, {ID: "amina", Name: "Amina D.", Role: offline.RoleOperator, PIN: "739104"}} {
+		if _, err := ops.Add(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 {
+		ops.SignIn("amina", "111000")
+	}
+	q.Close()
+	cfg := kioskConfig(t, dir, data, "")
+	startKiosk(t, cfg, nil)
+
+	code, out, errs := runKioskctl(t, "--config", cfg, "operator", "list", "--json")
+	var l struct{ Operators []offline.Operator }
+	if code != exitOK || json.Unmarshal([]byte(out), &l) != nil || len(l.Operators) != 2 || l.Operators[0].ID != "amina" || l.Operators[0].LockRemaining == 0 {
+		t.Fatalf("operator list through the kiosk: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runKioskctl(t, "--config", cfg, "operator", "list")
+	if code != exitOK || !strings.Contains(out, "amina") || !strings.Contains(out, "locked") {
+		t.Fatalf("operator list (table): exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs = runKioskctl(t, "--config", cfg, "operator", "unlock", "amina"); code != exitOK || !strings.Contains(out, "amina unlocked") {
+		t.Fatalf("operator unlock: exit %d\n%s%s", code, out, errs)
+	}
+	withStdin("580362\n")
+	if code, out, errs = runKioskctl(t, "--config", cfg, "operator", "reset-pin", "--pin-stdin", "amina"); code != exitOK || !strings.Contains(out, "amina has a new PIN") {
+		t.Fatalf("operator reset-pin: exit %d\n%s%s", code, out, errs)
+	}
+	withStdin("580362\n")
+	if code, _, errs = runKioskctl(t, "--config", cfg, "operator", "add", "--pin-stdin", "amina"); code != exitError || !strings.Contains(errs, "already exists") {
+		t.Fatalf("adding an existing operator: exit %d %s", code, errs)
+	}
+	if code, _, errs = runKioskctl(t, "--config", cfg, "operator", "disable", "zawadi"); code != exitError || !strings.Contains(errs, "last enabled supervisor") {
+		t.Fatalf("disabling the last supervisor: exit %d %s", code, errs)
+	}
+}
