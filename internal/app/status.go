@@ -93,7 +93,6 @@ const (
 func (a *App) Status(ctx context.Context) (Status, error) {
 	st := Status{KioskID: a.cfg.KioskID, Version: a.version, Started: a.started, Training: a.training,
 		Queue: a.q.Counts(), DeviceFingerprint: a.q.DeviceFingerprint(), KeyProtector: a.q.KeyStatus().Protector, ClockSynced: clock.Synced()}
-	st.Clock = a.clockVerdict(st.ClockSynced)
 	var fs unix.Statfs_t
 	if err := unix.Statfs(a.cfg.DataDir, &fs); err == nil {
 		st.Disk = Disk{Free: fs.Bavail * uint64(fs.Bsize), Total: fs.Blocks * uint64(fs.Bsize)}
@@ -111,6 +110,8 @@ func (a *App) Status(ctx context.Context) (Status, error) {
 		return st, fmt.Errorf("reading the sync status: %w", err)
 	}
 	st.Sync = sync
+	// After the sync status: a probe that said online has measured the clock.
+	st.Clock = a.clockVerdict(st.ClockSynced)
 	if h := sync.Halt; h != nil {
 		st.Alerts = append(st.Alerts, Alert{AlertSyncHalted, h.Reason})
 	}
