@@ -720,14 +720,14 @@ func checkURL(v *validator, key, s string, allowQuery bool) {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		v.add("%s %q is not a URL: give one like https://api.example.com", key, s)
+		v.add("%s %q is not a URL: give one like https://api.example.com", key, redactURL(s))
 	case u.Scheme != "http" && u.Scheme != "https":
-		v.add("%s %q: give an https:// URL (http:// only for a loopback test server)", key, s)
+		v.add("%s %q: give an https:// URL (http:// only for a loopback test server)", key, redactURL(s))
 	case u.Host == "" || u.Hostname() == "":
-		v.add("%s %q has no host: give one like https://api.example.com", key, s)
+		v.add("%s has no host: give one like https://api.example.com", key)
 	case u.User != nil:
 		v.add("%s: put no user name or password in the URL (it would be logged): use the key settings", key)
 	case u.Fragment != "" || (!allowQuery && u.RawQuery != ""):
-		v.add("%s %q: remove the query or fragment", key, s)
+		v.add("%s %q: remove the query or fragment", key, redactURL(s))
 	}
 }

@@ -77,7 +77,7 @@ var (
 	appLayer = under("internal/app", "internal/config", "internal/parts", "cmd", "internal/doctor", "internal/enroll")
 	testKits = under("internal/testkit", "inference/inferencetest", "sync/faultproxy", "ui/fake")
 	leaves   = is("internal/job", "internal/clock", "internal/messages", "internal/jsontree", "internal/imagelimit",
-		"internal/jpegturbo", "internal/mrz", "capture/camera", "inference/gates", "inference/models", "sync/faultproxy")
+		"internal/jpegturbo", "internal/mrz", "internal/redact", "capture/camera", "inference/gates", "inference/models", "sync/faultproxy")
 	fyne     = under("fyne.io/fyne/v2")
 	go4vl    = under("github.com/vladimirvivien/go4vl")
 	ort      = under("github.com/yalue/onnxruntime_go")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -216,5 +217,24 @@ func TestReaderRate(t *testing.T) {
 		if rec := asPeer(h, adminPeer, "GET", "/v1/status", nil, nil); rec.Code != 200 {
 			t.Fatalf("admin status = %d", rec.Code)
 		}
+	}
+}
+
+// Finding 6: queue show --json printed the callback URL's token. The kiosk masks it
+// before it leaves, through the socket and from the file alike.
+func TestJobShowMasksCallbackToken(t *testing.T) {
+	q := testQueue(t)
+	j := testJobWith("job-cb", func(j *job.Job) { j.CallbackURL = "https://hooks.example/cb?token=s3cr3t-t0ken&job=7" })
+	if _, err := q.Enqueue(j); err != nil {
+		t.Fatal(err)
+	}
+	_, h := roleServer(t, q, Limits{}, nil)
+	rec := asPeer(h, reader, "GET", "/v1/jobs/job-cb", nil, nil)
+	if rec.Code != 200 || strings.Contains(rec.Body.String(), "s3cr3t") || !strings.Contains(rec.Body.String(), "https://hooks.example/cb?") {
+		t.Fatalf("queue show through the socket: %d %s", rec.Code, rec.Body)
+	}
+	d, err := DescribeJob(q, "job-cb")
+	if err != nil || d.Sealed == nil || strings.Contains(d.Sealed.CallbackURL, "s3cr3t") {
+		t.Fatalf("DescribeJob: %+v, %v", d.Sealed, err)
 	}
 }

@@ -63,16 +63,22 @@ func testQueue(t *testing.T, ids ...string) *offline.Queue {
 	}
 	t.Cleanup(func() { q.Close() })
 	for i, id := range ids {
-		j := &job.Job{ID: id, UserID: "customer-" + id, ComparisonType: job.Portrait,
-			Selfie: []byte{0xFF, 0xD8, 0xFF, byte(i)}, Comparison: []byte{0xFF, 0xD8, 0xFF, 2}, OperatorID: "zawadi"}
-		for k := range 4 {
-			j.Liveness = append(j.Liveness, []byte{0xFF, 0xD8, 0xFF, byte(3 + k)})
-		}
-		if _, err := q.Enqueue(j); err != nil {
+		if _, err := q.Enqueue(testJobWith(id, func(j *job.Job) { j.Selfie[3] = byte(i) })); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return q
+}
+
+// testJobWith is a job of customer-ID, changed by fn.
+func testJobWith(id string, fn func(*job.Job)) *job.Job {
+	j := &job.Job{ID: id, UserID: "customer-" + id, ComparisonType: job.Portrait,
+		Selfie: []byte{0xFF, 0xD8, 0xFF, 0}, Comparison: []byte{0xFF, 0xD8, 0xFF, 2}, OperatorID: "zawadi"}
+	for k := range 4 {
+		j.Liveness = append(j.Liveness, []byte{0xFF, 0xD8, 0xFF, byte(3 + k)})
+	}
+	fn(j)
+	return j
 }
 
 // serve starts a server on a socket in a new folder and returns it with a stop

@@ -8,11 +8,13 @@ import (
 	"strings"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/redact"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
 // JobDetail is one job as `kioskctl queue show --json` prints it: the entry, and
-// what the sealed job holds (the user id truncated, image sizes, never the images).
+// what the sealed job holds (the user id truncated, the callback URL's token and
+// password masked, image sizes, never the images).
 type JobDetail struct {
 	Entry     offline.Entry `json:"entry"`
 	Integrity string        `json:"integrity"` // ok, quarantined, images purged, not checked (being sent)
@@ -67,7 +69,7 @@ func DescribeJob(q *offline.Queue, id string) (JobDetail, error) {
 		return JobDetail{}, err
 	default:
 		v := &SealedView{UserID: TruncateID(j.UserID), ComparisonType: j.ComparisonType, AllowNewEnroll: j.AllowNewEnroll,
-			CallbackURL: j.CallbackURL, KioskID: j.KioskID, OperatorID: j.OperatorID, Training: j.Training, Prechecks: j.Prechecks,
+			CallbackURL: redact.URL(j.CallbackURL), KioskID: j.KioskID, OperatorID: j.OperatorID, Training: j.Training, Prechecks: j.Prechecks,
 			Images: map[string]float64{"selfie": kb(j.Selfie), "comparison": kb(j.Comparison)}}
 		for i, f := range j.Liveness {
 			v.Images[fmt.Sprintf("liveness[%d]", i)] = kb(f)

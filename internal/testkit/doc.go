@@ -2,8 +2,10 @@
 // no program links it by mistake: testimages (the vendored photos and their manifest),
 // jobimages (job images made from them), imagebomb (decompression bombs), enrolltest (the
 // replay cameras of the enrollment tests), swtpmtest (a software TPM, Debian's swtpm, for the
-// key protector's tests), metricstest (Debian's promtool and a real Prometheus server on loopback, and
-// the check that no metric label names a customer, a job or an operator). The shared face engine of the tests is beside
+// key protector's tests), metricstest (Debian's promtool and a real Prometheus server on
+// loopback, and the check that no metric label names a customer, a job or an operator),
+// localapitest (a local API client run as another user, a connection flood). The shared
+// face engine of the tests is beside
 // the engine, in inference/inferencetest (like net/http/httptest). This package holds no
 // code.
 package testkit
