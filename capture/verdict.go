@@ -1,5 +1,7 @@
 package capture
 
+import "github.com/smartselfie/kiosk-agent/internal/codes"
+
 // This file holds capture's own verdict vocabulary: what a Judge tells the procedures
 // about a frame. Capture declares it (rather than borrowing the face engine's types) so
 // that the camera packages link no inference code; internal/precheck translates the
@@ -48,38 +50,40 @@ func (b Box) H() float64 { return b.Y2 - b.Y1 }
 // right (the subject's left). Pitch > 0: tilted up. Roll > 0: leaning clockwise.
 type Pose struct{ Yaw, Pitch, Roll float64 }
 
-// Prompt is what the customer is asked to do for one liveness frame. Directions are the
-// customer's own (their left), on an unmirrored camera image. The values are those of
-// the face engine's prompts and of the sealed job's records.
-type Prompt string
+// Prompt is what the customer is asked to do for one liveness frame: the shared
+// vocabulary's (internal/codes), whose values are the face engine's prompts and the
+// sealed job's records.
+type Prompt = codes.Prompt
 
-// Prompts.
+// Prompts (see internal/codes).
 const (
-	PromptStraight Prompt = "straight" // look straight at the camera
-	PromptLeft     Prompt = "left"     // turn the head to their left (yaw > 0 in the image)
-	PromptRight    Prompt = "right"    // turn the head to their right (yaw < 0)
-	PromptUp       Prompt = "up"       // tilt the head up (pitch > 0)
-	PromptDown     Prompt = "down"     // tilt the head down (pitch < 0)
-	PromptAny      Prompt = ""         // no prompt: any pose
+	PromptStraight = codes.PromptStraight
+	PromptLeft     = codes.PromptLeft
+	PromptRight    = codes.PromptRight
+	PromptUp       = codes.PromptUp
+	PromptDown     = codes.PromptDown
+	PromptAny      = codes.PromptAny
 )
 
-// Problem is the stable code of one failed gate; the UI turns it into a sentence.
-type Problem string
+// Problem is the stable code of one failed gate (internal/codes); the UI turns it into
+// a sentence.
+type Problem = codes.Problem
 
-// Problem codes. The gate codes are the face engine's (internal/precheck checks that
-// they stay equal); ProblemMoving and ProblemPromptNotFollowed come from the procedures.
+// Problem codes (see internal/codes). The gate codes are the face engine's
+// (internal/precheck checks that they stay equal); ProblemMoving and
+// ProblemPromptNotFollowed come from the procedures.
 const (
-	ProblemNoFace            Problem = "no_face"
-	ProblemManyFaces         Problem = "several_faces"
-	ProblemTooSmall          Problem = "face_too_small"
-	ProblemTooClose          Problem = "face_too_close"
-	ProblemOffCentre         Problem = "face_off_centre"
-	ProblemEyesTooClose      Problem = "eyes_too_close"
-	ProblemPose              Problem = "head_pose"
-	ProblemTooDark           Problem = "too_dark"
-	ProblemOverExposed       Problem = "over_exposed"
-	ProblemBlurred           Problem = "blurred"
-	ProblemNotLive           Problem = "not_live"
-	ProblemPromptNotFollowed Problem = "prompt_not_followed" // the pose does not answer the prompt yet
-	ProblemMoving            Problem = "moving"              // the document moves between frames
+	ProblemNoFace            = codes.ProblemNoFace
+	ProblemManyFaces         = codes.ProblemManyFaces
+	ProblemTooSmall          = codes.ProblemTooSmall
+	ProblemTooClose          = codes.ProblemTooClose
+	ProblemOffCentre         = codes.ProblemOffCentre
+	ProblemEyesTooClose      = codes.ProblemEyesTooClose
+	ProblemPose              = codes.ProblemPose
+	ProblemTooDark           = codes.ProblemTooDark
+	ProblemOverExposed       = codes.ProblemOverExposed
+	ProblemBlurred           = codes.ProblemBlurred
+	ProblemNotLive           = codes.ProblemNotLive
+	ProblemPromptNotFollowed = codes.ProblemPromptNotFollowed
+	ProblemMoving            = codes.ProblemMoving
 )

@@ -42,7 +42,7 @@
 // Run returns each check as internal/messages codes and arguments; cmd/kiosk runs
 // internal/doctor). internal/app implements them;
 // ui/fake implements them in memory. ui imports no bbolt, no sync/compare: job states
-// and API codes are copied as plain values (JobState names equal offline.State names).
+// are internal/codes' State (offline.State's type) and API codes plain values.
 //
 // # Lock
 //
@@ -85,7 +85,7 @@
 // ImportComparison read ID photos from the import folder and USB sticks; Prechecks
 // returns job.Prechecks; Seal(SealRequest) seals (forced prechecks carry the
 // supervisor); WaitResult waits for the API's answer (or ErrOffline). Problem and
-// Prompt copy capture's values (a test checks them) so that ui links neither capture
+// Prompt are internal/codes' types (capture's too) so that ui links neither capture
 // nor the engine; job's types (ComparisonType, Prechecks) are used as they are.
 //
 // The screens: consent (what is captured and why; English/French switch, restored to

@@ -7,6 +7,7 @@ import (
 	"image"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/codes"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
@@ -17,71 +18,52 @@ import (
 // (capture, precheck, offline, the sync engine's events); ui/fake implements it over
 // the vendored photos.
 //
-// The vocabulary is capture's and job's, copied as plain values so that ui links
-// neither capture (libjpeg-turbo) nor the face engine: Problem and Prompt have the
-// values of capture.Problem and capture.Prompt (a test checks it), comparison types and
-// prechecks are internal/job's (a leaf package).
+// The vocabulary is the leaves' so that ui links neither capture (libjpeg-turbo) nor the
+// face engine: Problem and Prompt are internal/codes' types, capture's too; comparison
+// types and prechecks are internal/job's.
 
-// CaptureKind is what a capture step takes.
-type CaptureKind uint8
+// CaptureKind is what a capture step takes (internal/codes).
+type CaptureKind = codes.CaptureKind
 
-// The capture kinds.
+// The capture kinds (see internal/codes).
 const (
-	// CaptureDocument: the ID document (job.Document), by capture.Document.
-	CaptureDocument CaptureKind = iota + 1
-	// CapturePortrait: a portrait taken by the agent (job.Portrait), by capture.Selfie.
-	CapturePortrait
-	// CaptureSelfie: the selfie, by capture.Selfie.
-	CaptureSelfie
-	// CaptureLiveness: the liveness frames, by capture.LivenessSequence.
-	CaptureLiveness
+	CaptureDocument = codes.CaptureDocument // the ID document, by capture.Document
+	CapturePortrait = codes.CapturePortrait // a portrait taken by the agent, by capture.Selfie
+	CaptureSelfie   = codes.CaptureSelfie   // the selfie, by capture.Selfie
+	CaptureLiveness = codes.CaptureLiveness // the liveness frames, by capture.LivenessSequence
 )
 
-func (k CaptureKind) String() string {
-	switch k {
-	case CaptureDocument:
-		return "document"
-	case CapturePortrait:
-		return "portrait"
-	case CaptureSelfie:
-		return "selfie"
-	case CaptureLiveness:
-		return "liveness"
-	}
-	return fmt.Sprintf("capture(%d)", uint8(k))
-}
+// Problem is a capture problem code (internal/codes, capture.Problem's type).
+type Problem = codes.Problem
 
-// Problem is a capture problem code: the values of capture.Problem.
-type Problem string
-
-// The problem codes (capture.Problem's values).
+// The problem codes (see internal/codes).
 const (
-	ProblemNoFace            Problem = "no_face"
-	ProblemManyFaces         Problem = "several_faces"
-	ProblemTooSmall          Problem = "face_too_small"
-	ProblemTooClose          Problem = "face_too_close"
-	ProblemOffCentre         Problem = "face_off_centre"
-	ProblemEyesTooClose      Problem = "eyes_too_close"
-	ProblemPose              Problem = "head_pose"
-	ProblemTooDark           Problem = "too_dark"
-	ProblemOverExposed       Problem = "over_exposed"
-	ProblemBlurred           Problem = "blurred"
-	ProblemNotLive           Problem = "not_live"
-	ProblemPromptNotFollowed Problem = "prompt_not_followed"
-	ProblemMoving            Problem = "moving"
+	ProblemNoFace            = codes.ProblemNoFace
+	ProblemManyFaces         = codes.ProblemManyFaces
+	ProblemTooSmall          = codes.ProblemTooSmall
+	ProblemTooClose          = codes.ProblemTooClose
+	ProblemOffCentre         = codes.ProblemOffCentre
+	ProblemEyesTooClose      = codes.ProblemEyesTooClose
+	ProblemPose              = codes.ProblemPose
+	ProblemTooDark           = codes.ProblemTooDark
+	ProblemOverExposed       = codes.ProblemOverExposed
+	ProblemBlurred           = codes.ProblemBlurred
+	ProblemNotLive           = codes.ProblemNotLive
+	ProblemPromptNotFollowed = codes.ProblemPromptNotFollowed
+	ProblemMoving            = codes.ProblemMoving
 )
 
-// Prompt is what the customer is asked to do for one liveness frame: the values of
-// capture.Prompt (the customer's own left and right).
-type Prompt string
+// Prompt is what the customer is asked to do for one liveness frame (internal/codes,
+// capture.Prompt's type; the customer's own left and right).
+type Prompt = codes.Prompt
 
-// The prompts (capture.Prompt's values).
+// The prompts (see internal/codes).
 const (
-	PromptStraight Prompt = "straight"
-	PromptLeft     Prompt = "left"
-	PromptRight    Prompt = "right"
-	PromptUp       Prompt = "up"
-	PromptDown     Prompt = "down"
+	PromptStraight = codes.PromptStraight
+	PromptLeft     = codes.PromptLeft
+	PromptRight    = codes.PromptRight
+	PromptUp       = codes.PromptUp
+	PromptDown     = codes.PromptDown
 )
 
 // Box is a face box in pixels of the frame it was found in (capture.Box).

@@ -262,8 +262,19 @@ func TestEveryStringIsTranslated(t *testing.T) {
 	}
 }
 
-// uiConsts are the package's string constants, name to value.
+// uiConsts are the package's string constants, name to value: a literal, or one of
+// internal/codes' constants (Problem, Prompt) named as codes.Name.
 func uiConsts(files []*ast.File) map[string]string {
+	var shared map[string]string
+	if f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "internal", "codes", "codes.go"), nil, 0); err == nil {
+		shared = stringConsts([]*ast.File{f}, nil)
+	}
+	return stringConsts(files, shared)
+}
+
+// stringConsts are the string constants of files, name to value: literals, and the
+// constants of shared named as codes.Name.
+func stringConsts(files []*ast.File, shared map[string]string) map[string]string {
 	out := map[string]string{}
 	for _, f := range files {
 		for _, d := range f.Decls {
@@ -277,6 +288,13 @@ func uiConsts(files []*ast.File) map[string]string {
 					if i < len(vs.Values) {
 						if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
 							out[n.Name], _ = strconv.Unquote(lit.Value)
+						}
+						if sel, ok := vs.Values[i].(*ast.SelectorExpr); ok {
+							if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "codes" {
+								if v, ok := shared[sel.Sel.Name]; ok {
+									out[n.Name] = v
+								}
+							}
 						}
 					}
 				}

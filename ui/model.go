@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/codes"
 )
 
 // This file declares what the screens need from the rest of the kiosk: small
@@ -201,49 +202,25 @@ type Disk struct {
 	Low uint64
 }
 
-// JobState is where a job is in its life. The names are those of offline.State, so
-// the app maps one to the other with ParseJobState(state.String()).
-type JobState uint8
+// JobState is where a job is in its life: internal/codes' State, offline.State's type.
+type JobState = codes.State
 
+// The job states (see internal/codes).
 const (
-	JobQueued JobState = iota + 1
-	JobSending
-	JobDone
-	JobFailed
-	JobHeld
-	JobNeedsOperator
-	JobQuarantined
+	JobQueued        = codes.StateQueued
+	JobSending       = codes.StateSending
+	JobDone          = codes.StateDone
+	JobFailed        = codes.StateFailed
+	JobHeld          = codes.StateHeld
+	JobNeedsOperator = codes.StateNeedsOperator
+	JobQuarantined   = codes.StateQuarantined
 )
 
-var jobStateNames = map[JobState]string{
-	JobQueued:        "queued",
-	JobSending:       "sending",
-	JobDone:          "done",
-	JobFailed:        "failed",
-	JobHeld:          "held",
-	JobNeedsOperator: "needs-operator",
-	JobQuarantined:   "quarantined",
-}
-
 // JobStates lists every state.
-var JobStates = []JobState{JobQueued, JobSending, JobHeld, JobNeedsOperator, JobFailed, JobQuarantined, JobDone}
+var JobStates = codes.States
 
-func (s JobState) String() string {
-	if n, ok := jobStateNames[s]; ok {
-		return n
-	}
-	return fmt.Sprintf("state(%d)", uint8(s))
-}
-
-// ParseJobState is the inverse of String.
-func ParseJobState(name string) (JobState, error) {
-	for s, n := range jobStateNames {
-		if n == name {
-			return s, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown job state %q", name)
-}
+// ParseJobState is the inverse of JobState.String.
+func ParseJobState(name string) (JobState, error) { return codes.ParseState(name) }
 
 // Job is one job as the queue screen shows it: no customer id, no image.
 type Job struct {

@@ -221,7 +221,7 @@ func TestJobStateNames(t *testing.T) {
 			t.Errorf("ParseJobState(%q) = %v, %v", s.String(), got, err)
 		}
 	}
-	// The names are offline.State's (the app maps one to the other by name).
+	// The names are the queue's (internal/codes; kioskctl and the local API show them).
 	want := []string{"queued", "sending", "held", "needs-operator", "failed", "quarantined", "done"}
 	for i, s := range JobStates {
 		if s.String() != want[i] {

@@ -4,40 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/messages"
 	"github.com/smartselfie/kiosk-agent/ui"
 )
-
-// ui copies capture's codes as plain values (so that it links no capture code): they
-// must stay equal. This test links capture; the ui package does not.
-func TestCodesAreCaptures(t *testing.T) {
-	for _, c := range []struct{ ui, capture string }{
-		{string(ui.ProblemNoFace), string(capture.ProblemNoFace)},
-		{string(ui.ProblemManyFaces), string(capture.ProblemManyFaces)},
-		{string(ui.ProblemTooSmall), string(capture.ProblemTooSmall)},
-		{string(ui.ProblemTooClose), string(capture.ProblemTooClose)},
-		{string(ui.ProblemOffCentre), string(capture.ProblemOffCentre)},
-		{string(ui.ProblemEyesTooClose), string(capture.ProblemEyesTooClose)},
-		{string(ui.ProblemPose), string(capture.ProblemPose)},
-		{string(ui.ProblemTooDark), string(capture.ProblemTooDark)},
-		{string(ui.ProblemOverExposed), string(capture.ProblemOverExposed)},
-		{string(ui.ProblemBlurred), string(capture.ProblemBlurred)},
-		{string(ui.ProblemNotLive), string(capture.ProblemNotLive)},
-		{string(ui.ProblemPromptNotFollowed), string(capture.ProblemPromptNotFollowed)},
-		{string(ui.ProblemMoving), string(capture.ProblemMoving)},
-		{string(ui.PromptStraight), string(capture.PromptStraight)},
-		{string(ui.PromptLeft), string(capture.PromptLeft)},
-		{string(ui.PromptRight), string(capture.PromptRight)},
-		{string(ui.PromptUp), string(capture.PromptUp)},
-		{string(ui.PromptDown), string(capture.PromptDown)},
-	} {
-		if c.ui != c.capture {
-			t.Errorf("ui has %q where capture has %q", c.ui, c.capture)
-		}
-	}
-}
 
 func TestOneInstructionAtATime(t *testing.T) {
 	for _, tc := range []struct {

@@ -76,7 +76,7 @@ var (
 	parts    = under("capture", "inference", "offline", "sync")
 	appLayer = under("internal/app", "internal/config", "internal/parts", "cmd", "internal/doctor", "internal/enroll")
 	testKits = under("internal/testkit", "inference/inferencetest", "sync/faultproxy", "ui/fake")
-	leaves   = is("internal/job", "internal/clock", "internal/messages", "internal/jsontree", "internal/imagelimit",
+	leaves   = is("internal/job", "internal/codes", "internal/clock", "internal/messages", "internal/jsontree", "internal/imagelimit",
 		"internal/jpegturbo", "internal/mrz", "internal/redact", "capture/camera", "inference/gates", "inference/models", "sync/faultproxy")
 	fyne     = under("fyne.io/fyne/v2")
 	go4vl    = under("github.com/vladimirvivien/go4vl")
