@@ -126,8 +126,11 @@
 //
 // # Schema versions
 //
-// Each record carries a schema version (SchemaVersion, now 2). Records of version 1
-// are upgraded in the transaction that opens the queue (see upgrade.go).
+// Each record carries a schema version (SchemaVersion, now 3). Records of versions 1
+// and 2 are upgraded in the transaction that opens the queue (see upgrade.go): version
+// 3 added Entry.Code, the compare API's error code of the last failure, which older
+// records wrote only at the start of Reason ("2204: message"); it is read out of the
+// Reason once, at the upgrade. The sealed payload is the same in versions 2 and 3.
 //
 // # Operators
 //

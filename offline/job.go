@@ -26,6 +26,7 @@ type Entry struct {
 	Attempts       int                `json:"attempts"`
 	NextAttempt    time.Time          `json:"next_attempt,omitzero"`
 	Reason         string             `json:"reason,omitempty"`
+	Code           string             `json:"code,omitempty"` // the API's error code that Reason reports ("2204"), if any
 	Result         *Result            `json:"result,omitempty"`
 	UserHash       string             `json:"user_hash"`
 	ComparisonType job.ComparisonType `json:"comparison_type"`

@@ -365,6 +365,8 @@ type Update struct {
 	// Reason is required for failed, held, needs-operator and quarantined; optional
 	// for queued (the last error). It must not hold customer data.
 	Reason string
+	// Code is the compare API's error code that Reason reports, if any (Entry.Code).
+	Code string
 	// Result is required for done.
 	Result *Result
 	// NextAttempt (queued only): do not offer the job in Ready before this time.
@@ -414,7 +416,7 @@ func (q *Queue) transition(tx *bolt.Tx, c *commit, r *record, to State, u Update
 	now := q.clk.Now()
 	r.State = to
 	r.Updated = now
-	r.Reason = u.Reason
+	r.Reason, r.Code = u.Reason, u.Code
 	if u.Result != nil {
 		res := *u.Result
 		r.Result = &res

@@ -261,6 +261,7 @@ func (q *Queue) init(db *bolt.DB) (plan keyPlan, err error) {
 		jobs := tx.Bucket(bucketJobs)
 		var updates []record
 		var damaged, olds [][2][]byte
+		var v2s []record
 		c := jobs.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var r record
@@ -272,13 +273,24 @@ func (q *Queue) init(db *bolt.DB) (plan keyPlan, err error) {
 			case err != nil || r.ID != string(k):
 				damaged = append(damaged, [2][]byte{append([]byte(nil), k...), append([]byte(nil), v...)})
 				continue
+			case r.Version == 2:
+				upgradeV2(&r)
+				v2s = append(v2s, r)
 			}
 			if r.State == StateSending {
 				updates = append(updates, r)
 			}
 			q.idx[r.ID] = indexOf(&r.Entry)
 		}
-		// Records of schema version 1 are upgraded (upgrade.go).
+		// Records of schema versions 1 and 2 are upgraded (upgrade.go).
+		for i := range v2s {
+			if err := putRecord(tx, &v2s[i]); err != nil {
+				return fmt.Errorf("upgrading job %s from version 2: %w", v2s[i].ID, err)
+			}
+		}
+		if len(v2s) > 0 {
+			q.log.Info("upgraded job records to the current schema", "from", 2, "to", SchemaVersion, "count", len(v2s))
+		}
 		for _, kv := range olds {
 			if err := q.upgradeV1(tx, kv[0], kv[1]); err != nil {
 				return fmt.Errorf("upgrading job %s from version 1: %w", kv[0], err)

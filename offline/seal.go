@@ -18,7 +18,12 @@ import (
 
 // SchemaVersion is the version of the job records this code writes. Records of older
 // versions are upgraded when the queue opens (see upgrade.go).
-const SchemaVersion = 2
+const SchemaVersion = 3
+
+// sealVersion is the version of the sealed payload (its framing, associated data and
+// signed digest): version-2 and version-3 records seal alike (version 3 added the
+// entry's Code), so a version-2 record's payload is kept as it is.
+const sealVersion = 2
 
 // blobMagic starts every version-2 sealed payload.
 var blobMagic = []byte("KQJ2")
@@ -94,7 +99,7 @@ func (k *deviceKey) seal(j *job.Job) (blob, sig []byte, err error) {
 		plain = binary.AppendUvarint(plain, uint64(len(img)))
 		plain = append(plain, img...)
 	}
-	ad := aad(j.ID, SchemaVersion)
+	ad := aad(j.ID, sealVersion)
 
 	dataKey := make([]byte, 32)
 	if _, err := rand.Read(dataKey); err != nil {
@@ -122,7 +127,7 @@ func (k *deviceKey) seal(j *job.Job) (blob, sig []byte, err error) {
 	blob = sealer.Seal(blob, dn, plain, ad)
 	clear(plain)
 	clear(dataKey)
-	sig = ed25519.Sign(k.sign, digest(j.ID, SchemaVersion, fields, roles, imgs))
+	sig = ed25519.Sign(k.sign, digest(j.ID, sealVersion, fields, roles, imgs))
 	return blob, sig, nil
 }
 
@@ -132,7 +137,7 @@ func (k *deviceKey) open(id string, blob, sig []byte) (*job.Job, error) {
 	if len(blob) < blobHeaderLen+16 || string(blob[:4]) != string(blobMagic) {
 		return nil, &integrityError{"the sealed job is truncated or not a version-2 job"}
 	}
-	ad := aad(id, SchemaVersion)
+	ad := aad(id, sealVersion)
 	wn := blob[4 : 4+nonceLen]
 	dataKey, err := k.unwrap(wn, blob[4+nonceLen:4+nonceLen+wrappedKeyLen], ad, k.wrap, k.prev)
 	if err != nil {
@@ -155,7 +160,7 @@ func (k *deviceKey) open(id string, blob, sig []byte) (*job.Job, error) {
 		return nil, &integrityError{fmt.Sprintf("the sealed job names job id %q, not %q", j.ID, id)}
 	}
 	roles, imgs := imageRoles(j)
-	if !ed25519.Verify(k.pub, digest(id, SchemaVersion, fields, roles, imgs), sig) {
+	if !ed25519.Verify(k.pub, digest(id, sealVersion, fields, roles, imgs), sig) {
 		return nil, &integrityError{"the device signature does not match the job: it was altered or not sealed by this kiosk"}
 	}
 	return j, nil

@@ -136,11 +136,41 @@ func (q *Queue) upgradeV1(tx *bolt.Tx, key, val []byte) error {
 	}
 	r := record{Sig: sig, Entry: Entry{
 		ID: j.ID, Version: SchemaVersion, State: state, Created: j.Created, Updated: r1.Updated, Attempts: r1.Attempts,
-		Reason: r1.Reason, UserHash: q.key.hashUser(j.UserID), ComparisonType: j.ComparisonType,
+		Reason: r1.Reason, Code: reasonCode(r1.Reason), UserHash: q.key.hashUser(j.UserID), ComparisonType: j.ComparisonType,
 		LivenessFrames: len(j.Liveness), SealedBytes: int64(len(blob)), PrechecksOK: j.Prechecks.OK,
 	}}
 	if err := putRecord(tx, &r); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketBlobs).Put(key, blob)
+}
+
+// Schema version 3 added the entry's Code: the compare API's error code of the last
+// failure, which versions 1 and 2 wrote only at the start of Reason ("2204: message",
+// or the code alone). upgradeV2 reads it out of Reason once, when the queue opens; the
+// sealed payload is the same in both versions and is kept as it is.
+func upgradeV2(r *record) {
+	r.Version = SchemaVersion
+	r.Code = reasonCode(r.Reason)
+}
+
+// reasonCode is the API's error code at the start of an old record's Reason: four
+// digits followed by nothing or by a character that is neither a letter, a digit nor
+// '_' ("2204: …"); "" otherwise (a network error's reason, an operator's note).
+func reasonCode(reason string) string {
+	if len(reason) < 4 {
+		return ""
+	}
+	for _, c := range reason[:4] {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	if len(reason) > 4 {
+		c := reason[4]
+		if c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			return ""
+		}
+	}
+	return reason[:4]
 }

@@ -104,3 +104,89 @@ func TestUpgradeFromV1(t *testing.T) {
 		})
 	})
 }
+
+// A version-2 record (the error code written only at the start of Reason) is upgraded
+// once when the queue opens: the code read out of the Reason into Entry.Code, the
+// sealed payload kept and still opening.
+func TestUpgradeFromV2ReadsTheCode(t *testing.T) {
+	e := newEnv(t, Settings{})
+	for _, id := range []string{"v2-failed", "v2-operator", "v2-network", "v2-queued"} {
+		if _, err := e.q.Enqueue(testJob(id, 100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.q.Close()
+	// Written as version 2 wrote them: no "code", the code in the Reason.
+	old := map[string]struct {
+		state  State
+		reason string
+		code   string // wanted after the upgrade
+	}{
+		"v2-failed":   {StateFailed, "2204: partner_params is not a JSON object", "2204"},
+		"v2-operator": {StateNeedsOperator, "2209", "2209"},
+		"v2-network":  {StateQueued, "dial tcp 10.0.0.1:443: connect: connection refused", ""},
+		"v2-queued":   {StateQueued, "", ""},
+	}
+	rawUpdate(t, e.dir, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketJobs)
+		for id, o := range old {
+			var m map[string]any
+			if err := json.Unmarshal(b.Get([]byte(id)), &m); err != nil {
+				return err
+			}
+			m["version"], m["state"], m["reason"] = 2, o.state.String(), o.reason
+			delete(m, "code")
+			v, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(v, []byte(`"code"`)) {
+				t.Fatalf("fixture of %s has a code: %s", id, v)
+			}
+			if err := b.Put([]byte(id), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	e.open(t, Settings{})
+	for id, o := range old {
+		ent, err := e.q.Get(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ent.Version != SchemaVersion || ent.Code != o.code || ent.Reason != o.reason || ent.State != o.state {
+			t.Errorf("%s upgraded to %+v, want code %q", id, ent, o.code)
+		}
+		if _, err := e.q.Load(id); err != nil {
+			t.Errorf("%s: the sealed payload of version 2 no longer opens: %v", id, err)
+		}
+	}
+	// Once: the records on disk are version 3 with their code.
+	e.reopen(t, Settings{})
+	e.q.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketJobs).Get([]byte("v2-failed"))
+		if !bytes.Contains(v, []byte(`"version":3`)) || !bytes.Contains(v, []byte(`"code":"2204"`)) {
+			t.Errorf("record on disk after the upgrade: %s", v)
+		}
+		return nil
+	})
+}
+
+func TestReasonCode(t *testing.T) {
+	for reason, want := range map[string]string{
+		"2204: partner_params is not a JSON object": "2204",
+		"2209":                       "2209",
+		"2209 user already enrolled": "2209",
+		"22045: no":                  "",
+		"2204x":                      "",
+		"220":                        "",
+		"":                           "",
+		"dial tcp: i/o timeout":      "",
+		"purged by operator":         "",
+	} {
+		if got := reasonCode(reason); got != want {
+			t.Errorf("reasonCode(%q) = %q, want %q", reason, got, want)
+		}
+	}
+}

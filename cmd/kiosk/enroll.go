@@ -507,8 +507,8 @@ func (e *uiEnrollment) answer(jobID string) (o ui.Outcome, done bool, err error)
 		}
 		return ui.Outcome{ResultCode: ent.Result.Code}, true, nil
 	case offline.StateFailed, offline.StateNeedsOperator:
-		if m := reasonCode.FindStringSubmatch(ent.Reason); m != nil {
-			return ui.Outcome{ErrorCode: m[1]}, true, nil
+		if ent.Code != "" {
+			return ui.Outcome{ErrorCode: ent.Code}, true, nil
 		}
 		return ui.Outcome{}, true, fmt.Errorf("waiting for job %s: %s", jobID, ent.State)
 	case offline.StateHeld, offline.StateQuarantined:

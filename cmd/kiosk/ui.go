@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"regexp"
 	"sort"
 	"time"
 
@@ -213,8 +212,6 @@ func (u uiStatus) Status() ui.Status {
 // uiQueue is the queue screen's queue.
 type uiQueue struct{ a *app.App }
 
-var reasonCode = regexp.MustCompile(`^(\d{4})\b`)
-
 func (u uiQueue) Jobs() ([]ui.Job, error) {
 	es, err := u.a.Queue().List(offline.ListOptions{})
 	if err != nil {
@@ -237,8 +234,8 @@ func (u uiQueue) Jobs() ([]ui.Job, error) {
 		j := ui.Job{ID: e.ID, Created: e.Created, State: s, Progress: progress[e.ID], NextAttempt: e.NextAttempt}
 		if e.Result != nil {
 			j.ResultCode = e.Result.Code
-		} else if m := reasonCode.FindStringSubmatch(e.Reason); m != nil {
-			j.ErrorCode = m[1]
+		} else {
+			j.ErrorCode = e.Code
 		}
 		out = append(out, j)
 	}

@@ -209,6 +209,9 @@ func runQueueShow(g *globals, args []string) int {
 	if out.Entry.Reason != "" {
 		fmt.Fprintf(w, "  reason:      %s\n", out.Entry.Reason)
 	}
+	if e.Code != "" {
+		fmt.Fprintf(w, "  error code:  %s\n", e.Code)
+	}
 	if r := e.Result; r != nil {
 		fmt.Fprintf(w, "  result:      %s %s (smile job %s)\n", r.Code, r.Text, r.SmileJobID)
 		for k, v := range r.Actions {

@@ -58,7 +58,7 @@ func (a OfflineQueue) Claim(_ context.Context, id string) (Job, error) {
 func (a OfflineQueue) Settle(_ context.Context, id string, o Outcome) error {
 	var (
 		to offline.State
-		u  = offline.Update{Reason: o.Reason}
+		u  = offline.Update{Reason: o.Reason, Code: o.Code}
 	)
 	switch o.State {
 	case StateDone:

@@ -81,23 +81,24 @@ func TestOfflineAdapterOutcomes(t *testing.T) {
 		t.Fatalf("report = %+v", rep)
 	}
 	want := map[string]struct {
-		state  offline.State
-		code   string
-		reason string
+		state   offline.State
+		code    string
+		reason  string
+		errCode string // the entry's typed code of the failure
 	}{
-		"j-done":     {offline.StateDone, "0840", ""},
-		"j-known":    {offline.StateDone, "2215", ""},
-		"j-bad":      {offline.StateFailed, "", "2204: comparison_image_type unknown"},
-		"j-enrolled": {offline.StateNeedsOperator, "", "2209"},
-		"j-retry":    {offline.StateDone, "0840", ""},
+		"j-done":     {offline.StateDone, "0840", "", ""},
+		"j-known":    {offline.StateDone, "2215", "", ""},
+		"j-bad":      {offline.StateFailed, "", "2204: comparison_image_type unknown", "2204"},
+		"j-enrolled": {offline.StateNeedsOperator, "", "2209", "2209"},
+		"j-retry":    {offline.StateDone, "0840", "", ""},
 	}
 	for id, w := range want {
 		e, err := oq.Get(id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.State != w.state || !strings.Contains(e.Reason, w.reason) {
-			t.Errorf("%s: %s %q, want %s %q", id, e.State, e.Reason, w.state, w.reason)
+		if e.State != w.state || !strings.Contains(e.Reason, w.reason) || e.Code != w.errCode {
+			t.Errorf("%s: %s %q code %q, want %s %q code %q", id, e.State, e.Reason, e.Code, w.state, w.reason, w.errCode)
 		}
 		if w.code != "" && (e.Result == nil || e.Result.Code != w.code) {
 			t.Errorf("%s: result %+v, want code %s", id, e.Result, w.code)

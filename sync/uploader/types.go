@@ -167,6 +167,7 @@ type Outcome struct {
 	State     State
 	Result    *Result   // StateDone
 	Reason    string    // StateFailed, StateHeld, StateNeedsOperator; the last error for StateQueued
+	Code      string    // the API's error code that Reason reports ("2204"), if it sent one
 	NotBefore time.Time // StateQueued: the next attempt time
 	Attempts  int       // StateQueued: attempts made so far (the job's Attempt)
 }

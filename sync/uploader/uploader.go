@@ -706,10 +706,10 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 		reason := se.reason()
 		switch se.Class {
 		case ClassPermanent:
-			o = Outcome{State: StateFailed, Reason: reason}
+			o = Outcome{State: StateFailed, Reason: reason, Code: se.Code}
 			ev.Kind, ev.Reason = EventFailed, reason
 		case ClassOperator:
-			o = Outcome{State: StateNeedsOperator, Reason: reason}
+			o = Outcome{State: StateNeedsOperator, Reason: reason, Code: se.Code}
 			ev.Kind, ev.Reason = EventNeedsOperator, reason
 		case ClassReconcile:
 			r := Result{Code: se.Code, Text: "delivered before; result unknown", ServerTime: se.ServerDate, Unknown: true}
@@ -719,7 +719,7 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 			o = Outcome{State: StateDone, Result: &r}
 			ev.Kind, ev.Result = EventDelivered, &r
 		case ClassHalt:
-			o = Outcome{State: StateHeld, Reason: reason}
+			o = Outcome{State: StateHeld, Reason: reason, Code: se.Code}
 			ev.Kind, ev.Reason = EventHeld, reason
 		default: // ClassRetry
 			ra := se.RetryAfter
@@ -730,7 +730,7 @@ func (u *Uploader) settle(ctx context.Context, f finished, rep *Report, interrup
 			jd := u.bo.Delay(f.job.Attempt)
 			u.mu.Unlock()
 			next := now.Add(max(jd, ra))
-			o = Outcome{State: StateQueued, NotBefore: next, Reason: reason, Attempts: f.job.Attempt}
+			o = Outcome{State: StateQueued, NotBefore: next, Reason: reason, Code: se.Code, Attempts: f.job.Attempt}
 			ev.Kind, ev.Reason, ev.Retry = EventRetry, reason, next
 		}
 	}
