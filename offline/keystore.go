@@ -430,7 +430,7 @@ func (k *deviceKey) rewrapBlob(id string, blob []byte) ([]byte, bool, error) {
 	if len(blob) < blobHeaderLen+16 || string(blob[:4]) != string(blobMagic) {
 		return nil, false, errors.New("not a version-2 payload")
 	}
-	ad := aad(id, SchemaVersion)
+	ad := aad(id, sealVersion)
 	wn, wk := blob[4:4+nonceLen], blob[4+nonceLen:4+nonceLen+wrappedKeyLen]
 	cur, err := newGCM(k.wrap)
 	if err != nil {

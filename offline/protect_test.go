@@ -272,7 +272,7 @@ func legacyOpens(t *testing.T, dir string, k *deviceKey, id string) bool {
 		blob := tx.Bucket(bucketBlobs).Get([]byte(id))
 		var w cipher.AEAD
 		w, _ = newGCM(k.legacy)
-		_, err := w.Open(nil, blob[4:4+nonceLen], blob[4+nonceLen:4+nonceLen+wrappedKeyLen], aad(id, SchemaVersion))
+		_, err := w.Open(nil, blob[4:4+nonceLen], blob[4+nonceLen:4+nonceLen+wrappedKeyLen], aad(id, sealVersion))
 		ok = err == nil
 		return nil
 	})
