@@ -111,7 +111,8 @@ for g in kiosk video tss; do
 done
 # The session: units, PAM service, udev rule; the Wayland session enabled, the X11 one not.
 for f in /lib/systemd/system/kiosk-agent-session.service /lib/systemd/system/kiosk-agent-session-x11.service \
-  /lib/udev/rules.d/60-kiosk-agent-cameras.rules /etc/pam.d/kiosk-agent /usr/bin/kiosk; do
+  /lib/udev/rules.d/60-kiosk-agent-cameras.rules /lib/udev/rules.d/60-kiosk-agent-tpm.rules \
+  /etc/pam.d/kiosk-agent /usr/bin/kiosk; do
   [ -f "$root$f" ] || fail "$f is missing"
 done
 # The fleet's dashboard and alert rules, for the IT team's Grafana and Prometheus.
@@ -125,7 +126,13 @@ done
   fail "the X11 fallback session is enabled too"
 in_root dpkg-query -W -f='${Conffiles}\n' kiosk-agent | grep -q '^ /etc/pam.d/kiosk-agent ' ||
   fail "/etc/pam.d/kiosk-agent is not a conffile"
-step "users, groups, session units, udev rule"
+# The units name the systemd credential of keys.protector systemd-creds, commented
+# (no credential is installed by the package).
+for u in kiosk-agent-session.service kiosk-agent-session-x11.service; do
+  grep -qx '#LoadCredentialEncrypted=kiosk-agent-kek:/etc/credstore.encrypted/kiosk-agent-kek' "$root/lib/systemd/system/$u" ||
+    fail "$u does not carry the commented LoadCredentialEncrypted= line"
+done
+step "users, groups, session units, udev rules"
 
 # systemd-analyze verify, in the root (Depends brought systemd and cage; xinit, a
 # Recommends, is installed for the fallback's ExecStart). Warnings count as failures.
