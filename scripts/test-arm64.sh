@@ -9,7 +9,8 @@
 #      match and identical decisions.
 #   4. kioskctl doctor --json on a fresh data folder and a replay camera: the same checks
 #      and verdicts as amd64, and the models check ok (it analyses the bundled photo).
-#   5. The test binaries of offline, sync/compare and sync/uploader (-short), built with
+#   5. The test binaries of offline, offline/protector, sync/compare and sync/uploader
+#      (-short; the key protector's talk to the amd64 swtpm's unix socket), built with
 #      go test -c for arm64.
 # Prints the time of each step. Emulation is ~30x slower than native for Go code and up to
 # ~175x for inference, so the set is small: about 75 s with a warm build cache on a quiet
@@ -54,7 +55,7 @@ go build -ldflags "$ldflags" -o "$work/amd64/kioskctl" ./cmd/kioskctl
 step "build kioskctl amd64"
 env "${arm64_env[@]}" go build -ldflags "$ldflags" -o "$work/arm64/kioskctl" ./cmd/kioskctl
 step "build kioskctl arm64"
-pkgs=(offline sync/compare sync/uploader)
+pkgs=(offline offline/protector sync/compare sync/uploader)
 for p in "${pkgs[@]}"; do
   env "${arm64_env[@]}" go test -c -o "$work/arm64/$(echo "$p" | tr / _).test" "./$p"
 done
