@@ -16,9 +16,15 @@
 //     one face of a bundled photo (Photo, built into the binary).
 //   - data_dir: a folder, mode 0700, owned by Options.DataOwner (kiosk-agent), and so is
 //     every entry in it (a command run as root may have created queue.db).
-//   - keys: device.key readable by its owner only, owned by the data owner, and a valid
-//     key (offline.CheckDeviceKey); a missing one is fine until queue.db exists. The API
-//     key file (or the remote signer's token file) likewise, and readable as a key.
+//   - keys: what protects the device keys (keys.protector, offline/protector):
+//     device.sealed readable by its owner only, owned by the data owner, sealed by the
+//     configured protector and unsealed by this machine (offline.CheckSealedKeys; keys
+//     sealed elsewhere fail); or the plain device.key (mode, owner, offline.CheckDeviceKey),
+//     which warns "not protected against disk theft" (fails with keys.require_hardware),
+//     or says it moves to the protector at the next start; doctor never moves a key. A
+//     missing key is fine until queue.db exists. The API key file (or the remote signer's
+//     token file) likewise, and readable as a key. The codes doctor.keys.* say it on the
+//     status screen.
 //   - disk: the free space of the data folder's file system against
 //     offline.min_free_disk_mb (fail under it: the queue refuses new jobs; warn under
 //     twice it, as the app's status bar does).
