@@ -43,8 +43,9 @@
 // plain file.
 //
 //   - queue.db: the bbolt database (buckets jobs, blobs, audit, meta, damaged, and
-//     operators once one is added). Every commit is fsynced (bbolt's default) before a
-//     call returns.
+//     operators once one is added; metrics once the kiosk kept a metric snapshot while
+//     offline: AddMetricSnapshot, a ring of at most keep, never in the job records;
+//     MetricSnapshots). Every commit is fsynced (bbolt's default) before a call returns.
 //
 // # Sealing
 //

@@ -33,8 +33,10 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 // from the queue file. The default output is OpenMetrics with each sample's timestamp,
 // what `promtool tsdb create-blocks-from openmetrics` imports into Prometheus.
 func runMetrics(g *globals, args []string) int {
-	fs := g.newFlagSet("metrics", "[--since DURATION|TIME] [--json]")
+	fs := g.newFlagSet("metrics", "[--since DURATION|TIME] [--instance HOST:PORT [--job NAME]] [--json]")
 	since := fs.String("since", "", "only snapshots since a duration ago (e.g. 24h, 7d) or an RFC 3339 time; default: all kept")
+	instance := fs.String("instance", "", "label every sample with instance=HOST:PORT, the kiosk's scrape target (so the backfilled history joins its live series)")
+	jobName := fs.String("job", "kiosk-agent", "with --instance: the job label")
 	asJSON := fs.Bool("json", false, "print JSON: each snapshot's time and samples (name, labels, value; histograms as _count and _sum)")
 	if _, ok := queueArgs(g, fs, args, 0, 0); !ok {
 		return exitUsage
@@ -76,7 +78,11 @@ func runMetrics(g *globals, args []string) int {
 		}
 		return exitOK
 	}
-	if err := metrics.WriteOpenMetrics(g.stdout, snaps); err != nil {
+	var target map[string]string
+	if *instance != "" {
+		target = map[string]string{"instance": *instance, "job": *jobName}
+	}
+	if err := metrics.WriteOpenMetrics(g.stdout, snaps, target); err != nil {
 		return g.errorf("metrics: %v", err)
 	}
 	return exitOK

@@ -49,13 +49,13 @@ func TestMetricsSnapshots(t *testing.T) {
 	if queued != 3 || time.Since(js[0].At) > time.Minute {
 		t.Fatalf("snapshot at %v: queued %v, want 3", js[0].At, queued)
 	}
-	_, om, _ := runKioskctl(t, "metrics", "--config", cfg)
+	_, om, _ := runKioskctl(t, "metrics", "--instance", "10.8.0.42:9464", "--config", cfg)
 	stop()
 	code, fromFile, errs := runKioskctl(t, "metrics", "--json", "--since", "1h", "--config", cfg)
 	if code != exitOK || fromFile != out {
 		t.Errorf("from the file: exit %d %s\n%s\nthrough the kiosk:\n%s", code, errs, fromFile, out)
 	}
-	if !strings.HasSuffix(om, "# EOF\n") || !strings.Contains(om, `kiosk_agent_queue_jobs{state="queued"} 3.0 `) ||
+	if !strings.HasSuffix(om, "# EOF\n") || !strings.Contains(om, `kiosk_agent_queue_jobs{instance="10.8.0.42:9464",job="kiosk-agent",state="queued"} 3.0 `) ||
 		!strings.Contains(om, "# TYPE kiosk_agent_queue_jobs gauge") {
 		t.Errorf("OpenMetrics:\n%s", om)
 	}

@@ -66,6 +66,19 @@
 // is not loopback; the compare client, which every sender shares (kioskctl's too),
 // holds the same rule on the address it actually dials (see sync/compare's doc).
 //
+// # Metrics
+//
+// New builds the kiosk's metrics (internal/metrics, a registry of its own) and, with
+// metrics.listen, opens the endpoint's socket (a taken address fails the start). Run
+// serves GET /metrics there, writes the node_exporter textfile every metrics.interval
+// (metrics.textfile_dir), and keeps a snapshot of the metrics in the queue's ring at start
+// and every metrics.snapshot_interval while the API cannot be reached (TakeSnapshot;
+// kioskctl metrics reads them through Backend's MetricSnapshots). The collectors read
+// Status at scrape time, the struct the status screen and doctor read. The events come
+// from the app's own calls (Seal, SignIn, the sync engine's OnEvent, the local API's
+// Observe, the metered camera sources) and from the screens' adapter: WizardMoved,
+// PrechecksRan and Judged (an internal/enroll.Observer).
+//
 // # What the screens call
 //
 // Status (status bar, alerts, status screen), Session, Operators, SignIn, SignOut,

@@ -74,7 +74,7 @@ type rule struct {
 // The rules of docs/ARCHITECTURE.md ("The rules these follow" and "Outside libraries").
 var (
 	parts    = under("capture", "inference", "offline", "sync")
-	appLayer = under("internal/app", "internal/config", "internal/parts", "cmd", "internal/doctor", "internal/enroll")
+	appLayer = under("internal/app", "internal/config", "internal/parts", "cmd", "internal/doctor", "internal/enroll", "internal/metrics")
 	testKits = under("internal/testkit", "inference/inferencetest", "sync/faultproxy", "ui/fake")
 	leaves   = is("internal/job", "internal/codes", "internal/clock", "internal/messages", "internal/jsontree", "internal/imagelimit",
 		"internal/jpegturbo", "internal/mrz", "internal/redact", "capture/camera", "inference/gates", "inference/models", "sync/faultproxy")
@@ -84,6 +84,7 @@ var (
 	bbolt    = under("go.etcd.io/bbolt")
 	argon2   = is("golang.org/x/crypto/argon2")
 	gotpm    = under("github.com/google/go-tpm")
+	promGo   = under("github.com/prometheus/client_golang", "github.com/prometheus/common", "github.com/prometheus/client_model")
 	programs = under("cmd")
 )
 
@@ -107,6 +108,7 @@ var rules = []rule{
 	{name: "argon2 only in offline", from: but(agent, is("offline")), forbid: argon2},
 	{name: "go-tpm only in offline/protector", from: but(agent, is("offline/protector")), forbid: gotpm},
 	{name: "no program links the test kits", from: programs, forbid: testKits, linked: true},
+	{name: "the Prometheus client only in internal/metrics", from: but(agent, under("internal/metrics", "internal/testkit/metricstest")), forbid: promGo},
 }
 
 // short removes the module's prefix from the agent's paths, for the messages.
@@ -227,6 +229,8 @@ func TestRulesCatchBadImports(t *testing.T) {
 		{"bbolt outside offline", "internal/app", "go.etcd.io/bbolt", "bbolt only in offline and sync/sandbox"},
 		{"argon2 outside offline", "ui", "golang.org/x/crypto/argon2", "argon2 only in offline"},
 		{"a program links a test kit", "cmd/kiosk", "ui/fake", "no program links the test kits"},
+		{"a part links the metrics", "sync/sandbox", "internal/metrics", "the parts never import the app layer"},
+		{"the Prometheus client outside internal/metrics", "internal/app", "github.com/prometheus/client_golang/prometheus", "the Prometheus client only in internal/metrics"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := map[string]pkg{}

@@ -261,10 +261,10 @@ func TestSnapshotsBackfill(t *testing.T) {
 		t.Fatalf("JSON: %d samples at %v", len(js.Samples), js.At)
 	}
 	var om bytes.Buffer
-	if err := WriteOpenMetrics(&om, snaps); err != nil {
+	if err := WriteOpenMetrics(&om, snaps, map[string]string{"job": "kiosk-agent", "instance": "10.8.0.42:9464"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(om.String(), "# EOF\n") || !strings.Contains(om.String(), "kiosk_agent_enrollments_started_total 2.0 1.7723601e+09") {
+	if !strings.HasSuffix(om.String(), "# EOF\n") || !strings.Contains(om.String(), `kiosk_agent_enrollments_started_total{instance="10.8.0.42:9464",job="kiosk-agent"} 2.0 1.7723601e+09`) {
 		t.Fatalf("OpenMetrics:\n%s", om.String())
 	}
 	promtool := metricstest.Promtool(t)

@@ -131,3 +131,29 @@ func TestAlertRules(t *testing.T) {
 		}
 	}
 }
+
+// TestOperationsListsEveryMetric keeps docs/operations.md true: every metric the kiosk
+// exports is listed with its meaning, and nothing listed is gone.
+func TestOperationsListsEveryMetric(t *testing.T) {
+	b, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	mfs, err := busySet(t).Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, mf := range mfs {
+		names[mf.GetName()] = true
+		if !strings.Contains(doc, "| `"+mf.GetName()+"` |") {
+			t.Errorf("docs/operations.md does not list %s", mf.GetName())
+		}
+	}
+	for _, m := range regexp.MustCompile("\\| `(kiosk_agent_[a-z0-9_]+)` \\|").FindAllStringSubmatch(doc, -1) {
+		if !names[m[1]] {
+			t.Errorf("docs/operations.md lists %s, which the kiosk does not export", m[1])
+		}
+	}
+}

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"google.golang.org/protobuf/proto"
 )
 
 // Snapshot is one stored snapshot of the kiosk's metrics (offline.MetricSnapshot's text,
@@ -39,8 +42,13 @@ func ParseSnapshot(at time.Time, text []byte) (Snapshot, error) {
 // with its snapshot's timestamp, ending with "# EOF": what `promtool tsdb
 // create-blocks-from openmetrics` imports into a Prometheus server (the backfill of an
 // offline branch's history). A family's samples are grouped across snapshots, as the
-// format wants, in time order.
-func WriteOpenMetrics(w io.Writer, snaps []Snapshot) error {
+// format wants, in time order. Each sample gets the labels of target too (job and
+// instance: the kiosk's scrape target, so the history joins its live series).
+func WriteOpenMetrics(w io.Writer, snaps []Snapshot, target map[string]string) error {
+	var extra []*dto.LabelPair
+	for _, k := range slices.Sorted(maps.Keys(target)) {
+		extra = append(extra, &dto.LabelPair{Name: proto.String(k), Value: proto.String(target[k])})
+	}
 	byName := map[string]*dto.MetricFamily{}
 	var names []string
 	for _, s := range snaps {
@@ -54,6 +62,9 @@ func WriteOpenMetrics(w io.Writer, snaps []Snapshot) error {
 			}
 			for _, m := range mf.Metric {
 				m.TimestampMs = &ts
+				if len(extra) > 0 {
+					m.Label = append(slices.Clone(extra), m.Label...)
+				}
 				all.Metric = append(all.Metric, m)
 			}
 		}

@@ -49,7 +49,9 @@
 // is opened again, the engine sends it again with the same job id, and the server's job id
 // check (2215) makes that safe: the job ends delivered once.
 //
-// Progress events (job, bytes sent, bytes total) are throttled to about fifty per job. Events
+// Progress events (job, bytes sent, bytes total) are throttled to about fifty per job. A
+// settled attempt's event carries the server's code (Event.Code: the result's or the
+// error's; empty when no answer came back), which the kiosk's metrics count. Events
 // are delivered synchronously to Options.OnEvent, which must not block. Status summarises
 // connectivity, queue counts, jobs in flight, last success, last error and the halt.
 //
