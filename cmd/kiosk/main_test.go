@@ -245,3 +245,24 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Fatalf("a bad flag: got %v, want an error", err)
 	}
 }
+
+// A config file that its group or others may write is refused at start, with the chmod
+// that fixes it: whoever can write it decides where the jobs go.
+func TestWritableConfigRefusedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfg, []byte(`{"data_dir":"`+dir+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(cfg, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	err := run([]string{"--headless", "--config", cfg}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "chmod go-w "+cfg) {
+		t.Fatalf("start with a 0666 config: %v", err)
+	}
+	if _, serr := os.Stat(filepath.Join(dir, offline.DBFile)); serr == nil {
+		t.Fatal("the kiosk started (queue.db created) on a writable config")
+	}
+}
