@@ -42,6 +42,8 @@ func QueueOptions(c config.Config) offline.Options {
 			PurgeImagesAfterMinutes: int(o.PurgeImagesAfter.D() / time.Minute),
 			KeepResultsDays:         days(o.KeepResults),
 			FailedImagesMaxDays:     days(o.KeepFailedImages),
+			// Not a config key: the audit log's size bound is the queue's own.
+			AuditMaxEvents: offline.DefaultSettings().AuditMaxEvents,
 		},
 	}
 }
