@@ -11,17 +11,18 @@ import (
 
 // Audit event kinds.
 const (
-	AuditEnrolled    = "enrolled"         // a job was sealed into the queue
-	AuditSent        = "sent"             // the uploader claimed the job to send it
-	AuditResult      = "result"           // the job reached done, failed, held or needs-operator
-	AuditRequeued    = "requeued"         // back to queued (retry later, or found in sending at start-up)
-	AuditRetry       = "retry"            // an operator sent the job back to the queue
-	AuditQuarantined = "quarantined"      // the job failed its integrity check
-	AuditPurged      = "purged"           // images or the whole record deleted
-	AuditSignIn      = "operator_sign_in" // an operator signed in
-	AuditRecovered   = "db_recovered"     // a corrupt database was moved aside
-	AuditClockJump   = "clock_jump"       // the wall clock jumped: retention held, resumed or took the new time
-	AuditDropped     = "audit_dropped"    // the oldest audit events were dropped (the log was over its size bound)
+	AuditEnrolled      = "enrolled"         // a job was sealed into the queue
+	AuditEnrolledAgain = "enrolled_again"   // a 2209 job's photos sealed again as a new job with allow_new_enroll (Detail: the old job, the supervisor)
+	AuditSent          = "sent"             // the uploader claimed the job to send it
+	AuditResult        = "result"           // the job reached done, failed, held or needs-operator
+	AuditRequeued      = "requeued"         // back to queued (retry later, or found in sending at start-up)
+	AuditRetry         = "retry"            // an operator sent the job back to the queue
+	AuditQuarantined   = "quarantined"      // the job failed its integrity check
+	AuditPurged        = "purged"           // images or the whole record deleted
+	AuditSignIn        = "operator_sign_in" // an operator signed in
+	AuditRecovered     = "db_recovered"     // a corrupt database was moved aside
+	AuditClockJump     = "clock_jump"       // the wall clock jumped: retention held, resumed or took the new time
+	AuditDropped       = "audit_dropped"    // the oldest audit events were dropped (the log was over its size bound)
 )
 
 // AuditEvent is one line of the append-only audit log. It holds no customer data

@@ -36,4 +36,9 @@ type Entry struct {
 	PurgedAt       time.Time          `json:"purged_at,omitzero"`
 	PrechecksOK    bool               `json:"prechecks_ok"`
 	Forced         bool               `json:"forced,omitempty"`
+	// EnrolledAgainFrom is the job this one enrolls again (Queue.EnrollAgain: the same
+	// photos with allow_new_enroll after a 2209); ReplacedBy is that new job, on the
+	// old one (kept, failed, for the audit).
+	EnrolledAgainFrom string `json:"enrolled_again_from,omitempty"`
+	ReplacedBy        string `json:"replaced_by,omitempty"`
 }

@@ -222,12 +222,22 @@ var JobStates = codes.States
 // ParseJobState is the inverse of JobState.String.
 func ParseJobState(name string) (JobState, error) { return codes.ParseState(name) }
 
-// Job is one job as the queue screen shows it: no customer id, no image.
+// Job is one job as the queue screen and the job's page show it: no image.
 type Job struct {
-	ID       string
-	Created  time.Time
+	ID string
+	// CustomerID is the customer's id, shown in full to the operator on the screen
+	// only (never logged); empty once the job's photos (and sealed ids) are deleted.
+	CustomerID string
+	Created    time.Time
+	// Updated is when the job last changed state.
+	Updated  time.Time
 	State    JobState
 	Training bool
+	// Attempts is how many times the job was sent.
+	Attempts int
+	// EnrolledAgainFrom is the job (refused as already enrolled) this one enrolls
+	// again; ReplacedBy, on that old job, is this one.
+	EnrolledAgainFrom, ReplacedBy string
 	// ResultCode is the API's result (0840, 0841, 0941, 0001) once done.
 	ResultCode string
 	// ErrorCode is the API's error code (2204, 2209, ...) of a failed or held job.
@@ -246,6 +256,10 @@ type Queue interface {
 	Retry(id string) error
 	// Purge deletes a job's images now (supervisor only; the screen checks the role).
 	Purge(id string) error
+	// EnrollAgain seals the photos of a job refused as already enrolled (2209) again as
+	// a new job with allow_new_enroll, on supervisor sup's decision; it returns the new
+	// job's id. The old job is kept, linked to the new one.
+	EnrollAgain(sup Session, id string) (string, error)
 }
 
 // ThresholdKind names a decision threshold shown (read-only) in the settings.

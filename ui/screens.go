@@ -188,9 +188,19 @@ func (s *Shell) jobRow(j Job, now time.Time, msg *widget.Label, redraw func()) f
 		state.Importance = widget.DangerImportance
 	}
 	left := container.NewHBox(container.NewGridWrap(fyne.NewSize(70, 40), when), container.NewGridWrap(fyne.NewSize(150, 40), state))
-	outcome := widget.NewLabel(JobOutcome(j, now))
+	text := JobOutcome(j, now)
+	if act.NoRetry2209 && act.EnrollAgain {
+		text += " " + T("queue.open-2209")
+	}
+	outcome := widget.NewLabel(text)
 	outcome.Wrapping = fyne.TextWrapWord
-	center := container.NewVBox(outcome)
+	center := container.NewVBox()
+	if j.CustomerID != "" { // in full, for the operator (never logged)
+		cust := widget.NewLabelWithStyle(j.CustomerID, fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
+		cust.Truncation = fyne.TextTruncateEllipsis
+		center.Add(cust)
+	}
+	center.Add(outcome)
 	if j.Training {
 		center.Add(widget.NewLabelWithStyle(T("queue.training-job"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true}))
 	}
@@ -198,6 +208,11 @@ func (s *Shell) jobRow(j Job, now time.Time, msg *widget.Label, redraw func()) f
 		center.Add(widget.NewProgressBarWithData(bindFloat(j.Progress)))
 	}
 	var actions []fyne.CanvasObject
+	open := s.button(T("queue.open"), theme.NavigateNextIcon(), func() { s.openJob(j.ID) })
+	if act.EnrollAgain {
+		open.Importance = widget.HighImportance
+	}
+	actions = append(actions, open)
 	if act.Retry {
 		id := j.ID
 		actions = append(actions, s.button(T("queue.retry"), theme.ViewRefreshIcon(), func() {

@@ -104,6 +104,8 @@ type Shell struct {
 	supervisor *Session
 	// operatorNote is the operators page's note of the last change (shown once).
 	operatorNote string
+	// jobID is the job whose page is shown (ScreenJob); jobNote its page's note.
+	jobID, jobNote string
 
 	root      *fyne.Container
 	banner    *fyne.Container
@@ -265,7 +267,7 @@ func (s *Shell) Refresh() {
 	changed := !reflect.DeepEqual(st, s.lastStatus)
 	s.lastStatus = st
 	s.drawChrome()
-	if s.refreshBody != nil && (changed || s.screen == ScreenQueue) {
+	if s.refreshBody != nil && (changed || s.screen == ScreenQueue || s.screen == ScreenJob) {
 		s.refreshBody()
 	}
 }
@@ -346,6 +348,8 @@ func (s *Shell) show(id ScreenID) {
 		o = s.settingsScreen()
 	case ScreenAbout:
 		o = s.aboutScreen()
+	case ScreenJob:
+		o = s.jobScreen()
 	case ScreenOperators:
 		o = s.operatorsScreen()
 	case ScreenOperatorAdd:

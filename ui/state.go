@@ -222,7 +222,14 @@ func PartLevel(st Status, p Part) Level {
 // JobActions says what the queue screen offers for a job to a role.
 type JobActions struct {
 	Retry, Purge, Progress bool
+	// EnrollAgain: the service refused the job as already enrolled (2209); a
+	// supervisor may enroll the customer again with the same photos. Retry is then not
+	// offered (NoRetry2209): the same job would be refused again.
+	EnrollAgain, NoRetry2209 bool
 }
+
+// CodeAlreadyEnrolled is the API's "user already enrolled" code.
+const CodeAlreadyEnrolled = "2209"
 
 // ActionsFor is what may be done with j by someone of role r.
 func ActionsFor(j Job, r Role) JobActions {
@@ -230,6 +237,10 @@ func ActionsFor(j Job, r Role) JobActions {
 	switch j.State {
 	case JobFailed, JobHeld, JobNeedsOperator:
 		a.Retry = true
+	}
+	if j.ErrorCode == CodeAlreadyEnrolled && (j.State == JobNeedsOperator || j.State == JobFailed) {
+		a.Retry, a.NoRetry2209 = false, true
+		a.EnrollAgain = j.State == JobNeedsOperator && j.ReplacedBy == ""
 	}
 	// A supervisor may purge a job that will not be sent as it is (or is done).
 	if r == RoleSupervisor {

@@ -75,3 +75,9 @@ func adminError(err error) error {
 	}
 	return err
 }
+
+// EnrollAgain enrolls again the customer of a 2209 job, on the supervisor's decision.
+func (u uiQueue) EnrollAgain(sup ui.Session, id string) (string, error) {
+	e, err := u.a.EnrollAgain(id, sup.Operator.ID)
+	return e.ID, err
+}

@@ -231,7 +231,13 @@ func (u uiQueue) Jobs() ([]ui.Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		j := ui.Job{ID: e.ID, Created: e.Created, State: s, Progress: progress[e.ID], NextAttempt: e.NextAttempt}
+		j := ui.Job{ID: e.ID, Created: e.Created, Updated: e.Updated, State: s, Progress: progress[e.ID], NextAttempt: e.NextAttempt,
+			Attempts: e.Attempts, EnrolledAgainFrom: e.EnrolledAgainFrom, ReplacedBy: e.ReplacedBy}
+		if !e.ImagesPurged && e.State != offline.StateQuarantined {
+			j.CustomerID, _ = u.a.CustomerID(e.ID) // on the screen only
+		} else {
+			j.CustomerID, _ = u.a.CachedCustomerID(e.ID)
+		}
 		if e.Result != nil {
 			j.ResultCode = e.Result.Code
 		} else {

@@ -96,6 +96,10 @@ type App struct {
 	sealing sync.RWMutex
 	closing bool
 
+	// customerIDs are the jobs' customer ids read for the screens (CustomerID).
+	idsMu       sync.Mutex
+	customerIDs map[string]string
+
 	mu      sync.Mutex
 	session *Session
 	touchCh chan struct{}

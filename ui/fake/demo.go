@@ -54,16 +54,16 @@ func DemoStatus(now time.Time, alerts, training bool) ui.Status {
 	return st
 }
 
-// DemoJobs are jobs in every state, the newest sending.
+// DemoJobs are jobs in every state, the newest sending (made-up customer ids).
 func DemoJobs(now time.Time, training bool) []ui.Job {
 	return []ui.Job{
-		{ID: "j-7", Created: now.Add(-1 * time.Minute), State: ui.JobSending, Progress: 0.62, Training: training},
-		{ID: "j-6", Created: now.Add(-9 * time.Minute), State: ui.JobQueued, NextAttempt: now.Add(4 * time.Minute), Training: training},
-		{ID: "j-5", Created: now.Add(-18 * time.Minute), State: ui.JobNeedsOperator, ErrorCode: "2209", Training: training},
-		{ID: "j-4", Created: now.Add(-31 * time.Minute), State: ui.JobFailed, ErrorCode: "2413", Training: training},
-		{ID: "j-3", Created: now.Add(-46 * time.Minute), State: ui.JobHeld, ErrorCode: "2205", Training: training},
-		{ID: "j-2", Created: now.Add(-63 * time.Minute), State: ui.JobDone, ResultCode: "0841", Training: training},
-		{ID: "j-1", Created: now.Add(-80 * time.Minute), State: ui.JobDone, ResultCode: "0840", Training: training},
+		{ID: "j-7", CustomerID: "CI-2041-778-310", Created: now.Add(-1 * time.Minute), Updated: now.Add(-10 * time.Second), Attempts: 1, State: ui.JobSending, Progress: 0.62, Training: training},
+		{ID: "j-6", CustomerID: "CI-1987-104-552", Created: now.Add(-9 * time.Minute), Updated: now.Add(-2 * time.Minute), Attempts: 2, State: ui.JobQueued, NextAttempt: now.Add(4 * time.Minute), Training: training},
+		{ID: "j-5", CustomerID: "CI-1975-660-021", Created: now.Add(-18 * time.Minute), Updated: now.Add(-17 * time.Minute), Attempts: 1, State: ui.JobNeedsOperator, ErrorCode: "2209", Training: training},
+		{ID: "j-4", CustomerID: "CI-2002-381-907", Created: now.Add(-31 * time.Minute), Updated: now.Add(-30 * time.Minute), Attempts: 1, State: ui.JobFailed, ErrorCode: "2413", Training: training},
+		{ID: "j-3", CustomerID: "CI-1990-225-148", Created: now.Add(-46 * time.Minute), Updated: now.Add(-40 * time.Minute), Attempts: 1, State: ui.JobHeld, ErrorCode: "2205", Training: training},
+		{ID: "j-2", Created: now.Add(-63 * time.Minute), Updated: now.Add(-61 * time.Minute), Attempts: 1, State: ui.JobDone, ResultCode: "0841", Training: training},
+		{ID: "j-1", Created: now.Add(-80 * time.Minute), Updated: now.Add(-79 * time.Minute), Attempts: 1, State: ui.JobDone, ResultCode: "0840", Training: training},
 	}
 }
 

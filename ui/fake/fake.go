@@ -151,6 +151,8 @@ type Queue struct {
 	mu     sync.Mutex
 	jobs   []ui.Job
 	Purged []string
+	// EnrolledAgain are the EnrollAgain calls: the old job and the supervisor.
+	EnrolledAgain [][2]string
 }
 
 // NewQueue returns a queue holding jobs.
@@ -192,6 +194,26 @@ func (q *Queue) Retry(id string) error {
 		return fmt.Errorf("retrying job %s: it is %s", id, j.State)
 	}
 	return fmt.Errorf("retrying job %s: %w", id, ErrNoJob)
+}
+
+// EnrollAgain queues a new job for a 2209 job and links the two (the old one failed).
+func (q *Queue) EnrollAgain(sup ui.Session, id string) (string, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, j := range q.jobs {
+		if j.ID != id {
+			continue
+		}
+		if j.State != ui.JobNeedsOperator || j.ErrorCode != ui.CodeAlreadyEnrolled {
+			return "", fmt.Errorf("enrolling again job %s: it is %s", id, j.State)
+		}
+		nj := ui.Job{ID: id + "-again", CustomerID: j.CustomerID, Created: j.Created, State: ui.JobQueued, Training: j.Training, EnrolledAgainFrom: id}
+		q.jobs[i].State, q.jobs[i].ReplacedBy = ui.JobFailed, nj.ID
+		q.jobs = append([]ui.Job{nj}, q.jobs...)
+		q.EnrolledAgain = append(q.EnrolledAgain, [2]string{id, sup.Operator.ID})
+		return nj.ID, nil
+	}
+	return "", fmt.Errorf("enrolling again job %s: %w", id, ErrNoJob)
 }
 
 // Purge removes a job.
