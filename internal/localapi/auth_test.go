@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -42,6 +43,7 @@ func roleServer(t *testing.T, q *offline.Queue, lim Limits, clk clock.Clock) (*S
 		clk = clock.Real{}
 	}
 	s.readers = newReaderLimiter(s.lim, clk)
+	s.pins = newPINLimiter(s.lim, clk)
 	return s, s.Handler(&app{QueueBackend: QueueBackend{Q: q}})
 }
 
@@ -236,5 +238,33 @@ func TestJobShowMasksCallbackToken(t *testing.T) {
 	d, err := DescribeJob(q, "job-cb")
 	if err != nil || d.Sealed == nil || strings.Contains(d.Sealed.CallbackURL, "s3cr3t") {
 		t.Fatalf("DescribeJob: %+v, %v", d.Sealed, err)
+	}
+}
+
+// Each PIN check costs argon2id's tenth of a second of both cores, and guesses under
+// unknown ids lock nobody out: a reader's PIN checks are paced (PINBurst at once, then
+// PINRate a second), beyond which the answer is 429 and no PIN is checked.
+func TestPINChecksPaced(t *testing.T) {
+	q := testQueue(t, "job-1")
+	clk := clock.NewFake(time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC))
+	_, h := roleServer(t, q, Limits{PINRate: 0.5, PINBurst: 3}, clk)
+	checked, paced := 0, 0
+	for i := range 20 {
+		hdr := map[string]string{HeaderSupervisor: fmt.Sprintf("ghost-%d", i), HeaderSupervisorPIN: "000000"}
+		switch rec := asPeer(h, reader, "POST", "/v1/sync", SyncRequest{}, hdr); rec.Code {
+		case 403:
+			checked++
+		case 429:
+			paced++
+		default:
+			t.Fatalf("guess %d = %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	if checked != 3 || paced != 17 {
+		t.Fatalf("20 guesses at once: %d checked, %d paced; want the burst (3) checked", checked, paced)
+	}
+	clk.Advance(2 * time.Second)
+	if rec := asPeer(h, reader, "POST", "/v1/jobs/job-1/purge", PurgeRequest{Force: true}, map[string]string{HeaderSupervisor: "zawadi", HeaderSupervisorPIN: testPIN}); rec.Code != 200 {
+		t.Fatalf("the supervisor's PIN two seconds later = %d %s", rec.Code, rec.Body)
 	}
 }

@@ -31,7 +31,8 @@
 //
 // Limits (DefaultLimits) bound the clients: connections per user and in total (root
 // has its own share), answered 503 and closed at once beyond them; header, body,
-// write and idle timeouts; the readers' request rate (429 beyond it) and how many of
+// write and idle timeouts; the supervisor's PIN checks per user (argon2id is heavy);
+// the readers' request rate (429 beyond it) and how many of
 // their requests are served at once.
 //
 // # The socket file

@@ -39,6 +39,12 @@ type Limits struct {
 	ReaderRate     float64
 	ReaderBurst    int
 	ReaderInFlight int
+	// PINRate is how many supervisor's PINs one user may have checked a second, with
+	// bursts of PINBurst (defaults 0.5 and 3): each check costs about a tenth of a
+	// second of both cores (argon2id), so a stream of guesses under unknown ids (which
+	// lock nobody out) must not take the CPU from the sync engine. Beyond it, 429.
+	PINRate  float64
+	PINBurst int
 }
 
 // DefaultLimits are the limits of a kiosk.
@@ -46,6 +52,7 @@ var DefaultLimits = Limits{
 	MaxConnsPerUser: 8, MaxReaderConns: 32, MaxConns: 64, MaxRootConns: 16,
 	HeaderTimeout: 5 * time.Second, BodyTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 30 * time.Second,
 	ReaderRate: 10, ReaderBurst: 20, ReaderInFlight: 2,
+	PINRate: 0.5, PINBurst: 3,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -66,6 +73,10 @@ func (l Limits) withDefaults() Limits {
 	set(&l.MaxRootConns, d.MaxRootConns)
 	set(&l.ReaderBurst, d.ReaderBurst)
 	set(&l.ReaderInFlight, d.ReaderInFlight)
+	set(&l.PINBurst, d.PINBurst)
+	if l.PINRate <= 0 {
+		l.PINRate = d.PINRate
+	}
 	setD(&l.HeaderTimeout, d.HeaderTimeout)
 	setD(&l.BodyTimeout, d.BodyTimeout)
 	setD(&l.WriteTimeout, d.WriteTimeout)
@@ -222,11 +233,12 @@ func (c *peerConn) Close() error {
 // readerLimiter paces the readers: a token bucket per user, and a bound on the
 // readers' requests served at once.
 type readerLimiter struct {
-	lim Limits
-	clk clock.Clock
-	mu  sync.Mutex
-	b   map[uint32]*bucket
-	sem chan struct{}
+	rate  float64
+	burst int
+	clk   clock.Clock
+	mu    sync.Mutex
+	b     map[uint32]*bucket
+	sem   chan struct{}
 }
 
 type bucket struct {
@@ -235,37 +247,47 @@ type bucket struct {
 }
 
 func newReaderLimiter(l Limits, clk clock.Clock) *readerLimiter {
-	return &readerLimiter{lim: l, clk: clk, b: map[uint32]*bucket{}, sem: make(chan struct{}, l.ReaderInFlight)}
+	return &readerLimiter{rate: l.ReaderRate, burst: l.ReaderBurst, clk: clk, b: map[uint32]*bucket{}, sem: make(chan struct{}, l.ReaderInFlight)}
+}
+
+// newPINLimiter paces the supervisor's PIN checks (take only).
+func newPINLimiter(l Limits, clk clock.Clock) *readerLimiter {
+	return &readerLimiter{rate: l.PINRate, burst: l.PINBurst, clk: clk, b: map[uint32]*bucket{}}
+}
+
+// take takes a token of uid's bucket, or reports that it is empty.
+func (rl *readerLimiter) take(uid uint32) bool {
+	now := rl.clk.Now()
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	b := rl.b[uid]
+	if b == nil {
+		if len(rl.b) > 4096 { // users come and go; forget the full buckets
+			for u, o := range rl.b {
+				if o.tokens >= float64(rl.burst) {
+					delete(rl.b, u)
+				}
+			}
+		}
+		b = &bucket{tokens: float64(rl.burst), last: now}
+		rl.b[uid] = b
+	}
+	if d := now.Sub(b.last); d > 0 {
+		b.tokens = min(float64(rl.burst), b.tokens+d.Seconds()*rl.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // admit takes a token of uid's bucket (ErrTooMany when it is empty), then waits for a
 // place among the readers' requests served at once.
 func (rl *readerLimiter) admit(ctx context.Context, uid uint32) (func(), error) {
-	now := rl.clk.Now()
-	rl.mu.Lock()
-	b := rl.b[uid]
-	if b == nil {
-		if len(rl.b) > 4096 { // users come and go; forget the full buckets
-			for u, o := range rl.b {
-				if o.tokens >= float64(rl.lim.ReaderBurst) {
-					delete(rl.b, u)
-				}
-			}
-		}
-		b = &bucket{tokens: float64(rl.lim.ReaderBurst), last: now}
-		rl.b[uid] = b
-	}
-	if d := now.Sub(b.last); d > 0 {
-		b.tokens = min(float64(rl.lim.ReaderBurst), b.tokens+d.Seconds()*rl.lim.ReaderRate)
-	}
-	b.last = now
-	ok := b.tokens >= 1
-	if ok {
-		b.tokens--
-	}
-	rl.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("%w: uid %d asks more than %g times a second; wait a second and try again", ErrTooMany, uid, rl.lim.ReaderRate)
+	if !rl.take(uid) {
+		return nil, fmt.Errorf("%w: uid %d asks more than %g times a second; wait a second and try again", ErrTooMany, uid, rl.rate)
 	}
 	select {
 	case rl.sem <- struct{}{}:

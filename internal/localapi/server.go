@@ -67,6 +67,7 @@ type Server struct {
 	lim     Limits
 	conns   *connLimiter
 	readers *readerLimiter
+	pins    *readerLimiter
 	users   sync.Map // uid → user name
 	ino     fileID   // the socket file this server made
 	ln      *net.UnixListener
@@ -99,6 +100,7 @@ func Listen(o Options) (*Server, error) {
 	}
 	s.conns = newConnLimiter(s.lim, s.log)
 	s.readers = newReaderLimiter(s.lim, clk)
+	s.pins = newPINLimiter(s.lim, clk)
 	var err error
 	if s.roles.ReadGID, s.group, err = resolveGroup(o.Group); err != nil {
 		return nil, fmt.Errorf("starting the local API: %w", err)
@@ -482,6 +484,10 @@ func (s *Server) checkSupervisor(id, pin, route string, a Actor) (string, error)
 	}
 	if pin == "" {
 		return "", fmt.Errorf("%w: a supervisor's id came without a PIN", ErrForbidden)
+	}
+	if a.UID != 0 && !s.pins.take(a.UID) {
+		s.log.Warn("local API: too many supervisor's PINs to check", "uid", a.UID, "route", route)
+		return "", fmt.Errorf("%w: uid %d had %d supervisor's PINs checked just now; wait a few seconds and try again", ErrTooMany, a.UID, s.lim.PINBurst)
 	}
 	s.supMu.Lock()
 	defer s.supMu.Unlock()
