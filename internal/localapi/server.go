@@ -466,14 +466,25 @@ func (s *Server) authorize(r *http.Request, route string) (Actor, func(), error)
 	return a, release, nil
 }
 
+// routeWhat names a change for the sentences (the command that makes it).
+var routeWhat = map[string]string{
+	"POST /v1/jobs/{id}/retry": "sending a job again (kioskctl queue retry)",
+	"POST /v1/jobs/{id}/purge": "deleting a job's images (kioskctl queue purge ID)",
+	"POST /v1/purge":           "applying retention now (kioskctl queue purge)",
+}
+
 // adminSentence says who may do what a reader asked for.
 func (s *Server) adminSentence(route string, a Actor) string {
 	who := "root"
 	if s.admin != "" {
 		who += ", the group " + s.admin
 	}
+	what := routeWhat[route]
+	if what == "" {
+		what = route
+	}
 	return fmt.Sprintf("%s is a change: only %s, or a supervisor's PIN, may make it (uid %d is a reader); give the supervisor's id with --operator-id (the PIN is asked), or run it with sudo",
-		route, who, a.UID)
+		what, who, a.UID)
 }
 
 // checkSupervisor verifies a supervisor's PIN (one check at a time: each costs about
