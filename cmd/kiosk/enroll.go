@@ -12,6 +12,7 @@ import (
 	"image"
 	"image/draw"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -341,7 +342,7 @@ const maxImports = 200
 // hidden files and folders left out: media.Scan, which stops at maxImports files and
 // when ctx ends (the wizard runs it off the UI goroutine).
 func (e *uiEnrollment) Imports(ctx context.Context) ([]ui.ImportFile, error) {
-	roots := append(e.a.Settings().ImportDirs, e.removable()...)
+	roots := append(slices.Clone(e.a.Settings().ImportDirs), e.removable()...)
 	files, err := media.Scan(ctx, roots, media.Options{Max: maxImports})
 	if err != nil && !errors.Is(err, media.ErrCapped) {
 		return nil, err
