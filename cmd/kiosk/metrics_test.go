@@ -1,16 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/doctor"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/metrics"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
@@ -87,6 +90,27 @@ func TestPrometheusScrapesTheKiosk(t *testing.T) {
 	prom.WaitFor(`kiosk_agent_camera_present{role="selfie"}`, minute, is(1))
 	prom.WaitFor(`sum(kiosk_agent_enrollment_step_duration_seconds_count{step=~"consent|customer|comparison|selfie|liveness"})`, minute, is(5))
 	prom.WaitFor(`count(kiosk_agent_build_info{kiosk_id="kiosk-wire",version="test"})`, minute, is(1))
+	positive := func(v float64) bool { return v > 0 }
+	prom.WaitFor(`kiosk_agent_analysis_duration_seconds_count`, minute, positive)
+	prom.WaitFor(`kiosk_agent_camera_frames_total{role="selfie"}`, minute, positive)
+
+	// One source: the status screen (App.Status), its checks and kioskctl doctor
+	// (through the local API) read the numbers Prometheus has.
+	ctx := context.Background()
+	st, err := r.a.Status(ctx)
+	if err != nil || st.Queue.ByState[offline.StateHeld] != 1 || st.Sync.Halt == nil || st.Sync.Halt.Code != "2205" {
+		t.Fatalf("App.Status: queue %v, halt %+v, %v", st.Queue.ByState, st.Sync.Halt, err)
+	}
+	ls, err := r.a.Backend().Status(ctx)
+	if err != nil || ls.ByState["held"] != 1 || ls.Halt == nil || ls.Halt.Code != "2205" {
+		t.Fatalf("the local API's status: %v, halt %+v, %v", ls.ByState, ls.Halt, err)
+	}
+	rep := newChecks(r.a).report(ctx)
+	for _, c := range rep.Checks {
+		if c.Name == doctor.CheckQueue && !strings.Contains(c.Detail, "1 unsent (1 held)") {
+			t.Errorf("the status screen's queue check: %+v", c)
+		}
+	}
 
 	// The packaged alert for a halt is pending (it fires after 5 minutes), and every
 	// query of the packaged dashboard is valid PromQL over what the kiosk exports.

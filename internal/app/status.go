@@ -267,18 +267,19 @@ type backend struct {
 	a *App
 }
 
+// Status is App.Status as the local API serves it (kioskctl status, doctor's kiosk and
+// queue checks): the same numbers as the status screen and the metrics.
 func (b backend) Status(ctx context.Context) (localapi.Status, error) {
 	a := b.a
-	s := localapi.Status{ByState: map[string]int{}, KioskID: a.cfg.KioskID, Version: a.version,
-		Training: a.training, Alerts: a.q.Alerts(), Started: a.started}
-	if ss, ok := a.Session(); ok && !ss.Locked {
-		s.Operator = ss.Operator.ID
+	st, err := a.Status(ctx)
+	s := localapi.Status{Status: st.Sync, ByState: map[string]int{}, KioskID: st.KioskID, Version: st.Version,
+		Training: st.Training, Alerts: a.q.Alerts(), Started: st.Started}
+	if !st.Locked {
+		s.Operator = st.Operator
 	}
-	for st, n := range a.q.Counts().ByState {
-		s.ByState[st.String()] = n
+	for state, n := range st.Queue.ByState {
+		s.ByState[state.String()] = n
 	}
-	var err error
-	s.Status, err = a.up.Status(ctx)
 	return s, err
 }
 
