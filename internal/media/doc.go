@@ -4,9 +4,10 @@
 //
 // Scan walks the roots down to Depth levels, hidden files and folders left out, and
 // keeps the regular .jpg, .jpeg and .png files (not FIFOs, devices or links); it stops
-// at Max files and at MaxEntries entries looked at, and when its context ends (the
-// operator left the screen), so a stick of a million files or a slow medium never holds
-// the screen. It is meant to run off the UI goroutine. Reading a listed file goes
+// at Max files and at MaxEntries entries looked at (folders are read 256 entries at a
+// time, so a folder of a million entries is never read whole), and when its context ends
+// (the operator left the screen), so a stick of a million files or a slow medium never
+// holds the screen. It is meant to run off the UI goroutine. Reading a listed file goes
 // through internal/imagelimit.ReadRegular (O_NONBLOCK|O_NOFOLLOW, fstat), so a file
 // turned into a FIFO after the listing cannot block the import either.
 //

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -36,9 +38,10 @@ type Options struct {
 }
 
 // Scan lists the regular image files of roots (see the package doc). A root that does
-// not exist is skipped. It returns what it found with ErrCapped when it stopped at a
-// limit, or with ctx's error when ctx ended; an error of its own only when nothing was
-// found and a root could not be read.
+// not exist is skipped. Folders are read in batches, so a folder of a million entries
+// costs no more than MaxEntries of them; each root's files come in path order. It returns
+// what it found with ErrCapped when it stopped at a limit, or with ctx's error when ctx
+// ended; an error of its own only when nothing was found and a root could not be read.
 func Scan(ctx context.Context, roots []string, o Options) ([]File, error) {
 	if o.Max <= 0 {
 		o.Max = DefaultMax
@@ -49,77 +52,97 @@ func Scan(ctx context.Context, roots []string, o Options) ([]File, error) {
 	if o.MaxEntries <= 0 {
 		o.MaxEntries = DefaultMaxEntries
 	}
-	var out []File
-	seen := map[string]bool{}
+	w := &walker{ctx: ctx, o: o, seen: map[string]bool{}}
 	var errs []error
-	entries := 0
 	var stop error
 	for _, root := range roots {
-		if stop != nil {
-			break
-		}
 		if _, err := os.Lstat(root); errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if cerr := ctx.Err(); cerr != nil {
-				stop = cerr
-				return fs.SkipAll
-			}
-			if err != nil {
-				if path == root {
-					return err
-				}
-				return nil // an unreadable folder below: skip it
-			}
-			entries++
-			if entries > o.MaxEntries {
-				stop = ErrCapped
-				return fs.SkipAll
-			}
-			if path == root {
-				return nil
-			}
-			if strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				rel, _ := filepath.Rel(root, path)
-				if strings.Count(rel, string(filepath.Separator)) >= o.Depth {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			switch strings.ToLower(filepath.Ext(path)) {
-			case ".jpg", ".jpeg", ".png":
-			default:
-				return nil
-			}
-			if !d.Type().IsRegular() || seen[path] {
-				return nil
-			}
-			if len(out) >= o.Max {
-				stop = ErrCapped
-				return fs.SkipAll
-			}
-			seen[path] = true
-			out = append(out, File{Path: path, Name: d.Name(), Dir: filepath.Base(filepath.Dir(path))})
-			return nil
-		})
+		from := len(w.out)
+		err := w.walk(root, 0)
+		slices.SortFunc(w.out[from:], func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+		if errors.Is(err, ErrCapped) || errors.Is(err, ctx.Err()) && ctx.Err() != nil {
+			stop = err
+			break
+		}
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if stop != nil {
-		return out, stop
+		return w.out, stop
 	}
-	if len(out) == 0 && len(errs) > 0 {
+	if len(w.out) == 0 && len(errs) > 0 {
 		return nil, fmt.Errorf("listing the ID photos: %w", errors.Join(errs...))
 	}
-	return out, nil
+	return w.out, nil
+}
+
+type walker struct {
+	ctx     context.Context
+	o       Options
+	out     []File
+	seen    map[string]bool
+	entries int
+}
+
+// walk lists dir's images and walks its folders down to o.Depth. Only an error of the
+// root (depth 0), ErrCapped and the context's end come back; a folder below that
+// cannot be read is skipped.
+func (w *walker) walk(dir string, depth int) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		if depth == 0 {
+			return err
+		}
+		return nil
+	}
+	defer f.Close()
+	for {
+		ents, rerr := f.ReadDir(256)
+		for _, e := range ents {
+			if err := w.ctx.Err(); err != nil {
+				return err
+			}
+			w.entries++
+			if w.entries > w.o.MaxEntries {
+				return ErrCapped
+			}
+			name := e.Name()
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			path := filepath.Join(dir, name)
+			if e.IsDir() { // a link to a folder is not followed: its type is a link
+				if depth+1 <= w.o.Depth {
+					if err := w.walk(path, depth+1); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			switch strings.ToLower(filepath.Ext(name)) {
+			case ".jpg", ".jpeg", ".png":
+			default:
+				continue
+			}
+			if !e.Type().IsRegular() || w.seen[path] {
+				continue
+			}
+			if len(w.out) >= w.o.Max {
+				return ErrCapped
+			}
+			w.seen[path] = true
+			w.out = append(w.out, File{Path: path, Name: name, Dir: filepath.Base(dir)})
+		}
+		if len(ents) == 0 || rerr != nil {
+			if rerr != nil && !errors.Is(rerr, io.EOF) && depth == 0 {
+				return rerr
+			}
+			return nil
+		}
+	}
 }
 
 // System is where RemovableMounts reads the machine: the mount table and sysfs. The
