@@ -95,12 +95,14 @@ func Open(o Options) (*Reader, error) {
 		}
 		files[name] = b
 	}
-	lib, err := onnx.FindLibrary(o.RuntimeLib)
-	if err != nil {
-		return nil, fmt.Errorf("ocr: %w", err)
-	}
-	if err := onnx.Init(lib); err != nil {
-		return nil, fmt.Errorf("ocr: %w", err)
+	if !onnx.Initialized() { // else the face engine started it (one runtime a process)
+		lib, err := onnx.FindLibrary(o.RuntimeLib)
+		if err != nil {
+			return nil, fmt.Errorf("ocr: %w", err)
+		}
+		if err := onnx.Init(lib); err != nil {
+			return nil, fmt.Errorf("ocr: %w", err)
+		}
 	}
 	r := &Reader{}
 	sc := bufio.NewScanner(bytes.NewReader(files[DictFile]))
