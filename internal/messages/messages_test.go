@@ -61,8 +61,8 @@ func named(p string) func(string, string) bool {
 }
 
 var rules = []rule{
-	{"capture", typed("Problem"), prefix("guidance.")},
-	{"capture", typed("Prompt"), func(v string) string {
+	{"internal/codes", typed("Problem"), prefix("guidance.")},
+	{"internal/codes", typed("Prompt"), func(v string) string {
 		if v == "" {
 			return "prompt.any"
 		}
