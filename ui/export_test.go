@@ -7,3 +7,6 @@ func SetDo(f func(func())) (restore func()) {
 	old := doFunc.Swap(&f)
 	return func() { doFunc.Store(old) }
 }
+
+// OperatorError is operatorError, for the tests.
+func OperatorError(err error) string { return operatorError(err) }

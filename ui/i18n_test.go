@@ -356,6 +356,8 @@ func msgFamilies(consts map[string]string) map[string][]string {
 		"result.":     {"0840", "0841", "0941", "0001"},
 		"error.":      {"2204", "2205", "2209", "2214", "2215", "2220", "2413"},
 		"alert.halt.": {"2205", "2214", "2220"},
+		// offline's PIN rules (offline.PINRule*; internal/messages' test checks each).
+		"pin.": {"length", "digits", "same", "near_same", "sequence", "counting", "repeat", "keypad", "pairs", "mirror", "date", "common"},
 	}
 	for _, c := range messages.Codes(English) {
 		if code, ok := strings.CutPrefix(c, "doctor."); ok {

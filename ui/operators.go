@@ -50,8 +50,8 @@ type OperatorAdmin interface {
 
 // Errors of OperatorAdmin.
 var (
-	// ErrWeakPIN: the PIN breaks a rule (6 to 12 digits, not all the same, not in a
-	// row, not a repeated pattern).
+	// ErrWeakPIN: the PIN breaks a rule (6 to 12 digits, none of the patterns a
+	// stranger tries first). A *WeakPINError says which.
 	ErrWeakPIN = errors.New("PIN refused")
 	// ErrOperatorExists: an operator has this id already.
 	ErrOperatorExists = errors.New("operator exists")
@@ -190,9 +190,19 @@ func (s *Shell) operatorRow(o OperatorInfo, now time.Time, say func(string, erro
 	return container.NewBorder(nil, nil, left, container.NewHBox(acts...), container.NewVBox(state))
 }
 
+// WeakPINError is a PIN refused for a rule the store names (offline.PINRule*): its
+// sentence is internal/messages' "pin.<Rule>". It is ErrWeakPIN.
+type WeakPINError struct{ Rule string }
+
+func (e *WeakPINError) Error() string        { return "PIN refused: " + e.Rule }
+func (e *WeakPINError) Is(target error) bool { return target == ErrWeakPIN }
+
 // operatorError is the supervisor's words for a refused change.
 func operatorError(err error) string {
+	var we *WeakPINError
 	switch {
+	case errors.As(err, &we) && hasMsg("pin."+we.Rule):
+		return Tf("operators.weak-pin-why", map[string]any{"Why": Msg("pin." + we.Rule)})
 	case errors.Is(err, ErrWeakPIN):
 		return T("operators.weak-pin")
 	case errors.Is(err, ErrOperatorExists):

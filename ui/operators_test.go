@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -165,4 +166,21 @@ func textFields(c fyne.Canvas) []*ui.TextField {
 		}
 	})
 	return out
+}
+
+// A PIN the store refuses for a pattern is refused in words that say which, in the
+// operator's language.
+func TestWeakPINSaysWhy(t *testing.T) {
+	defer ui.SetLanguage("en")
+	for _, lang := range []string{"en", "fr"} {
+		ui.SetLanguage(lang)
+		got := ui.OperatorError(&ui.WeakPINError{Rule: "keypad"})
+		want := ui.Tf("operators.weak-pin-why", map[string]any{"Why": ui.Msg("pin.keypad")})
+		if got != want || !strings.Contains(got, "147258") {
+			t.Fatalf("%s: %q, want %q", lang, got, want)
+		}
+	}
+	if got := ui.OperatorError(ui.ErrWeakPIN); got != ui.T("operators.weak-pin") {
+		t.Fatalf("a refusal without its rule: %q", got)
+	}
 }

@@ -63,6 +63,10 @@ func adminError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, offline.ErrWeakPIN):
+		var we *offline.WeakPINError
+		if errors.As(err, &we) {
+			return &ui.WeakPINError{Rule: we.Rule}
+		}
 		return ui.ErrWeakPIN
 	case errors.Is(err, offline.ErrOperatorExists):
 		return ui.ErrOperatorExists
