@@ -25,16 +25,12 @@ func (s *Shell) openJob(id string) {
 	s.show(ScreenJob)
 }
 
-// JobCodeText is the API's code of j's result or refusal ("" when none).
-func JobCodeText(j Job) string {
-	code := j.ResultCode
-	if code == "" {
-		code = j.ErrorCode
+// JobCode is the API's code of j's result or refusal ("" when none).
+func JobCode(j Job) string {
+	if j.ResultCode != "" {
+		return j.ResultCode
 	}
-	if code == "" {
-		return ""
-	}
-	return Tf("job.code", map[string]any{"Code": code})
+	return j.ErrorCode
 }
 
 // jobScreen is the page of the job s.jobID.
@@ -50,9 +46,18 @@ func (s *Shell) jobScreen() fyne.CanvasObject {
 		s.jobNote = ""
 	}
 	body := container.NewVBox()
+	// The actions and why Retry is not offered stay at the top, visible without
+	// scrolling on a 1024x600 screen.
+	actions := container.NewHBox()
+	note := widget.NewLabel("")
+	note.Wrapping = fyne.TextWrapWord
+	note.Importance = widget.WarningImportance
+	note.Hide()
 	var draw func()
 	draw = func() {
 		body.Objects = nil
+		actions.Objects = nil
+		note.Hide()
 		jobs, err := s.d.Queue.Jobs()
 		if err != nil {
 			setMessage(msg, T("queue.read-failed"))
@@ -69,18 +74,19 @@ func (s *Shell) jobScreen() fyne.CanvasObject {
 			body.Refresh()
 			return
 		}
-		s.jobDetails(body, *j, msg, done, draw)
+		s.jobDetails(body, actions, note, *j, msg, done, draw)
 		body.Refresh()
+		actions.Refresh()
 	}
 	draw()
 	s.refreshBody = draw
 	back := s.button(T("job.back"), theme.NavigateBackIcon(), func() { s.show(ScreenQueue) })
-	top := container.NewVBox(container.NewHBox(back), done, msg)
+	top := container.NewVBox(container.NewBorder(nil, nil, back, actions), note, done, msg)
 	return s.screenFrame(T("job.title"), container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewPadded(body))))
 }
 
 // jobDetails fills body with j's rows and actions.
-func (s *Shell) jobDetails(body *fyne.Container, j Job, msg, done *widget.Label, redraw func()) {
+func (s *Shell) jobDetails(body, actions *fyne.Container, note *widget.Label, j Job, msg, done *widget.Label, redraw func()) {
 	now := s.d.Clock.Now()
 	row := func(name, value string, mono bool) {
 		v := widget.NewLabelWithStyle(value, fyne.TextAlignLeading, fyne.TextStyle{Monospace: mono})
@@ -103,11 +109,10 @@ func (s *Shell) jobDetails(body *fyne.Container, j Job, msg, done *widget.Label,
 		state += " · " + T("queue.training-job")
 	}
 	row(T("job.state"), state, false)
-	outcome := JobOutcome(j, now)
-	if c := JobCodeText(j); c != "" {
-		outcome += " (" + c + ")"
+	row(T("job.result"), JobOutcome(j, now), false)
+	if c := JobCode(j); c != "" {
+		row(T("job.code"), c, true)
 	}
-	row(T("job.result"), outcome, false)
 	row(T("job.attempts"), strconv.Itoa(j.Attempts), false)
 	if j.ReplacedBy != "" {
 		row(T("job.link"), Tf("job.replaced-by", map[string]any{"ID": j.ReplacedBy}), false)
@@ -128,10 +133,8 @@ func (s *Shell) jobDetails(body *fyne.Container, j Job, msg, done *widget.Label,
 		if act.EnrollAgain {
 			why += " " + T("job.enroll-again-hint")
 		}
-		l := widget.NewLabel(why)
-		l.Wrapping = fyne.TextWrapWord
-		l.Importance = widget.WarningImportance
-		body.Add(l)
+		note.SetText(why)
+		note.Show()
 	}
 	var buttons []fyne.CanvasObject
 	id := j.ID
@@ -175,8 +178,5 @@ func (s *Shell) jobDetails(body *fyne.Container, j Job, msg, done *widget.Label,
 			})
 		}))
 	}
-	if len(buttons) > 0 {
-		body.Add(widget.NewSeparator())
-		body.Add(container.NewHBox(buttons...))
-	}
+	actions.Objects = buttons
 }

@@ -221,7 +221,7 @@ func operatorError(err error) string {
 // agree. An error of set (a weak PIN) is said and the pad asks again from the start.
 func (s *Shell) newPINTwice(title string, set func(pin string) error) {
 	s.closePopup()
-	prompt := widget.NewLabel(T("operators.pin-first"))
+	prompt := widget.NewLabel(Tf("operators.pin-first", map[string]any{"OK": T("pin.ok")}))
 	prompt.Wrapping = fyne.TextWrapWord
 	say := func(text string, bad bool) {
 		prompt.SetText(text)
@@ -235,7 +235,7 @@ func (s *Shell) newPINTwice(title string, set func(pin string) error) {
 	pad := s.newPINPad(func(pin string) {
 		if first == "" {
 			first = pin
-			say(T("operators.pin-again"), false)
+			say(Tf("operators.pin-again", map[string]any{"OK": T("pin.ok")}), false)
 			return
 		}
 		if pin != first {
@@ -245,7 +245,7 @@ func (s *Shell) newPINTwice(title string, set func(pin string) error) {
 		}
 		first = ""
 		if err := set(pin); err != nil {
-			say(operatorError(err)+" "+T("operators.pin-first"), true)
+			say(operatorError(err)+" "+Tf("operators.pin-first", map[string]any{"OK": T("pin.ok")}), true)
 			return
 		}
 		s.closePopup()

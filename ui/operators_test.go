@@ -78,7 +78,7 @@ func TestResetPINTwice(t *testing.T) {
 		t.Fatalf("no reset title: %q", fake.Texts(r.canvas()))
 	}
 	r.pin("402817")
-	if !r.has(ui.T("operators.pin-again")) {
+	if !r.has(ui.Tf("operators.pin-again", map[string]any{"OK": ui.T("pin.ok")})) {
 		t.Fatalf("the pad does not ask again: %q", fake.Texts(r.canvas()))
 	}
 	r.pin("402818")
@@ -87,7 +87,7 @@ func TestResetPINTwice(t *testing.T) {
 	}
 	r.pin("777777")
 	r.pin("777777")
-	if !r.has(ui.T("operators.weak-pin") + " " + ui.T("operators.pin-first")) {
+	if !r.has(ui.T("operators.weak-pin") + " " + ui.Tf("operators.pin-first", map[string]any{"OK": ui.T("pin.ok")})) {
 		t.Fatalf("a weak PIN is not refused in words: %q", fake.Texts(r.canvas()))
 	}
 	if len(r.ops.Changes) != 0 {

@@ -201,6 +201,21 @@ func scrollDown(c fyne.Canvas) error {
 
 var supervisor = []func(fyne.Canvas) error{tapL("Fatou Ndiaye"), pinF(fake.SupervisorPIN)}
 
+// lockedAmina locks Amina out with five wrong PINs on the sign-in screen.
+var lockedAmina = []func(fyne.Canvas) error{tapL("Amina Diallo"), pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000")}
+
+// tapNth taps the n-th (from 0) button labelled with key's text.
+func tapNth(key string, n int) func(fyne.Canvas) error {
+	return func(c fyne.Canvas) error {
+		bs := fake.FindButtons(c, ui.T(key))
+		if len(bs) <= n {
+			return fmt.Errorf("%d buttons %q, want more than %d", len(bs), ui.T(key), n)
+		}
+		bs[n].OnTapped()
+		return nil
+	}
+}
+
 func thenF(first []func(fyne.Canvas) error, more ...func(fyne.Canvas) error) []func(fyne.Canvas) error {
 	return append(append([]func(fyne.Canvas) error(nil), first...), more...)
 }
@@ -216,12 +231,20 @@ var shots = []shot{
 	{name: "status-checks", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"), tapK("status.run-checks"))...),
 		then: []act{{until: func() string {
 			a := fake.DemoChecks().Results[8]
-			return ui.Msg("doctor."+a.Finding, a.Args...) + "\n" + ui.Tf("status.check-fix", map[string]any{"Fix": ui.Msg("doctor."+a.Fix, a.Args...)})
+			return ui.Msg("doctor."+a.Finding, a.Args...) + "\n" + ui.Tf("status.check-fix", map[string]any{"Fix": ui.ScreenFix(a)})
 		}}}, late: scrollDown},
 	{name: "settings-gate", steps: steps(thenF(supervisor, tapK("home.settings"))...)},
 	{name: "settings", steps: steps(thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...)},
 	{name: "settings-bottom", steps: steps(thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN))...), late: scrollDown},
 	{name: "about", steps: steps(thenF(supervisor, tapK("home.about"))...)},
+	// The settings' operators page, with Amina locked out by five wrong PINs.
+	{name: "operators", steps: steps(thenF(lockedAmina, thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN), tapK("settings.operators"))...)...)},
+	{name: "operators-new-pin", steps: steps(thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN), tapK("settings.operators"),
+		tapNth("operators.reset-pin", 0), pinF("402817"))...)},
+	{name: "operator-add", steps: steps(thenF(supervisor, tapK("home.settings"), pinF(fake.SupervisorPIN), tapK("settings.operators"), tapK("operators.add"))...)},
+	// A job's page: refused as already enrolled (2209), and one with its result.
+	{name: "job-2209", steps: steps(thenF(supervisor, tapK("home.queue"), tapNth("queue.open", 2))...)},
+	{name: "job-done", steps: steps(thenF(supervisor, tapK("home.queue"), tapNth("queue.open", 5))...)},
 	{name: "close", steps: func(c fyne.Canvas, s *ui.Shell, _ *clock.Fake) error {
 		s.CloseRequested()
 		return nil
