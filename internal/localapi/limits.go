@@ -115,14 +115,14 @@ func (c *connLimiter) acquire(uid uint32, role Role) (func(), string) {
 	switch {
 	case uid == 0:
 		if c.root >= c.lim.MaxRootConns {
-			why = fmt.Sprintf("root already holds %d connections to the kiosk", c.root)
+			why = fmt.Sprintf("root has reached its limit of %d connections to the kiosk", c.lim.MaxRootConns)
 		}
 	case c.uid[uid] >= c.lim.MaxConnsPerUser:
-		why = fmt.Sprintf("uid %d already holds %d connections to the kiosk", uid, c.uid[uid])
+		why = fmt.Sprintf("uid %d has reached its limit of %d connections to the kiosk", uid, c.lim.MaxConnsPerUser)
 	case role < RoleAdmin && c.read >= c.lim.MaxReaderConns:
-		why = fmt.Sprintf("the kiosk's group already holds %d connections", c.read)
+		why = fmt.Sprintf("the kiosk's group has reached its limit of %d connections", c.lim.MaxReaderConns)
 	case c.all >= c.lim.MaxConns:
-		why = fmt.Sprintf("local clients already hold %d connections to the kiosk", c.all)
+		why = fmt.Sprintf("local clients have reached their limit of %d connections to the kiosk", c.lim.MaxConns)
 	}
 	if why != "" {
 		c.refusedLocked(uid, why)

@@ -557,3 +557,29 @@ func TestSocketFolderChecked(t *testing.T) {
 		t.Fatalf("the socket's folder holds %v", es)
 	}
 }
+
+// A client over its connection limit is told so (ErrBusy, with the reason), not left
+// with a broken connection.
+func TestBusyIsToldWhy(t *testing.T) {
+	lim := Limits{MaxRootConns: 1, MaxConnsPerUser: 1}
+	s, _ := serve(t, t.TempDir(), Options{Limits: lim}, &app{QueueBackend: QueueBackend{Q: testQueue(t)}})
+	hold, err := net.Dial("unix", s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	// The held connection is counted once the server accepted it: ask on it.
+	fmt.Fprint(hold, "GET /v1/status HTTP/1.1\r\nHost: kiosk.local\r\n\r\n")
+	if resp, err := http.ReadResponse(bufio.NewReader(hold), nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the held connection: %v, %v", resp, err)
+	}
+	c, err := Dial(context.Background(), s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Status(context.Background())
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "has reached its limit of 1 connections") {
+		t.Fatalf("status over the limit = %v, want ErrBusy saying why", err)
+	}
+}
