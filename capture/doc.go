@@ -6,7 +6,10 @@
 // YUYV (4:2:2) or MJPEG; Frame.Image converts any of them (YUYV with integer math,
 // MJPEG including webcam frames that omit their Huffman tables; an MJPEG frame over
 // internal/imagelimit's bounds, 36 megapixels or a 192 MiB decode, is refused from its
-// header).
+// header). A live preview converts each frame once, into a buffer it reuses
+// (Frame.ImageInto), and hands the pixels back to a procedure as an RGBA frame
+// (FrameFromRGBA), which Image shares instead of converting: one conversion per frame
+// for the preview and the judge (Conversions counts them).
 //
 // The procedures Selfie, LivenessSequence and Document read a Source and ask a Judge
 // (declared here, so capture does not import the UI) for a verdict on each frame.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +21,9 @@ const (
 	FormatYUYV
 	// FormatMJPEG is one JPEG image (Stride is unused); its Huffman tables may be missing.
 	FormatMJPEG
+	// FormatRGBA is packed 8-bit R,G,B,A, Stride bytes a row: an *image.RGBA's pixels,
+	// already converted (FrameFromRGBA); Image shares them, converting nothing.
+	FormatRGBA
 )
 
 // String names the format as V4L2 tools do.
@@ -30,6 +35,8 @@ func (p PixelFormat) String() string {
 		return "YUYV"
 	case FormatMJPEG:
 		return "MJPG"
+	case FormatRGBA:
+		return "AB24"
 	}
 	return fmt.Sprintf("PixelFormat(%d)", int(p))
 }
@@ -50,19 +57,28 @@ type Frame struct {
 }
 
 // Image converts the frame to an image: *image.RGBA for RGB and YUYV, the JPEG decoder's
-// image for MJPEG.
+// image for MJPEG, and for RGBA the frame's own pixels as an *image.RGBA (no conversion:
+// the image shares Data).
 func (f Frame) Image() (image.Image, error) {
 	switch f.Format {
+	case FormatRGBA:
+		if err := f.checkPacked(4); err != nil {
+			return nil, err
+		}
+		return &image.RGBA{Pix: f.Data, Stride: f.Stride, Rect: image.Rect(0, 0, f.Width, f.Height)}, nil
 	case FormatRGB:
-		return rgbToRGBA(f)
+		conversions.Add(1)
+		return rgbToRGBA(f, nil)
 	case FormatYUYV:
 		if err := f.checkPacked(2); err != nil {
 			return nil, err
 		}
+		conversions.Add(1)
 		dst := image.NewRGBA(image.Rect(0, 0, f.Width, f.Height))
 		YUYVToRGBA(dst, f.Data, f.Stride)
 		return dst, nil
 	case FormatMJPEG:
+		conversions.Add(1)
 		img, err := DecodeMJPEG(f.Data)
 		if err != nil {
 			return nil, err
@@ -71,6 +87,59 @@ func (f Frame) Image() (image.Image, error) {
 	}
 	return nil, fmt.Errorf("converting frame: %w: %v", ErrUnsupportedFormat, f.Format)
 }
+
+// ImageInto converts the frame into dst when dst has the frame's size, else into a new
+// image, and returns the image written: the one conversion of a camera frame for a live
+// preview, whose buffers are reused frame after frame. An RGBA frame is copied.
+func (f Frame) ImageInto(dst *image.RGBA) (*image.RGBA, error) {
+	sized := func(w, h int) *image.RGBA {
+		if r := image.Rect(0, 0, w, h); dst == nil || dst.Rect != r {
+			return image.NewRGBA(r)
+		}
+		return dst
+	}
+	switch f.Format {
+	case FormatRGBA:
+		if err := f.checkPacked(4); err != nil {
+			return nil, err
+		}
+		out := sized(f.Width, f.Height)
+		for y := 0; y < f.Height; y++ {
+			copy(out.Pix[y*out.Stride:y*out.Stride+f.Width*4], f.Data[y*f.Stride:])
+		}
+		return out, nil
+	case FormatRGB:
+		if err := f.checkPacked(3); err != nil {
+			return nil, err
+		}
+		conversions.Add(1)
+		return rgbToRGBA(f, sized(f.Width, f.Height))
+	case FormatYUYV:
+		if err := f.checkPacked(2); err != nil {
+			return nil, err
+		}
+		conversions.Add(1)
+		out := sized(f.Width, f.Height)
+		YUYVToRGBA(out, f.Data, f.Stride)
+		return out, nil
+	}
+	img, err := f.Image() // MJPEG: the decoder's image, drawn into dst
+	if err != nil {
+		return nil, fmt.Errorf("converting a camera frame: %w", err)
+	}
+	b := img.Bounds()
+	out := sized(b.Dx(), b.Dy())
+	draw.Draw(out, out.Rect, img, b.Min, draw.Src)
+	return out, nil
+}
+
+// conversions counts the frames converted to pixels (RGB, YUYV or MJPEG to RGBA).
+var conversions atomic.Uint64
+
+// Conversions returns how many frames were converted to pixels (RGB, YUYV or MJPEG to
+// RGBA, by Image or ImageInto) since the process started; an RGBA frame is not
+// converted. The kiosk converts each camera frame once: tests and benchmarks count it.
+func Conversions() uint64 { return conversions.Load() }
 
 func (f Frame) checkPacked(bpp int) error {
 	if f.Width <= 0 || f.Height <= 0 || f.Stride < f.Width*bpp || len(f.Data) < f.Stride*(f.Height-1)+f.Width*bpp {
@@ -82,11 +151,14 @@ func (f Frame) checkPacked(bpp int) error {
 	return nil
 }
 
-func rgbToRGBA(f Frame) (*image.RGBA, error) {
+// rgbToRGBA converts an RGB frame into dst (of the frame's size; nil: a new image).
+func rgbToRGBA(f Frame, dst *image.RGBA) (*image.RGBA, error) {
 	if err := f.checkPacked(3); err != nil {
 		return nil, err
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, f.Width, f.Height))
+	if dst == nil {
+		dst = image.NewRGBA(image.Rect(0, 0, f.Width, f.Height))
+	}
 	for y := 0; y < f.Height; y++ {
 		s := f.Data[y*f.Stride : y*f.Stride+f.Width*3]
 		d := dst.Pix[y*dst.Stride : y*dst.Stride+f.Width*4]
@@ -95,6 +167,15 @@ func rgbToRGBA(f Frame) (*image.RGBA, error) {
 		}
 	}
 	return dst, nil
+}
+
+// FrameFromRGBA makes an RGBA frame of img's pixels, without copying or converting
+// them: the frame owns img from then on (the caller hands it over and no longer writes
+// to it). A procedure judges it as it is (Image shares the pixels).
+func FrameFromRGBA(img *image.RGBA, t time.Time, seq uint64) Frame {
+	b := img.Bounds()
+	pix := img.Pix[img.PixOffset(b.Min.X, b.Min.Y):]
+	return Frame{Format: FormatRGBA, Width: b.Dx(), Height: b.Dy(), Stride: img.Stride, Data: pix, Time: t, Seq: seq}
 }
 
 // FrameFromImage makes an RGB frame that owns a copy of img's pixels.
