@@ -123,7 +123,9 @@
 // painted. The capture procedure's Frames.Next gets a copy of the next frame to arrive,
 // so analysis runs in its own goroutine on the newest frame and skips the frames it
 // cannot keep up with. ReadPreviewStats counts frames, paints, analyses and the delay
-// from a judged frame to its guidance (scripts/previewbench prints them).
+// from a judged frame to its guidance (scripts/previewbench prints them). The settings'
+// camera view is the same preview (NewCameraPreview over Enrollment.OpenCamera), with a
+// sentence when the camera is missing or unplugged.
 //
 // # What decides what is shown
 //

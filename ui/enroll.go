@@ -14,9 +14,9 @@ import (
 // This file declares what the enrollment wizard needs from the rest of the kiosk: a
 // LiveCamera per capture step, the capture procedures (Enrollment.Capture over the newest
 // frames the wizard hands it), the ID photo import, the prechecks, sealing and the
-// result. cmd/kiosk (enroll.go) implements Enrollment over the app and internal/enroll
-// (capture, precheck, offline, the sync engine's events); ui/fake implements it over
-// the vendored photos.
+// result. internal/app's Enrollments is the real service (over internal/enroll, the
+// app's cameras, the queue and the sync engine's events), which cmd/kiosk (enroll.go)
+// adapts to Enrollment; ui/fake implements it over the vendored photos.
 //
 // The vocabulary is the leaves' so that ui links neither capture (libjpeg-turbo) nor the
 // face engine: Problem and Prompt are internal/codes' types, capture's too; comparison

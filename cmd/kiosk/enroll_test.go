@@ -153,7 +153,7 @@ func newEnrollRig(t *testing.T, replayDir, importDir string, online bool, opts .
 			o.config(&c)
 		}
 	}
-	a, err := app.New(app.Options{Config: c, NoNetwatch: true, ExternalIdleLock: true, Version: "test"})
+	a, err := app.New(app.Options{Config: c, NoNetwatch: true, ExternalIdleLock: true, Version: "test", Engine: eng}) // one engine for the kiosk and the sandbox
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,9 +181,7 @@ func newEnrollRig(t *testing.T, replayDir, importDir string, online bool, opts .
 	w := fa.NewWindow("kiosk")
 	w.Resize(fyne.NewSize(1024, 600))
 	d := deps(a, clock.Real{}, nil)
-	enr := d.Enrollment.(*uiEnrollment)
-	enr.engine = func() (*inference.Engine, error) { return eng, nil } // one engine for the kiosk and the sandbox
-	d.ResultWait = 2 * time.Minute                                     // the sandbox's analysis is slow on a busy machine
+	d.ResultWait = 2 * time.Minute // the sandbox's analysis is slow on a busy machine
 	shell, err := ui.NewShell(w, d)
 	if err != nil {
 		t.Fatal(err)
@@ -515,10 +513,7 @@ func TestSealForcedNeedsSupervisor(t *testing.T) {
 // The settings' preview shows the replay camera's frames at their size, then stops.
 func TestSettingsPreview(t *testing.T) {
 	r := newEnrollRig(t, enrolltest.ReplayDir(t), importDir(t), false)
-	old := fyneDo
-	fyneDo = r.pump.do
-	defer func() { fyneDo = old }()
-	obj, stop := uiPreview{newEnrollment(r.a)}.Preview(r.a.Settings().SelfieCamera)
+	obj, stop := deps(r.a, clock.Real{}, nil).Preview.Preview(r.a.Settings().SelfieCamera) // r's pump runs the widgets' changes
 	var img *canvas.Image
 	fake.Walk(obj, func(o fyne.CanvasObject) {
 		if x, ok := o.(*canvas.Image); ok {

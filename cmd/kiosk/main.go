@@ -3,18 +3,12 @@
 //
 //	kiosk [--config FILE] [--windowed] [--headless]
 //
-// It shows the screens (package ui, joined to the app in ui.go) full screen unless
-// --windowed. The enrollment wizard runs on enroll.go's ui.Enrollment: the app's
-// cameras (a scripted replay folder's liveness photos follow the prompts), the capture
-// procedures of internal/enroll judged by the face engine, the ID photo import from
-// ui.import_dirs and mounted USB sticks (vfat, exfat, NTFS) within internal/imagelimit's
-// bounds (a JPEG sealed as it is), the prechecks, App.Seal (a forced seal names its
-// supervisor) and the answer from the sync engine's events and the queue
-// (ui.ErrOffline when offline, halted, or the job was put back); preview.go is the
-// settings' camera preview. make demo runs it over compare-sandbox
-// (scripts/demo-kiosk.sh). With --headless, or with no display (neither DISPLAY nor WAYLAND_DISPLAY
-// set), it runs without screens and says so: the sync engine, the queue, the cameras
-// and the local API for kioskctl.
+// It shows the screens (package ui) full screen unless --windowed, joined to the app by
+// the adapters of ui.go, operators.go, checks.go and enroll.go (the enrollment service
+// is internal/app's Enrollments; the settings' camera preview is ui's). make demo runs
+// it over compare-sandbox (scripts/demo-kiosk.sh). With --headless, or with no display
+// (neither DISPLAY nor WAYLAND_DISPLAY set), it runs without screens and says so: the
+// sync engine, the queue, the cameras and the local API for kioskctl.
 package main
 
 import (

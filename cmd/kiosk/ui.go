@@ -2,8 +2,8 @@ package main
 
 // ui.go joins the screens (package ui) to the app (internal/app): ui declares small
 // interfaces (Operators, StatusSource, Queue, SettingsStore, Previewer, Enrollment) and
-// plain values, and these adapters (and enroll.go's, preview.go's) implement them over
-// the app, so neither package imports the other's world
+// plain values, and these adapters (and those of enroll.go, operators.go, checks.go)
+// implement them over the app, so neither package imports the other's world
 // (internal/app stays free of Fyne, ui of bbolt and the compare client).
 
 import (
@@ -53,7 +53,7 @@ func runShell(ctx context.Context, a *app.App, windowed bool, stop context.Cance
 		return err
 	}
 	// The app closes its cameras once this returns: the readers stop first.
-	defer d.Enrollment.(*uiEnrollment).shut(2 * time.Second)
+	defer d.Enrollment.(*uiEnrollment).Shut(2 * time.Second)
 	shell.Kiosk(windowed)
 	events, unsubscribe := a.Subscribe(32)
 	defer unsubscribe()
@@ -83,7 +83,7 @@ func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
 		Status:     newUIStatus(a),
 		Queue:      uiQueue{a},
 		Settings:   uiSettings{a},
-		Preview:    uiPreview{enr},
+		Preview:    ui.NewCameraPreview(enr, uiSettings{a}, clk),
 		Enrollment: enr,
 		ResultWait: a.Settings().ResultWait,
 		About:      ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint, KeyProtector: s.KeyProtector},
@@ -227,11 +227,7 @@ func (u uiQueue) Jobs() ([]ui.Job, error) {
 	out := make([]ui.Job, 0, len(es))
 	for i := len(es) - 1; i >= 0; i-- { // newest first
 		e := es[i]
-		s, err := ui.ParseJobState(e.State.String())
-		if err != nil {
-			return nil, err
-		}
-		j := ui.Job{ID: e.ID, Created: e.Created, Updated: e.Updated, State: s, Progress: progress[e.ID], NextAttempt: e.NextAttempt,
+		j := ui.Job{ID: e.ID, Created: e.Created, Updated: e.Updated, State: e.State, Progress: progress[e.ID], NextAttempt: e.NextAttempt,
 			Attempts: e.Attempts, EnrolledAgainFrom: e.EnrolledAgainFrom, ReplacedBy: e.ReplacedBy}
 		if !e.ImagesPurged && e.State != offline.StateQuarantined {
 			j.CustomerID, _ = u.a.CustomerID(e.ID) // on the screen only

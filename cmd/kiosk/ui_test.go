@@ -4,8 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,9 +42,7 @@ func newShellRig(t *testing.T) *shellRig {
 	// queued instead of run at once: Fyne's test driver would run them on those
 	// goroutines, beside the test's taps, and its text shaper is not safe for that.
 	var p pump
-	oldDo := fyneDo
-	fyneDo = p.do
-	t.Cleanup(func() { fyneDo = oldDo })
+	t.Cleanup(ui.ReplaceDo(p.do))
 	dir := t.TempDir()
 	c := config.Default()
 	c.DataDir, c.KioskID = dir, "kiosk-ui"

@@ -59,6 +59,9 @@ type Options struct {
 	// instead of at the first Engine call (the kiosk with screens: the status says
 	// "loading", then "ok", before the first enrollment).
 	EngineAtStart bool
+	// Engine, if set, is the face engine the app uses instead of loading its own; the
+	// caller keeps it open and closes it (tests that share one engine).
+	Engine *inference.Engine
 	// LocalAPILimits bound the local API's clients; zero fields take
 	// localapi.DefaultLimits.
 	LocalAPILimits localapi.Limits
@@ -302,9 +305,9 @@ func (a *App) Close() error {
 
 // Seal seals a job into the offline queue for the signed-in operator: it records the
 // operator (OperatorID), the kiosk and, in training mode, marks the job training,
-// then wakes the sync engine. A job forced past a failed precheck with
-// Prechecks.ForcedBy must name an enabled supervisor (offline.ErrNotSupervisor
-// otherwise); the audit log's enrolled event names them. It refuses when nobody is signed in, the session is
+// then wakes the sync engine. A job whose prechecks failed is sealed only when forced
+// (Prechecks.Forced) by an enabled supervisor named in Prechecks.ForcedBy
+// (offline.ErrNotSupervisor otherwise: the one place this rule is checked); the audit log's enrolled event names them. It refuses when nobody is signed in, the session is
 // locked, or the app is shutting down; a job sealed before the shutdown began always
 // commits first.
 func (a *App) Seal(j *job.Job) (offline.Entry, error) {
@@ -317,13 +320,8 @@ func (a *App) Seal(j *job.Job) (offline.Entry, error) {
 	if err != nil {
 		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", j.ID, err)
 	}
-	if pc := j.Prechecks; pc.Ran && !pc.OK && pc.ForcedBy != "" {
-		// Forced on the screen: the supervisor named must be one (the screen's gate
-		// checked their PIN; the audit log names them with the job).
-		sup, err := a.ops.Get(pc.ForcedBy)
-		if err != nil || sup.Disabled || sup.Role != offline.RoleSupervisor {
-			return offline.Entry{}, fmt.Errorf("sealing job %s: %q did not allow it: %w", j.ID, pc.ForcedBy, offline.ErrNotSupervisor)
-		}
+	if err := a.checkForced(j.Prechecks); err != nil {
+		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", j.ID, err)
 	}
 	j.OperatorID = s.Operator.ID
 	j.KioskID = a.cfg.KioskID
@@ -338,9 +336,29 @@ func (a *App) Seal(j *job.Job) (offline.Entry, error) {
 	return e, nil
 }
 
+// checkForced is the supervisor rule of a seal: a job whose prechecks failed is sealed
+// only when forced (Prechecks.Forced) by an enabled supervisor named in
+// Prechecks.ForcedBy (the screen's gate checked their PIN; the audit log names them).
+func (a *App) checkForced(pc job.Prechecks) error {
+	if !pc.Ran || pc.OK {
+		return nil
+	}
+	if !pc.Forced || pc.ForcedBy == "" {
+		return fmt.Errorf("a precheck failed: %w", offline.ErrNotSupervisor)
+	}
+	sup, err := a.ops.Get(pc.ForcedBy)
+	if err != nil || sup.Disabled || sup.Role != offline.RoleSupervisor {
+		return fmt.Errorf("%q did not allow it: %w", pc.ForcedBy, offline.ErrNotSupervisor)
+	}
+	return nil
+}
+
 // Engine returns the face engine, loading it at the first call (ONNX Runtime and the
 // models take a few seconds and about 100 MB, so an idle kiosk does without them).
 func (a *App) Engine() (*inference.Engine, error) {
+	if a.opts.Engine != nil {
+		return a.opts.Engine, nil
+	}
 	a.engOnce.Do(func() {
 		a.mu.Lock()
 		a.engBusy = true

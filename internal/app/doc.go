@@ -87,8 +87,16 @@
 // operator, as who retries or purges), SyncNow (wake-ups rationed: ReaderWakeEvery,
 // AdminWakeEvery, HaltLiftEvery, by the caller's localapi.Actor), Settings (never the key: KeyPresent),
 // SetLanguage and SetIdleLock (for this run; not written to the config file),
-// Cameras, Engine, Subscribe (events to refresh on). cmd/kiosk/ui.go adapts these to
-// package ui's interfaces, so internal/app does not link Fyne.
+// Cameras, Engine, Subscribe (events to refresh on), and Enrollments (enrollment.go),
+// the enrollment wizard's service: OpenCamera lends a camera to one reader at a time
+// (waiting for the cameras being opened on the app's clock and EventCameras; Shut at
+// the end), Capture runs a step of internal/enroll over the wizard's RGBA frames (a
+// scripted replay's liveness photos follow the prompts), Imports and ImportComparison
+// (internal/media, internal/imagelimit; a JPEG sealed as it is), Prechecks encodes the
+// draft once and Seal reuses that job (App.Seal checks the supervisor rule, checkForced),
+// WaitAnswer reads the job's entry after each event of the queue and the sync engine
+// (no polling). cmd/kiosk adapts these to package ui's interfaces, so internal/app does
+// not link Fyne.
 //
 // # Caveats
 //
