@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -114,6 +115,7 @@ type Shell struct {
 	popup     *widget.PopUp
 	kb        *keyboard
 	catcher   *tapCatcher
+	scaler    *scaleLayout
 
 	lastStatus Status
 	lastJobs   []Job
@@ -143,15 +145,18 @@ func NewShell(w fyne.Window, d Deps) (*Shell, error) {
 	s.kb = newKeyboard(s)
 	s.catcher = newTapCatcher(s.kb.hide)
 	s.root = container.NewBorder(s.banner, container.NewVBox(s.kb.holder, s.statusBar), nil, nil, s.body)
-	w.SetContent(s.root)
+	s.scaler = &scaleLayout{s: s, user: 1}
+	w.SetContent(container.New(s.scaler, s.root))
 	s.lastStatus = d.Status.Status()
 	s.show(ScreenSignIn)
 	return s, nil
 }
 
-// Kiosk makes the window full screen (unless windowed) and makes closing it ask for a
+// Kiosk makes the window full screen (unless windowed), Fyne's scale follow the
+// screen's size (ScaleFor; unless FYNE_SCALE is set) and closing the window ask for a
 // supervisor PIN.
 func (s *Shell) Kiosk(windowed bool) {
+	s.scaler.on = os.Getenv("FYNE_SCALE") == ""
 	s.win.SetFullScreen(!windowed)
 	s.win.SetCloseIntercept(s.CloseRequested)
 }
