@@ -34,7 +34,7 @@ else
 ARCH_BIN := $(error ARCH=$(ARCH) on a $(HOSTARCH) host: use ARCH=$(HOSTARCH), or ARCH=arm64 on amd64)
 endif
 
-.PHONY: setup setup-arm64 build test test-go test-v4l2 test-arm64 deb test-deb test-deb-arm64 bench demo vet clean screenshots
+.PHONY: test-clicks setup setup-arm64 build test test-go test-v4l2 test-arm64 deb test-deb test-deb-arm64 bench demo vet clean screenshots
 
 setup:
 	@scripts/setup.sh
@@ -67,7 +67,7 @@ vet:
 
 # Every suite in turn, each one's time printed, then a table and the total
 # (scripts/test-all.sh; docs/testing.md has the times of a fresh and a warm machine).
-TEST_SUITES := setup vet test-go test-v4l2 test-arm64 test-deb
+TEST_SUITES := setup vet test-go test-v4l2 test-arm64 test-clicks test-deb
 test:
 	@MAKE='$(MAKE)' VERSION='$(VERSION)' scripts/test-all.sh $(TEST_SUITES)
 
@@ -76,6 +76,11 @@ test-go:
 
 test-v4l2: setup
 	@if [ -x capture/v4l2/vivid/run.sh ]; then capture/v4l2/vivid/run.sh; else echo "test-v4l2: not yet available"; fi
+
+# An enrollment by mouse clicks (xdotool) in the real kiosk's window under Xvfb, at
+# 1024x600 and 1920x1080, in English and French (docs/testing.md).
+test-clicks: build
+	@scripts/test-clicks.sh
 
 # The arm64 build under qemu-user against the amd64 one (skipped on an arm64 host).
 test-arm64: setup

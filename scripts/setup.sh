@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=(gcc pkg-config linux-libc-dev libc6-dev libturbojpeg0-dev ca-certificates locales npm
       qemu-system-x86 busybox-static cpio kmod xz-utils zstd openssl iproute2
-      libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev xvfb x11-apps
+      libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev xvfb x11-apps xdotool
       swtpm swtpm-tools prometheus systemd-container)
 missing=()
 for p in "${pkgs[@]}"; do

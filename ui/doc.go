@@ -144,8 +144,11 @@
 //
 // # Kiosk mode
 //
-// Shell.Kiosk makes the window full screen and installs Shell.CloseRequested as the
-// close intercept: closing asks for a supervisor's PIN, then calls Deps.Quit. The
+// Shell.Kiosk makes the window full screen, makes Fyne's scale follow the screen's size
+// (scale.go: ScaleFor, the largest tenth at which the 1024x600 layouts fill the screen,
+// 1 to 3: 1.8 at 1920x1080, so text, keys, preview and thumbnails grow with the screen;
+// set through FYNE_SCALE once the window knows its size, unless FYNE_SCALE was set when
+// the kiosk started) and installs Shell.CloseRequested as the close intercept: closing asks for a supervisor's PIN, then calls Deps.Quit. The
 // theme (Theme) makes every touch target at least MinTarget (48) units high through
 // its text and padding sizes, not per widget.
 //
@@ -178,6 +181,11 @@
 // [Migrations] fyneDo = true, which the fyne tool turns into the build tag
 // migrated_fynedo; a plain `go build` binary must call app.SetMetadata with that
 // migration (as ui/internal/screenshots does) or be built with the tag.
+// Shell.ScreenMap (uimap.go) lists the visible buttons, text fields and texts with their
+// place in the screen's pixels: cmd/kiosk writes it to the file KIOSK_UI_MAP names (only
+// then) for the click test (scripts/test-clicks.sh, scripts/clickthrough), which clicks
+// buttons by their label with a real mouse through the X server.
+//
 // `make screenshots` draws every screen and every wizard step in a real window under Xvfb
 // (ui/internal/screenshots, scripts/screenshots.sh) into
 // docs/screenshots/<size>/<lang>/<screen>.png. Fyne's Canvas.Capture reads the GL front

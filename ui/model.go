@@ -167,6 +167,10 @@ type Camera struct {
 	Device  string // e.g. /dev/video0, or the replay folder
 	Present bool   // opened and streaming
 	Mode    string // negotiated format, e.g. "1280x720 MJPG 30 fps" (technical, not translated)
+	// Replay is set when the frames are replayed photos (training, demo), not a camera.
+	Replay bool
+	// SharesSelfie is set for a document camera that is the selfie camera (none of its own).
+	SharesSelfie bool
 }
 
 // Model is one face-analysis model (or the engine that holds them).

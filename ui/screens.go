@@ -316,7 +316,7 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 			s.onLeave = append(s.onLeave, stop)
 		}
 		slot := container.NewGridWrap(fyne.NewSize(240, 135), preview)
-		info := widget.NewLabel(CameraName(c.Role) + "\n" + c.Device + "\n" + c.Mode)
+		info := widget.NewLabel(cameraInfo(c))
 		info.Wrapping = fyne.TextWrapWord
 		cams.Add(container.NewBorder(nil, nil, slot, nil, info))
 	}

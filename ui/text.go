@@ -185,7 +185,9 @@ func PartDetail(st Status, p Part, now time.Time) string {
 			if i > 0 {
 				s += " · "
 			}
-			if c.Present {
+			if c.Present && c.Replay {
+				s += Tf("detail.camera.replay", map[string]any{"Camera": CameraName(c.Role)})
+			} else if c.Present {
 				s += Tf("detail.camera.ok", map[string]any{"Camera": CameraName(c.Role), "Mode": c.Mode})
 			} else {
 				s += Tf("detail.camera.missing", map[string]any{"Camera": CameraName(c.Role), "Device": c.Device})
@@ -295,4 +297,16 @@ func ThresholdName(k ThresholdKind) string {
 // decimal separator.
 func NumberText(v float64, prec int) string {
 	return strings.Replace(strconv.FormatFloat(v, 'f', prec, 64), ".", T("number.decimal"), 1)
+}
+
+// cameraInfo is a camera's name, where its pictures come from and its mode, one a
+// line, as the settings show it.
+func cameraInfo(c Camera) string {
+	switch {
+	case c.SharesSelfie:
+		return CameraName(c.Role) + "\n" + T("camera.shares-selfie")
+	case c.Replay:
+		return CameraName(c.Role) + "\n" + T("camera.replayed")
+	}
+	return CameraName(c.Role) + "\n" + c.Device + "\n" + c.Mode
 }

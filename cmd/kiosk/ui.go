@@ -10,7 +10,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -31,8 +33,18 @@ func init() { runUI = runShell }
 func runShell(ctx context.Context, a *app.App, windowed bool, stop context.CancelFunc, log *slog.Logger) error {
 	// As FyneApp.toml says: widgets change only through fyne.Do (a plain go build
 	// does not read that file).
-	fyneapp.SetMetadata(fyne.AppMetadata{ID: "com.smartselfie.kiosk", Name: "Kiosk agent",
+	// No app ID: Fyne then keeps no preferences file (the kiosk's settings are its
+	// config). With an ID it reads ~/.config/fyne/ID/preferences.json at start and
+	// rewrites it at exit, truncating it first, while its own watcher (or a kiosk
+	// starting meanwhile) reads it: "Preferences load error: EOF".
+	fyneapp.SetMetadata(fyne.AppMetadata{Name: "Kiosk agent",
 		Migrations: map[string]bool{"fyneDo": true}})
+	// The kiosk's theme is always light (ui.Theme): say so, and Fyne does not watch the
+	// desktop's colour scheme over D-Bus, which a kiosk session has no bus for (it
+	// would try to start one with dbus-launch and warn at every start).
+	if os.Getenv("FYNE_THEME") == "" {
+		os.Setenv("FYNE_THEME", "light")
+	}
 	fa := fyneapp.New()
 	fa.Settings().SetTheme(ui.Theme())
 	win := fa.NewWindow("Kiosk")
@@ -63,6 +75,9 @@ func runShell(ctx context.Context, a *app.App, windowed bool, stop context.Cance
 		}
 	}()
 	go shell.Run(ctx)
+	if p := os.Getenv("KIOSK_UI_MAP"); p != "" {
+		go writeScreenMap(ctx, shell, p, log)
+	}
 	go fyne.Do(func() { // runs once the window's event loop does: the sign-in screen is up
 		log.Info("screens shown", "start_to_screen", time.Since(processStart).Round(time.Millisecond).String())
 	})
@@ -72,6 +87,27 @@ func runShell(ctx context.Context, a *app.App, windowed bool, stop context.Cance
 	}()
 	win.ShowAndRun()
 	return nil
+}
+
+// writeScreenMap writes the screen map of the click test (scripts/test-clicks.sh) to
+// path five times a second until ctx ends. Only when KIOSK_UI_MAP is set: the map
+// holds the texts on screen.
+func writeScreenMap(ctx context.Context, shell *ui.Shell, path string, log *slog.Logger) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var err error
+		fyne.DoAndWait(func() { err = shell.WriteScreenMap(path) })
+		if err != nil {
+			log.Warn("screen map", "err", err)
+			return
+		}
+	}
 }
 
 // deps are the shell's dependencies over a.
@@ -200,13 +236,29 @@ func (u uiStatus) Status() ui.Status {
 		out.Clock.Skew = h.Skew
 	}
 	present := st.Cameras.State == "ok"
-	out.Cameras = []ui.Camera{{Role: ui.CameraSelfie, Device: u.selfie, Present: present, Mode: st.Cameras.Detail},
-		{Role: ui.CameraDocument, Device: u.docCam, Present: present, Mode: st.Cameras.Detail}}
+	out.Cameras = []ui.Camera{uiCamera(ui.CameraSelfie, u.selfie, u.selfie), uiCamera(ui.CameraDocument, u.docCam, u.selfie)}
+	for i := range out.Cameras {
+		out.Cameras[i].Present = present
+		if !out.Cameras[i].Replay {
+			out.Cameras[i].Mode = st.Cameras.Detail
+		}
+	}
 	// The engine loads at start in the background (or at the first enrollment): both
 	// are "loading", never a problem; only a failure to load is.
 	out.Models = []ui.Model{{Name: "face engine", Loaded: st.Engine.State == "ok",
 		Loading: st.Engine.State == "loading" || st.Engine.State == "not loaded"}}
 	return out
+}
+
+// uiCamera is a camera as the screens show it from the app's description of it
+// (app.Settings: a device, "replay DIR", or "the selfie camera" for a document camera
+// that is the selfie camera), so that no English description reaches a French screen.
+func uiCamera(role ui.CameraRole, device, selfie string) ui.Camera {
+	c := ui.Camera{Role: role, Device: device, Replay: strings.HasPrefix(device, "replay ")}
+	if role == ui.CameraDocument && (device == "the selfie camera" || device == selfie) {
+		c.SharesSelfie = true
+	}
+	return c
 }
 
 // uiQueue is the queue screen's queue.
@@ -270,7 +322,7 @@ type uiSettings struct{ a *app.App }
 func (u uiSettings) Settings() (ui.Settings, error) {
 	s := u.a.Settings()
 	return ui.Settings{APIURL: s.APIURL, PartnerID: s.PartnerID, KeyPresent: s.KeyPresent,
-		Cameras:    []ui.Camera{{Role: ui.CameraSelfie, Device: s.SelfieCamera}, {Role: ui.CameraDocument, Device: s.DocumentCamera}},
+		Cameras:    []ui.Camera{uiCamera(ui.CameraSelfie, s.SelfieCamera, s.SelfieCamera), uiCamera(ui.CameraDocument, s.DocumentCamera, s.SelfieCamera)},
 		Thresholds: thresholds(s.Thresholds), Language: s.Language, IdleLock: s.IdleLock}, nil
 }
 
