@@ -14,7 +14,8 @@
 //     folder opens only where the protector unseals: the same TPM, or the same
 //     credential; elsewhere Open fails with ErrWrongDeviceKey (wrapping
 //     protector.ErrWrongMachine) and decrypts nothing. Written atomically (temp
-//     file, fsync, rename, fsync of the folder).
+//     file, fsync, rename, fsync of the folder); one readable by group or others is
+//     refused, as device.key is (ErrDeviceKey, with the chmod).
 //   - device.key (0600, the plain file, kept for development: no protector): the
 //     device secret in clear; the KEK is derived from it. Losing it loses every
 //     unsent job; a copy of the folder carries it. It is read, and created

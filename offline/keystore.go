@@ -95,6 +95,12 @@ func readSealed(path string) (*sealedFile, error) {
 		}
 		return nil, fmt.Errorf("%w: reading %s: %v", ErrDeviceKey, path, err)
 	}
+	// Like device.key: readable by its owner only (sealed, it opens nowhere else, but
+	// the data folder's files are the kiosk user's alone).
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%w: %s has mode %04o; it must be readable by its owner only: chmod 600 %s",
+			ErrDeviceKey, path, st.Mode().Perm(), path)
+	}
 	var sf sealedFile
 	if err := json.Unmarshal(b, &sf); err != nil || sf.Format != sealedFormat || sf.Protector == "" || len(sf.Sealed) == 0 {
 		return nil, fmt.Errorf("%w: %s is not kiosk-agent sealed keys (damaged?); restore it from the backup of this kiosk", ErrDeviceKey, path)

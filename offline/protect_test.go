@@ -135,6 +135,13 @@ func TestCopiedFolderOpensOnlyOnItsTPM(t *testing.T) {
 	if st, err := os.Stat(filepath.Join(dir, SealedKeysFile)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("%s: %v, mode %v (want 0600)", SealedKeysFile, err, st.Mode())
 	}
+	// A sealed file others may read is refused like device.key, with the chmod.
+	sealedPath := filepath.Join(dir, SealedKeysFile)
+	os.Chmod(sealedPath, 0o644)
+	if _, err := openWith(t, dir, openTPM(t, tpmA)); !errors.Is(err, ErrDeviceKey) || !strings.Contains(err.Error(), "chmod 600 "+sealedPath) {
+		t.Fatalf("a 0644 %s: %v", SealedKeysFile, err)
+	}
+	os.Chmod(sealedPath, 0o600)
 	stolen := copyDir(t, dir)
 	if found := inClear(folderBytes(t, stolen), jobs); len(found) > 0 {
 		t.Fatalf("readable in the copied folder: %s", strings.Join(found, ", "))
