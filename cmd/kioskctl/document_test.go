@@ -2,11 +2,22 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
+
+// go test without make: the OCR models of the checkout's cache (scripts/fetch-ocr.sh).
+func init() {
+	if os.Getenv("KIOSK_OCR_MODELS") == "" {
+		_, file, _, _ := runtime.Caller(0)
+		os.Setenv("KIOSK_OCR_MODELS", filepath.Join(filepath.Dir(file), "..", "..", ".cache", "ocr"))
+	}
+}
 
 // The specimen passport: a face, a TD3 zone whose check digits hold, expired in 2012;
 // a portrait: a face and no zone. The document number never appears whole.
