@@ -400,6 +400,11 @@ func deviceKeys(o Options) (deviceKeyFacts, *Result) {
 	plain := filepath.Join(dir, offline.DeviceKeyFile)
 	sealedPath := filepath.Join(dir, offline.SealedKeysFile)
 	_, dbErr := os.Stat(filepath.Join(dir, offline.DBFile))
+	if _, err := os.Stat(sealedPath); err == nil {
+		if r := checkKeyFile(o, "the sealed device keys", sealedPath); r != nil {
+			return deviceKeyFacts{}, r
+		}
+	}
 	sealed, err := offline.ReadSealedProtector(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {

@@ -201,6 +201,12 @@ func TestKeys(t *testing.T) {
 	if r.Code != CodeKeysSealed || messages.Text("fr", r.Code, r.Args...) == messages.Text("en", r.Code, r.Args...) {
 		t.Fatalf("code %q args %v", r.Code, r.Args)
 	}
+	sealedPath := filepath.Join(o.Config.DataDir, offline.SealedKeysFile)
+	os.Chmod(sealedPath, 0o640)
+	if r := want(t, checkKeys(o), Fail, "mode 0640"); r.Fix != "chmod 600 "+sealedPath {
+		t.Fatalf("fix %q", r.Fix)
+	}
+	os.Chmod(sealedPath, 0o600)
 	// The folder on another machine.
 	other := o
 	other.Config.Keys.TPMPath = swtpmtest.Start(t).Path
