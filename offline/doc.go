@@ -69,6 +69,9 @@
 //	queued → sending → done (with the Result) | failed (reason) | held (reason)
 //	                 | needs-operator (reason) | queued (NextAttempt, Attempts)
 //	held, needs-operator, failed → queued (Retry by an operator; held also by the uploader)
+//	needs-operator → failed, and a new queued job (EnrollAgain: a 2209 answered by
+//	                 sealing the same photos under a new job id with allow_new_enroll;
+//	                 Entry.ReplacedBy and EnrolledAgainFrom link the two)
 //	any state but done → quarantined (integrity check failed)
 //
 // A job found in sending when the queue opens goes back to queued.
@@ -136,7 +139,9 @@
 //
 // # Operators
 //
-// Queue.Operators returns the operator store (operators.go), kept in the same
+// Queue.Operators returns the operator store (operators.go; a supervisor's Unlock lifts a
+// lockout and keeps the PIN; Disable refuses the last enabled supervisor,
+// ErrLastSupervisor), kept in the same
 // database: Add, List, Get, Disable, Enable, ResetPIN, SignIn, Authorize (a PIN
 // checked for one action, e.g. a supervisor opening the settings), RecordSignOut and
 // RecordSessionLock. Roles are operator and supervisor. A PIN is 6 to 12 digits and

@@ -191,4 +191,17 @@
 // docs/screenshots/<size>/<lang>/<screen>.png. Fyne's Canvas.Capture reads the GL front
 // buffer, which Mesa's software renderer under Xvfb leaves black, so the program grabs
 // the X screen with xwd (x11-apps) instead.
+//
+// # Operators, a job's page, the agent's fixes
+//
+// The settings (behind a supervisor's PIN) open the operators page (operators.go, over
+// OperatorAdmin): every operator with their state, Unlock, New PIN (typed twice on the
+// PIN pad), Disable/Enable, Add (id and name on the on-screen keyboard); each change
+// names the supervisor whose PIN opened the settings. A wrong PIN at sign-in says how
+// many tries are left (WrongPINError). The queue's rows show the customer's id and open
+// a job's page (jobpage.go): ids, times, state, result in words and its code, attempts,
+// linked jobs, and the actions ActionsFor allows; a job refused as already enrolled
+// (2209) offers Enroll again behind a supervisor's PIN (Queue.EnrollAgain) and says why
+// Retry is not. The status screen's fixes are the agent's (ScreenFix): what to do at the
+// screen, or whom to call, never a command.
 package ui

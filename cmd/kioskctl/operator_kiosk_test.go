@@ -56,3 +56,29 @@ func TestOperatorThroughKiosk(t *testing.T) {
 		t.Fatalf("disabling the last supervisor: exit %d %s", code, errs)
 	}
 }
+
+// queue retry --allow-new-enroll of a job refused as already enrolled (2209) enrolls the
+// customer again under a new job id (the same one would be answered 2215, "already
+// received", and the customer never enrolled); the old job is kept, linked.
+func TestRetry2209EnrollsAgain(t *testing.T) {
+	data := queueWith(t, "k1")
+	q, err := offline.Open(data, offline.Options{Settings: offline.Settings{MinFreeDiskMB: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Claim("k1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.SetState("k1", offline.StateNeedsOperator, offline.Update{Reason: "2209: already enrolled"}); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	code, out, errs := runKioskctl(t, "--data-dir", data, "queue", "retry", "--allow-new-enroll", "k1")
+	if code != exitOK || !strings.Contains(out, "job k1 refused as already enrolled: the customer is enrolled again as job ") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	code, out, _ = runKioskctl(t, "--data-dir", data, "queue", "show", "--json", "k1")
+	if code != exitOK || !strings.Contains(out, `"replaced_by"`) || !strings.Contains(out, `"failed"`) {
+		t.Fatalf("the old job: %s", out)
+	}
+}

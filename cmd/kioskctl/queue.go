@@ -268,6 +268,10 @@ func runQueueRetry(g *globals, args []string) int {
 		queueJSON(g.stdout, e)
 		return exitOK
 	}
+	if e.EnrolledAgainFrom != "" {
+		fmt.Fprintf(g.stdout, "job %s refused as already enrolled: the customer is enrolled again as job %s (the same photos, allow_new_enroll), %s; it will be sent when the network allows\n", e.EnrolledAgainFrom, e.ID, e.State)
+		return exitOK
+	}
 	fmt.Fprintf(g.stdout, "job %s is %s again; it will be sent when the network allows\n", e.ID, e.State)
 	return exitOK
 }

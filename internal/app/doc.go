@@ -98,6 +98,14 @@
 // (no polling). cmd/kiosk adapts these to package ui's interfaces, so internal/app does
 // not link Fyne.
 //
+// The settings' operators page calls AddOperator, UnlockOperator, ResetOperatorPIN,
+// DisableOperator (ends the operator's session) and EnableOperator, each audited with
+// the supervisor (also served to the local API's operator routes: Backend's
+// OperatorStore); a job's page calls CustomerID (read once from the sealed job, kept in
+// memory for the screen, never logged) and EnrollAgain (a 2209 job's photos as a new
+// job with allow_new_enroll, on a supervisor's decision). With screens, cmd/kiosk sets
+// EngineAtStart: the status says "loading", then "ok", before the first enrollment.
+//
 // # Caveats
 //
 // The idle lock and the lockouts run on Options.Clock; the shutdown deadline is the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/redact"
@@ -123,6 +124,13 @@ func (b QueueBackend) Retry(ctx context.Context, id string, r RetryRequest) (off
 	by, err := actorOf(ctx, "sending a job again")
 	if err != nil {
 		return offline.Entry{}, err
+	}
+	if r.AllowNewEnroll {
+		// A job the service refused as already enrolled (2209) is enrolled again under
+		// a new job id: the same id would be answered "already received" (2215).
+		if e, err := b.Q.Get(id); err == nil && e.State == offline.StateNeedsOperator {
+			return b.Q.EnrollAgain(id, offline.EnrollAgainOptions{NewID: job.NewID(time.Now()), Supervisor: by})
+		}
 	}
 	return b.Q.Retry(id, offline.RetryOptions{Operator: by, AllowNewEnroll: r.AllowNewEnroll})
 }
