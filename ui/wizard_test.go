@@ -669,3 +669,36 @@ func TestSelfieGuide(t *testing.T) {
 		t.Errorf("oval when good: %v, want green", r.ellipse().StrokeColor)
 	}
 }
+
+// The wizard tells its Enrollment's WizardObserver (the kiosk's metrics) every move: a
+// customer started, each step left for the next, and the end: left at a step before the
+// seal (abandoned), or after the seal with the job in the queue.
+func TestWizardMovesObserved(t *testing.T) {
+	r := newWizardRig(t, fake.Scenario{})
+	r.start(job.Document)
+	r.scanDocument()
+	r.waitText(ui.T("selfie.title"))
+	r.tap(ui.T("wizard.cancel"))
+	r.tap(ui.T("wizard.cancel-yes"))
+	want := []string{">consent", "consent>customer", "customer>comparison", "comparison>selfie", "selfie>closed"}
+	if got := r.enr.Moves(); !slices.Equal(got, want) {
+		t.Fatalf("moves of an enrollment stopped at the selfie:\n got %q\nwant %q", got, want)
+	}
+
+	r.tap(ui.T("home.new"))
+	r.tap(ui.T("consent.agree"))
+	test.Type(r.entry(), "CUST-0043")
+	r.tap(ui.SourceText(job.Document))
+	r.tap(ui.T("wizard.continue"))
+	r.scanDocument()
+	r.toReview()
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.ResultText("0840"))
+	r.tap(ui.T("result.next"))
+	got := r.enr.Moves()[len(want):]
+	want = []string{">consent", "consent>customer", "customer>comparison", "comparison>selfie", "selfie>liveness",
+		"liveness>review", "review>result+sealed", "result>closed+sealed", ">consent"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("moves of a sealed enrollment and the next customer:\n got %q\nwant %q", got, want)
+	}
+}

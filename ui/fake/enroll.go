@@ -86,6 +86,26 @@ type Enrollment struct {
 	sealed    []ui.SealRequest
 	opened    map[ui.CaptureKind]int
 	captured  map[ui.CaptureKind][]ui.Shot
+	moves     []string
+}
+
+// WizardMoved records the wizard's moves (ui.WizardObserver) as "from>to" with "+sealed"
+// when the job is in the queue.
+func (e *Enrollment) WizardMoved(from, to string, sealed bool) {
+	m := from + ">" + to
+	if sealed {
+		m += "+sealed"
+	}
+	e.mu.Lock()
+	e.moves = append(e.moves, m)
+	e.mu.Unlock()
+}
+
+// Moves are the wizard's moves WizardMoved recorded, in order.
+func (e *Enrollment) Moves() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.moves...)
 }
 
 // Captured are the shots each Capture of kind returned, in order.
