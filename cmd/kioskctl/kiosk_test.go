@@ -94,7 +94,7 @@ func TestSameOutputThroughKioskAndFile(t *testing.T) {
 	if _, err := q.Claim("k2"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.SetState("k2", offline.StateFailed, offline.Update{Reason: "2204: rejected"}); err != nil {
+	if _, err := q.SetState("k2", offline.StateFailed, offline.Update{Reason: "2204: rejected", Code: "2204"}); err != nil {
 		t.Fatal(err)
 	}
 	q.Close()
@@ -135,6 +135,9 @@ func TestSameOutputThroughKioskAndFile(t *testing.T) {
 		if k.code != f.code || k.out != f.out || k.stderr != f.stderr {
 			t.Errorf("%v:\nthrough the kiosk: exit %d\n%s%s\nfrom the file: exit %d\n%s%s", cmds[i], k.code, k.out, k.stderr, f.code, f.out, f.stderr)
 		}
+	}
+	if !strings.Contains(viaFile[4].out, "error code:  2204\n") { // the entry's typed code, read by kioskctl
+		t.Errorf("queue show of a failed job:\n%s", viaFile[4].out)
 	}
 	if viaKiosk[5].code != exitError || !strings.Contains(viaKiosk[5].stderr, "no-such-job") {
 		t.Errorf("queue show of a missing job: %+v", viaKiosk[5])
