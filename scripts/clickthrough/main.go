@@ -162,7 +162,7 @@ func (d *driver) taken(text string, check func() error) error {
 	if os.Getenv("CLICK_STRICT") != "" {
 		return fmt.Errorf("the click on %q was not taken: %w", text, err)
 	}
-	fmt.Printf("clickthrough:   the click on %q was not taken (%v): clicking again\n", text, err)
+	fmt.Printf("clickthrough:   the click on %q was not taken (%v; on screen: %q): clicking again\n", text, err, d.texts())
 	if err := d.click(text); err != nil {
 		return err
 	}
