@@ -241,7 +241,20 @@ func (d *driver) click(text string) error {
 	if err := d.waitButton(text); err != nil {
 		return err
 	}
+	// A new screen may still move when it is first drawn (its pictures and texts
+	// measured): click once the button stays where it is between two maps.
 	b, _ := button(d.last, text)
+	for deadline := time.Now().Add(d.timeout); ; {
+		time.Sleep(250 * time.Millisecond)
+		if err := d.waitButton(text); err != nil {
+			return err
+		}
+		n, _ := button(d.last, text)
+		if n == b || time.Now().After(deadline) {
+			break
+		}
+		b = n
+	}
 	if b.H < d.minKey {
 		return fmt.Errorf("the button %q is %.0f pixels high, under %.0f: too small for a finger", text, b.H, d.minKey)
 	}
