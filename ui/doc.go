@@ -188,9 +188,10 @@
 //
 // `make screenshots` draws every screen and every wizard step in a real window under Xvfb
 // (ui/internal/screenshots, scripts/screenshots.sh) into
-// docs/screenshots/<size>/<lang>/<screen>.png. Fyne's Canvas.Capture reads the GL front
-// buffer, which Mesa's software renderer under Xvfb leaves black, so the program grabs
-// the X screen with xwd (x11-apps) instead.
+// bin/screenshots/<size>/<lang>/<screen>.png, from a fixed clock and job id (Deps.NewJobID),
+// and copies a curated set (its gallery.go) into docs/screenshots/ and docs/gallery.md.
+// Fyne's Canvas.Capture reads the GL front buffer, which Mesa's software renderer under
+// Xvfb leaves black, so the program grabs the X screen with xwd (internal/xwd) instead.
 //
 // # Operators, a job's page, the agent's fixes
 //

@@ -48,6 +48,9 @@ type Deps struct {
 	// OperatorAdmin lets a supervisor manage the operators from the settings; nil
 	// shows no operators page.
 	OperatorAdmin OperatorAdmin
+	// NewJobID makes a new enrollment's job id at the clock's time; nil: job.NewID (its
+	// end is random). The screenshot program fixes it, so that its pictures stay the same.
+	NewJobID func(now time.Time) string
 }
 
 // Validate says which required field of d is nil.
@@ -65,7 +68,7 @@ func (d Deps) Validate() error {
 		return nil
 	}
 	sort.Strings(missing)
-	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, NewEnrollment, Quit, Checks and OperatorAdmin)", strings.Join(missing, ", "))
+	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, NewEnrollment, Quit, Checks, OperatorAdmin and NewJobID)", strings.Join(missing, ", "))
 }
 
 // ScreenID names a screen of the shell.

@@ -74,7 +74,11 @@ func (w *wizard) reset() {
 	}
 	w.st = flow.Start()
 	w.moved("", w.st.Step.String(), false)
-	w.d = Draft{JobID: job.NewID(w.s.d.Clock.Now()), Operator: w.s.session.Operator, ComparisonType: job.Document}
+	newID := job.NewID
+	if w.s.d.NewJobID != nil {
+		newID = w.s.d.NewJobID
+	}
+	w.d = Draft{JobID: newID(w.s.d.Clock.Now()), Operator: w.s.session.Operator, ComparisonType: job.Document}
 	w.pc = nil
 }
 

@@ -61,6 +61,9 @@ type Scenario struct {
 	Interval time.Duration
 	// Cost is how long judging one frame takes (0: none).
 	Cost time.Duration
+	// Still: every frame is the same picture (no sway), so that a screenshot does not
+	// depend on which frame was on screen.
+	Still bool
 }
 
 // Enrollment is the fake ui.Enrollment.
@@ -263,9 +266,13 @@ func (c *camera) Next(ctx context.Context, dst *image.RGBA) (*image.RGBA, error)
 	c.n++
 	c.e.mu.Lock()
 	mirror := c.e.mirror && c.selfie
+	still := c.e.sc.Still
 	c.e.mu.Unlock()
 	// A slow sway of a few pixels: the customer is alive.
 	dx := int(3 * math.Sin(float64(c.n)/6))
+	if still {
+		dx = 0
+	}
 	w := c.pic.Rect.Dx()
 	for y := 0; y < c.pic.Rect.Dy(); y++ {
 		src := c.pic.Pix[y*c.pic.Stride : y*c.pic.Stride+w*4]

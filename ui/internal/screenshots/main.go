@@ -5,18 +5,18 @@
 //
 //	<out>/<width>x<height>/<lang>/<screen>.png
 //
-// It needs a display (scripts/screenshots.sh runs it under Xvfb, once per size).
+// It needs a display (scripts/screenshots.sh runs it under Xvfb, once per size). With
+// -curate it draws nothing: it copies the curated set (gallery.go) into docs/.
 package main
 
 import (
-	"encoding/binary"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,8 +25,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
+	"github.com/smartselfie/kiosk-agent/internal/xwd"
 	"github.com/smartselfie/kiosk-agent/ui"
 	"github.com/smartselfie/kiosk-agent/ui/fake"
 )
@@ -43,7 +45,12 @@ func run() error {
 	size := flag.String("size", "1024x600", "window size WIDTHxHEIGHT")
 	settle := flag.Duration("settle", 700*time.Millisecond, "wait after each change before capturing")
 	only := flag.String("only", "", "draw only the screens whose name contains this")
+	curateFrom := flag.String("curate", "", "draw nothing: copy the gallery's pictures from this folder into -docs and write its gallery.md")
+	docs := flag.String("docs", "docs", "with -curate: the documentation folder")
 	flag.Parse()
+	if *curateFrom != "" {
+		return curate(*curateFrom, *docs, ui.Languages)
+	}
 	var w, h int
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
 		return fmt.Errorf("reading -size %q: %w (want e.g. 1024x600)", *size, err)
@@ -68,6 +75,13 @@ func run() error {
 	return err
 }
 
+// The time on every screen and the id of every new job, whenever the pictures are drawn
+// (scripts/screenshots.sh sets TZ=UTC too).
+var (
+	shotTime  = time.Date(2026, 11, 30, 10, 42, 0, 0, time.UTC)
+	shotJobID = "k-20261130T104200Z-5c3e9a01"
+)
+
 // shot is one screen to draw: how to get there from a fresh shell.
 type shot struct {
 	name             string
@@ -86,6 +100,21 @@ type shot struct {
 type act struct {
 	do    func(fyne.Canvas) error
 	until func() string
+	// prefix: a text that starts with until's is enough (the rest is worded by the screen).
+	prefix bool
+	// ready, when set, is waited for after until (on Fyne's goroutine).
+	ready func(fyne.Canvas) bool
+}
+
+// progressShown: a progress bar on the screen shows more than 0.
+func progressShown(c fyne.Canvas) bool {
+	shown := false
+	fake.WalkCanvas(c, func(o fyne.CanvasObject) {
+		if p, ok := o.(*widget.ProgressBar); ok && p.Value > 0 {
+			shown = true
+		}
+	})
+	return shown
 }
 
 func waitK(key string) act { return act{until: func() string { return ui.T(key) }} }
@@ -226,7 +255,8 @@ var shots = []shot{
 		pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000"), pinF("000000"))},
 	{name: "home", steps: steps(supervisor...)},
 	{name: "home-alerts-training", alerts: true, training: true, steps: steps(supervisor...)},
-	{name: "queue", steps: steps(thenF(supervisor, tapK("home.queue"))...)},
+	// The sending job's progress is drawn after the screen's first refresh.
+	{name: "queue", steps: steps(thenF(supervisor, tapK("home.queue"))...), then: []act{{ready: progressShown}}},
 	{name: "status", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"))...)},
 	{name: "status-checks", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"), tapK("status.run-checks"))...),
 		then: []act{{until: func() string {
@@ -253,6 +283,7 @@ var shots = []shot{
 
 func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 	var prev *ui.Shell
+	var last *image.RGBA // the previous shot's picture
 	defer func() {
 		if prev != nil {
 			fyne.DoAndWait(prev.Stop)
@@ -263,15 +294,18 @@ func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 			if only != "" && !strings.Contains(sh.name, only) {
 				continue
 			}
-			clk := clock.NewFake(time.Date(2026, 11, 30, 10, 42, 0, 0, time.Local))
+			// A fixed clock and fixed ids: a second run draws the same pictures.
+			clk := clock.NewFake(shotTime)
 			deps := fake.Demo(clk, lang, sh.alerts, sh.training)
 			deps.Quit = func() {}
+			deps.NewJobID = func(time.Time) string { return shotJobID }
 			deps.Checks = fake.DemoChecks()
 			if sh.enroll != nil {
 				sc := *sh.enroll
 				// 10 frames a second: enough for a still picture, and Mesa's software
 				// renderer keeps up at 1920x1080.
 				sc.Interval = 100 * time.Millisecond
+				sc.Still = true // the same picture whichever frame is drawn
 				deps.Enrollment = fake.NewEnrollment(clock.Real{}, sc)
 			}
 			var err error
@@ -306,10 +340,11 @@ func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 			}
 			// Fyne's Canvas.Capture reads the GL front buffer, which Mesa's software
 			// renderer under Xvfb leaves black: take what the X server shows instead.
-			img, err := grabScreen()
+			img, err := grabSettled(last)
 			if err != nil {
 				return fmt.Errorf("%s/%s: %w", lang, sh.name, err)
 			}
+			last = img
 			p := filepath.Join(dir, lang, sh.name+".png")
 			if err := writePNG(p, img); err != nil {
 				return err
@@ -330,6 +365,11 @@ func play(c fyne.Canvas, as []act) error {
 				return err
 			}
 		}
+		if a.ready != nil {
+			if err := waitFor(c, "the screen to be ready", func() bool { return a.ready(c) }); err != nil {
+				return err
+			}
+		}
 		if a.until == nil {
 			continue
 		}
@@ -339,7 +379,9 @@ func play(c fyne.Canvas, as []act) error {
 			var ok bool
 			fyne.DoAndWait(func() {
 				text = a.until()
-				ok = slices.Contains(fake.Texts(c), text)
+				ok = slices.ContainsFunc(fake.Texts(c), func(t string) bool {
+					return t == text || a.prefix && strings.HasPrefix(t, text)
+				})
 			})
 			if ok {
 				break
@@ -356,60 +398,44 @@ func play(c fyne.Canvas, as []act) error {
 	return nil
 }
 
-// grabScreen is the X screen's picture, through xwd.
-func grabScreen() (image.Image, error) {
-	out, err := exec.Command("xwd", "-root", "-silent").Output()
+// grabSettled takes the X screen once the window has painted the new screen: two
+// pictures 300 ms apart the same, and not the previous shot's (on a loaded machine
+// Mesa's software renderer may not have drawn the screen yet after the settle time). A
+// screen that keeps moving (an infinite progress bar) is taken after 10 tries.
+func grabSettled(previous *image.RGBA) (*image.RGBA, error) {
+	img, err := xwd.Grab("")
 	if err != nil {
-		return nil, fmt.Errorf("grabbing the screen with xwd (package x11-apps): %w", err)
+		return nil, err
 	}
-	return decodeXWD(out)
-}
-
-// decodeXWD reads an XWD dump of a 24- or 32-bit TrueColor screen.
-func decodeXWD(b []byte) (image.Image, error) {
-	if len(b) < 100 {
-		return nil, errors.New("reading the xwd dump: too short")
-	}
-	u := func(i int) uint32 { return binary.BigEndian.Uint32(b[i*4:]) }
-	headerSize, version := int(u(0)), u(1)
-	width, height := int(u(4)), int(u(5))
-	byteOrder, bpp, bpl := u(7), int(u(11)), int(u(12))
-	redMask, greenMask, blueMask := u(14), u(15), u(16)
-	ncolors := int(u(19))
-	if version != 7 || bpp != 32 {
-		return nil, fmt.Errorf("reading the xwd dump: version %d, %d bits per pixel (want 7, 32)", version, bpp)
-	}
-	off := headerSize + 12*ncolors
-	if len(b) < off+bpl*height {
-		return nil, errors.New("reading the xwd dump: truncated")
-	}
-	shift := func(m uint32) uint {
-		var s uint
-		for m != 0 && m&1 == 0 {
-			m >>= 1
-			s++
+	for try := 0; try < 10; try++ {
+		time.Sleep(300 * time.Millisecond)
+		next, err := xwd.Grab("")
+		if err != nil {
+			return nil, err
 		}
-		return s
-	}
-	rs, gs, bs := shift(redMask), shift(greenMask), shift(blueMask)
-	img := image.NewRGBA(image.Rect(0, 0, width, height))
-	for y := 0; y < height; y++ {
-		row := b[off+y*bpl:]
-		for x := 0; x < width; x++ {
-			var p uint32
-			if byteOrder == 0 { // LSBFirst
-				p = binary.LittleEndian.Uint32(row[x*4:])
-			} else {
-				p = binary.BigEndian.Uint32(row[x*4:])
-			}
-			i := img.PixOffset(x, y)
-			img.Pix[i] = uint8((p & redMask) >> rs)
-			img.Pix[i+1] = uint8((p & greenMask) >> gs)
-			img.Pix[i+2] = uint8((p & blueMask) >> bs)
-			img.Pix[i+3] = 0xff
+		same := bytes.Equal(next.Pix, img.Pix)
+		img = next
+		if same && (previous == nil || !bytes.Equal(img.Pix, previous.Pix)) {
+			break
 		}
 	}
 	return img, nil
+}
+
+// waitFor polls cond on Fyne's goroutine until it holds (15 s at most).
+func waitFor(c fyne.Canvas, what string, cond func() bool) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var ok bool
+		fyne.DoAndWait(func() { ok = cond() })
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("waiting for %s: 15 s passed", what)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
 }
 
 func writePNG(path string, img image.Image) error {
