@@ -11,6 +11,8 @@
 //     guidance.moving is the document's already); prompt.<capture.Prompt> (prompt.any for
 //     no prompt): the liveness prompts.
 //   - capture.<code>: camera failures (capture.ErrorCode).
+//   - card.<card.Problem>: the document step's one instruction to the agent from the
+//     card's gates (capture/card: no_document, too_far, tilted, glare, blurred, moving...).
 //   - precheck.<code>: the prechecks' problem codes (inference.Problem*, precheck.Code*).
 //     These sentences do not name the image, which the UI shows before them ("Selfie:
 //     too dark. ..."), but for precheck.comparison_no_face (a comparison image without a

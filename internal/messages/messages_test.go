@@ -69,6 +69,7 @@ var rules = []rule{
 		return "prompt." + v
 	}},
 	{"capture", named("Code"), prefix("capture.")},
+	{"capture/card", typed("Problem"), prefix("card.")},
 	{"inference", named("Problem"), prefix("precheck.")},
 	{"internal/precheck", named("Code"), prefix("precheck.")},
 	{"internal/job", typed("Code"), prefix("job.")},

@@ -1,0 +1,210 @@
+package card
+
+import (
+	"image"
+	"math"
+	"slices"
+	"testing"
+)
+
+func cornersNear(t *testing.T, got, want Quad, tol float64) {
+	t.Helper()
+	for i := range want {
+		if d := dist(got[i], want[i]); d > tol {
+			t.Errorf("corner %d at (%.1f,%.1f), want (%.1f,%.1f) within %.0f px (off by %.1f)", i, got[i].X, got[i].Y, want[i].X, want[i].Y, tol, d)
+		}
+	}
+}
+
+func TestFindGoodCard(t *testing.T) {
+	card := specimen(t)
+	want := placed(320, 240, 420, 3, 0)
+	img := scene{W: 640, H: 480, Corners: want}.render(t, card)
+	f := Find(img)
+	if !f.Found {
+		t.Fatal("no card found")
+	}
+	cornersNear(t, f.Corners, want, 4)
+	if f.Class != ClassPassport {
+		t.Errorf("class %q (aspect %.3f), want passport", f.Class, f.Aspect)
+	}
+	if p := DefaultGates().Check(f); len(p) != 0 {
+		t.Errorf("problems %v on a good card: %+v", p, f)
+	}
+	if math.Abs(f.Rotation-3) > 1.5 {
+		t.Errorf("rotation %.1f°, want 3°", f.Rotation)
+	}
+	t.Logf("%+v", f)
+}
+
+func TestFindIDCardShape(t *testing.T) {
+	// the specimen squeezed to ID-1's aspect
+	card := specimen(t)
+	w := 400.0
+	h := w / AspectID1
+	want := Quad{{120, 240 - h/2}, {120 + w, 240 - h/2}, {120 + w, 240 + h/2}, {120, 240 + h/2}}
+	f := Find(scene{W: 640, H: 480, Corners: want}.render(t, card))
+	if !f.Found || f.Class != ClassID1 {
+		t.Fatalf("found %v class %q aspect %.3f, want an ID-1 card", f.Found, f.Class, f.Aspect)
+	}
+	cornersNear(t, f.Corners, want, 4)
+}
+
+// Each scene spoils one thing; its problem must be the one reported (first) and the
+// card still found where it is there.
+func TestGatesOnSpoiledFrames(t *testing.T) {
+	card := specimen(t)
+	g := DefaultGates()
+	cases := []struct {
+		name  string
+		s     scene
+		want  Problem
+		first bool
+	}{
+		{"no card", scene{W: 640, H: 480}, ProblemNoDocument, true},
+		{"out of frame", scene{W: 640, H: 480, Corners: placed(560, 240, 420, 0, 0)}, ProblemOutOfFrame, true},
+		{"too far", scene{W: 640, H: 480, Corners: placed(320, 240, 190, 2, 0)}, ProblemTooFar, true},
+		{"off centre", scene{W: 640, H: 480, Corners: placed(460, 340, 320, 0, 0)}, ProblemOffCentre, true},
+		{"turned", scene{W: 640, H: 480, Corners: placed(320, 240, 380, 22, 0)}, ProblemTilted, true},
+		{"at an angle", scene{W: 640, H: 480, Corners: placed(320, 240, 420, 0, 0.25)}, ProblemTilted, true},
+		{"dark", scene{W: 640, H: 480, Corners: placed(320, 240, 420, 0, 0), Light: 0.3}, ProblemTooDark, true},
+		{"glare on the card", scene{W: 640, H: 480, Corners: placed(320, 240, 420, 0, 0), Glare: []glare{{0.6, 0.35, 0.18}}}, ProblemGlare, true},
+		{"glare on the portrait", scene{W: 640, H: 480, Corners: placed(320, 240, 420, 0, 0), Glare: []glare{{0.2, 0.5, 0.06}}}, ProblemGlare, true},
+		{"glare on the MRZ", scene{W: 640, H: 480, Corners: placed(320, 240, 420, 0, 0), Glare: []glare{{0.5, 0.85, 0.05}}}, ProblemGlare, true},
+		{"blurred", scene{W: 640, H: 480, Corners: placed(320, 240, 420, 0, 0), Blur: 2}, ProblemBlurred, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := Find(c.s.render(t, card))
+			p := g.Check(f)
+			t.Logf("problems %v: found %v fill %.2f off %.2f rot %.1f skew %.2f light %.0f glare %.3f/%.3f/%.3f sharp %.0f",
+				p, f.Found, f.Fill, f.OffCentre, f.Rotation, f.Skew, f.Light, f.Glare, f.GlareFace, f.GlareMRZ, f.Sharpness)
+			if c.want != ProblemNoDocument && !f.Found {
+				t.Fatal("the card was not found")
+			}
+			if len(p) == 0 || (c.first && p[0] != c.want) || !slices.Contains(p, c.want) {
+				t.Errorf("problems %v, want %s first", p, c.want)
+			}
+		})
+	}
+}
+
+func TestTrackerCapturesOnStableGoodFrames(t *testing.T) {
+	card := specimen(t)
+	tr := Tracker{Gates: DefaultGates()}
+	good := placed(320, 240, 420, 1, 0)
+	frames := []struct {
+		s     scene
+		ready bool
+	}{
+		{scene{W: 640, H: 480, Corners: placed(320, 240, 380, 20, 0)}, false},           // tilted
+		{scene{W: 640, H: 480, Corners: good, Glare: []glare{{0.2, 0.5, 0.08}}}, false}, // glare
+		{scene{W: 640, H: 480, Corners: good}, false},                                   // good, first still frame
+		{scene{W: 640, H: 480, Corners: good, Seed: 2}, false},                          // 2
+		{scene{W: 640, H: 480, Corners: placed(330, 240, 420, 1, 0), Seed: 3}, false},   // moved 10 px: 1.25 % of the diagonal
+		{scene{W: 640, H: 480, Corners: placed(330, 240, 420, 1, 0), Seed: 4}, false},   // 1
+		{scene{W: 640, H: 480, Corners: placed(330, 240, 420, 1, 0), Seed: 5}, false},   // 2
+		{scene{W: 640, H: 480, Corners: placed(330, 240, 420, 1, 0), Seed: 6}, true},    // 3
+	}
+	for i, fr := range frames {
+		v := tr.Add(Find(fr.s.render(t, card)))
+		if v.Ready != fr.ready {
+			t.Errorf("frame %d: ready %v (problems %v, run %d), want %v", i, v.Ready, v.Problems, v.Run, fr.ready)
+		}
+	}
+}
+
+// The flattened card is the specimen again: compared with the specimen scaled to the
+// same size, its grey differs little; the frame's crop around it does not compare.
+func TestFlattenIsTheCard(t *testing.T) {
+	card := specimen(t)
+	truth := placed(320, 240, 420, 8, 0.1)
+	img := scene{W: 640, H: 480, Corners: truth}.render(t, card)
+	f := Find(img)
+	if !f.Found {
+		t.Fatal("no card")
+	}
+	flat := Flatten(img, f, 0)
+	fw, fh := flat.Bounds().Dx(), flat.Bounds().Dy()
+	if a := float64(fw) / float64(fh); math.Abs(a-AspectPassport) > 0.02 {
+		t.Errorf("flattened %dx%d, aspect %.3f, want %.3f", fw, fh, a, AspectPassport)
+	}
+	// compared at 64 pixels wide: the layout, not the strokes of the letters
+	const cw, ch = 64, 45
+	ref := resample(card, cw, ch)
+	// the same warp on the true corners is as near as the frame's pixels allow
+	best := meanGreyDiff(resample(Flatten(img, Finding{Found: true, Corners: truth, Class: ClassPassport}, 0), cw, ch), ref, 215.0/255)
+	d := meanGreyDiff(resample(flat, cw, ch), ref, 215.0/255)
+	t.Logf("mean difference %.1f grey levels (%.1f on the true corners)", d, best)
+	if d > best+5 {
+		t.Errorf("the flattened card differs from the specimen by %.1f grey levels on average, %.1f on the true corners", d, best)
+	}
+	// the unflattened box around the card is not the card: the same measure must tell them apart
+	box := resample(crop(img, image.Rect(60, 60, 580, 420)), cw, ch)
+	if d := meanGreyDiff(box, ref, 215.0/255); d < best+15 {
+		t.Errorf("the frame's box differs by only %.1f: the measure cannot tell", d)
+	}
+}
+
+func crop(img *image.RGBA, r image.Rectangle) *image.RGBA {
+	return img.SubImage(r).(*image.RGBA)
+}
+
+func resample(src *image.RGBA, w, h int) *image.RGBA {
+	b := src.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			// box average of the source pixels under the output pixel
+			x0, x1 := b.Min.X+x*b.Dx()/w, b.Min.X+(x+1)*b.Dx()/w
+			y0, y1 := b.Min.Y+y*b.Dy()/h, b.Min.Y+(y+1)*b.Dy()/h
+			var s [3]int
+			n := 0
+			for yy := y0; yy < max(y1, y0+1); yy++ {
+				for xx := x0; xx < max(x1, x0+1); xx++ {
+					o := src.PixOffset(xx, yy)
+					s[0] += int(src.Pix[o])
+					s[1] += int(src.Pix[o+1])
+					s[2] += int(src.Pix[o+2])
+					n++
+				}
+			}
+			o := out.PixOffset(x, y)
+			out.Pix[o], out.Pix[o+1], out.Pix[o+2], out.Pix[o+3] = uint8(s[0]/n), uint8(s[1]/n), uint8(s[2]/n), 255
+		}
+	}
+	return out
+}
+
+// meanGreyDiff compares a with b's grey times k (the scene's light on the card).
+func meanGreyDiff(a, b *image.RGBA, k float64) float64 {
+	w, h := a.Bounds().Dx(), a.Bounds().Dy()
+	s := 0.0
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			s += math.Abs(float64(luma(a, a, x, y)) - k*float64(luma(b, b, x, y)))
+		}
+	}
+	return s / float64(w*h)
+}
+
+func BenchmarkFind640x480(b *testing.B) {
+	img := scene{W: 640, H: 480, Corners: placed(320, 240, 420, 3, 0.05)}.render(b, specimen(b))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Find(img)
+	}
+}
+
+func TestCornersOnTurnedAndSkewedCards(t *testing.T) {
+	card := specimen(t)
+	for _, c := range []struct{ rot, persp float64 }{{8, 0.1}, {-8, 0.1}, {4, 0.1}, {0, 0.1}, {8, 0}} {
+		want := placed(320, 240, 420, c.rot, c.persp)
+		f := Find(scene{W: 640, H: 480, Corners: want}.render(t, card))
+		if !f.Found {
+			t.Errorf("turned %.0f°, skew %.2f: no card", c.rot, c.persp)
+			continue
+		}
+		cornersNear(t, f.Corners, want, 4)
+	}
+}
