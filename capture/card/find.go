@@ -40,12 +40,17 @@ type Finding struct {
 	GlareFace float64 `json:"glare_portrait"`
 	GlareMRZ  float64 `json:"glare_mrz"`
 	Light     float64 `json:"light"` // the card's mean grey, 0-255
+	Paper     float64 `json:"paper"` // the card's median grey: its paper; at or above PaperSaturated glare is not measured (a scan)
 	Width     int     `json:"frame_width"`
 	Height    int     `json:"frame_height"`
 }
 
 // GlareLevel is the grey at and above which a pixel of the card counts as glare.
 const GlareLevel = 250
+
+// PaperSaturated is the card's median grey at and above which its paper is itself
+// near-white (a flatbed scan, a file): glare is then not measured (0).
+const PaperSaturated = 240
 
 // Find looks for the card in img and measures it. A frame without a card gives a
 // Finding with Found false.

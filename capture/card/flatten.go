@@ -159,13 +159,31 @@ func measureCard(f *Finding, img image.Image) {
 	if n == 0 {
 		return
 	}
-	f.Light = float64(sum) / float64(n)
-	f.Glare = float64(glare) / float64(n)
-	if nf > 0 {
-		f.GlareFace = float64(gf) / float64(nf)
+	// the paper's grey: the median of the card
+	var hist [256]int64
+	for y := my; y < fh-my; y++ {
+		for x := mx; x < fw-mx; x++ {
+			hist[g[y*fw+x]]++
+		}
 	}
-	if nm > 0 {
-		f.GlareMRZ = float64(gm) / float64(nm)
+	var acc int64
+	for v, c := range hist {
+		acc += c
+		if 2*acc >= n {
+			f.Paper = float64(v)
+			break
+		}
+	}
+	f.Light = float64(sum) / float64(n)
+	// a scan, or paper already white: near-white pixels are the paper, not glare
+	if f.Paper < PaperSaturated {
+		f.Glare = float64(glare) / float64(n)
+		if nf > 0 {
+			f.GlareFace = float64(gf) / float64(nf)
+		}
+		if nm > 0 {
+			f.GlareMRZ = float64(gm) / float64(nm)
+		}
 	}
 	if nl > 0 {
 		m := ls / float64(nl)

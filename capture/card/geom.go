@@ -214,3 +214,14 @@ func (h Homography) Apply(x, y float64) (float64, float64) {
 	w := h[6]*x + h[7]*y + h[8]
 	return (h[0]*x + h[1]*y + h[2]) / w, (h[3]*x + h[4]*y + h[5]) / w
 }
+
+// Invert is the inverse mapping.
+func (h Homography) Invert() Homography {
+	a, b, c, d, e, f, g, hh, i := h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]
+	det := a*(e*i-f*hh) - b*(d*i-f*g) + c*(d*hh-e*g)
+	return Homography{
+		(e*i - f*hh) / det, (c*hh - b*i) / det, (b*f - c*e) / det,
+		(f*g - d*i) / det, (a*i - c*g) / det, (c*d - a*f) / det,
+		(d*hh - e*g) / det, (b*g - a*hh) / det, (a*e - b*d) / det,
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/capture/card"
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/inference/ocr"
 	"github.com/smartselfie/kiosk-agent/internal/messages"
@@ -15,7 +16,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "document", summary: "judge ID document images: the face on them and the machine readable zone (check digits, expiry)", run: runDocument})
+	register(&command{name: "document", summary: "judge ID document images: the card (corners, fill, class, sharpness, glare), the face on it and the machine readable zone (check digits, expiry)", run: runDocument})
 }
 
 // The problem codes of `kioskctl document` (stable; sentences in internal/messages as
@@ -25,7 +26,39 @@ const (
 	docMRZMissing = "mrz_missing"
 	docMRZInvalid = "mrz_invalid"
 	docExpired    = "expired"
+	// the card's gates (capture/card's problems, the same codes)
+	docNoDocument = string(card.ProblemNoDocument)
+	docOutOfFrame = string(card.ProblemOutOfFrame)
+	docTooFar     = string(card.ProblemTooFar)
+	docOffCentre  = string(card.ProblemOffCentre)
+	docTilted     = string(card.ProblemTilted)
+	docTooDark    = string(card.ProblemTooDark)
+	docGlare      = string(card.ProblemGlare)
+	docBlurred    = string(card.ProblemBlurred)
 )
+
+// flatMaxWidth bounds the flattened card the faces and the zone are read on.
+const flatMaxWidth = 1600
+
+// documentCard is the card found in the image (capture/card): where, how it fills the
+// frame, its class, and the measures its gates judge.
+type documentCard struct {
+	Corners       card.Quad  `json:"corners"`
+	Fill          float64    `json:"fill"`
+	Aspect        float64    `json:"aspect"`
+	Class         card.Class `json:"class"`
+	OffCentre     float64    `json:"off_centre"`
+	Rotation      float64    `json:"rotation"`
+	Skew          float64    `json:"skew"`
+	Clipped       bool       `json:"clipped"`
+	Sharpness     float64    `json:"sharpness"`
+	Glare         float64    `json:"glare"`
+	GlarePortrait float64    `json:"glare_portrait"`
+	GlareMRZ      float64    `json:"glare_mrz"`
+	Light         float64    `json:"light"`
+	FlatWidth     int        `json:"flat_width"`
+	FlatHeight    int        `json:"flat_height"`
+}
 
 // documentMRZ is the zone as kioskctl prints it: no name, no birth date, and the
 // document number masked (personal data).
@@ -51,6 +84,7 @@ type documentResult struct {
 	Image    string            `json:"image"`
 	Width    int               `json:"width"`
 	Height   int               `json:"height"`
+	Card     *documentCard     `json:"card"`
 	Faces    int               `json:"faces"`
 	MRZ      *documentMRZ      `json:"mrz"`
 	Problems []documentProblem `json:"problems"`
@@ -89,7 +123,21 @@ func runDocument(g *globals, args []string) int {
 			continue
 		}
 		res := documentResult{Image: path, Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Problems: []documentProblem{}}
-		a, err := e.Analyze(img, inference.AnalyzeOptions{Still: true})
+		// the card, its gates; the faces and the zone are read on it flattened when found
+		f := card.Find(img)
+		for _, p := range card.DefaultGates().Check(f) {
+			res.problem(string(p))
+		}
+		read := img
+		if f.Found {
+			flat := card.Flatten(img, f, flatMaxWidth)
+			res.Card = &documentCard{Corners: f.Corners, Fill: f.Fill, Aspect: f.Aspect, Class: f.Class,
+				OffCentre: f.OffCentre, Rotation: f.Rotation, Skew: f.Skew, Clipped: f.Clipped,
+				Sharpness: f.Sharpness, Glare: f.Glare, GlarePortrait: f.GlareFace, GlareMRZ: f.GlareMRZ,
+				Light: f.Light, FlatWidth: flat.Bounds().Dx(), FlatHeight: flat.Bounds().Dy()}
+			read = flat
+		}
+		a, err := e.Analyze(read, inference.AnalyzeOptions{Still: true})
 		if err != nil {
 			status = g.errorf("document: %s: %v", path, err)
 			continue
@@ -98,7 +146,10 @@ func runDocument(g *globals, args []string) int {
 		if res.Faces == 0 {
 			res.problem(docNoFace)
 		}
-		zone, err := r.ReadMRZ(img)
+		zone, err := r.ReadMRZ(read)
+		if errors.Is(err, ocr.ErrNoMRZ) && read != img {
+			zone, err = r.ReadMRZ(img) // a card found wrongly must not hide the zone
+		}
 		switch {
 		case errors.Is(err, ocr.ErrNoMRZ):
 			res.problem(docMRZMissing)
@@ -146,6 +197,14 @@ func toDocumentMRZ(d *mrz.Document, now time.Time) *documentMRZ {
 
 func printDocument(w io.Writer, r documentResult) {
 	fmt.Fprintf(w, "%s: %dx%d, %d face(s)\n", r.Image, r.Width, r.Height, r.Faces)
+	if c := r.Card; c != nil {
+		class := string(c.Class)
+		if class == "" {
+			class = "unknown format"
+		}
+		fmt.Fprintf(w, "  card %s (aspect %.2f): fills %.0f%%, turned %.1f°, skew %.2f, sharpness %.0f, glare %.1f%% (portrait %.1f%%, MRZ %.1f%%), light %.0f; flattened %dx%d\n",
+			class, c.Aspect, 100*c.Fill, c.Rotation, c.Skew, c.Sharpness, 100*c.Glare, 100*c.GlarePortrait, 100*c.GlareMRZ, c.Light, c.FlatWidth, c.FlatHeight)
+	}
 	if m := r.MRZ; m != nil {
 		word := "check digits hold"
 		if !m.Valid {
