@@ -46,8 +46,15 @@ command -v jq >/dev/null || need+=(jq)
 if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${need[@]}" >/dev/null
 fi
-tarball=$("$here/scripts/debian-root.sh" "$arch") || fail "building the Debian 12 $arch root (scripts/debian-root.sh)"
-step "Debian 12 minbase $arch root ($(basename "$tarball"))"
+# Under emulation the root comes with the package's Depends (and xinit, for verify)
+# already installed: ~8 minutes of emulated dpkg saved on each run; apt still resolves
+# the Depends against them. The amd64 run installs them from nothing.
+preinstall=()
+if [ -n "$emulated" ]; then
+  read -r -a preinstall <<<"$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*//; s/|.*//; s/ //g' | grep . | tr '\n' ' ') xinit"
+fi
+tarball=$("$here/scripts/debian-root.sh" "$arch" "${preinstall[@]}") || fail "building the Debian 12 $arch root (scripts/debian-root.sh)"
+step "Debian 12 $arch root ($(basename "$tarball"))"
 # Under emulation: the binfmt entry (after a reboot it is gone; the cached root needs it
 # too), and a Cortex-A72 CPU model (qemu's default offers SVE, which ONNX Runtime then
 # uses and qemu runs ~6x slower; /work docs/packaging.md).
