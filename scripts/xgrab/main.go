@@ -2,32 +2,59 @@
 // x11-apps; see internal/xwd). scripts/test-arm64.sh takes the kiosk's sign-in screen
 // with it.
 //
-//	xgrab OUT.png
+//	xgrab [-wait DURATION] OUT.png
+//
+// With -wait it takes the screen once it is drawn and still: not of one colour (an X
+// screen nobody painted yet is black) and the same in two pictures a second apart; it
+// fails when that does not happen within DURATION (under qemu a window is painted long
+// after the app says it is shown).
 package main
 
 import (
+	"bytes"
+	"flag"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
+	"time"
 
 	"github.com/smartselfie/kiosk-agent/internal/xwd"
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: xgrab OUT.png (the screen of $DISPLAY)")
+	wait := flag.Duration("wait", 0, "take the screen once it is drawn and still, within this time")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: xgrab [-wait DURATION] OUT.png (the screen of $DISPLAY)")
 		os.Exit(2)
 	}
-	if err := grab(os.Args[1]); err != nil {
+	if err := grab(flag.Arg(0), *wait); err != nil {
 		fmt.Fprintln(os.Stderr, "xgrab:", err)
 		os.Exit(1)
 	}
 }
 
-func grab(path string) error {
+func grab(path string, wait time.Duration) error {
 	img, err := xwd.Grab("")
 	if err != nil {
 		return err
+	}
+	deadline := time.Now().Add(wait)
+	for wait > 0 {
+		time.Sleep(time.Second)
+		next, err := xwd.Grab("")
+		if err != nil {
+			return err
+		}
+		still := bytes.Equal(next.Pix, img.Pix)
+		img = next
+		if still && !uniform(img) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the screen was not drawn and still within %v (uniform: %v)", wait, uniform(img))
+		}
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -38,4 +65,15 @@ func grab(path string) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// uniform: every pixel of img has the first pixel's colour.
+func uniform(img *image.RGBA) bool {
+	first := img.Pix[:4]
+	for i := 4; i < len(img.Pix); i += 4 {
+		if !bytes.Equal(img.Pix[i:i+4], first) {
+			return false
+		}
+	}
+	return true
 }
