@@ -4,8 +4,8 @@
 //
 //	xgrab [-wait DURATION] OUT.png
 //
-// With -wait it takes the screen once it is drawn and still: not of one colour (an X
-// screen nobody painted yet is black) and the same in two pictures a second apart; it
+// With -wait it takes the screen once it is drawn and still: less than half of it black
+// (an X screen nobody painted yet is black) and the same in two pictures a second apart; it
 // fails when that does not happen within DURATION (under qemu a window is painted long
 // after the app says it is shown).
 package main
@@ -49,11 +49,11 @@ func grab(path string, wait time.Duration) error {
 		}
 		still := bytes.Equal(next.Pix, img.Pix)
 		img = next
-		if still && !uniform(img) {
+		if still && !unpainted(img) {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the screen was not drawn and still within %v (uniform: %v)", wait, uniform(img))
+			return fmt.Errorf("the screen was not drawn and still within %v (unpainted: %v)", wait, unpainted(img))
 		}
 	}
 	f, err := os.Create(path)
@@ -67,13 +67,14 @@ func grab(path string, wait time.Duration) error {
 	return f.Close()
 }
 
-// uniform: every pixel of img has the first pixel's colour.
-func uniform(img *image.RGBA) bool {
-	first := img.Pix[:4]
-	for i := 4; i < len(img.Pix); i += 4 {
-		if !bytes.Equal(img.Pix[i:i+4], first) {
-			return false
+// unpainted: half of the screen or more is black, the colour of an X screen no window
+// has painted yet (a window may be mapped long before its first frame under qemu).
+func unpainted(img *image.RGBA) bool {
+	black := 0
+	for i := 0; i < len(img.Pix); i += 4 {
+		if img.Pix[i] == 0 && img.Pix[i+1] == 0 && img.Pix[i+2] == 0 {
+			black++
 		}
 	}
-	return true
+	return black*2 >= len(img.Pix)/4
 }
