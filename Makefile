@@ -67,7 +67,7 @@ vet:
 
 # Every suite in turn, each one's time printed, then a table and the total
 # (scripts/test-all.sh; docs/testing.md has the times of a fresh and a warm machine).
-TEST_SUITES := setup vet test-go test-v4l2 test-arm64 test-clicks test-deb
+TEST_SUITES := setup vet test-go test-v4l2 test-arm64 test-clicks test-deb test-deb-arm64
 test:
 	@MAKE='$(MAKE)' VERSION='$(VERSION)' scripts/test-all.sh $(TEST_SUITES)
 
