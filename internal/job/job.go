@@ -83,6 +83,10 @@ type Job struct {
 	Training  bool      `json:"training,omitempty"`
 	Created   time.Time `json:"created"` // the offline queue sets it when zero
 	Prechecks Prechecks `json:"prechecks"`
+	// Document is what was read from a DOCUMENT comparison image's machine readable zone
+	// (its check digits held): kept in the job's local record only (sealed by offline), never
+	// sent to the API.
+	Document *DocumentRecord `json:"document,omitempty"`
 
 	// The JPEG images.
 	Selfie     []byte   `json:"-"`
@@ -112,11 +116,24 @@ type Prechecks struct {
 	ForcedBy string `json:"forced_by,omitempty"`
 	// Problems lists the failed checks.
 	Problems []PrecheckProblem `json:"problems,omitempty"`
+	// Warnings lists what the review shows without failing the checks (an expired
+	// document); OK does not count them.
+	Warnings []PrecheckProblem `json:"warnings,omitempty"`
 	// Similarity is the selfie-vs-comparison cosine similarity when it was computed.
 	Similarity *float64 `json:"similarity,omitempty"`
 	// Match and Identical are the comparison verdicts when they were computed.
 	Match     *bool `json:"match,omitempty"`
 	Identical *bool `json:"identical,omitempty"`
+}
+
+// DocumentRecord is what the job's local record keeps of the ID document's machine
+// readable zone: its format (TD1, TD2, TD3), the document type ("P", "ID", "I"…) and the
+// ICAO code of the issuing state or organisation. Never the number (personal data), the
+// names or the dates.
+type DocumentRecord struct {
+	Format       string `json:"format"`
+	Type         string `json:"type"`
+	IssuingState string `json:"issuing_state"`
 }
 
 // PrecheckProblem is one failed check on one image.

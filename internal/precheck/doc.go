@@ -15,6 +15,14 @@
 // compare sandbox (sync/sandbox EngineAnalyzer) reads the same Report as API result
 // codes, so the sandbox judges exactly as the kiosk does.
 //
+// "Document read" is a precheck of its own for a DOCUMENT comparison image: the caller
+// reads the zone with ReadDocument (inference/ocr, parsed by internal/mrz) and sets
+// Report.Document. No zone (CodeDocumentUnread) or a failed check digit (CodeMRZInvalid)
+// is a problem; an expired document (CodeDocumentExpired) is a warning
+// (job.Prechecks.Warnings), which does not fail the checks. DocumentRead.Record is what
+// the job's local record keeps (format, document type, issuing country; never the
+// number, which no message of this package carries).
+//
 // Capture declares the Judge interface and the verdict types, so the camera packages
 // link neither ONNX Runtime nor the models; only what builds a real judge (the kiosk
 // app, kioskctl) imports this package.

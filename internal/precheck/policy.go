@@ -94,6 +94,10 @@ type Report struct {
 	// Liveness is the active-liveness check of the liveness images against the selfie
 	// (no prompts: the head must move across the images); nil when the selfie has no face.
 	Liveness *inference.ActiveLivenessResult
+	// Document is the reading of a DOCUMENT comparison image's machine readable zone
+	// (ReadDocument), set by the caller; nil for another comparison type or when no
+	// reading was made. Prechecks adds the "document read" precheck from it.
+	Document *DocumentRead
 }
 
 // Compared reports whether both images have a face (and so Similarity and Match mean
@@ -169,7 +173,9 @@ func largestFace(e *inference.Engine, img image.Image, o inference.AnalyzeOption
 // that does not match or is the same picture. Similarity, Match and Identical are
 // recorded when both images have a face. Each problem carries the English sentence of
 // its code (the engine's own for its problems, internal/messages' for the pair's and the
-// comparison image's).
+// comparison image's). With Document, the "document read" precheck: no zone
+// (CodeDocumentUnread) or a failed check digit (CodeMRZInvalid) is a problem, an expired
+// document (CodeDocumentExpired) a warning, which OK does not count.
 func (r *Report) Prechecks() job.Prechecks {
 	pc := job.Prechecks{Ran: true}
 	add := func(img, code, msg string) {
@@ -204,6 +210,9 @@ func (r *Report) Prechecks() job.Prechecks {
 				add(ImagePair, CodeIdentical, messages.Text(messages.English, MessageCode(ImagePair, CodeIdentical)))
 			}
 		}
+	}
+	if r.Document != nil {
+		r.Document.prechecks(&pc)
 	}
 	pc.OK = len(pc.Problems) == 0
 	return pc

@@ -137,3 +137,24 @@ func TestBuildBodyParses(t *testing.T) {
 		t.Fatal("allow_new_enroll not sent as lower-case false")
 	}
 }
+
+// The document's record (type and issuing country, read from its zone) stays in the
+// kiosk: no form field or partner param carries it.
+func TestDocumentRecordIsNotSent(t *testing.T) {
+	r := validRequest()
+	r.Job.ComparisonType = job.Document
+	r.Job.Document = &job.DocumentRecord{Format: "TD3", Type: "P", IssuingState: "UTO"}
+	b, err := buildBody(r, randomBoundary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(b.reader())
+	for _, s := range []string{"UTO", "TD3", "issuing_state", `"document"`} {
+		if bytes.Contains(raw, []byte(s)) {
+			t.Errorf("the request body carries %q", s)
+		}
+	}
+	if !bytes.Contains(raw, []byte("DOCUMENT")) {
+		t.Error("the comparison type is not in the body (is the test reading the body?)")
+	}
+}
