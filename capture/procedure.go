@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/smartselfie/kiosk-agent/capture/card"
 	"image"
 	"slices"
 	"strings"
@@ -49,6 +50,9 @@ type Shot struct {
 	Verdict Verdict
 	// Prompt is what the customer was asked (liveness frames only).
 	Prompt Prompt
+	// Card is the card found on the kept frame when the document was taken with the
+	// card's gates (DocumentOptions.Card); Image is then that card flattened.
+	Card *card.Finding
 }
 
 // Guidance is what a procedure knows about the frame it has just read, for a live
@@ -64,6 +68,11 @@ type Guidance struct {
 	// failed gates and the procedure's own (ProblemPromptNotFollowed, ProblemMoving).
 	// internal/messages turns each into a sentence ("guidance." + code).
 	Problems []Problem
+	// Card and CardProblems are the card found on a document frame and its gates'
+	// problems (first: the one instruction; internal/messages card.<code>) when the
+	// document is taken with the card's gates (DocumentOptions.Card); nil otherwise.
+	Card         *card.Finding
+	CardProblems []card.Problem
 	// Accepted is set when the frame passes for its procedure (it counts towards the
 	// selfie's settle run or the document's still run, or is kept as a liveness frame).
 	Accepted bool
@@ -261,11 +270,21 @@ type DocumentOptions struct {
 	MaxMotion float64
 	// OnFrame, if set, sees every frame and its guidance (see FrameFunc).
 	OnFrame FrameFunc
+	// Card, if set, adds the card's gates (capture/card): each frame must also show the
+	// card found and holding every gate, still (the card's corners, not the thumbnail),
+	// Still frames in a row; the frame kept is the one whose card is the sharpest, and the
+	// Shot's Image is that card flattened (no background), at most FlatMaxWidth wide.
+	Card *card.Gates
+	// FlatMaxWidth bounds the flattened card (0 → 1280).
+	FlatMaxWidth int
 }
 
 // Document waits for a still, sharp frame with a face on the document (the judge's
 // KindDocument verdict) and returns the sharpest-scoring of the still run.
 func Document(ctx context.Context, src Source, j Judge, o DocumentOptions) (Shot, error) {
+	if o.Card != nil {
+		return documentCard(ctx, src, j, o)
+	}
 	c := orReal(o.Clock)
 	timeout := orDuration(o.Timeout, 30*time.Second)
 	still := o.Still
@@ -313,6 +332,66 @@ func Document(ctx context.Context, src Source, j Judge, o DocumentOptions) (Shot
 			best = Shot{Frame: f, Image: img, Verdict: v}
 		}
 		if run >= still {
+			return best, nil
+		}
+	}
+}
+
+// documentCard is Document with the card's gates (o.Card set).
+func documentCard(ctx context.Context, src Source, j Judge, o DocumentOptions) (Shot, error) {
+	c := orReal(o.Clock)
+	timeout := orDuration(o.Timeout, 30*time.Second)
+	gates := *o.Card
+	if o.Still > 0 {
+		gates.StableFrames = o.Still
+	}
+	maxW := o.FlatMaxWidth
+	if maxW <= 0 {
+		maxW = 1280
+	}
+	tr := card.Tracker{Gates: gates}
+	deadline := c.Now().Add(timeout)
+	var best Shot
+	var bestCard card.Finding
+	var last Verdict
+	var lastCard []card.Problem
+	run := 0
+	for {
+		if !c.Now().Before(deadline) {
+			why := problemText(last)
+			if len(lastCard) > 0 {
+				why = string(lastCard[0])
+			}
+			return Shot{}, fmt.Errorf("taking the document: %w after %v: %s", ErrNotAccepted, timeout, why)
+		}
+		f, img, v, err := judgeNext(ctx, src, j, KindDocument)
+		if err != nil {
+			return Shot{}, fmt.Errorf("taking the document: %w", err)
+		}
+		last = v
+		fd := card.Find(img)
+		cv := tr.Add(fd)
+		lastCard = cv.Problems
+		ok := v.OK && len(cv.Problems) == 0
+		if o.OnFrame != nil {
+			o.OnFrame(f, Guidance{Kind: KindDocument, Image: img, Verdict: v, Problems: v.Problems, Accepted: ok,
+				Card: &fd, CardProblems: cv.Problems})
+		}
+		if !ok {
+			run = 0
+			continue
+		}
+		run++
+		if run == 1 || fd.Sharpness > bestCard.Sharpness {
+			best, bestCard = Shot{Frame: f, Image: img, Verdict: v}, fd
+		}
+		if run >= max(gates.StableFrames, 1) {
+			flat := card.Flatten(best.Image, bestCard, maxW)
+			if flat == nil {
+				run = 0
+				continue
+			}
+			best.Image, best.Card = flat, &bestCard
 			return best, nil
 		}
 	}
