@@ -39,7 +39,7 @@
 // The screens use small interfaces declared here (model.go): Operators (List, SignIn,
 // SignOut), StatusSource (Status), Queue (Jobs, Retry, Purge), SettingsStore (Settings,
 // SetLanguage, SetIdleLock), Previewer (optional) and Checker (optional, checks.go:
-// Run returns each check as internal/messages codes and arguments; cmd/kiosk runs
+// Run returns each check as internal/messages codes and arguments; internal/kioskui runs
 // internal/doctor). internal/app implements them;
 // ui/fake implements them in memory. ui imports no bbolt, no sync/compare: job states
 // are internal/codes' State (offline.State's type) and API codes plain values.
@@ -76,7 +76,7 @@
 // fyne.CanvasObject; the customer's images live in a Draft in memory and are dropped
 // when a step is taken again, when the wizard is left, and after Seal.
 //
-// The wizard talks to the kiosk through Enrollment (enroll.go), which cmd/kiosk
+// The wizard talks to the kiosk through Enrollment (enroll.go), which internal/kioskui
 // implements over the app and internal/enroll: OpenCamera(kind) gives a LiveCamera;
 // Capture(ctx, kind, frames, hooks) runs capture's procedure (Document, Selfie for the
 // portrait and the selfie, LivenessSequence) over the wizard's Frames and reports
@@ -137,7 +137,7 @@
 // Shell methods run on Fyne's goroutine. Other goroutines call Shell.Changed (which
 // goes through fyne.Do); the wizard's goroutines change widgets only through fyne.Do
 // (a package variable the tests replace with a pump they drain on their goroutine;
-// ReplaceDo does it for cmd/kiosk's tests); Shell.Run refreshes once a second and checks the idle lock,
+// ReplaceDo does it for internal/kioskui's tests); Shell.Run refreshes once a second and checks the idle lock,
 // on the injected clock (internal/clock), so tests drive the idle lock with a fake
 // clock and Shell.CheckIdle. Only the shell's own buttons count as a touch (every
 // button is made by Shell.button); scrolling alone does not.
@@ -182,7 +182,7 @@
 // migrated_fynedo; a plain `go build` binary must call app.SetMetadata with that
 // migration (as ui/internal/screenshots does) or be built with the tag.
 // Shell.ScreenMap (uimap.go) lists the visible buttons, text fields and texts with their
-// place in the screen's pixels: cmd/kiosk writes it to the file KIOSK_UI_MAP names (only
+// place in the screen's pixels: internal/kioskui writes it to the file KIOSK_UI_MAP names (only
 // then) for the click test (scripts/test-clicks.sh, scripts/clickthrough), which clicks
 // buttons by their label with a real mouse through the X server.
 //

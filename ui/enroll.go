@@ -15,7 +15,7 @@ import (
 // LiveCamera per capture step, the capture procedures (Enrollment.Capture over the newest
 // frames the wizard hands it), the ID photo import, the prechecks, sealing and the
 // result. internal/app's Enrollments is the real service (over internal/enroll, the
-// app's cameras, the queue and the sync engine's events), which cmd/kiosk (enroll.go)
+// app's cameras, the queue and the sync engine's events), which internal/kioskui (enroll.go)
 // adapts to Enrollment; ui/fake implements it over the vendored photos.
 //
 // The vocabulary is the leaves' so that ui links neither capture (libjpeg-turbo) nor the

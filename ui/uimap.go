@@ -16,7 +16,7 @@ import (
 // button and text field is, in the screen's pixels, and the texts shown, so that a test
 // outside the process can click a button by its label with a real mouse (xdotool) at
 // any screen size and in any language. The kiosk writes it only when KIOSK_UI_MAP
-// names a file (cmd/kiosk); it holds what the screen shows, so it is written 0600.
+// names a file (internal/kioskui, for cmd/kiosk); it holds what the screen shows, so it is written 0600.
 
 // MapItem is one thing on the screen.
 type MapItem struct {

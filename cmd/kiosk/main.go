@@ -4,8 +4,8 @@
 //	kiosk [--config FILE] [--windowed] [--headless]
 //
 // It shows the screens (package ui) full screen unless --windowed, joined to the app by
-// the adapters of ui.go, operators.go, checks.go and enroll.go (the enrollment service
-// is internal/app's Enrollments; the settings' camera preview is ui's). make demo runs
+// the adapters of internal/kioskui (the enrollment service is internal/app's
+// Enrollments; the settings' camera preview is ui's). make demo runs
 // it over compare-sandbox (scripts/demo-kiosk.sh). With --headless, or with no display
 // (neither DISPLAY nor WAYLAND_DISPLAY set), it runs without screens and says so: the
 // sync engine, the queue, the cameras and the local API for kioskctl.
@@ -17,7 +17,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/internal/app"
 	"github.com/smartselfie/kiosk-agent/internal/config"
+	"github.com/smartselfie/kiosk-agent/internal/kioskui"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -34,10 +34,6 @@ var version = "dev"
 // processStart is when the program started (the start-to-ready and start-to-screen
 // figures of make bench count from it).
 var processStart = time.Now()
-
-// runUI shows the screens over a until ctx ends or a supervisor closes them (then it
-// calls stop); set by ui.go.
-var runUI func(ctx context.Context, a *app.App, windowed bool, stop context.CancelFunc, log *slog.Logger) error
 
 func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
@@ -77,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	screens := !*headless && runUI != nil
+	screens := !*headless
 	if screens && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		log.Warn("no display (DISPLAY and WAYLAND_DISPLAY are unset): running headless")
 		screens = false
@@ -96,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if screens {
-		if err := runUI(ctx, a, *windowed, stop, log); err != nil {
+		if err := kioskui.Run(ctx, a, *windowed, stop, log, processStart); err != nil {
 			stop()
 			return errors.Join(err, <-done)
 		}

@@ -74,7 +74,7 @@ type rule struct {
 // The rules of docs/ARCHITECTURE.md ("The rules these follow" and "Outside libraries").
 var (
 	parts    = under("capture", "inference", "offline", "sync")
-	appLayer = under("internal/app", "internal/config", "internal/parts", "cmd", "internal/doctor", "internal/enroll", "internal/metrics")
+	appLayer = under("internal/app", "internal/config", "internal/parts", "cmd", "internal/doctor", "internal/enroll", "internal/metrics", "internal/kioskui")
 	testKits = under("internal/testkit", "inference/inferencetest", "sync/faultproxy", "ui/fake")
 	leaves   = is("internal/job", "internal/codes", "internal/clock", "internal/messages", "internal/jsontree", "internal/imagelimit",
 		"internal/jpegturbo", "internal/mrz", "internal/redact", "capture/camera", "inference/gates", "inference/models", "sync/faultproxy")
@@ -95,10 +95,10 @@ var rules = []rule{
 		forbid: but(agent, is("inference/gates", "internal/jsontree"))},
 	{name: "ui links none of the parts it shows (capture, inference, offline, sync), nor bbolt",
 		from: under("ui"), forbid: func(p string) bool { return parts(p) || bbolt(p) }, linked: true},
-	{name: "ui and the app are joined only in cmd/kiosk", from: under("ui"), forbid: under("internal/app", "internal/parts", "internal/config", "cmd"), linked: true},
-	{name: "the app links no Fyne", from: but(under("internal"), under("internal/testkit")), forbid: fyne, linked: true},
-	{name: "Fyne only under ui, in cmd/kiosk and the preview bench",
-		from: but(agent, under("ui", "cmd/kiosk", "scripts/previewbench")), forbid: fyne},
+	{name: "ui and the app are joined only in internal/kioskui", from: under("ui"), forbid: under("internal/app", "internal/parts", "internal/config", "internal/kioskui", "cmd"), linked: true},
+	{name: "the app links no Fyne (but its adapters to ui)", from: but(under("internal"), under("internal/testkit", "internal/kioskui")), forbid: fyne, linked: true},
+	{name: "Fyne only under ui, in internal/kioskui and the preview bench",
+		from: but(agent, under("ui", "internal/kioskui", "scripts/previewbench")), forbid: fyne},
 	{name: "capture does not link the engine", from: under("capture"), forbid: func(p string) bool { return under("inference")(p) || ort(p) }, linked: true},
 	{name: "inference does not link capture", from: under("inference"), forbid: under("capture"), linked: true},
 	{name: "the sandbox never links go4vl", from: is("sync/sandbox", "cmd/compare-sandbox"), forbid: go4vl, linked: true},
@@ -185,7 +185,8 @@ func chain(g map[string]pkg, a, b string) []string {
 // rule: each must be caught, and a good graph must pass.
 func TestRulesCatchBadImports(t *testing.T) {
 	good := map[string]pkg{
-		"cmd/kiosk":            {Imports: []string{"internal/app", "ui"}},
+		"cmd/kiosk":            {Imports: []string{"internal/app", "internal/kioskui"}},
+		"internal/kioskui":     {Imports: []string{"internal/app", "ui", "fyne.io/fyne/v2/app"}},
 		"internal/app":         {Imports: []string{"internal/parts", "capture"}},
 		"internal/parts":       {Imports: []string{"internal/config", "capture/v4l2", "offline"}},
 		"internal/config":      {Imports: []string{"inference/gates", "internal/jsontree"}},
@@ -218,7 +219,11 @@ func TestRulesCatchBadImports(t *testing.T) {
 		{"the config links bbolt", "internal/config", "offline", "the config links only leaves"},
 		{"ui links capture through a helper", "ui", "internal/precheck", "ui links none of the parts"},
 		{"ui links sync", "ui/fake", "sync/uploader", "ui links none of the parts"},
-		{"ui imports the app", "ui", "internal/app", "ui and the app are joined only in cmd/kiosk"},
+		{"ui imports the app", "ui", "internal/app", "ui and the app are joined only in internal/kioskui"},
+		{"ui imports the adapters", "ui/fake", "internal/kioskui", "ui and the app are joined only in internal/kioskui"},
+		{"a part imports the adapters", "offline", "internal/kioskui", "the parts never import the app layer"},
+		{"the app imports its adapters to ui", "internal/app", "internal/kioskui", "the app links no Fyne"},
+		{"Fyne in the program", "cmd/kiosk", "fyne.io/fyne/v2/app", "Fyne only under ui"},
 		{"the app links Fyne", "internal/app", "ui", "the app links no Fyne"},
 		{"Fyne in a part", "offline", "fyne.io/fyne/v2/canvas", "Fyne only under ui"},
 		{"capture links the engine", "capture", "inference", "capture does not link the engine"},

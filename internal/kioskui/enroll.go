@@ -1,4 +1,4 @@
-package main
+package kioskui
 
 // enroll.go adapts the app's enrollment service (internal/app.Enrollments) to the
 // wizard's ui.Enrollment: ui's values in, the service's out.

@@ -1,10 +1,4 @@
-package main
-
-// ui.go joins the screens (package ui) to the app (internal/app): ui declares small
-// interfaces (Operators, StatusSource, Queue, SettingsStore, Previewer, Enrollment) and
-// plain values, and these adapters (and those of enroll.go, operators.go, checks.go)
-// implement them over the app, so neither package imports the other's world
-// (internal/app stays free of Fyne, ui of bbolt and the compare client).
+package kioskui
 
 import (
 	"context"
@@ -26,12 +20,11 @@ import (
 	"github.com/smartselfie/kiosk-agent/ui"
 )
 
-func init() { runUI = runShell }
-
-// runShell shows the shell in a window (full screen unless windowed) until ctx ends or
-// a supervisor closes it; then it ends the app's context through stop.
-func runShell(ctx context.Context, a *app.App, windowed bool, stop context.CancelFunc, log *slog.Logger) error {
-	// As FyneApp.toml says: widgets change only through fyne.Do (a plain go build
+// Run shows the shell in a window (full screen unless windowed) until ctx ends or a
+// supervisor closes it; then it ends the app's context through stop. start is when the
+// program started: the log's start_to_screen counts from it.
+func Run(ctx context.Context, a *app.App, windowed bool, stop context.CancelFunc, log *slog.Logger, start time.Time) error {
+	// As cmd/kiosk/FyneApp.toml says: widgets change only through fyne.Do (a plain go build
 	// does not read that file).
 	// No app ID: Fyne then keeps no preferences file (the kiosk's settings are its
 	// config). With an ID it reads ~/.config/fyne/ID/preferences.json at start and
@@ -79,7 +72,7 @@ func runShell(ctx context.Context, a *app.App, windowed bool, stop context.Cance
 		go writeScreenMap(ctx, shell, p, log)
 	}
 	go fyne.Do(func() { // runs once the window's event loop does: the sign-in screen is up
-		log.Info("screens shown", "start_to_screen", time.Since(processStart).Round(time.Millisecond).String())
+		log.Info("screens shown", "start_to_screen", time.Since(start).Round(time.Millisecond).String())
 	})
 	go func() {
 		<-ctx.Done()
