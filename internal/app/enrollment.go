@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/smartselfie/kiosk-agent/capture/card"
 	"image"
 	"path/filepath"
 	"slices"
@@ -275,6 +276,10 @@ func (e *Enrollments) Capture(ctx context.Context, kind codes.CaptureKind, frame
 				hooks.Prompt(i, n, p)
 			}
 		}
+	}
+	if e.a.cfg.Capture.DocumentCardGates {
+		g := card.DefaultGates()
+		o.Document.Card = &g
 	}
 	en := enroll.New(eng, o)
 	var shots []capture.Shot

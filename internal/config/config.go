@@ -77,6 +77,11 @@ type Capture struct {
 	// DocumentCamera scans the ID document. Left out (no path, name or bus), the
 	// selfie camera scans the document too.
 	DocumentCamera Camera `json:"document_camera"`
+	// DocumentCardGates makes the document step find the card in each frame and wait
+	// until it holds every card gate (capture/card: found, in the frame, near enough,
+	// centred, straight, lit, no glare, sharp, still), and send the card flattened. Off:
+	// the face on a sharp, still document is enough and the whole frame is sent.
+	DocumentCardGates bool `json:"document_card_gates,omitempty"`
 }
 
 // Camera chooses one camera and the format asked of it. A camera is found by Path when it

@@ -177,6 +177,7 @@ var badValues = []struct {
 	{"models_dir", `{"models_dir":" "}`, "models_dir is blank"},
 	{"onnxruntime_lib", `{"onnxruntime_lib":" "}`, "onnxruntime_lib is blank"},
 
+	{"capture.document_card_gates", `{"capture":{"document_card_gates":"yes"}}`, "document_card_gates"},
 	{"capture.selfie_camera.path", `{"capture":{"selfie_camera":{"path":"video0"}}}`, "capture.selfie_camera.path"},
 	{"capture.selfie_camera.name", `{"capture":{"selfie_camera":{"name":" "}}}`, "capture.selfie_camera.name is blank"},
 	{"capture.selfie_camera.bus", `{"capture":{"selfie_camera":{"bus":" "}}}`, "capture.selfie_camera.bus is blank"},
