@@ -21,9 +21,6 @@ import (
 // Deps.ResultWait is 0 (config ui.result_wait).
 const DefaultResultWait = 20 * time.Second
 
-// markWidth is the width of a check's icon and word, the same for every line.
-const markWidth = 150
-
 // lightMark is a traffic light as an icon in its colour and a bold word in the same
 // colour: a tick and "Passed", a cross and "Failed", a warning sign and "Not checked".
 func lightMark(l Light) (fyne.Resource, *widget.Label) {
@@ -131,11 +128,19 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 
 	showChecks := func(pc job.Prechecks) {
 		checks.Objects = nil
+		// An icon and a word as well as the colour: the light is read by everyone. The
+		// marks share one width, the widest word's, so the sentences line up.
+		var marks []fyne.CanvasObject
+		var words []*widget.Label
+		width := float32(0)
 		for _, l := range CheckLines(pc) {
-			// An icon and a word as well as the colour: the light is read by everyone.
 			icon, word := lightMark(l.Light)
 			mark := container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(28, 28), widget.NewIcon(icon))), nil, word)
-			checks.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(markWidth, word.MinSize().Height), mark), nil, wrapped(l.Text)))
+			marks, words = append(marks, mark), append(words, word)
+			width = max(width, mark.MinSize().Width)
+		}
+		for i, l := range CheckLines(pc) {
+			checks.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(width, words[i].MinSize().Height), marks[i]), nil, wrapped(l.Text)))
 		}
 		checks.Refresh()
 		failed := pc.Ran && !pc.OK
