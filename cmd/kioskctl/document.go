@@ -85,14 +85,15 @@ type documentResult struct {
 	Width    int               `json:"width"`
 	Height   int               `json:"height"`
 	Card     *documentCard     `json:"card"`
-	Faces    int               `json:"faces"`
+	Faces    int               `json:"faces"` // 0 with --faces=false
 	MRZ      *documentMRZ      `json:"mrz"`
 	Problems []documentProblem `json:"problems"`
 }
 
 func runDocument(g *globals, args []string) int {
-	fs := g.newFlagSet("document", "[--json] [--ocr-models DIR] IMAGE...")
+	fs := g.newFlagSet("document", "[--json] [--faces=false] [--ocr-models DIR] IMAGE...")
 	asJSON := fs.Bool("json", false, "print one JSON object per image (one per line)")
+	faces := fs.Bool("faces", true, "look for the holder's face on each image (off: the zone only)")
 	models := fs.String("ocr-models", "", "the OCR models' folder (default: $KIOSK_OCR_MODELS, ocr/ beside kioskctl, /usr/lib/kiosk-agent/ocr)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -101,11 +102,14 @@ func runDocument(g *globals, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	e, err := inferenceEngine(g)
-	if err != nil {
-		return g.errorf("document: %v", err)
+	var e *inference.Engine
+	if *faces {
+		var err error
+		if e, err = inferenceEngine(g); err != nil {
+			return g.errorf("document: %v", err)
+		}
+		defer e.Close()
 	}
-	defer e.Close()
 	r, err := ocr.Open(ocr.Options{ModelsDir: *models}) // on the runtime the engine started
 	if err != nil {
 		return g.errorf("document: %v", err)
@@ -137,14 +141,16 @@ func runDocument(g *globals, args []string) int {
 				Light: f.Light, FlatWidth: flat.Bounds().Dx(), FlatHeight: flat.Bounds().Dy()}
 			read = flat
 		}
-		a, err := e.Analyze(read, inference.AnalyzeOptions{Still: true})
-		if err != nil {
-			status = g.errorf("document: %s: %v", path, err)
-			continue
-		}
-		res.Faces = len(a.Faces)
-		if res.Faces == 0 {
-			res.problem(docNoFace)
+		if e != nil {
+			a, err := e.Analyze(read, inference.AnalyzeOptions{Still: true})
+			if err != nil {
+				status = g.errorf("document: %s: %v", path, err)
+				continue
+			}
+			res.Faces = len(a.Faces)
+			if res.Faces == 0 {
+				res.problem(docNoFace)
+			}
 		}
 		zone, err := r.ReadMRZ(read)
 		if errors.Is(err, ocr.ErrNoMRZ) && read != img {

@@ -130,3 +130,17 @@ func TestDocumentCard(t *testing.T) {
 		t.Errorf("desk: card %+v problems %v", r[3].Card, r[3].Problems)
 	}
 }
+
+func TestDocumentWithoutFaces(t *testing.T) {
+	code, out, errs := kioskctl(t, "document", "--json", "--faces=false", testimages.Path("id_specimen_utopia_passport_td3.jpg"))
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errs)
+	}
+	var r documentResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Faces != 0 || r.MRZ == nil || !r.MRZ.Valid || !strings.HasSuffix(codes(r.Problems), docExpired) || strings.Contains(codes(r.Problems), docNoFace) {
+		t.Errorf("faces %d mrz %+v problems %v", r.Faces, r.MRZ, r.Problems)
+	}
+}
