@@ -36,6 +36,10 @@ type Entry struct {
 	PurgedAt       time.Time          `json:"purged_at,omitzero"`
 	PrechecksOK    bool               `json:"prechecks_ok"`
 	Forced         bool               `json:"forced,omitempty"`
+	// Document is the job's job.DocumentRecord (the ID document's format, type and
+	// issuing country, read from its zone; never its number): local only, it outlives
+	// the purge of the images and is never sent to the API.
+	Document *job.DocumentRecord `json:"document,omitempty"`
 	// EnrolledAgainFrom is the job this one enrolls again (Queue.EnrollAgain: the same
 	// photos with allow_new_enroll after a 2209); ReplacedBy is that new job, on the
 	// old one (kept, failed, for the audit).

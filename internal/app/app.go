@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/ocr"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/job"
@@ -112,6 +113,8 @@ type App struct {
 	engErr  error
 	engBusy bool // the engine is being loaded
 	engOnce sync.Once
+	ocr     *ocr.Reader // nil: the OCR models are not installed (no "document read")
+	ocrOnce sync.Once
 	subs    map[chan Event]struct{}
 
 	met *appMetrics
@@ -286,6 +289,10 @@ func (a *App) shutdown(stop context.CancelFunc, wg *sync.WaitGroup) error {
 		a.engine.Close()
 		a.engine = nil
 	}
+	if a.ocr != nil {
+		a.ocr.Close()
+		a.ocr = nil
+	}
 	a.mu.Unlock()
 	if err := a.q.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the queue: %w", err))
@@ -351,6 +358,29 @@ func (a *App) checkForced(pc job.Prechecks) error {
 		return fmt.Errorf("%q did not allow it: %w", pc.ForcedBy, offline.ErrNotSupervisor)
 	}
 	return nil
+}
+
+// OCR returns the document reader (PP-OCRv4 on the engine's runtime), loaded at its first
+// call after the engine; nil when its models are not installed (scripts/fetch-ocr.sh or
+// the package installs them), which is logged once: the "document read" precheck is
+// then not made.
+func (a *App) OCR() *ocr.Reader {
+	if _, err := a.Engine(); err != nil { // the runtime is the engine's
+		return nil
+	}
+	a.ocrOnce.Do(func() {
+		r, err := ocr.Open(ocr.Options{ModelsDir: a.getenv(ocr.EnvModels)})
+		if err != nil {
+			a.log.Warn("document reader unavailable: the document's zone is not read", "err", err)
+			return
+		}
+		a.mu.Lock()
+		a.ocr = r
+		a.mu.Unlock()
+	})
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ocr
 }
 
 // Engine returns the face engine, loading it at the first call (ONNX Runtime and the

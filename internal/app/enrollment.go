@@ -408,7 +408,9 @@ func (e *Enrollments) job(d Draft) (*job.Job, error) {
 }
 
 // Prechecks encodes the draft as it will be sealed (kept for Seal) and runs the one
-// precheck policy (precheck.Run) on it; the app's metrics count its failures by reason.
+// precheck policy on it (precheck.RunWith: with the app's OCR, the "document read" of a
+// DOCUMENT comparison image, whose record the sealed job keeps); the app's metrics count
+// its failures by reason.
 func (e *Enrollments) Prechecks(ctx context.Context, d Draft) (job.Prechecks, error) {
 	eng, err := e.a.Engine()
 	if err != nil {
@@ -418,10 +420,15 @@ func (e *Enrollments) Prechecks(ctx context.Context, d Draft) (job.Prechecks, er
 	if err != nil {
 		return job.Prechecks{}, fmt.Errorf("checking the enrollment: %w", err)
 	}
-	pc, err := precheck.Run(ctx, eng, j)
+	pc, rec, err := precheck.RunWith(ctx, eng, j, precheck.RunOptions{OCR: e.a.OCR(), Now: e.a.clk.Now()})
 	if err != nil {
 		return job.Prechecks{}, fmt.Errorf("checking the enrollment: %w", err)
 	}
+	e.mu.Lock()
+	if c := e.checked; c != nil && c.draft.same(d) {
+		c.job.Document = rec // Seal's job carries it
+	}
+	e.mu.Unlock()
 	e.a.PrechecksRan(pc)
 	return pc, nil
 }

@@ -439,6 +439,10 @@ func TestEnrollmentDocumentOfSomeoneElse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a whole enrollment with the face engine")
 	}
+	if os.Getenv("KIOSK_OCR_MODELS") == "" { // go test without make: the checkout's models
+		dir, _ := filepath.Abs("../../.cache/ocr")
+		t.Setenv("KIOSK_OCR_MODELS", dir)
+	}
 	camDir := enrolltest.ReplayDir(t)
 	os.MkdirAll(filepath.Join(camDir, replay.DocumentDir), 0o755)
 	if err := os.WriteFile(filepath.Join(camDir, replay.DocumentDir, "passport.jpg"),
@@ -473,6 +477,11 @@ func TestEnrollmentDocumentOfSomeoneElse(t *testing.T) {
 	e := r.onlyJob()
 	if !e.Forced || e.PrechecksOK {
 		t.Fatalf("queue entry %+v", e)
+	}
+	// The passport's zone was read: its type and country are in the job's local record
+	// (which outlives the images, purged once the API answered).
+	if e.Document == nil || *e.Document != (job.DocumentRecord{Format: "TD3", Type: "P", IssuingState: "UTO"}) {
+		t.Fatalf("the document's record %+v", e.Document)
 	}
 	evs, err := r.a.Queue().Audit(offline.AuditFilter{Kind: offline.AuditEnrolled, JobID: e.ID})
 	if err != nil || len(evs) != 1 || evs[0].Operator != "amina" || !strings.Contains(evs[0].Detail, "allowed by supervisor zawadi") {

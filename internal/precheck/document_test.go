@@ -1,6 +1,7 @@
 package precheck_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -154,5 +155,29 @@ func TestMRZInvalidPrecheck(t *testing.T) {
 	}
 	if pc := documentPrechecks(nil); !pc.OK || len(pc.Problems)+len(pc.Warnings) != 0 {
 		t.Errorf("no reading: %+v", pc)
+	}
+}
+
+// RunWith reads the zone of a DOCUMENT comparison image only: the specimen passport as
+// a DOCUMENT gives the record and the expiry warning; as an ID_PHOTO, no reading.
+func TestRunWithReadsTheDocument(t *testing.T) {
+	e, r := testEngine(t), testOCR(t)
+	j := policyJob(t, "obama_1.jpg", "id_specimen_utopia_passport_td3.jpg", "obama_2.jpg", "obama_3.jpg", "obama_2.jpg", "obama_3.jpg")
+	j.ComparisonType = job.Document
+	now := time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
+	pc, rec, err := precheck.RunWith(context.Background(), e, j, precheck.RunOptions{OCR: r, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec == nil || rec.Type != "P" || rec.IssuingState != "UTO" || codes(pc.Warnings) != "comparison/"+precheck.CodeDocumentExpired {
+		t.Fatalf("DOCUMENT: record %+v warnings %q", rec, codes(pc.Warnings))
+	}
+	j.ComparisonType = job.IDPhoto
+	pc, rec, err = precheck.RunWith(context.Background(), e, j, precheck.RunOptions{OCR: r, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec != nil || len(pc.Warnings) != 0 || strings.Contains(codes(pc.Problems), "document") {
+		t.Fatalf("ID_PHOTO: record %+v warnings %q problems %q", rec, codes(pc.Warnings), codes(pc.Problems))
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/ocr"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/messages"
 )
@@ -221,17 +223,43 @@ func (r *Report) Prechecks() job.Prechecks {
 // Run decodes and checks a job's images and returns its prechecks (Decode, Check,
 // Report.Prechecks).
 func Run(ctx context.Context, e *inference.Engine, j *job.Job) (job.Prechecks, error) {
+	pc, _, err := RunWith(ctx, e, j, RunOptions{})
+	return pc, err
+}
+
+// RunOptions add the "document read" precheck to RunWith.
+type RunOptions struct {
+	// OCR reads the zone of a DOCUMENT comparison image; nil: no reading (the OCR
+	// models are not installed), and no "document read" precheck.
+	OCR *ocr.Reader
+	// Now is the day an expiry is judged on (zero: time.Now()).
+	Now time.Time
+}
+
+// RunWith is Run with, for a DOCUMENT comparison image and o.OCR, the "document read"
+// precheck (ReadDocument, Report.Document); it returns the reading's record for the
+// job's local record (nil when no zone held).
+func RunWith(ctx context.Context, e *inference.Engine, j *job.Job, o RunOptions) (job.Prechecks, *job.DocumentRecord, error) {
 	in, err := Decode(j)
 	if err != nil {
-		return job.Prechecks{Ran: true}, err
+		return job.Prechecks{Ran: true}, nil, err
 	}
 	r, err := Check(ctx, e, in)
 	if err != nil {
 		var ie *ImageError
 		if errors.As(err, &ie) {
-			return job.Prechecks{Ran: true}, fmt.Errorf("%s: %w", ie.Image, err)
+			return job.Prechecks{Ran: true}, nil, fmt.Errorf("%s: %w", ie.Image, err)
 		}
-		return job.Prechecks{Ran: true}, err
+		return job.Prechecks{Ran: true}, nil, err
 	}
-	return r.Prechecks(), nil
+	if o.OCR != nil && j.ComparisonType == job.Document {
+		now := o.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if r.Document, err = ReadDocument(o.OCR, in.Comparison, now); err != nil {
+			return job.Prechecks{Ran: true}, nil, fmt.Errorf("reading the document: %w", err)
+		}
+	}
+	return r.Prechecks(), r.Document.Record(), nil
 }
