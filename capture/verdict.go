@@ -39,12 +39,8 @@ func (v Verdict) Answered(p Prompt) bool {
 	return false
 }
 
-// Box is a face box in pixels of the judged image: top-left (X1,Y1), bottom-right (X2,Y2).
-type Box struct{ X1, Y1, X2, Y2 float64 }
-
-// W and H are the box's width and height.
-func (b Box) W() float64 { return b.X2 - b.X1 }
-func (b Box) H() float64 { return b.Y2 - b.Y1 }
+// Box is a face box in pixels of the judged image (codes.Box, which ui names too).
+type Box = codes.Box
 
 // Pose is the head pose in degrees. Yaw > 0: the face is turned towards the image's
 // right (the subject's left). Pitch > 0: tilted up. Roll > 0: leaning clockwise.

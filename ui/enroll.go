@@ -66,8 +66,8 @@ const (
 	PromptDown     = codes.PromptDown
 )
 
-// Box is a face box in pixels of the frame it was found in (capture.Box).
-type Box struct{ X1, Y1, X2, Y2 float64 }
+// Box is a face box in pixels of the frame it was found in (codes.Box: capture.Box too).
+type Box = codes.Box
 
 // Frame is one camera picture. Its Image belongs to whoever received it.
 type Frame struct {

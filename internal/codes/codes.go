@@ -146,3 +146,11 @@ func (k CaptureKind) String() string {
 	}
 	return fmt.Sprintf("capture(%d)", uint8(k))
 }
+
+// Box is a face box in pixels of the image it was found in: top-left (X1,Y1),
+// bottom-right (X2,Y2).
+type Box struct{ X1, Y1, X2, Y2 float64 }
+
+// W and H are the box's width and height.
+func (b Box) W() float64 { return b.X2 - b.X1 }
+func (b Box) H() float64 { return b.Y2 - b.Y1 }

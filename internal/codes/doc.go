@@ -7,6 +7,7 @@
 //   - Prompt: what the customer is asked for one liveness frame (capture.Prompt).
 //   - State: where a job is in its life (offline.State; the queue owns the transitions).
 //   - CaptureKind: what a step of the enrollment wizard takes (ui and internal/app).
+//   - Box: a face box in pixels (capture.Box, ui.Box: the preview draws what the judge found).
 //
 // capture, offline and ui name these types and constants under their own names
 // (capture.ProblemNoFace is codes.ProblemNoFace): one type, one value each, so no

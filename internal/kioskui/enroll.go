@@ -69,7 +69,7 @@ func (e *uiEnrollment) Capture(ctx context.Context, kind ui.CaptureKind, fr ui.F
 	var hooks app.CaptureHooks
 	if h.Guidance != nil {
 		hooks.Guidance = func(g capture.Guidance) {
-			h.Guidance(ui.Guidance{OK: g.Accepted, Problems: g.Problems, Face: uiBox(g.Verdict.Face)})
+			h.Guidance(ui.Guidance{OK: g.Accepted, Problems: g.Problems, Face: g.Verdict.Face})
 		}
 	}
 	hooks.Prompt = h.Prompt
@@ -81,16 +81,9 @@ func (e *uiEnrollment) Capture(ctx context.Context, kind ui.CaptureKind, fr ui.F
 	}
 	out := make([]ui.Shot, len(shots))
 	for i, s := range shots {
-		out[i] = ui.Shot{Image: s.Image, Face: uiBox(s.Verdict.Face), Prompt: s.Prompt}
+		out[i] = ui.Shot{Image: s.Image, Face: s.Verdict.Face, Prompt: s.Prompt}
 	}
 	return out, nil
-}
-
-func uiBox(b *capture.Box) *ui.Box {
-	if b == nil {
-		return nil
-	}
-	return &ui.Box{X1: b.X1, Y1: b.Y1, X2: b.X2, Y2: b.Y2}
 }
 
 func (e *uiEnrollment) Imports(ctx context.Context) ([]ui.ImportFile, error) {
@@ -104,7 +97,7 @@ func (e *uiEnrollment) Imports(ctx context.Context) ([]ui.ImportFile, error) {
 
 func (e *uiEnrollment) ImportComparison(path string) (ui.Shot, error) {
 	img, face, err := e.Enrollments.ImportComparison(path)
-	return ui.Shot{Image: img, Face: uiBox(face)}, err
+	return ui.Shot{Image: img, Face: face}, err
 }
 
 func draft(d ui.Draft) app.Draft {
