@@ -24,6 +24,12 @@
 // the verdicts' Problems ("guidance."), the Prompts ("prompt.") and ErrorCode of an
 // error ("capture.").
 //
+// Document with DocumentOptions.Card (config capture.document_card_gates) also finds the
+// card in each frame (capture/card) and counts a frame only when the card holds every
+// card gate and is still by its corners; Guidance then carries the card (its corners for
+// an outline) and its problems ("card."); the shot kept is the sharpest card of the run,
+// flattened to its true aspect (Shot.Card holds the finding, Shot.Frame the raw frame).
+//
 // Encode scales an image to a longest side (SelfieMaxSide, LivenessMaxSide,
 // ComparisonMaxSide) and encodes it as baseline JPEG without EXIF or other metadata;
 // EncodeJob does the whole job within MaxJobBytes (300 KB), lowering the JPEG quality of
