@@ -17,9 +17,10 @@
 //
 // "Document read" is a precheck of its own for a DOCUMENT comparison image: the caller
 // reads the zone with ReadDocument (inference/ocr, parsed by internal/mrz) and sets
-// Report.Document. No zone (CodeDocumentUnread) or a failed check digit (CodeMRZInvalid)
-// is a problem; an expired document (CodeDocumentExpired) is a warning
-// (job.Prechecks.Warnings), which does not fail the checks. DocumentRead.Record is what
+// Report.Document. A failed check digit (CodeMRZInvalid) is a problem; no zone
+// (CodeDocumentUnread: an ID card's portrait side often has none, its zone is on the
+// back) and an expired document (CodeDocumentExpired) are warnings
+// (job.Prechecks.Warnings), which do not fail the checks. DocumentRead.Record is what
 // the job's local record keeps (format, document type, issuing country; never the
 // number, which no message of this package carries).
 //

@@ -15,7 +15,8 @@ import (
 // The codes of the "document read" precheck of a DOCUMENT comparison image (sentences in
 // internal/messages as precheck.<code>).
 const (
-	// CodeDocumentUnread: no machine readable zone was found on the document (a problem).
+	// CodeDocumentUnread: no machine readable zone was found on the document (a warning:
+	// an ID card's portrait side often has none).
 	CodeDocumentUnread = "document_unread"
 	// CodeMRZInvalid: a zone was read but a check digit does not hold (a problem).
 	CodeMRZInvalid = "mrz_invalid"
@@ -56,8 +57,9 @@ func (d *DocumentRead) Record() *job.DocumentRecord {
 	return &job.DocumentRecord{Format: string(d.Doc.Format), Type: d.Doc.DocumentCode, IssuingState: d.Doc.IssuingState}
 }
 
-// prechecks adds the "document read" precheck to pc: no zone or a failed check digit is
-// a problem, an expired document a warning.
+// prechecks adds the "document read" precheck to pc: a failed check digit is a problem;
+// no zone and an expired document are warnings (the side of an ID card that carries the
+// portrait often has no zone: its zone is on the back).
 func (d *DocumentRead) prechecks(pc *job.Prechecks) {
 	add := func(list *[]job.PrecheckProblem, code string, args ...any) {
 		*list = append(*list, job.PrecheckProblem{Image: ImageComparison, Code: code,
@@ -65,7 +67,7 @@ func (d *DocumentRead) prechecks(pc *job.Prechecks) {
 	}
 	switch {
 	case d.Doc == nil:
-		add(&pc.Problems, CodeDocumentUnread)
+		add(&pc.Warnings, CodeDocumentUnread)
 	case !d.Doc.Valid():
 		add(&pc.Problems, CodeMRZInvalid, "Fields", strings.Join(d.Doc.FailedChecks(), ", "))
 	case d.Doc.Expired(d.Now):

@@ -175,9 +175,9 @@ func largestFace(e *inference.Engine, img image.Image, o inference.AnalyzeOption
 // that does not match or is the same picture. Similarity, Match and Identical are
 // recorded when both images have a face. Each problem carries the English sentence of
 // its code (the engine's own for its problems, internal/messages' for the pair's and the
-// comparison image's). With Document, the "document read" precheck: no zone
-// (CodeDocumentUnread) or a failed check digit (CodeMRZInvalid) is a problem, an expired
-// document (CodeDocumentExpired) a warning, which OK does not count.
+// comparison image's). With Document, the "document read" precheck: a failed check digit
+// (CodeMRZInvalid) is a problem; no zone (CodeDocumentUnread) and an expired document
+// (CodeDocumentExpired) are warnings, which OK does not count.
 func (r *Report) Prechecks() job.Prechecks {
 	pc := job.Prechecks{Ran: true}
 	add := func(img, code, msg string) {
