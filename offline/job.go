@@ -40,6 +40,9 @@ type Entry struct {
 	// issuing country, read from its zone; never its number): local only, it outlives
 	// the purge of the images and is never sent to the API.
 	Document *job.DocumentRecord `json:"document,omitempty"`
+	// CaptureOrigin is the job's job.CaptureOrigin (auto, manual, import; empty before it
+	// was recorded).
+	CaptureOrigin job.CaptureOrigin `json:"capture_origin,omitempty"`
 	// EnrolledAgainFrom is the job this one enrolls again (Queue.EnrollAgain: the same
 	// photos with allow_new_enroll after a 2209); ReplacedBy is that new job, on the
 	// old one (kept, failed, for the audit).

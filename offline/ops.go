@@ -150,7 +150,7 @@ func (q *Queue) Enqueue(j *job.Job) (Entry, error) {
 		ID: j.ID, Version: SchemaVersion, State: StateQueued, Created: j.Created, Updated: now,
 		UserHash: q.key.hashUser(j.UserID), ComparisonType: j.ComparisonType, LivenessFrames: len(j.Liveness),
 		SealedBytes: int64(len(blob)), PrechecksOK: j.Prechecks.OK, Forced: j.Prechecks.Forced,
-		Document: j.Document,
+		Document: j.Document, CaptureOrigin: j.CaptureOrigin,
 	}}
 	err = q.update(func(tx *bolt.Tx, c *commit) error {
 		if tx.Bucket(bucketJobs).Get([]byte(j.ID)) != nil {

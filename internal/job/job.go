@@ -87,6 +87,10 @@ type Job struct {
 	// (its check digits held): kept in the job's local record only (sealed by offline), never
 	// sent to the API.
 	Document *DocumentRecord `json:"document,omitempty"`
+	// CaptureOrigin is how the comparison image was taken (auto, manual or import): kept in
+	// the job's local record, the audit and the metrics, never sent to the API. Empty for
+	// jobs sealed before it existed, or by kioskctl enroll from files (import).
+	CaptureOrigin CaptureOrigin `json:"capture_origin,omitempty"`
 
 	// The JPEG images.
 	Selfie     []byte   `json:"-"`
@@ -124,6 +128,21 @@ type Prechecks struct {
 	// Match and Identical are the comparison verdicts when they were computed.
 	Match     *bool `json:"match,omitempty"`
 	Identical *bool `json:"identical,omitempty"`
+}
+
+// CaptureOrigin is how a job's comparison image was taken.
+type CaptureOrigin string
+
+// The capture origins.
+const (
+	OriginAuto   CaptureOrigin = "auto"   // the camera step took it when every gate held
+	OriginManual CaptureOrigin = "manual" // the agent pressed "Take it now"
+	OriginImport CaptureOrigin = "import" // read from a file (USB stick, import folder, kioskctl)
+)
+
+// Valid reports whether o is empty or one of the origins.
+func (o CaptureOrigin) Valid() bool {
+	return o == "" || o == OriginAuto || o == OriginManual || o == OriginImport
 }
 
 // DocumentRecord is what the job's local record keeps of the ID document's machine

@@ -200,3 +200,16 @@ func TestImageBytes(t *testing.T) {
 		t.Fatalf("ImageBytes = %d, want %d", got, want)
 	}
 }
+
+func TestCaptureOriginValid(t *testing.T) {
+	for _, o := range []CaptureOrigin{"", OriginAuto, OriginManual, OriginImport} {
+		if !o.Valid() {
+			t.Errorf("%q is refused", o)
+		}
+	}
+	for _, o := range []CaptureOrigin{"Auto", "camera", " manual"} {
+		if o.Valid() {
+			t.Errorf("%q is accepted", o)
+		}
+	}
+}
