@@ -15,6 +15,9 @@
 // digit read there: a digit cannot stand there. Document.Repaired names what was
 // repaired; Valid reports whether every digit holds.
 //
+// EncodeTD1 writes an ID-1 card's zone from its fields with every check digit computed
+// (the synthetic cards of the tests and benchmarks, capture/card/cardtest).
+//
 // The document number is personal data: print it with Mask / Document.MaskedNumber
 // everywhere but the review screen, and never log it.
 //

@@ -1,6 +1,19 @@
 // Package cardtest draws document camera frames for tests and benchmarks: a card (the
-// passport specimen of testdata/photos, or any image) on a desk at a known place, turned,
-// seen at an angle, blurred, dark, with glare spots; the truth is the Scene itself.
+// passport specimen of testdata/photos, a synthetic ID-1 card, or any image) on a desk at
+// a known place, turned, seen at an angle, blurred, dark, with glare spots; the truth is
+// the Scene itself.
+//
+// IDCard draws a synthetic ID-1 identity card of the fictional Utopia (1012x638, 85.6x54
+// mm): a guilloche background, a portrait cropped around the face box the caller gives
+// (cardtest links no engine: find the face with inference first), the printed fields and
+// a TD1 zone in Go Mono whose check digits and composite hold (internal/mrz.EncodeTD1).
+// Customers are the demo customers: one card per identity of testdata/photos with a
+// second photo to match it against (customer A: deepface_A, dfA_img5.jpg).
+//
+//	h := cardtest.Customers[0].Holder
+//	h.Face = faceBox // from inference.Engine.Analyze on the portrait
+//	img, err := cardtest.IDCard(portrait, h)
+//	zone, _ := h.Zone() // the three lines printed
 package cardtest
 
 import (
@@ -139,10 +152,16 @@ func boxBlur(src *image.RGBA, r int) *image.RGBA {
 // Paper is the grey the card's white has in a scene of Light 1.
 const Paper = 215.0
 
-// Placed is a card of the given width (pixels) centred at (cx, cy), turned by rot
-// degrees, its right side shortened by persp (0.2: 20 % shorter, seen at an angle).
+// Placed is a passport page of the given width (pixels) centred at (cx, cy), turned by
+// rot degrees, its right side shortened by persp (0.2: 20 % shorter, seen at an angle).
 func Placed(cx, cy, w, rot, persp float64) card.Quad {
-	h := w / card.AspectPassport
+	return PlacedAspect(cx, cy, w, card.AspectPassport, rot, persp)
+}
+
+// PlacedAspect is Placed for a card of any aspect (width over height): card.AspectID1
+// for an ID-1 card.
+func PlacedAspect(cx, cy, w, aspect, rot, persp float64) card.Quad {
+	h := w / aspect
 	pts := card.Quad{{X: -w / 2, Y: -h / 2}, {X: w / 2, Y: -h / 2 * (1 - persp)}, {X: w / 2, Y: h / 2 * (1 - persp)}, {X: -w / 2, Y: h / 2}}
 	s, c := math.Sincos(rot * math.Pi / 180)
 	for i, p := range pts {
