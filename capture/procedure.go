@@ -350,6 +350,7 @@ func documentCard(ctx context.Context, src Source, j Judge, o DocumentOptions) (
 		maxW = 1280
 	}
 	tr := card.Tracker{Gates: gates}
+	var finder card.Finder // its buffers serve every frame of the step
 	deadline := c.Now().Add(timeout)
 	var best Shot
 	var bestCard card.Finding
@@ -369,7 +370,7 @@ func documentCard(ctx context.Context, src Source, j Judge, o DocumentOptions) (
 			return Shot{}, fmt.Errorf("taking the document: %w", err)
 		}
 		last = v
-		fd := card.Find(img)
+		fd := finder.Find(img)
 		cv := tr.Add(fd)
 		lastCard = cv.Problems
 		ok := v.OK && len(cv.Problems) == 0

@@ -188,12 +188,77 @@ func meanGreyDiff(a, b *image.RGBA, k float64) float64 {
 	return s / float64(w*h)
 }
 
+// The card's gates run on every preview frame: the goal is 5 ms a frame at 640x480
+// (docs/benchmarks.md). Find borrows a pooled Finder; a Finder kept by the camera loop
+// is the same work; a 1280x720 frame is read at the same small size.
 func BenchmarkFind640x480(b *testing.B) {
 	img := scene{W: 640, H: 480, Corners: placed(320, 240, 420, 3, 0.05)}.render(b, specimen(b))
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		Find(img)
 	}
+}
+
+func BenchmarkFinder640x480(b *testing.B) {
+	img := scene{W: 640, H: 480, Corners: placed(320, 240, 420, 3, 0.05)}.render(b, specimen(b))
+	var fd Finder
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fd.Find(img)
+	}
+}
+
+func BenchmarkFinder1280x720(b *testing.B) {
+	img := scene{W: 1280, H: 720, Corners: placed(640, 360, 840, 3, 0.05)}.render(b, specimen(b))
+	var fd Finder
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fd.Find(img)
+	}
+}
+
+// A Finder reused over frames of different sizes, with and without a card, gives what a
+// fresh one gives (its buffers carry nothing from one frame to the next).
+func TestFinderReusedIsFresh(t *testing.T) {
+	card := specimen(t)
+	frames := []*image.RGBA{
+		scene{W: 640, H: 480, Corners: placed(320, 240, 420, 3, 0.05)}.render(t, card),
+		scene{W: 1280, H: 720, Corners: placed(600, 380, 700, -6, 0)}.render(t, card),
+		scene{W: 640, H: 480}.render(t, card),
+		scene{W: 640, H: 480, Corners: placed(560, 240, 420, 0, 0)}.render(t, card),
+		scene{W: 800, H: 600, Corners: placed(400, 300, 500, 10, 0.1), Glare: []glare{{0.5, 0.85, 0.05}}}.render(t, card),
+	}
+	var fd Finder
+	for round := 0; round < 2; round++ {
+		for i, img := range frames {
+			got := fd.Find(img)
+			var fresh Finder
+			if want := fresh.Find(img); got != want {
+				t.Errorf("round %d frame %d: reused Finder gave %+v, a fresh one %+v", round, i, got, want)
+			}
+			if i == 0 && !got.Found {
+				t.Errorf("frame 0: no card")
+			}
+		}
+	}
+	// any other image type is read through At: the same pixels, the same finding
+	nrgba := image.NewNRGBA(frames[1].Bounds())
+	copy(nrgba.Pix, frames[1].Pix)
+	if got, want := fd.Find(nrgba), fd.Find(frames[1]); got != want {
+		t.Errorf("an NRGBA frame gave %+v, the same RGBA one %+v", got, want)
+	}
+	// a sub-image (an RGBA whose bounds do not start at 0) finds the same card, moved
+	big := scene{W: 720, H: 540, Corners: placed(360+40, 270+30, 420, 3, 0.05)}.render(t, card)
+	sub := big.SubImage(image.Rect(40, 30, 680, 510)).(*image.RGBA)
+	f := fd.Find(sub)
+	want := placed(400, 300, 420, 3, 0.05)
+	if !f.Found {
+		t.Fatal("no card in the sub-image")
+	}
+	cornersNear(t, f.Corners, want, 4)
 }
 
 func TestCornersOnTurnedAndSkewedCards(t *testing.T) {

@@ -16,6 +16,11 @@
 // sides of unequal length), the class by aspect ratio (ID-1 85.6x54 mm; TD3 125x88 mm and
 // TD2 105x74 mm have the same aspect, 1.42, and are told apart by their MRZ, not here).
 //
+// A Finder does the same with its buffers kept from one frame to the next: a camera loop
+// keeps one and judges its frames without allocating (Find borrows one from a pool). On
+// an *image.RGBA frame the grey is read from the pixels directly, every other image type
+// through At (slower, the same answer).
+//
 // Gates turns a Finding into Problems, stable codes ordered so that the first is the one
 // instruction the agent needs now (messages card.<code> in internal/messages). A Tracker
 // adds stability over consecutive frames (the corners move less than a share of the

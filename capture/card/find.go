@@ -3,6 +3,7 @@ package card
 import (
 	"image"
 	"math"
+	"sync"
 )
 
 // Class is a document's format as its aspect ratio tells it.
@@ -53,15 +54,45 @@ const GlareLevel = 250
 const PaperSaturated = 240
 
 // Find looks for the card in img and measures it. A frame without a card gives a
-// Finding with Found false.
+// Finding with Found false. It borrows a Finder from a pool: a loop over a camera's
+// frames may keep a Finder of its own instead.
 func Find(img image.Image) Finding {
+	fd := finders.Get().(*Finder)
+	f := fd.Find(img)
+	finders.Put(fd)
+	return f
+}
+
+var finders = sync.Pool{New: func() any { return new(Finder) }}
+
+// Finder is Find with the buffers of one frame kept for the next, so that a camera's
+// frames are judged without allocating. The zero value is ready; a Finder is not safe
+// for concurrent use (one per camera loop, or Find's pool).
+type Finder struct {
+	grey   []uint8   // the small grey frame
+	acc    []uint32  // one small row's sums while it is built
+	blur   []int32   // 3x3 box sums of grey
+	mag    []int32   // Sobel magnitude of blur
+	edge   []uint8   // 0 no edge, 1 an edge not yet in a contour, 2 an edge in one
+	stack  []int32   // the contour walk
+	rowMin []int32   // per small row, a contour's leftmost pixel (-1: none)
+	rowMax []int32   // and its rightmost
+	ext    []Point   // a contour's row extremes
+	hull   []Point   // their convex hull
+	quad   []Point   // the hull being reduced to four corners
+	xs, ys []float64 // refine's peaks along a side
+	card   []uint8   // the card's grey sampled through its homography
+}
+
+// Find looks for the card in img and measures it, as the package's Find does.
+func (fd *Finder) Find(img image.Image) Finding {
 	b := img.Bounds()
 	f := Finding{Width: b.Dx(), Height: b.Dy()}
 	if b.Dx() < 32 || b.Dy() < 32 {
 		return f
 	}
-	g, scale := smallGrey(img)
-	q, clipped, ok := findQuad(g)
+	g, scale := fd.smallGrey(img)
+	q, clipped, ok := fd.findQuad(g)
 	if !ok {
 		return f
 	}
@@ -72,7 +103,7 @@ func Find(img image.Image) Finding {
 	}
 	f.Found, f.Corners, f.Clipped = true, q, clipped
 	measureShape(&f, b)
-	measureCard(&f, img)
+	fd.measureCard(&f, img)
 	return f
 }
 
@@ -84,31 +115,84 @@ type grey struct {
 
 func (g *grey) at(x, y int) uint8 { return g.p[y*g.w+x] }
 
-// smallGrey is img's luma box-averaged down to about workWidth pixels wide; scale is the
-// frame pixels per small pixel.
-func smallGrey(img image.Image) (*grey, float64) {
+// grow returns s with length n, reusing its array when it is large enough (the contents
+// are not cleared).
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// smallGrey is img's luma box-averaged down to about workWidth pixels wide (k×k frame
+// pixels per small pixel, the mean of their lumas); scale is k.
+func (fd *Finder) smallGrey(img image.Image) (grey, float64) {
 	b := img.Bounds()
 	k := (b.Dx() + workWidth - 1) / workWidth
 	if k < 1 {
 		k = 1
 	}
 	w, h := b.Dx()/k, b.Dy()/k
-	g := &grey{w: w, h: h, p: make([]uint8, w*h)}
+	fd.grey = grow(fd.grey, w*h)
+	g := grey{w: w, h: h, p: fd.grey}
 	rgba, _ := img.(*image.RGBA)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			sum := 0
-			for dy := 0; dy < k; dy++ {
-				py := b.Min.Y + y*k + dy
-				for dx := 0; dx < k; dx++ {
-					px := b.Min.X + x*k + dx
-					sum += luma(img, rgba, px, py)
+	if rgba == nil {
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				sum := 0
+				for dy := 0; dy < k; dy++ {
+					for dx := 0; dx < k; dx++ {
+						sum += luma(img, nil, b.Min.X+x*k+dx, b.Min.Y+y*k+dy)
+					}
 				}
+				g.p[y*w+x] = uint8(sum / (k * k))
 			}
-			g.p[y*w+x] = uint8(sum / (k * k))
+		}
+		return g, float64(k)
+	}
+	if k == 2 { // 640x480 and the like: the preview's size, unrolled
+		for y := 0; y < h; y++ {
+			o := rgba.PixOffset(b.Min.X, b.Min.Y+2*y)
+			r0 := rgba.Pix[o : o+8*w]
+			r1 := rgba.Pix[o+rgba.Stride : o+rgba.Stride+8*w]
+			out := g.p[y*w : (y+1)*w]
+			for x := range out {
+				p, q := r0[8*x:8*x+8], r1[8*x:8*x+8]
+				s := luma8(p[0], p[1], p[2]) + luma8(p[4], p[5], p[6]) + luma8(q[0], q[1], q[2]) + luma8(q[4], q[5], q[6])
+				out[x] = uint8(s / 4)
+			}
+		}
+		return g, float64(k)
+	}
+	// the frame's rows in order, each pixel's luma added to its small pixel's sum
+	acc := grow(fd.acc, w)
+	fd.acc = acc
+	kk := uint32(k * k)
+	for y := 0; y < h; y++ {
+		clear(acc)
+		for dy := 0; dy < k; dy++ {
+			o := rgba.PixOffset(b.Min.X, b.Min.Y+y*k+dy)
+			row := rgba.Pix[o : o+4*w*k]
+			for x := range acc {
+				s := uint32(0)
+				px := row[4*k*x : 4*k*(x+1)]
+				for i := 0; i+2 < len(px); i += 4 {
+					s += luma8(px[i], px[i+1], px[i+2])
+				}
+				acc[x] += s
+			}
+		}
+		out := g.p[y*w : (y+1)*w]
+		for x, s := range acc {
+			out[x] = uint8(s / kk)
 		}
 	}
 	return g, float64(k)
+}
+
+// luma8 is a pixel's luma as luma computes it.
+func luma8(r, g, b uint8) uint32 {
+	return (299*uint32(r) + 587*uint32(g) + 114*uint32(b)) / 1000
 }
 
 func luma(img image.Image, rgba *image.RGBA, x, y int) int {
@@ -122,97 +206,125 @@ func luma(img image.Image, rgba *image.RGBA, x, y int) int {
 }
 
 // findQuad finds the largest quadrilateral contour whose sides lie on edges.
-func findQuad(g *grey) (Quad, bool, bool) {
+func (fd *Finder) findQuad(g grey) (Quad, bool, bool) {
 	w, h := g.w, g.h
-	// 3x3 box blur, then Sobel magnitude
-	bl := make([]int32, w*h)
+	n := w * h
+	// 3x3 box sums, then Sobel magnitude (the frame's outer rows and columns stay 0)
+	bl := grow(fd.blur, n)
+	fd.blur = bl
+	clear(bl[:w])
+	clear(bl[n-w:])
 	for y := 1; y < h-1; y++ {
+		r0, r1, r2 := g.p[(y-1)*w:y*w], g.p[y*w:(y+1)*w], g.p[(y+1)*w:(y+2)*w]
+		out := bl[y*w : (y+1)*w]
+		out[0], out[w-1] = 0, 0
+		// the column sums of the three rows, slid along
+		c0 := int32(r0[0]) + int32(r1[0]) + int32(r2[0])
+		c1 := int32(r0[1]) + int32(r1[1]) + int32(r2[1])
 		for x := 1; x < w-1; x++ {
-			s := 0
-			for dy := -1; dy <= 1; dy++ {
-				o := (y+dy)*w + x
-				s += int(g.p[o-1]) + int(g.p[o]) + int(g.p[o+1])
-			}
-			bl[y*w+x] = int32(s)
+			c2 := int32(r0[x+1]) + int32(r1[x+1]) + int32(r2[x+1])
+			out[x] = c0 + c1 + c2
+			c0, c1 = c1, c2
 		}
 	}
-	mag := make([]int32, w*h)
+	mag := grow(fd.mag, n)
+	fd.mag = mag
+	clear(mag)
 	var total int64
 	for y := 2; y < h-2; y++ {
+		up, mid, dn := bl[(y-1)*w:y*w], bl[y*w:(y+1)*w], bl[(y+1)*w:(y+2)*w]
+		out := mag[y*w : (y+1)*w]
+		var rowSum int64
 		for x := 2; x < w-2; x++ {
-			o := y*w + x
-			gx := bl[o-w+1] + 2*bl[o+1] + bl[o+w+1] - bl[o-w-1] - 2*bl[o-1] - bl[o+w-1]
-			gy := bl[o+w-1] + 2*bl[o+w] + bl[o+w+1] - bl[o-w-1] - 2*bl[o-w] - bl[o-w+1]
+			gx := up[x+1] + 2*mid[x+1] + dn[x+1] - up[x-1] - 2*mid[x-1] - dn[x-1]
+			gy := dn[x-1] + 2*dn[x] + dn[x+1] - up[x-1] - 2*up[x] - up[x+1]
 			m := abs32(gx) + abs32(gy)
-			mag[o] = m
-			total += int64(m)
+			out[x] = m
+			rowSum += int64(m)
 		}
+		total += rowSum
 	}
 	// a step of 12 grey levels between card and background gives 12*9*4 = 432 here
 	thr := int32(400)
-	if mean := int32(total / int64(w*h)); 3*mean > thr {
+	if mean := int32(total / int64(n)); 3*mean > thr {
 		thr = 3 * mean
 	}
-	edge := make([]bool, w*h)
+	edge := grow(fd.edge, n)
+	fd.edge = edge
 	for i, m := range mag {
-		edge[i] = m >= thr
+		if m >= thr {
+			edge[i] = 1
+		} else {
+			edge[i] = 0
+		}
 	}
 	// 8-connected components, each kept as the leftmost and rightmost pixel of its rows
-	label := make([]int32, w*h)
+	// (a component's rows are contiguous)
+	rowMin, rowMax := grow(fd.rowMin, h), grow(fd.rowMax, h)
+	fd.rowMin, fd.rowMax = rowMin, rowMax
+	for y := range rowMin {
+		rowMin[y], rowMax[y] = -1, -1
+	}
 	var best Quad
 	bestArea, bestClipped, found := 0.0, false, false
-	stack := make([]int, 0, 1024)
-	var ext []Point
-	minArea := 0.02 * float64(w*h)
-	next := int32(0)
+	stack := fd.stack[:0]
+	ext := fd.ext[:0]
+	minArea := 0.02 * float64(n)
 	for start := range edge {
-		if !edge[start] || label[start] != 0 {
+		if edge[start] != 1 {
 			continue
 		}
-		next++
-		label[start] = next
-		stack = append(stack[:0], start)
-		rowMin := map[int]int{}
-		rowMax := map[int]int{}
-		n := 0
+		edge[start] = 2
+		stack = append(stack[:0], int32(start))
+		count := 0
+		y0, y1, x0, x1 := h, -1, w, -1
 		for len(stack) > 0 {
-			o := stack[len(stack)-1]
+			o := int(stack[len(stack)-1])
 			stack = stack[:len(stack)-1]
-			n++
+			count++
 			x, y := o%w, o/w
-			if v, ok := rowMin[y]; !ok || x < v {
-				rowMin[y] = x
+			if rowMin[y] < 0 || int32(x) < rowMin[y] {
+				rowMin[y] = int32(x)
 			}
-			if v, ok := rowMax[y]; !ok || x > v {
-				rowMax[y] = x
+			if int32(x) > rowMax[y] {
+				rowMax[y] = int32(x)
 			}
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					nx, ny := x+dx, y+dy
-					if nx < 0 || ny < 0 || nx >= w || ny >= h {
-						continue
-					}
+			y0, y1, x0, x1 = min(y0, y), max(y1, y), min(x0, x), max(x1, x)
+			for ny := max(y-1, 0); ny <= min(y+1, h-1); ny++ {
+				for nx := max(x-1, 0); nx <= min(x+1, w-1); nx++ {
 					no := ny*w + nx
-					if edge[no] && label[no] == 0 {
-						label[no] = next
-						stack = append(stack, no)
+					if edge[no] == 1 {
+						edge[no] = 2
+						stack = append(stack, int32(no))
 					}
 				}
 			}
 		}
-		if n < 40 || len(rowMin) < 8 {
+		rows := y1 - y0 + 1
+		// the hull lies in the contour's bounding box: a box too small to beat the best
+		// (or the least) area needs no hull
+		box := float64((x1 - x0) * (y1 - y0))
+		keep := count >= 40 && rows >= 8 && box >= minArea && box > bestArea
+		if keep {
+			ext = ext[:0]
+			for y := y0; y <= y1; y++ {
+				ext = append(ext, Point{float64(rowMin[y]), float64(y)}, Point{float64(rowMax[y]), float64(y)})
+			}
+		}
+		for y := y0; y <= y1; y++ {
+			rowMin[y], rowMax[y] = -1, -1
+		}
+		if !keep {
 			continue
 		}
-		ext = ext[:0]
-		for y, x := range rowMin {
-			ext = append(ext, Point{float64(x), float64(y)}, Point{float64(rowMax[y]), float64(y)})
-		}
-		hull := convexHull(ext)
+		fd.hull = convexHullInto(fd.hull[:0], ext)
+		hull := fd.hull
 		ha := polyArea(hull)
 		if ha < minArea || ha <= bestArea {
 			continue
 		}
-		q, ok := reduceToQuad(hull)
+		q, quad, ok := reduceToQuadInto(fd.quad[:0], hull)
+		fd.quad = quad
 		if !ok {
 			continue
 		}
@@ -228,10 +340,11 @@ func findQuad(g *grey) (Quad, bool, bool) {
 			best, bestArea, bestClipped, found = q, qa, clipped, true
 		}
 	}
+	fd.stack, fd.ext = stack, ext
 	// each side again through the gradient's peaks along it (the hull cuts a rounded corner
 	// and runs on the outer side of the edge band): the corners where the lines meet
 	if found {
-		best = refine(best, mag, w, h)
+		best = fd.refine(best, mag, w, h)
 		for i := range best {
 			best[i].X = math.Max(0, math.Min(float64(w), best[i].X+0.5))
 			best[i].Y = math.Max(0, math.Min(float64(h), best[i].Y+0.5))
@@ -250,7 +363,7 @@ func abs32(v int32) int32 {
 // supported says whether each side of q lies on edge pixels (at least 70 % of its
 // points within 2 pixels of one) or on the frame's border, and whether one is on the
 // border.
-func supported(q Quad, edge []bool, w, h int) (clipped, ok bool) {
+func supported(q Quad, edge []uint8, w, h int) (clipped, ok bool) {
 	const border = 3.0
 	for i := 0; i < 4; i++ {
 		a, b := q[i], q[(i+1)%4]
@@ -266,27 +379,30 @@ func supported(q Quad, edge []bool, w, h int) (clipped, ok bool) {
 			return false, false
 		}
 		steps := int(l)
-		hit := 0
+		need := 0.7 * float64(steps+1)
+		hit, miss := 0, 0
 		for s := 0; s <= steps; s++ {
 			t := float64(s) / float64(steps)
 			x := a.X + t*(b.X-a.X)
 			y := a.Y + t*(b.Y-a.Y)
 			if nearEdge(edge, w, h, int(x+0.5), int(y+0.5)) {
 				hit++
+			} else if miss++; float64(steps+1-miss) < need {
+				return false, false // too many misses already
 			}
 		}
-		if float64(hit) < 0.7*float64(steps+1) {
+		if float64(hit) < need {
 			return false, false
 		}
 	}
 	return clipped, true
 }
 
-func nearEdge(edge []bool, w, h, x, y int) bool {
-	for dy := -2; dy <= 2; dy++ {
-		for dx := -2; dx <= 2; dx++ {
-			nx, ny := x+dx, y+dy
-			if nx >= 0 && ny >= 0 && nx < w && ny < h && edge[ny*w+nx] {
+func nearEdge(edge []uint8, w, h, x, y int) bool {
+	for ny := max(y-2, 0); ny <= min(y+2, h-1); ny++ {
+		row := edge[ny*w : (ny+1)*w]
+		for nx := max(x-2, 0); nx <= min(x+2, w-1); nx++ {
+			if row[nx] != 0 {
 				return true
 			}
 		}
@@ -336,7 +452,7 @@ func classify(a float64) Class {
 // refine fits a line to the gradient's peaks across each side (its middle 80 %, searched
 // 4 pixels either way) and returns the lines' crossings; a side without enough peaks
 // keeps its line through its corners.
-func refine(q Quad, mag []int32, w, h int) Quad {
+func (fd *Finder) refine(q Quad, mag []int32, w, h int) Quad {
 	type line struct{ px, py, dx, dy float64 } // a point and a unit direction
 	var ls [4]line
 	for i := 0; i < 4; i++ {
@@ -345,7 +461,7 @@ func refine(q Quad, mag []int32, w, h int) Quad {
 		ux, uy := (b.X-a.X)/l, (b.Y-a.Y)/l
 		nx, ny := -uy, ux
 		ls[i] = line{a.X, a.Y, ux, uy}
-		var xs, ys []float64
+		xs, ys := fd.xs[:0], fd.ys[:0]
 		for s := 0.1 * l; s <= 0.9*l; s += 1 {
 			cx, cy := a.X+ux*s, a.Y+uy*s
 			bestM, bestT := int32(0), 0.0
@@ -363,6 +479,7 @@ func refine(q Quad, mag []int32, w, h int) Quad {
 				ys = append(ys, cy+ny*bestT)
 			}
 		}
+		fd.xs, fd.ys = xs, ys
 		if len(xs) < 8 {
 			continue
 		}

@@ -95,7 +95,7 @@ func toRGBA(img image.Image) *image.RGBA {
 // measureCard samples the card's grey through the homography (nearest pixel, at about
 // one sample per frame pixel, at most 480 wide) and measures sharpness, glare and light
 // on it.
-func measureCard(f *Finding, img image.Image) {
+func (fd *Finder) measureCard(f *Finding, img image.Image) {
 	fw, fh := flatSize(*f, 480)
 	if fw < 16 || fh < 16 {
 		return
@@ -106,66 +106,85 @@ func measureCard(f *Finding, img image.Image) {
 	}
 	b := img.Bounds()
 	rgba, _ := img.(*image.RGBA)
-	g := make([]int32, fw*fh)
+	fd.card = grow(fd.card, fw*fh)
+	g := fd.card
 	for y := 0; y < fh; y++ {
-		for x := 0; x < fw; x++ {
-			sx, sy := hm.Apply(float64(x)+0.5, float64(y)+0.5)
+		// Homography.Apply's sums, with the row's terms computed once
+		yf := float64(y) + 0.5
+		ry0, ry1, ry2 := hm[1]*yf, hm[4]*yf, hm[7]*yf
+		row := g[y*fw : (y+1)*fw]
+		for x := range row {
+			xf := float64(x) + 0.5
+			d := hm[6]*xf + ry2 + hm[8]
+			sx := (hm[0]*xf + ry0 + hm[2]) / d
+			sy := (hm[3]*xf + ry1 + hm[5]) / d
 			ix := min(max(int(sx), b.Min.X), b.Max.X-1)
 			iy := min(max(int(sy), b.Min.Y), b.Max.Y-1)
-			g[y*fw+x] = int32(luma(img, rgba, ix, iy))
+			if rgba != nil {
+				i := (iy-rgba.Rect.Min.Y)*rgba.Stride + (ix-rgba.Rect.Min.X)*4
+				p := rgba.Pix[i : i+3 : i+3]
+				row[x] = uint8(luma8(p[0], p[1], p[2]))
+			} else {
+				row[x] = uint8(luma(img, nil, ix, iy))
+			}
 		}
 	}
 	// the card without a 4 % margin (its border and what lies beyond the corners)
 	mx, my := fw*4/100+1, fh*4/100+1
-	var n, sum, glare int64
-	var ls, ls2 float64
-	var nl int64
 	zone := func(x0, x1, y0, y1 float64) (int, int, int, int) {
 		return int(x0 * float64(fw)), int(x1 * float64(fw)), int(y0 * float64(fh)), int(y1 * float64(fh))
 	}
 	fx0, fx1, fy0, fy1 := zone(0.05, 0.36, 0.2, 0.8) // the portrait, left on both classes
 	mx0, mx1, my0, my1 := zone(0.04, 0.96, 0.72, 0.96)
+	var hist [256]int64 // the card's greys: its mean, median and glare
 	var nf, gf, nm, gm int64
+	var ls, ls2, nl int64
 	for y := my; y < fh-my; y++ {
-		for x := mx; x < fw-mx; x++ {
-			o := y*fw + x
-			v := g[o]
-			n++
-			sum += int64(v)
-			hot := v >= GlareLevel
-			if hot {
-				glare++
-			}
-			if x >= fx0 && x < fx1 && y >= fy0 && y < fy1 {
-				nf++
-				if hot {
+		row := g[y*fw : (y+1)*fw]
+		for _, v := range row[mx : fw-mx] {
+			hist[v]++
+		}
+		// glare in the portrait's and the zone's rows: counted only where they overlap
+		// the card without its margin
+		if y >= fy0 && y < fy1 {
+			for _, v := range row[max(fx0, mx):min(fx1, fw-mx)] {
+				if v >= GlareLevel {
 					gf++
 				}
 			}
-			if x >= mx0 && x < mx1 && y >= my0 && y < my1 {
-				nm++
-				if hot {
+			nf += int64(max(0, min(fx1, fw-mx)-max(fx0, mx)))
+		}
+		if y >= my0 && y < my1 {
+			for _, v := range row[max(mx0, mx):min(mx1, fw-mx)] {
+				if v >= GlareLevel {
 					gm++
 				}
 			}
-			if x > mx && y > my && x < fw-mx-1 && y < fh-my-1 {
-				l := float64(4*v - g[o-1] - g[o+1] - g[o-fw] - g[o+fw])
+			nm += int64(max(0, min(mx1, fw-mx)-max(mx0, mx)))
+		}
+		// the Laplacian one pixel further in
+		if y > my && y < fh-my-1 {
+			up, dn := g[(y-1)*fw:y*fw], g[(y+1)*fw:(y+2)*fw]
+			for x := mx + 1; x < fw-mx-1; x++ {
+				l := 4*int64(row[x]) - int64(row[x-1]) - int64(row[x+1]) - int64(up[x]) - int64(dn[x])
 				ls += l
 				ls2 += l * l
 				nl++
 			}
 		}
 	}
+	var n, sum, glare int64
+	for v, c := range hist {
+		n += c
+		sum += int64(v) * c
+		if v >= GlareLevel {
+			glare += c
+		}
+	}
 	if n == 0 {
 		return
 	}
 	// the paper's grey: the median of the card
-	var hist [256]int64
-	for y := my; y < fh-my; y++ {
-		for x := mx; x < fw-mx; x++ {
-			hist[g[y*fw+x]]++
-		}
-	}
 	var acc int64
 	for v, c := range hist {
 		acc += c
@@ -186,7 +205,7 @@ func measureCard(f *Finding, img image.Image) {
 		}
 	}
 	if nl > 0 {
-		m := ls / float64(nl)
-		f.Sharpness = ls2/float64(nl) - m*m
+		m := float64(ls) / float64(nl)
+		f.Sharpness = float64(ls2)/float64(nl) - m*m
 	}
 }

@@ -48,13 +48,17 @@ func (q Quad) Scale(s float64) Quad {
 }
 
 // convexHull is Andrew's monotone chain, counter-clockwise in image axes' maths sense.
-func convexHull(pts []Point) []Point {
+// It sorts pts.
+func convexHull(pts []Point) []Point { return convexHullInto(nil, pts) }
+
+// convexHullInto is convexHull appending to h (reused by a Finder).
+func convexHullInto(h, pts []Point) []Point {
 	n := len(pts)
 	if n < 3 {
-		return append([]Point(nil), pts...)
+		return append(h[:0], pts...)
 	}
 	sortPoints(pts)
-	h := make([]Point, 0, 2*n)
+	h = h[:0]
 	cross := func(o, a, b Point) float64 { return (a.X-o.X)*(b.Y-o.Y) - (a.Y-o.Y)*(b.X-o.X) }
 	for _, p := range pts {
 		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
@@ -98,22 +102,60 @@ func polyArea(p []Point) float64 {
 // reduceToQuad drops, one at a time, the hull vertex whose removal loses the least
 // area, until four remain (the inscribed quadrilateral that keeps the most of the hull).
 func reduceToQuad(h []Point) (Quad, bool) {
+	q, _, ok := reduceToQuadInto(nil, h)
+	return q, ok
+}
+
+// reduceToQuadInto is reduceToQuad working in buf (reused by a Finder), returned.
+func reduceToQuadInto(buf, h []Point) (Quad, []Point, bool) {
 	if len(h) < 4 {
-		return Quad{}, false
+		return Quad{}, buf, false
 	}
-	p := append([]Point(nil), h...)
+	p := append(buf[:0], h...)
 	tri := func(a, b, c Point) float64 {
 		return math.Abs((b.X-a.X)*(c.Y-a.Y)-(b.Y-a.Y)*(c.X-a.X)) / 2
+	}
+	// the area each vertex's removal loses, kept up to date: only its two neighbours'
+	// change when a vertex goes
+	loss := func(i int) float64 {
+		n := len(p)
+		return tri(p[(i+n-1)%n], p[i], p[(i+1)%n])
+	}
+	var lost [64]float64
+	if len(p) <= len(lost) {
+		for i := range p {
+			lost[i] = loss(i)
+		}
 	}
 	for len(p) > 12 {
 		best, bi := math.Inf(1), 0
 		n := len(p)
-		for i := 0; i < n; i++ {
-			if a := tri(p[(i+n-1)%n], p[i], p[(i+1)%n]); a < best {
-				best, bi = a, i
+		if n <= len(lost) {
+			for i := 0; i < n; i++ {
+				if a := lost[i]; a < best {
+					best, bi = a, i
+				}
+			}
+		} else {
+			for i := 0; i < n; i++ {
+				if a := loss(i); a < best {
+					best, bi = a, i
+				}
 			}
 		}
 		p = append(p[:bi], p[bi+1:]...)
+		n--
+		if n <= len(lost) {
+			if n+1 > len(lost) { // the table starts here
+				for i := range p {
+					lost[i] = loss(i)
+				}
+			} else {
+				copy(lost[bi:n], lost[bi+1:n+1])
+				lost[(bi+n-1)%n] = loss((bi + n - 1) % n)
+				lost[bi%n] = loss(bi % n)
+			}
+		}
 	}
 	// the largest of the quadrilaterals on the twelve vertices left
 	var best Quad
@@ -131,7 +173,7 @@ func reduceToQuad(h []Point) (Quad, bool) {
 			}
 		}
 	}
-	return orderCorners(best), true
+	return orderCorners(best), p, true
 }
 
 // orderCorners puts the corners clockwise on screen from the top-left one, with the
