@@ -8,12 +8,12 @@
 // (cardtest links no engine: find the face with inference first), the printed fields and
 // a TD1 zone in Go Mono whose check digits and composite hold (internal/mrz.EncodeTD1).
 // Customers are the demo customers: one card per identity of testdata/photos with a
-// second photo to match it against (customer A: deepface_A, dfA_img5.jpg).
+// second photo to match it against (customer A: deepface_A, dfA_img5.jpg), each with the
+// engine's face box in its portrait stored (TestCustomersFaceBoxes checks it).
 //
-//	h := cardtest.Customers[0].Holder
-//	h.Face = faceBox // from inference.Engine.Analyze on the portrait
-//	img, err := cardtest.IDCard(portrait, h)
-//	zone, _ := h.Zone() // the three lines printed
+//	c, _ := cardtest.CustomerOf("deepface_A")
+//	img, err := cardtest.CustomerCard("testdata/photos", c)
+//	zone, _ := c.Holder.Zone() // the three lines printed
 package cardtest
 
 import (

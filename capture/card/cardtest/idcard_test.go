@@ -49,26 +49,10 @@ func ocrReader(t *testing.T) *ocr.Reader {
 	return reader
 }
 
-// customerCard draws customer c's card with the portrait cropped around the face the
-// engine finds in it.
+// customerCard draws customer c's card (its portrait cropped around the stored face box).
 func customerCard(t *testing.T, c cardtest.Customer) *image.RGBA {
 	t.Helper()
-	e := inferencetest.Get(t)
-	img, err := inference.DecodeFile(photo(c.Portrait))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := e.Analyze(img, inference.AnalyzeOptions{Still: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a.Faces) == 0 {
-		t.Fatalf("%s: no face in the portrait", c.Portrait)
-	}
-	b := a.Faces[0].Box
-	h := c.Holder
-	h.Face = image.Rect(int(b.X1), int(b.Y1), int(b.X2), int(b.Y2))
-	out, err := cardtest.IDCard(img, h)
+	out, err := cardtest.CustomerCard(photo(""), c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +64,33 @@ func customerCard(t *testing.T, c cardtest.Customer) *image.RGBA {
 		}
 	}
 	return out
+}
+
+// The face boxes stored with the customers (the cards are drawn without an engine) are
+// the ones the engine finds in the portraits.
+func TestCustomersFaceBoxes(t *testing.T) {
+	e := inferencetest.Get(t)
+	for _, c := range cardtest.Customers {
+		img, err := inference.DecodeFile(photo(c.Portrait))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := e.Analyze(img, inference.AnalyzeOptions{Still: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Faces) != 1 {
+			t.Errorf("%s: %d faces, want 1", c.Portrait, len(a.Faces))
+			continue
+		}
+		fb := a.Faces[0].Box
+		got := image.Rect(int(fb.X1), int(fb.Y1), int(fb.X2), int(fb.Y2))
+		in := got.Intersect(c.Holder.Face)
+		union := got.Dx()*got.Dy() + c.Holder.Face.Dx()*c.Holder.Face.Dy() - in.Dx()*in.Dy()
+		if iou := float64(in.Dx()*in.Dy()) / float64(union); iou < 0.85 {
+			t.Errorf("%s: stored face %v, the engine finds %v (IoU %.2f)", c.Portrait, c.Holder.Face, got, iou)
+		}
+	}
 }
 
 // Every demo customer's card: ID-1's aspect, one face found on it (the portrait's), and
