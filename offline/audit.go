@@ -7,11 +7,13 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smartselfie/kiosk-agent/internal/job"
 )
 
 // Audit event kinds.
 const (
-	AuditEnrolled      = "enrolled"         // a job was sealed into the queue
+	AuditEnrolled      = "enrolled"         // a job was sealed into the queue (CaptureOrigin: how its comparison image was taken)
 	AuditEnrolledAgain = "enrolled_again"   // a 2209 job's photos sealed again as a new job with allow_new_enroll (Detail: the old job, the supervisor)
 	AuditSent          = "sent"             // the uploader claimed the job to send it
 	AuditResult        = "result"           // the job reached done, failed, held or needs-operator
@@ -37,6 +39,10 @@ type AuditEvent struct {
 	From     string    `json:"from,omitempty"`
 	To       string    `json:"to,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
+	// CaptureOrigin is, on enrolled and enrolled_again events, how the job's comparison
+	// image was taken (job.CaptureOrigin: auto, manual, import). Empty on the other
+	// kinds, and on events written before it was recorded (they read as they were).
+	CaptureOrigin job.CaptureOrigin `json:"capture_origin,omitempty"`
 }
 
 // appendAudit adds an event in tx (so it commits, or not, with the change it records).

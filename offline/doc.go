@@ -181,7 +181,12 @@
 // operator_session_locked, operator_added, operator_disabled, operator_enabled,
 // operator_pin_reset (never a PIN). The enrolled event of a job sealed although a
 // precheck failed says so in its detail ("forced: N precheck(s) failed"), with the
-// supervisor who allowed it on the kiosk's screen (job.Prechecks.ForcedBy). User ids
+// supervisor who allowed it on the kiosk's screen (job.Prechecks.ForcedBy). The enrolled
+// and enrolled_again events carry the job's capture origin (AuditEvent.CaptureOrigin:
+// auto, manual, import; job.CaptureOrigin), as the job's Entry does; events and entries
+// written before it existed read with none, and a value this build does not know reads
+// as it is (job.CaptureOrigin.Describe shows it as unknown). Enqueue refuses a job whose
+// origin is none of them (ErrInvalidJob); EnrollAgain keeps the old job's. User ids
 // appear only as a keyed hash (HashUserID: HMAC-SHA256 under a key derived from the
 // device key, 16 hex digits), so they cannot be guessed from a copy of the disk without
 // the device key. Only the size bound removes events (Sweep), never their age;

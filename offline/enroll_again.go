@@ -18,7 +18,8 @@ type EnrollAgainOptions struct {
 // (2209, needs-operator): it seals the same photos and ids again as a new job, NewID,
 // with allow_new_enroll, queued to be sent, without a new capture. The old job is kept
 // for the audit trail: it moves to failed ("2209: enrolled again as job NEW") and names
-// the new one (Entry.ReplacedBy), which names it back (Entry.EnrolledAgainFrom). Both
+// the new one (Entry.ReplacedBy), which names it back (Entry.EnrolledAgainFrom); the new
+// job keeps the old one's capture origin and document record (the same photos). Both
 // happen in one commit, with an enrolled_again audit event naming the old job and the
 // supervisor. A job that is not needs-operator, or whose images were purged, is refused
 // (ErrBadTransition, ErrImagesPurged); the queue's limits apply to the new job.
@@ -58,7 +59,7 @@ func (q *Queue) EnrollAgain(id string, o EnrollAgainOptions) (Entry, error) {
 		ID: j.ID, Version: SchemaVersion, State: StateQueued, Created: j.Created, Updated: now,
 		UserHash: q.key.hashUser(j.UserID), ComparisonType: j.ComparisonType, LivenessFrames: len(j.Liveness),
 		SealedBytes: int64(len(blob)), PrechecksOK: j.Prechecks.OK, Forced: j.Prechecks.Forced,
-		EnrolledAgainFrom: id,
+		Document: j.Document, CaptureOrigin: j.CaptureOrigin, EnrolledAgainFrom: id,
 	}}
 	err = q.update(func(tx *bolt.Tx, c *commit) error {
 		if tx.Bucket(bucketJobs).Get([]byte(j.ID)) != nil {
@@ -84,7 +85,8 @@ func (q *Queue) EnrollAgain(id string, o EnrollAgainOptions) (Entry, error) {
 		if o.Supervisor != "" {
 			detail += "; allowed by supervisor " + o.Supervisor
 		}
-		if err := q.appendAudit(tx, AuditEvent{Kind: AuditEnrolledAgain, JobID: j.ID, UserHash: nr.UserHash, Operator: j.OperatorID, Detail: detail}); err != nil {
+		if err := q.appendAudit(tx, AuditEvent{Kind: AuditEnrolledAgain, JobID: j.ID, UserHash: nr.UserHash, Operator: j.OperatorID,
+			Detail: detail, CaptureOrigin: j.CaptureOrigin}); err != nil {
 			return err
 		}
 		c.set(&nr.Entry)

@@ -142,6 +142,9 @@ func (q *Queue) Enqueue(j *job.Job) (Entry, error) {
 	if err := j.Validate(); err != nil {
 		return Entry{}, err
 	}
+	if !j.CaptureOrigin.Valid() {
+		return Entry{}, fmt.Errorf("%w: capture origin %s: give auto, manual or import (or none)", ErrInvalidJob, j.CaptureOrigin.Describe())
+	}
 	blob, sig, err := q.key.seal(j)
 	if err != nil {
 		return Entry{}, fmt.Errorf("sealing job %s: %w", j.ID, err)
@@ -165,7 +168,8 @@ func (q *Queue) Enqueue(j *job.Job) (Entry, error) {
 		if err := tx.Bucket(bucketBlobs).Put([]byte(j.ID), blob); err != nil {
 			return err
 		}
-		if err := q.appendAudit(tx, AuditEvent{Kind: AuditEnrolled, JobID: j.ID, UserHash: r.UserHash, Operator: j.OperatorID, Detail: forcedDetail(j.Prechecks)}); err != nil {
+		if err := q.appendAudit(tx, AuditEvent{Kind: AuditEnrolled, JobID: j.ID, UserHash: r.UserHash, Operator: j.OperatorID,
+			Detail: forcedDetail(j.Prechecks), CaptureOrigin: j.CaptureOrigin}); err != nil {
 			return err
 		}
 		c.set(&r.Entry)

@@ -66,6 +66,9 @@ func runAudit(g *globals, args []string) int {
 		if e.From != "" || e.To != "" {
 			detail = strings.TrimSpace(fmt.Sprintf("%s→%s %s", e.From, e.To, e.Detail))
 		}
+		if e.Kind == offline.AuditEnrolled || e.Kind == offline.AuditEnrolledAgain || e.CaptureOrigin != "" {
+			detail = strings.TrimSuffix("capture "+e.CaptureOrigin.Describe()+"; "+detail, "; ")
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format("2006-01-02 15:04:05"), e.Kind, e.JobID, e.UserHash, e.Operator, detail)
 	}
 	tw.Flush()

@@ -12,9 +12,11 @@ import (
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/ocr"
 	"github.com/smartselfie/kiosk-agent/internal/enroll"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
+	"github.com/smartselfie/kiosk-agent/internal/precheck"
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
@@ -27,9 +29,15 @@ type enrollOutput struct {
 	JobID     string        `json:"job_id"`
 	State     string        `json:"state"` // queued, or refused when a precheck failed
 	Prechecks job.Prechecks `json:"prechecks"`
+	// CaptureOrigin is how the comparison image was taken: import from files (or
+	// --comparison), auto from --camera's document.
+	CaptureOrigin job.CaptureOrigin `json:"capture_origin"`
+	// Document is what the zone of a DOCUMENT comparison image gave (format, type,
+	// issuing state; never the number); absent when none was read.
+	Document *job.DocumentRecord `json:"document,omitempty"`
 }
 
-const enrollUsage = jobInputUsage + "\n       [--operator-id OP] [--force | --no-prechecks] [--json]\n" +
+const enrollUsage = jobInputUsage + "\n       [--operator-id OP] [--force | --no-prechecks] [--ocr-models DIR] [--json]\n" +
 	"       kioskctl enroll --camera replay:DIR|config --user-id U [--comparison F --comparison-type T] [...]"
 
 func runEnroll(g *globals, args []string) int {
@@ -39,7 +47,8 @@ func runEnroll(g *globals, args []string) int {
 	operator := fs.String("operator-id", "", "the operator enrolling (audit log)")
 	force := fs.Bool("force", false, "seal the job even though a precheck failed (the job records it)")
 	noChecks := fs.Bool("no-prechecks", false, "seal without running the face checks (tests, demos; the job records it)")
-	asJSON := fs.Bool("json", false, "print {\"job_id\",\"state\",\"prechecks\"} as JSON")
+	asJSON := fs.Bool("json", false, "print {\"job_id\",\"state\",\"prechecks\",\"capture_origin\",\"document\"} as JSON")
+	models := fs.String("ocr-models", "", "the OCR models' folder for a DOCUMENT comparison image's zone (default: $KIOSK_OCR_MODELS, ocr/ beside kioskctl, /usr/lib/kiosk-agent/ocr)")
 	fs.StringVar(&in.camera, "camera", "", "take the images with a camera instead of files: replay:DIR (photo folders selfie/, liveness/ and, without --comparison, document/) or config (the config's capture section)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -57,6 +66,7 @@ func runEnroll(g *globals, args []string) int {
 		if j.Selfie, j.Comparison, j.Liveness, err = in.readImages(); err != nil {
 			return g.errorf("enroll: %v", err)
 		}
+		j.CaptureOrigin = job.OriginImport
 		if err := j.Validate(); err != nil {
 			return g.errorf("enroll: %v", err)
 		}
@@ -91,9 +101,21 @@ func runEnroll(g *globals, args []string) int {
 	if *noChecks {
 		checker = nil
 	}
-	if err := enroll.Check(ctx, checker, j, *force); errors.Is(err, enroll.ErrRefused) {
+	var ro precheck.RunOptions
+	if checker != nil && j.ComparisonType == job.Document {
+		// The kiosk's document read: the zone, the expiry warning, the job's record.
+		r, err := ocr.Open(ocr.Options{ModelsDir: *models}) // on the runtime the engine started
+		if err != nil {
+			fmt.Fprintf(g.stderr, "kioskctl enroll: the document's zone is not read (as on a kiosk without the OCR models): %v\n", err)
+		} else {
+			defer r.Close()
+			ro.OCR = r
+		}
+		ro.Now = g.clock().Now()
+	}
+	if err := enroll.CheckWith(ctx, checker, j, *force, ro); errors.Is(err, enroll.ErrRefused) {
 		if *asJSON {
-			queueJSON(g.stdout, enrollOutput{JobID: j.ID, State: "refused", Prechecks: j.Prechecks})
+			queueJSON(g.stdout, enrollOutput{JobID: j.ID, State: "refused", Prechecks: j.Prechecks, CaptureOrigin: j.CaptureOrigin, Document: j.Document})
 		}
 		g.errorf("enroll: %d precheck(s) failed; nothing was saved. Retake the images, or add --force to seal the job anyway:", len(j.Prechecks.Problems))
 		for _, p := range j.Prechecks.Problems {
@@ -113,7 +135,8 @@ func runEnroll(g *globals, args []string) int {
 		return g.errorf("enroll: not saved: %v", err)
 	}
 	if *asJSON {
-		if err := queueJSON(g.stdout, enrollOutput{JobID: entry.ID, State: entry.State.String(), Prechecks: j.Prechecks}); err != nil {
+		if err := queueJSON(g.stdout, enrollOutput{JobID: entry.ID, State: entry.State.String(), Prechecks: j.Prechecks,
+			CaptureOrigin: entry.CaptureOrigin, Document: entry.Document}); err != nil {
 			return g.errorf("enroll: %v", err)
 		}
 		return exitOK
@@ -125,7 +148,13 @@ func runEnroll(g *globals, args []string) int {
 	case j.Prechecks.Forced:
 		checks = fmt.Sprintf("%d precheck(s) failed, sealed anyway (--force)", len(j.Prechecks.Problems))
 	}
-	fmt.Fprintf(g.stdout, "job %s sealed into the offline queue (%s; %s)\n", entry.ID, entry.State, checks)
+	fmt.Fprintf(g.stdout, "job %s sealed into the offline queue (%s; %s; capture %s)\n", entry.ID, entry.State, checks, entry.CaptureOrigin.Describe())
+	if d := entry.Document; d != nil {
+		fmt.Fprintf(g.stdout, "  document: %s %s, issued by %s (its number is not kept)\n", d.Format, d.Type, d.IssuingState)
+	}
+	for _, w := range j.Prechecks.Warnings {
+		fmt.Fprintf(g.stdout, "  warning, %s: %s\n", w.Image, w.Message)
+	}
 	return exitOK
 }
 

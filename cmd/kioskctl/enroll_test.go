@@ -44,12 +44,12 @@ func TestEnrollQueueAuditWithoutPrechecks(t *testing.T) {
 		t.Fatalf("enroll exit %d: %s", code, errs)
 	}
 	var eo enrollOutput
-	if err := json.Unmarshal([]byte(out), &eo); err != nil || eo.JobID != "job-a" || eo.State != "queued" || eo.Prechecks.Ran {
+	if err := json.Unmarshal([]byte(out), &eo); err != nil || eo.JobID != "job-a" || eo.State != "queued" || eo.Prechecks.Ran || eo.CaptureOrigin != job.OriginImport {
 		t.Fatalf("enroll output %q (%v)", out, err)
 	}
 	// A generated job id.
 	code, out, _ = kioskctlEnv(t, append(enrollArgs(dir, "other", "biden_1.jpg", "biden_2.jpg", fourFrames...), "--no-prechecks")...)
-	if code != exitOK || !strings.Contains(out, "job k-") || !strings.Contains(out, "prechecks not run") {
+	if code != exitOK || !strings.Contains(out, "job k-") || !strings.Contains(out, "prechecks not run; capture import") {
 		t.Fatalf("enroll without --job-id: %d %q", code, out)
 	}
 
@@ -62,7 +62,7 @@ func TestEnrollQueueAuditWithoutPrechecks(t *testing.T) {
 		t.Fatalf("queue list --json: %d %s", code, out)
 	}
 	code, out, _ = kioskctlEnv(t, "queue", "list", "--data-dir", dir, "--state", "queued")
-	if code != exitOK || !strings.Contains(out, "job-a") || !strings.Contains(out, "2 jobs: 2 queued") {
+	if code != exitOK || !strings.Contains(out, "job-a") || !strings.Contains(out, "2 jobs: 2 queued") || !strings.Contains(out, "CAPTURE") || strings.Count(out, " import ") != 2 {
 		t.Fatalf("queue list: %d %s", code, out)
 	}
 
@@ -73,17 +73,17 @@ func TestEnrollQueueAuditWithoutPrechecks(t *testing.T) {
 		t.Fatalf("queue show --json: %d %s", code, out)
 	}
 	code, out, _ = kioskctlEnv(t, "queue", "show", "--data-dir", dir, "job-a")
-	if code != exitOK || !strings.Contains(out, "integrity:   ok") {
+	if code != exitOK || !strings.Contains(out, "integrity:   ok") || !strings.Contains(out, "capture:     import") {
 		t.Fatalf("queue show: %d %s", code, out)
 	}
 
 	code, out, _ = kioskctlEnv(t, "audit", "--json", "--data-dir", dir, "--user-id", user)
 	var evs []offline.AuditEvent
-	if code != exitOK || json.Unmarshal([]byte(out), &evs) != nil || len(evs) != 1 || evs[0].Kind != offline.AuditEnrolled || evs[0].JobID != "job-a" || evs[0].Operator != "op-1" {
+	if code != exitOK || json.Unmarshal([]byte(out), &evs) != nil || len(evs) != 1 || evs[0].Kind != offline.AuditEnrolled || evs[0].JobID != "job-a" || evs[0].Operator != "op-1" || evs[0].CaptureOrigin != job.OriginImport {
 		t.Fatalf("audit --user-id: %d %s", code, out)
 	}
 	code, out, _ = kioskctlEnv(t, "audit", "--data-dir", dir)
-	if code != exitOK || strings.Count(out, "enrolled") != 2 {
+	if code != exitOK || strings.Count(out, "enrolled") != 2 || strings.Count(out, "capture import") != 2 {
 		t.Fatalf("audit: %d %s", code, out)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/localapi"
 	"github.com/smartselfie/kiosk-agent/internal/parts"
 	"github.com/smartselfie/kiosk-agent/offline"
@@ -133,9 +134,10 @@ func runQueueList(g *globals, args []string) int {
 		return exitOK
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB ID\tSTATE\tCREATED\tATTEMPTS\tIMAGES\tRESULT / REASON")
+	fmt.Fprintln(tw, "JOB ID\tSTATE\tCREATED\tATTEMPTS\tIMAGES\tCAPTURE\tRESULT / REASON")
 	for _, e := range es {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.State, e.Created.Local().Format("2006-01-02 15:04"), e.Attempts, queueImagesWord(e), queueOutcome(e))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", e.ID, e.State, e.Created.Local().Format("2006-01-02 15:04"), e.Attempts, queueImagesWord(e),
+			queueCaptureWord(e.CaptureOrigin), queueOutcome(e))
 	}
 	tw.Flush()
 	c := l.Counts
@@ -161,6 +163,15 @@ func queueImagesWord(e offline.Entry) string {
 		return "purged"
 	}
 	return fmt.Sprintf("%d KB", (e.SealedBytes+1023)/1024)
+}
+
+// queueCaptureWord is the CAPTURE column: the origin, "-" when none was recorded, or
+// the unknown value quoted.
+func queueCaptureWord(o job.CaptureOrigin) string {
+	if o == "" {
+		return "-"
+	}
+	return o.Describe()
 }
 
 func queueOutcome(e offline.Entry) string {
@@ -217,6 +228,10 @@ func runQueueShow(g *globals, args []string) int {
 		for k, v := range r.Actions {
 			fmt.Fprintf(w, "    %s: %s\n", k, v)
 		}
+	}
+	fmt.Fprintf(w, "  capture:     %s\n", e.CaptureOrigin.Describe())
+	if d := e.Document; d != nil {
+		fmt.Fprintf(w, "  document:    %s %s, issued by %s\n", d.Format, d.Type, d.IssuingState)
 	}
 	fmt.Fprintf(w, "  user:        hash %s\n", e.UserHash)
 	fmt.Fprintf(w, "  integrity:   %s\n", out.Integrity)

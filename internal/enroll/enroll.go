@@ -62,6 +62,10 @@ type Enrollment struct {
 	Selfie         image.Image
 	Liveness       []image.Image
 	comparisonJPEG []byte // the imported image's JPEG, sealed as it is
+	// origin is how the comparison image was taken: auto by TakeDocument, import by
+	// ImportComparison; empty when the caller set Comparison itself (the wizard's
+	// manual shot), then meta's origin stands.
+	origin job.CaptureOrigin
 }
 
 // New starts an enrollment judged by e (which the caller keeps open and closes).
@@ -83,7 +87,7 @@ func (en *Enrollment) TakeDocument(ctx context.Context, src capture.Source) (cap
 	if err != nil {
 		return shot, err
 	}
-	en.Comparison, en.ComparisonType, en.comparisonJPEG = shot.Image, job.Document, nil
+	en.Comparison, en.ComparisonType, en.comparisonJPEG, en.origin = shot.Image, job.Document, nil, job.OriginAuto
 	return shot, nil
 }
 
@@ -99,7 +103,7 @@ func (en *Enrollment) ImportComparison(jpeg []byte, t job.ComparisonType) error 
 	if err != nil {
 		return fmt.Errorf("importing the comparison image: %w", err)
 	}
-	en.Comparison, en.ComparisonType, en.comparisonJPEG = img, t, jpeg
+	en.Comparison, en.ComparisonType, en.comparisonJPEG, en.origin = img, t, jpeg, job.OriginImport
 	return nil
 }
 
@@ -128,7 +132,8 @@ func (en *Enrollment) TakeLiveness(ctx context.Context, src capture.Source) ([]c
 
 // Job encodes the images taken (capture.EncodeJob within Options.Encode's budget; an
 // imported comparison image as it is) into a copy of meta (ids, partner params, …; its
-// images and comparison type are replaced) and validates it.
+// images and comparison type are replaced) and validates it. The job's CaptureOrigin is
+// meta's when set, else auto after TakeDocument, import after ImportComparison.
 func (en *Enrollment) Job(meta job.Job) (*job.Job, error) {
 	switch {
 	case en.Comparison == nil:
@@ -152,6 +157,9 @@ func (en *Enrollment) Job(meta job.Job) (*job.Job, error) {
 		j.Comparison = en.comparisonJPEG
 	}
 	j.ComparisonType = en.ComparisonType
+	if j.CaptureOrigin == "" {
+		j.CaptureOrigin = en.origin
+	}
 	if err := j.Validate(); err != nil {
 		return nil, fmt.Errorf("making the job: %w", err)
 	}
@@ -165,15 +173,22 @@ var ErrRefused = errors.New("a precheck failed: nothing was saved")
 // When one fails it returns ErrRefused, unless force, which records Forced. With a nil
 // engine no check is made (the job records Ran false).
 func Check(ctx context.Context, e *inference.Engine, j *job.Job, force bool) error {
+	return CheckWith(ctx, e, j, force, precheck.RunOptions{})
+}
+
+// CheckWith is Check with the kiosk's full policy (precheck.RunWith): with o.OCR, a
+// DOCUMENT comparison image's zone is read ("document read", the expiry warning) and
+// its record kept in j.Document, as the wizard does.
+func CheckWith(ctx context.Context, e *inference.Engine, j *job.Job, force bool, o precheck.RunOptions) error {
 	if e == nil {
-		j.Prechecks = job.Prechecks{}
+		j.Prechecks, j.Document = job.Prechecks{}, nil
 		return nil
 	}
-	pc, err := precheck.Run(ctx, e, j)
+	pc, rec, err := precheck.RunWith(ctx, e, j, o)
 	if err != nil {
 		return fmt.Errorf("prechecks: %w", err)
 	}
-	j.Prechecks = pc
+	j.Prechecks, j.Document = pc, rec
 	if !pc.OK {
 		if !force {
 			return ErrRefused

@@ -49,6 +49,9 @@ func TestRunReplay(t *testing.T) {
 		}
 		t.Fatalf("run: %v", err)
 	}
+	if j.CaptureOrigin != job.OriginImport || entry.CaptureOrigin != job.OriginImport {
+		t.Errorf("capture origin: job %q, entry %q; want import", j.CaptureOrigin, entry.CaptureOrigin)
+	}
 	if entry.ID != "cam-1" || !j.Prechecks.Ran || !j.Prechecks.OK || len(j.Liveness) != 4 || j.ComparisonType != job.Portrait {
 		t.Fatalf("entry %+v, prechecks %+v, %d liveness", entry, j.Prechecks, len(j.Liveness))
 	}
@@ -105,7 +108,25 @@ func TestTakeDocument(t *testing.T) {
 	if en.Comparison != shot.Image || en.ComparisonType != job.Document || guided < 3 {
 		t.Fatalf("comparison %T, type %q, %d guided frames", en.Comparison, en.ComparisonType, guided)
 	}
+	en.Selfie, en.Liveness = img, []image.Image{img, img, img, img}
+	origin := func(meta job.CaptureOrigin) job.CaptureOrigin {
+		t.Helper()
+		j, err := en.Job(job.Job{ID: "doc-1", UserID: "u", CaptureOrigin: meta})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j.CaptureOrigin
+	}
+	if o := origin(""); o != job.OriginAuto {
+		t.Errorf("the camera's document: origin %q, want auto", o)
+	}
+	if o := origin(job.OriginManual); o != job.OriginManual {
+		t.Errorf("the caller's manual shot: origin %q, want manual", o)
+	}
 	if err := en.ImportComparison(testimages.Read(t, enrolltest.Comparison), job.IDPhoto); err != nil || en.ComparisonType != job.IDPhoto || en.Comparison == shot.Image {
 		t.Fatalf("import after the document: %v, type %q", err, en.ComparisonType)
+	}
+	if o := origin(""); o != job.OriginImport {
+		t.Errorf("the imported image: origin %q, want import", o)
 	}
 }

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -143,6 +144,24 @@ const (
 // Valid reports whether o is empty or one of the origins.
 func (o CaptureOrigin) Valid() bool {
 	return o == "" || o == OriginAuto || o == OriginManual || o == OriginImport
+}
+
+// Describe names o for a listing (kioskctl, the audit): the origin itself, "not recorded"
+// when empty (a job sealed before origins were recorded), or `unknown "…"` (quoted, at
+// most 24 bytes) for a value that is none of them: a record written by a newer build, or
+// altered on disk. It never fails.
+func (o CaptureOrigin) Describe() string {
+	switch {
+	case o == "":
+		return "not recorded"
+	case o.Valid():
+		return string(o)
+	}
+	s := string(o)
+	if len(s) > 24 {
+		s = s[:24] + "…"
+	}
+	return fmt.Sprintf("unknown %q", s)
 }
 
 // DocumentRecord is what the job's local record keeps of the ID document's machine

@@ -213,3 +213,16 @@ func TestCaptureOriginValid(t *testing.T) {
 		}
 	}
 }
+
+func TestCaptureOriginDescribe(t *testing.T) {
+	for o, want := range map[CaptureOrigin]string{
+		"": "not recorded", OriginAuto: "auto", OriginManual: "manual", OriginImport: "import",
+		"camera":                      `unknown "camera"`,
+		"line\nbreak":                `unknown "line\nbreak"`,
+		CaptureOrigin(strings.Repeat("x", 40)): `unknown "` + strings.Repeat("x", 24) + `…"`,
+	} {
+		if got := o.Describe(); got != want {
+			t.Errorf("%q.Describe() = %s, want %s", o, got, want)
+		}
+	}
+}
