@@ -338,6 +338,7 @@ func (a *App) Seal(j *job.Job) (offline.Entry, error) {
 		return offline.Entry{}, err
 	}
 	a.met.set.EnrollmentSealed(a.training, j.Prechecks.Forced)
+	a.met.set.ComparisonCaptured(j.CaptureOrigin)
 	a.Touch()
 	a.emit(Event{Kind: EventQueue, JobID: e.ID})
 	return e, nil

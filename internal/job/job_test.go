@@ -217,8 +217,8 @@ func TestCaptureOriginValid(t *testing.T) {
 func TestCaptureOriginDescribe(t *testing.T) {
 	for o, want := range map[CaptureOrigin]string{
 		"": "not recorded", OriginAuto: "auto", OriginManual: "manual", OriginImport: "import",
-		"camera":                      `unknown "camera"`,
-		"line\nbreak":                `unknown "line\nbreak"`,
+		"camera":                               `unknown "camera"`,
+		"line\nbreak":                          `unknown "line\nbreak"`,
 		CaptureOrigin(strings.Repeat("x", 40)): `unknown "` + strings.Repeat("x", 24) + `…"`,
 	} {
 		if got := o.Describe(); got != want {

@@ -12,7 +12,7 @@
 //   - The parts' events, through hooks they already have or small ones that do not
 //     import this package: ObserveSync (uploader.Options.OnEvent), Prechecks (the
 //     wizard's review), WizardMoved → EnrollmentStarted/Step/Abandoned (ui.WizardObserver),
-//     EnrollmentSealed (App.Seal), FrameJudged (internal/enroll.Observer), CameraFrames
+//     EnrollmentSealed and ComparisonCaptured (App.Seal: the job's capture origin), FrameJudged (internal/enroll.Observer), CameraFrames
 //     (the app's metered camera sources), SignIn (App.SignIn), LocalAPIRequest
 //     (internal/localapi.Options.Observe).
 //   - Build: version, architecture, Go and ONNX Runtime versions, the models' sha256,
@@ -21,8 +21,8 @@
 // Names follow Prometheus's conventions: the kiosk_agent_ prefix, base units (seconds,
 // bytes), _total counters, _seconds histograms; docs/operations.md lists every metric.
 // No label names a customer, a job or an operator: label values come from short fixed
-// lists (states, steps, reasons, roles, results) or a server code of 3 or 4 digits, and
-// anything else becomes "other" (TestNoIDsInLabels, and cmd/kiosk's Prometheus test
+// lists (states, steps, reasons, roles, results, capture origins) or a server code of 3
+// or 4 digits, and anything else becomes "other" ("unknown" for a capture origin) (TestNoIDsInLabels, and cmd/kiosk's Prometheus test
 // checks every series a real server scraped).
 //
 // # Where they go

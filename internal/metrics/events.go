@@ -150,6 +150,7 @@ type enrollMetrics struct {
 	step      *prometheus.HistogramVec
 	precheck  *prometheus.CounterVec
 	analysis  prometheus.Histogram
+	captures  *prometheus.CounterVec
 }
 
 func newEnrollMetrics(r prometheus.Registerer) enrollMetrics {
@@ -171,10 +172,16 @@ func newEnrollMetrics(r prometheus.Registerer) enrollMetrics {
 		analysis: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: Namespace, Name: "analysis_duration_seconds",
 			Help:    "Time the face engine took to judge one camera frame (detection, quality, passive liveness).",
 			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2}}),
+		captures: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "comparison_captures_total",
+			Help: "Enrollments sealed into the offline queue, by how their comparison image was taken (origin: auto when the document camera's gates held, manual for the agent's \"Take it now\", import for a file; unknown when the seal did not say)."},
+			[]string{"origin"}),
 	}
-	r.MustRegister(m.started, m.sealed, m.forced, m.abandoned, m.step, m.precheck, m.analysis)
+	r.MustRegister(m.started, m.sealed, m.forced, m.abandoned, m.step, m.precheck, m.analysis, m.captures)
 	// The series a dashboard reads exist from the start, at 0.
 	m.sealed.WithLabelValues("false")
+	for _, o := range []string{string(job.OriginAuto), string(job.OriginManual), string(job.OriginImport), OriginUnknown} {
+		m.captures.WithLabelValues(o)
+	}
 	for _, r := range PrecheckReasons {
 		m.precheck.WithLabelValues(r, "selfie")
 	}
@@ -203,6 +210,24 @@ func (s *Set) EnrollmentSealed(training, forced bool) {
 	if forced {
 		s.enroll.forced.Inc()
 	}
+}
+
+// OriginUnknown is the origin label of a job sealed without a capture origin (or with
+// one this build does not know).
+const OriginUnknown = "unknown"
+
+// CaptureOriginLabel is the origin label of o: auto, manual, import, or OriginUnknown.
+func CaptureOriginLabel(o job.CaptureOrigin) string {
+	if o == "" || !o.Valid() {
+		return OriginUnknown
+	}
+	return string(o)
+}
+
+// ComparisonCaptured counts a sealed job by how its comparison image was taken
+// (job.CaptureOrigin; App.Seal calls it with EnrollmentSealed).
+func (s *Set) ComparisonCaptured(o job.CaptureOrigin) {
+	s.enroll.captures.WithLabelValues(CaptureOriginLabel(o)).Inc()
 }
 
 // FrameJudged records the face engine's time on one frame.

@@ -59,6 +59,11 @@ func busySet(t *testing.T) *Set {
 	s.EnrollmentStep(customerID, time.Second)
 	s.EnrollmentAbandoned("review")
 	s.EnrollmentSealed(true, true)
+	s.ComparisonCaptured(job.OriginManual)
+	s.ComparisonCaptured(job.OriginManual)
+	s.ComparisonCaptured(job.OriginImport)
+	s.ComparisonCaptured("")
+	s.ComparisonCaptured(job.CaptureOrigin(customerID)) // a value from nowhere: never a label
 	s.SignIn(SignInWrongPIN, false)
 	s.SignIn(SignInLockedOut, true)
 	s.SignIn(operatorID, false)
@@ -136,6 +141,10 @@ func TestSeries(t *testing.T) {
 		{"kiosk_agent_enrollments_abandoned_total", map[string]string{"step": "review"}, 1},
 		{"kiosk_agent_enrollments_sealed_total", map[string]string{"training": "true"}, 1},
 		{"kiosk_agent_enrollments_forced_total", nil, 1},
+		{"kiosk_agent_comparison_captures_total", map[string]string{"origin": "manual"}, 2},
+		{"kiosk_agent_comparison_captures_total", map[string]string{"origin": "import"}, 1},
+		{"kiosk_agent_comparison_captures_total", map[string]string{"origin": "auto"}, 0},
+		{"kiosk_agent_comparison_captures_total", map[string]string{"origin": "unknown"}, 2},
 		{"kiosk_agent_operator_sign_ins_total", map[string]string{"result": "other"}, 1},
 		{"kiosk_agent_operator_lockouts_total", nil, 1},
 		{"kiosk_agent_camera_frames_dropped_total", map[string]string{"role": "selfie"}, 2},

@@ -91,7 +91,8 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"Kiosks online", "Kiosks halted", "Queue depth per kiosk", "Oldest unsent job per kiosk",
-		"Enrollments per day", "Precheck failures by reason", "Time per enrollment step (median)"} {
+		"Enrollments per day", "Precheck failures by reason", "Time per enrollment step (median)",
+		"Comparison images by capture origin", "Manual document captures per kiosk"} {
 		if !slices.Contains(titles, want) {
 			t.Errorf("the dashboard has no panel %q (it has %q)", want, titles)
 		}
