@@ -100,7 +100,7 @@ func fill(args []string) error {
 	start := time.Now()
 	for i := 0; i < *jobs; i++ {
 		j := &job.Job{ID: fmt.Sprintf("%s-%05d", *prefix, i), UserID: fmt.Sprintf("user-%05d", i),
-			ComparisonType: job.IDPhoto, CallbackURL: callbackURL, AllowNewEnroll: true,
+			ComparisonType: job.IDPhoto, CaptureOrigin: job.OriginImport, CallbackURL: callbackURL, AllowNewEnroll: true,
 			Selfie: s.Selfie, Liveness: s.Liveness, Comparison: s.Comparison}
 		if _, err := q.Enqueue(j); err != nil {
 			return err
