@@ -55,14 +55,84 @@ func Specimen(path string) (*image.RGBA, error) {
 	return out, nil
 }
 
-// Scene is a document camera's frame: a card (any image) lying on a wooden desk.
+// Scene is a document camera's frame: a card (any image) lying on a desk.
 type Scene struct {
-	W, H    int
-	Corners card.Quad // where the card lies; zero: no card
-	Light   float64   // multiplies the card's and the desk's light (1: the card's white at 215)
-	Blur    int       // box blur passes of radius 2 over the frame
-	Glare   []Glare   // in the card's own coordinates (0..1)
-	Seed    int64     // the desk's noise
+	W, H       int
+	Corners    card.Quad  // where the card lies; zero: no card
+	Light      float64    // multiplies the card's and the desk's light (1: the card's white at 215)
+	Blur       int        // box blur passes of radius 2 over the frame
+	Glare      []Glare    // in the card's own coordinates (0..1)
+	Seed       int64      // the desk's noise
+	Background Background // what the card lies on
+}
+
+// Background is what the card lies on.
+type Background int
+
+const (
+	BackgroundWood    Background = iota // a brown wooden desk (the zero value)
+	BackgroundSlate                     // a dark grey-blue cloth
+	BackgroundCounter                   // a light grey laminate counter, a little darker than the card's paper
+	BackgroundTiles                     // a tiled counter: strong straight edges of its own
+)
+
+var backgroundNames = []string{"wood", "slate", "counter", "tiles"}
+
+func (b Background) String() string {
+	if int(b) < len(backgroundNames) && b >= 0 {
+		return backgroundNames[b]
+	}
+	return fmt.Sprintf("background(%d)", int(b))
+}
+
+// ParseBackground reads a Background's name.
+func ParseBackground(s string) (Background, error) {
+	for i, n := range backgroundNames {
+		if n == s {
+			return Background(i), nil
+		}
+	}
+	return 0, fmt.Errorf("no background %q (want wood, slate, counter or tiles)", s)
+}
+
+// desk is the background's colour at (x, y) of a w x h frame, before the light.
+func (b Background) desk(x, y, w, h int, noise float64) (float64, float64, float64) {
+	fx, fy := float64(x)/float64(w), float64(y)/float64(h)
+	switch b {
+	case BackgroundSlate:
+		v := 48 + 14*fx + noise*8
+		return v * 0.9, v, v * 1.15
+	case BackgroundCounter:
+		v := 138 + 20*fx - 10*fy + noise*5
+		return v, v, v * 0.97
+	case BackgroundTiles:
+		// 60 px tiles with 3 px grout lines
+		gx, gy := x%60 < 3, y%60 < 3
+		v := 150 + 20*float64((x/60+y/60)%2) + noise*6
+		if gx || gy {
+			v = 90 + noise*6
+		}
+		return v * 1.05, v, v * 0.92
+	}
+	base := 95 + 30*fx - 15*fy + noise*6
+	return base * 1.1, base * 0.85, base * 0.6
+}
+
+// cardPixel is the card's colour at (u, v) of c's pixels as the scene lights it before
+// its Light: the paper at Paper and the glare spots added.
+func cardPixel(c *image.RGBA, s Scene, u, v float64) (float64, float64, float64) {
+	cw, ch := float64(c.Bounds().Dx()), float64(c.Bounds().Dy())
+	o := c.PixOffset(int(u), int(v))
+	k := Paper / 255
+	r, g, b := float64(c.Pix[o])*k, float64(c.Pix[o+1])*k, float64(c.Pix[o+2])*k
+	for _, gl := range s.Glare {
+		d := math.Hypot(u/cw-gl.X, (v/ch-gl.Y)*ch/cw)
+		if d < gl.R {
+			add := 400 * (1 - d/gl.R)
+			r, g, b = r+add, g+add, b+add
+		}
+	}
+	return r, g, b
 }
 
 // Glare is a round light spot centred at (X, Y) of the card (0..1 of its width and
@@ -88,23 +158,11 @@ func (s Scene) Render(c *image.RGBA) *image.RGBA {
 	}
 	for y := 0; y < s.H; y++ {
 		for x := 0; x < s.W; x++ {
-			// a wooden desk: a brown gradient and a little noise
-			base := 95 + 30*float64(x)/float64(s.W) - 15*float64(y)/float64(s.H) + rng.Float64()*6
-			r, g, b := base*1.1, base*0.85, base*0.6
+			r, g, b := s.Background.desk(x, y, s.W, s.H, rng.Float64())
 			if has {
 				u, v := inv.Apply(float64(x)+0.5, float64(y)+0.5)
 				if u >= 0 && v >= 0 && u < cw && v < ch {
-					o := c.PixOffset(int(u), int(v))
-					k := Paper / 255
-					r, g, b = float64(c.Pix[o])*k, float64(c.Pix[o+1])*k, float64(c.Pix[o+2])*k
-					for _, gl := range s.Glare {
-						d := math.Hypot(u/cw-gl.X, (v/ch-gl.Y)*ch/cw)
-						if d < gl.R {
-							a := 1 - d/gl.R
-							add := 400 * a
-							r, g, b = r+add, g+add, b+add
-						}
-					}
+					r, g, b = cardPixel(c, s, u, v)
 				}
 			}
 			o := out.PixOffset(x, y)
