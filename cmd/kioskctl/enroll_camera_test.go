@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
@@ -29,7 +31,8 @@ func TestEnrollCameraThenSync(t *testing.T) {
 	code, out, errs := kioskctlEnv(t, "enroll", "--data-dir", data, "--camera", "replay:"+cam, "--user-id", "CUST-CAM-1",
 		"--job-id", "cam-1", "--comparison", testimages.Path(enrolltest.Comparison), "--comparison-type", "PORTRAIT", "--json")
 	var eo enrollOutput
-	if code != exitOK || json.Unmarshal([]byte(out), &eo) != nil || eo.State != "queued" || !eo.Prechecks.Ran || !eo.Prechecks.OK {
+	if code != exitOK || json.Unmarshal([]byte(out), &eo) != nil || eo.State != "queued" || !eo.Prechecks.Ran || !eo.Prechecks.OK ||
+		eo.CaptureOrigin != job.OriginImport {
 		t.Fatalf("enroll --camera: exit %d, %s %s", code, out, errs)
 	}
 
@@ -77,5 +80,29 @@ func TestEnrollCameraUsage(t *testing.T) {
 	code, _, errs := kioskctlEnv(t, "enroll", "--data-dir", dir, "--user-id", "u", "--camera", "replay:"+filepath.Join(dir, "none"), "--no-prechecks")
 	if code != exitError || !strings.Contains(errs, "replay") {
 		t.Errorf("missing replay folder: exit %d, %q", code, errs)
+	}
+}
+
+// The document photographed by --camera (the replay's document/ folder) is an auto
+// capture: the job, the queue's entry and its enrolled event say so.
+func TestEnrollCameraDocumentIsAuto(t *testing.T) {
+	if os.Getenv("ONNXRUNTIME_LIB") == "" {
+		t.Skip("ONNXRUNTIME_LIB is not set (make test sets it)")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	cam := enrolltest.ReplayDir(t)
+	os.MkdirAll(filepath.Join(cam, replay.DocumentDir), 0o755)
+	if err := os.WriteFile(filepath.Join(cam, replay.DocumentDir, "passport.jpg"),
+		testimages.Read(t, "id_specimen_utopia_passport_td3.jpg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := kioskctlEnv(t, "enroll", "--data-dir", data, "--camera", "replay:"+cam, "--user-id", "CUST-CAM-2",
+		"--job-id", "cam-doc", "--no-prechecks", "--json")
+	var eo enrollOutput
+	if code != exitOK || json.Unmarshal([]byte(out), &eo) != nil || eo.State != "queued" || eo.CaptureOrigin != job.OriginAuto {
+		t.Fatalf("enroll --camera with the document: exit %d, %s %s", code, out, errs)
+	}
+	if code, out, _ := kioskctlEnv(t, "audit", "--data-dir", data, "--kind", "enrolled"); code != exitOK || !strings.Contains(out, "capture auto") {
+		t.Fatalf("audit: %d\n%s", code, out)
 	}
 }
