@@ -82,6 +82,10 @@ type Capture struct {
 	// centred, straight, lit, no glare, sharp, still), and send the card flattened. Off:
 	// the face on a sharp, still document is enough and the whole frame is sent.
 	DocumentCardGates bool `json:"document_card_gates,omitempty"`
+	// DocumentManualAfter is how long the document and portrait steps wait before they
+	// offer "Take it now" (the frame on screen, recorded as a manual capture): the
+	// auto-capture gets its chance first. 0: at once.
+	DocumentManualAfter Duration `json:"document_manual_after"`
 }
 
 // Camera chooses one camera and the format asked of it. A camera is found by Path when it
@@ -253,7 +257,7 @@ func Default() Config {
 		DataDir:   "/var/lib/kiosk-agent",
 		KioskID:   host,
 		LogLevel:  "info",
-		Capture:   Capture{SelfieCamera: cam, DocumentCamera: cam},
+		Capture:   Capture{SelfieCamera: cam, DocumentCamera: cam, DocumentManualAfter: Duration(20 * time.Second)},
 		Inference: gates.Default(),
 		Offline: Offline{
 			MaxJobs:          1000,
@@ -521,6 +525,8 @@ func (c Capture) validate(v *validator) {
 	if d.Chosen() && d.Path == s.Path && d.Name == s.Name && d.Bus == s.Bus {
 		v.add("capture.document_camera chooses the same camera as capture.selfie_camera: leave document_camera out to scan documents with the selfie camera")
 	}
+	v.dur("capture.document_manual_after", c.DocumentManualAfter, 0, Duration(10*time.Minute),
+		"how long the document step waits before it offers \"Take it now\"; default 20s, \"0s\" at once")
 }
 
 func (c Camera) validate(v *validator, key string) {

@@ -178,6 +178,10 @@ var badValues = []struct {
 	{"onnxruntime_lib", `{"onnxruntime_lib":" "}`, "onnxruntime_lib is blank"},
 
 	{"capture.document_card_gates", `{"capture":{"document_card_gates":"yes"}}`, "document_card_gates"},
+	{"capture.document_manual_after", `{"capture":{"document_manual_after":"-5s"}}`, "capture.document_manual_after -5s is out of range: give 0s to 10m"},
+	{"capture.document_manual_after", `{"capture":{"document_manual_after":"11m"}}`, "capture.document_manual_after 11m is out of range: give 0s to 10m"},
+	{"capture.document_manual_after", `{"capture":{"document_manual_after":"soon"}}`, `duration "soon": write a number and a unit`},
+	{"capture.document_manual_after", `{"capture":{"document_manual_after":20}}`, "capture.document_manual_after must be a string with a unit"},
 	{"capture.selfie_camera.path", `{"capture":{"selfie_camera":{"path":"video0"}}}`, "capture.selfie_camera.path"},
 	{"capture.selfie_camera.name", `{"capture":{"selfie_camera":{"name":" "}}}`, "capture.selfie_camera.name is blank"},
 	{"capture.selfie_camera.bus", `{"capture":{"selfie_camera":{"bus":" "}}}`, "capture.selfie_camera.bus is blank"},
