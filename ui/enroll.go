@@ -129,7 +129,42 @@ type Guidance struct {
 	Problems []Problem
 	// Face is the largest face found (nil: none).
 	Face *Box
+	// Card is the card's outline found on a document frame, when the document step
+	// looks for the card (config capture.document_card_gates); nil when it does not, or
+	// when no card was found. CardProblems are the card's failed gates in capture/card's
+	// order: the first is the one instruction the agent sees.
+	Card         *CardOutline
+	CardProblems []CardProblem
 }
+
+// CardProblem is the code of a failed card gate on a document frame: capture/card's
+// Problem, whose values these are (internal/messages has each sentence as card.<code>).
+type CardProblem string
+
+// The card's problems, in capture/card's order (the first is the instruction).
+const (
+	CardNoDocument CardProblem = "no_document"  // no card in the frame
+	CardOutOfFrame CardProblem = "out_of_frame" // partly out of the frame
+	CardTooFar     CardProblem = "too_far"      // too small in the frame
+	CardOffCentre  CardProblem = "off_centre"   // near the frame's border
+	CardTilted     CardProblem = "tilted"       // turned, or seen at an angle
+	CardTooDark    CardProblem = "too_dark"
+	CardGlare      CardProblem = "glare"
+	CardBlurred    CardProblem = "blurred"
+	CardMoving     CardProblem = "moving" // moves between frames
+)
+
+// CardProblems lists the card's problems in order.
+var CardProblems = []CardProblem{CardNoDocument, CardOutOfFrame, CardTooFar, CardOffCentre, CardTilted,
+	CardTooDark, CardGlare, CardBlurred, CardMoving}
+
+// CardPoint is a point of the frame as fractions of its width (X) and height (Y): 0,0
+// the top-left corner, 1,1 the bottom-right, whatever the frame's size.
+type CardPoint struct{ X, Y float64 }
+
+// CardOutline is the card's four corners on the frame: top-left, top-right,
+// bottom-right, bottom-left as the card is shown.
+type CardOutline [4]CardPoint
 
 // CaptureHooks are called by Enrollment.Capture from its goroutine.
 type CaptureHooks struct {
@@ -146,6 +181,10 @@ type Shot struct {
 	Face *Box
 	// Prompt is what the customer was asked (liveness frames).
 	Prompt Prompt
+	// Origin is how the image was taken: job.OriginAuto when a capture procedure kept
+	// it, job.OriginManual for "Take it now", job.OriginImport for an imported file. The
+	// comparison image's is sealed as the job's CaptureOrigin.
+	Origin job.CaptureOrigin
 }
 
 // CaptureError is Enrollment.Capture's error when the step ended without its images:
@@ -179,6 +218,25 @@ type Draft struct {
 	Comparison     Shot
 	Selfie         Shot
 	Liveness       []Shot
+}
+
+// DocumentRead is what the prechecks read from the document's machine readable zone,
+// for the review screen only. Number is personal data: the review shows it in full (the
+// agent compares it with the document in hand); no other screen shows it, and nothing
+// logs or keeps it (the job's record keeps the type and the issuing country only).
+type DocumentRead struct {
+	// Valid reports whether every check digit of the zone holds; the other fields are
+	// set only then.
+	Valid bool
+	// Number is the document number.
+	Number string
+	// Type is the document code ("P", "ID", "I"...), IssuingState the issuing state's
+	// ICAO code ("UTO", "FRA"...).
+	Type, IssuingState string
+	// Expiry is the expiry date (zero when unread); Expired reports whether it is past
+	// on the day of the prechecks.
+	Expiry  time.Time
+	Expired bool
 }
 
 // SealRequest is a draft to seal with its prechecks. When Prechecks.OK is false,
@@ -218,8 +276,16 @@ type Enrollment interface {
 	// ImportComparison reads an ID photo (within internal/imagelimit's bounds) and finds
 	// its face.
 	ImportComparison(path string) (Shot, error)
+	// TakeNow makes the comparison image of a frame the agent kept by hand ("Take it
+	// now") on the step of kind: for the document, the card flattened when one is found
+	// on the frame (otherwise the frame as it is); and its largest face (Shot.Face).
+	TakeNow(ctx context.Context, kind CaptureKind, frame image.Image) (Shot, error)
 	// Prechecks runs the on-device checks of the draft (internal/precheck).
 	Prechecks(ctx context.Context, d Draft) (job.Prechecks, error)
+	// DocumentRead is what the last Prechecks of job jobID read from its document's
+	// machine readable zone, for the review screen; nil when nothing was read (not a
+	// document, no zone, no OCR models). It is kept in memory only, until Seal.
+	DocumentRead(jobID string) *DocumentRead
 	// Seal encodes the draft (capture.EncodeJob), seals it into the queue and forgets
 	// its images.
 	Seal(ctx context.Context, r SealRequest) error

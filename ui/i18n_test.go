@@ -353,7 +353,7 @@ func msgCall(t *testing.T, fset *token.FileSet, x *ast.CallExpr, consts map[stri
 }
 
 // msgFamilies are the codes of each family ui builds at run time: the values of its
-// Problem, Prompt and precheck (pc*) constants, the API's codes (docs/compare-api.md)
+// Problem, Prompt, CardProblem (Card*) and precheck (pc*) constants, the API's codes (docs/compare-api.md)
 // and the halts' codes.
 func msgFamilies(consts map[string]string) map[string][]string {
 	f := map[string][]string{
@@ -377,6 +377,8 @@ func msgFamilies(consts map[string]string) map[string][]string {
 			f["guidance."] = append(f["guidance."], v)
 		case strings.HasPrefix(name, "Prompt"):
 			f["prompt."] = append(f["prompt."], v)
+		case strings.HasPrefix(name, "Card") && name != "CardProblems":
+			f["card."] = append(f["card."], v)
 		case strings.HasPrefix(name, "pc"):
 			f["precheck."] = append(f["precheck."], v)
 		}

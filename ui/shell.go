@@ -37,6 +37,9 @@ type Deps struct {
 	// ResultWait is how long the wizard's result screen waits for the API's answer
 	// (config ui.result_wait; 0: DefaultResultWait).
 	ResultWait time.Duration
+	// ManualAfter is how long the document and portrait steps wait before they offer
+	// "Take it now" (config capture.document_manual_after; 0: at once).
+	ManualAfter time.Duration
 	// NewEnrollment, when set, replaces the wizard: it builds the enrollment screen for
 	// session s; back returns home.
 	NewEnrollment func(s Session, back func()) fyne.CanvasObject
@@ -68,7 +71,7 @@ func (d Deps) Validate() error {
 		return nil
 	}
 	sort.Strings(missing)
-	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, NewEnrollment, Quit, Checks, OperatorAdmin and NewJobID)", strings.Join(missing, ", "))
+	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, ManualAfter, NewEnrollment, Quit, Checks, OperatorAdmin and NewJobID)", strings.Join(missing, ", "))
 }
 
 // ScreenID names a screen of the shell.

@@ -34,6 +34,9 @@ type wizard struct {
 	st flow.State
 	d  Draft
 	pc *job.Prechecks // the review's prechecks, nil until they ran
+	// dr is what the review's prechecks read from the document's zone (nil: nothing):
+	// its number is shown on the review only, and dropped with pc.
+	dr *DocumentRead
 
 	root *fyne.Container
 	// userField is the customer screen's id field (nil on other steps).
@@ -79,7 +82,7 @@ func (w *wizard) reset() {
 		newID = w.s.d.NewJobID
 	}
 	w.d = Draft{JobID: newID(w.s.d.Clock.Now()), Operator: w.s.session.Operator, ComparisonType: job.Document}
-	w.pc = nil
+	w.pc, w.dr = nil, nil
 }
 
 // close stops the wizard's goroutines, drops the draft and restores the operator's
@@ -94,7 +97,7 @@ func (w *wizard) close() {
 	}
 	w.stop()
 	w.d = Draft{}
-	w.pc = nil
+	w.pc, w.dr = nil, nil
 	w.pending = nil
 	if w.s.wiz == w {
 		w.s.wiz = nil
@@ -174,7 +177,7 @@ func (w *wizard) apply(e flow.Event) {
 		w.s.show(ScreenHome)
 		return
 	case flow.Review:
-		w.pc = nil // the images may have changed: check them again
+		w.pc, w.dr = nil, nil // the images may have changed: check them again
 	}
 	if w.paused {
 		return // shown on resume
@@ -453,11 +456,17 @@ func stepTitle(kind CaptureKind) string {
 }
 
 // guide is the overlay of a capture step: a card outline for the document, an oval
-// for a face; its colour says wait, adjust or good.
+// for a face; its colour says wait, adjust or good. On the document step the card found
+// on the frame (Guidance.Card) is outlined where it is, in the colour of its state, and
+// the fixed ID-1 frame, the "place it here" hint, shows only while no card is found.
 type guide struct {
 	shape  fyne.CanvasObject
 	setCol func(color.Color)
 	obj    *fyne.Container
+	// fixed is the fixed shape's container; card the found card's outline (documents
+	// only, nil otherwise).
+	fixed *fyne.Container
+	card  *cardOutline
 }
 
 // The guide's colours.
@@ -477,14 +486,100 @@ func newGuide(kind CaptureKind) *guide {
 		g.shape = r
 		g.setCol = func(c color.Color) { r.StrokeColor = c; r.Refresh() }
 		// An ID-1 card (85.6 x 54 mm) over 80% of the picture's width.
-		g.obj = container.New(&insetLayout{w: 0.8, h: 0.8 * 54 / 85.6 * 4 / 3}, r)
+		g.fixed = container.New(&insetLayout{w: 0.8, h: 0.8 * 54 / 85.6 * 4 / 3}, r)
+		g.card = newCardOutline()
+		g.obj = container.NewStack(g.fixed, g.card.obj)
 		return g
 	}
 	e := &canvas.Ellipse{StrokeColor: guideWait, StrokeWidth: 6}
 	g.shape = e
 	g.setCol = func(c color.Color) { e.StrokeColor = c; e.Refresh() }
 	g.obj = container.New(&insetLayout{w: 0.42, h: 0.78}, e)
+	g.fixed = g.obj
 	return g
+}
+
+// setCard shows the card found on the frame in colour c (nil: none found, the fixed
+// frame shows instead), or the fixed shape in c.
+func (g *guide) setCard(q *CardOutline, c color.Color) {
+	if g.card == nil || q == nil {
+		if g.card != nil && g.card.obj.Visible() {
+			g.card.obj.Hide()
+			g.fixed.Show()
+		}
+		g.setCol(c)
+		return
+	}
+	if g.fixed.Visible() {
+		g.fixed.Hide()
+	}
+	g.card.set(*q, c)
+}
+
+// cardOutline is the found card's quadrilateral over the picture: four lines, made once
+// and moved for each frame (never rebuilt). Its container is laid out over the picture's
+// rectangle (the preview's aspect-fitted one), so the corners' fractions of the frame
+// map to the picture as it is drawn.
+type cardOutline struct {
+	lines [4]*canvas.Line
+	lay   *outlineLayout
+	obj   *fyne.Container
+}
+
+func newCardOutline() *cardOutline {
+	o := &cardOutline{lay: &outlineLayout{}}
+	objs := make([]fyne.CanvasObject, 4)
+	for i := range o.lines {
+		o.lines[i] = &canvas.Line{StrokeColor: guideAdjust, StrokeWidth: 5}
+		objs[i] = o.lines[i]
+	}
+	o.obj = container.New(o.lay, objs...)
+	o.obj.Hide()
+	return o
+}
+
+// set moves the outline to q in colour c and shows it.
+func (o *cardOutline) set(q CardOutline, c color.Color) {
+	o.lay.mu.Lock()
+	o.lay.q = q
+	o.lay.mu.Unlock()
+	for _, l := range o.lines {
+		l.StrokeColor = c
+	}
+	o.obj.Show()
+	o.obj.Refresh() // lays the lines out again, then redraws them
+}
+
+// outlineLayout places the outline's four lines, side i from corner i to corner i+1.
+type outlineLayout struct {
+	mu sync.Mutex
+	q  CardOutline
+}
+
+func (l *outlineLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.mu.Lock()
+	pts := OutlinePoints(l.q, size)
+	l.mu.Unlock()
+	for i, o := range objs {
+		if ln, ok := o.(*canvas.Line); ok && i < 4 {
+			ln.Position1, ln.Position2 = pts[i], pts[(i+1)%4]
+		}
+	}
+}
+
+func (l *outlineLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(0, 0) }
+
+// OutlinePoints are the card's corners on a picture drawn size big: each corner's
+// fractions of the frame times the picture's width and height, kept on the picture (a
+// card partly out of the frame has corners on its border or beyond).
+func OutlinePoints(q CardOutline, size fyne.Size) [4]fyne.Position {
+	var out [4]fyne.Position
+	for i, p := range q {
+		x := float32(min(max(p.X, 0), 1))
+		y := float32(min(max(p.Y, 0), 1))
+		out[i] = fyne.NewPos(x*size.Width, y*size.Height)
+	}
+	return out
 }
 
 // insetLayout centres its objects over the fractions w and h of its size.
@@ -537,7 +632,7 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 			// No frozen picture while the camera is away: it would look live.
 			cameraGone.Show()
 			p.img.Hide()
-			g.setCol(guideWait)
+			g.setCard(nil, guideWait)
 		}
 	}
 	panel := container.NewVBox(cameraGone, missing)
@@ -556,18 +651,35 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 	var onJudged func()
 	var actions []fyne.CanvasObject
 	if kind == CaptureDocument || kind == CapturePortrait {
+		// "Take it now": the agent keeps the frame on screen, recorded as manual. It
+		// shows after Deps.ManualAfter (config capture.document_manual_after), so that
+		// the auto-capture gets its chance first, and works once a frame was judged.
 		var take *widget.Button
 		take = w.primary(T("capture.take-now"), theme.MediaPhotoIcon(), func() {
 			if last.Image == nil {
 				return
 			}
-			shot := Shot{Image: last.Image, Face: lastG.Face}
-			w.stop()
-			w.comparisonTaken(kind, shot)
+			w.takeNow(kind, last, lastG, instr, take)
 		})
 		take.Disable() // until a frame is judged
 		actions = append(actions, take)
 		onJudged = take.Enable
+		if after := w.s.d.ManualAfter; after > 0 {
+			take.Hide()
+			t := w.s.d.Clock.NewTimer(after) // now, on the screen's goroutine: the wait starts with the step
+			go func() {
+				defer t.Stop()
+				select {
+				case <-t.C():
+					do(func() {
+						if w.gen == gen {
+							take.Show()
+						}
+					})
+				case <-ctx.Done():
+				}
+			}()
+		}
 	}
 	// A selfie the engine keeps judging not live (a printed photo, a screen, or a live
 	// face the model gets wrong) can be taken anyway once the procedure has given up on
@@ -579,7 +691,7 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 			if last.Image == nil {
 				return
 			}
-			w.taken(CaptureSelfie, []Shot{{Image: last.Image, Face: lastG.Face}})
+			w.taken(CaptureSelfie, []Shot{{Image: last.Image, Face: lastG.Face, Origin: job.OriginManual}})
 		})
 		anyway.Importance = widget.DangerImportance
 		anyway.Hide() // until the procedure gave up on a face not live
@@ -605,7 +717,7 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 				} else if firstProblem(gd.Problems) == ProblemNoFace && kind != CaptureDocument {
 					col = guideWait
 				}
-				g.setCol(col)
+				g.setCard(gd.Card, col)
 				instr.SetText(InstructionText(kind, gd, prompt))
 			})
 		},
@@ -681,6 +793,9 @@ func (w *wizard) runCapture(ctx context.Context, gen int, kind CaptureKind, p *p
 			return
 		}
 		if err == nil && len(shots) > 0 {
+			for i := range shots {
+				shots[i].Origin = job.OriginAuto // the procedure kept them
+			}
 			do(func() {
 				if w.gen == gen {
 					w.taken(kind, shots)
@@ -716,6 +831,32 @@ func (w *wizard) taken(kind CaptureKind, shots []Shot) {
 		w.d.Liveness = shots
 		w.apply(flow.Event{Kind: flow.Captured})
 	}
+}
+
+// takeNow keeps the frame f, judged gd, as the comparison image ("Take it now"): the
+// camera and the procedure stop with the frame on screen, the Enrollment flattens it to
+// the card when one is found on it and finds its face (TakeNow); the shot is recorded
+// as manual. When TakeNow fails the frame is kept as it is.
+func (w *wizard) takeNow(kind CaptureKind, f Frame, gd Guidance, instr *widget.Label, take *widget.Button) {
+	w.stop()
+	ctx, gen := w.stepContext()
+	take.Disable()
+	instr.SetText(T("capture.taking"))
+	go func() {
+		shot, err := w.enr.TakeNow(ctx, kind, f.Image)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil || shot.Image == nil {
+			shot = Shot{Image: f.Image, Face: gd.Face}
+		}
+		shot.Origin = job.OriginManual
+		do(func() {
+			if w.gen == gen {
+				w.comparisonTaken(kind, shot)
+			}
+		})
+	}()
 }
 
 // importInstead switches the comparison image's source to an ID photo import (no
@@ -878,6 +1019,7 @@ func (w *wizard) importScreen() fyne.CanvasObject {
 							setMessage(msg, T("import.failed"))
 							return
 						}
+						shot.Origin = job.OriginImport
 						w.comparisonTaken(0, shot)
 					})
 				}()

@@ -37,6 +37,14 @@ func lightMark(l Light) (fyne.Resource, *widget.Label) {
 	return icon, word
 }
 
+// warningMark is a warning's mark on the review: the warning sign and a bold word in
+// the warning's colour (read without the colour too).
+func warningMark() (fyne.Resource, *widget.Label) {
+	word := widget.NewLabelWithStyle(T("review.warning"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	word.Importance = widget.WarningImportance
+	return theme.NewWarningThemedResource(theme.WarningIcon()), word
+}
+
 // comparisonCaption is the review's short name of the comparison image.
 func comparisonCaption(t job.ComparisonType) string {
 	switch t {
@@ -139,8 +147,29 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 			marks, words = append(marks, mark), append(words, word)
 			width = max(width, mark.MinSize().Width)
 		}
+		notes := DocumentNotes(pc, w.dr)
+		var noteWords []*widget.Label
+		var noteMarks []fyne.CanvasObject
+		for range notes {
+			icon, word := warningMark()
+			mark := container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(28, 28), widget.NewIcon(icon))), nil, word)
+			noteMarks, noteWords = append(noteMarks, mark), append(noteWords, word)
+			width = max(width, mark.MinSize().Width)
+		}
 		for i, l := range CheckLines(pc) {
 			checks.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(width, words[i].MinSize().Height), marks[i]), nil, wrapped(l.Text)))
+		}
+		// The document's warnings (an expired document) and its number, under the
+		// lights: a warning does not fail the checks, the bank decides.
+		for i, n := range notes {
+			checks.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(width, noteWords[i].MinSize().Height), noteMarks[i]), nil, wrapped(n)))
+		}
+		if num := documentNumber(w.dr); num != "" {
+			checks.Add(widget.NewSeparator())
+			caption := widget.NewLabelWithStyle(T("review.doc-number"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			value := widget.NewLabelWithStyle(num, fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
+			value.Wrapping = fyne.TextWrapBreak
+			checks.Add(container.NewBorder(nil, nil, caption, nil, value))
 		}
 		checks.Refresh()
 		failed := pc.Ran && !pc.OK
@@ -180,14 +209,17 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 			if ctx.Err() != nil {
 				return
 			}
+			var dr *DocumentRead
 			if err != nil {
 				pc = job.Prechecks{} // not run: the service checks the job
+			} else {
+				dr = w.enr.DocumentRead(d.JobID)
 			}
 			do(func() {
 				if w.gen != gen {
 					return
 				}
-				w.pc = &pc
+				w.pc, w.dr = &pc, dr
 				showChecks(pc)
 				if err != nil {
 					setMessage(msg, T("review.checks-failed"))

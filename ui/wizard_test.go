@@ -60,8 +60,9 @@ func newWizardRig(t *testing.T, sc fake.Scenario) *wrig {
 	return newWizardRigIn(t, sc, "en")
 }
 
-// newWizardRigIn is newWizardRig with the operator's language lang.
-func newWizardRigIn(t *testing.T, sc fake.Scenario, lang string) *wrig {
+// newWizardRigIn is newWizardRig with the operator's language lang; opts change the
+// shell's dependencies before it is built.
+func newWizardRigIn(t *testing.T, sc fake.Scenario, lang string, opts ...func(*ui.Deps)) *wrig {
 	t.Helper()
 	p := &pump{}
 	restore := ui.SetDo(p.do)
@@ -78,6 +79,9 @@ func newWizardRigIn(t *testing.T, sc fake.Scenario, lang string) *wrig {
 	enr.Queue = r.queue
 	r.deps.Enrollment = enr
 	r.deps.ResultWait = 5 * time.Second
+	for _, o := range opts {
+		o(&r.deps)
+	}
 	w := a.NewWindow("kiosk")
 	w.Resize(fyne.NewSize(1024, 600))
 	r.win = &interceptWindow{Window: w}

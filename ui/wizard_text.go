@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
@@ -36,8 +37,9 @@ func firstProblem(ps []Problem) Problem {
 
 // InstructionText is the one instruction for a frame judged for kind: the customer's
 // words for the selfie, the portrait and liveness ("guidance." + the problem's code), the
-// agent's for the document ("guidance.document." + code, "guidance.moving" for a document
-// that moves or is blurred). prompt is the liveness prompt shown ("" otherwise).
+// agent's for the document: the card's first problem ("card." + code) when the step
+// judges the card, else the face's ("guidance.document." + code, "guidance.moving" for a
+// document that moves or is blurred). prompt is the liveness prompt shown ("" otherwise).
 func InstructionText(kind CaptureKind, g Guidance, prompt Prompt) string {
 	if g.OK {
 		if kind == CaptureLiveness {
@@ -47,6 +49,11 @@ func InstructionText(kind CaptureKind, g Guidance, prompt Prompt) string {
 	}
 	p := firstProblem(g.Problems)
 	if kind == CaptureDocument {
+		// The card's gates first, in their order: the card must be there, whole, near,
+		// straight, lit and sharp before its face is worth judging.
+		if len(g.CardProblems) > 0 {
+			return Msg("card." + string(g.CardProblems[0]))
+		}
 		switch p {
 		case ProblemNoFace, ProblemManyFaces:
 			return Msg("guidance.document." + string(ProblemNoFace))
@@ -262,6 +269,52 @@ func afterLabel(s string) string {
 	}
 	r[0] = unicode.ToLower(r[0])
 	return string(r)
+}
+
+// The "document read" precheck's warning codes (internal/precheck's).
+const (
+	pcDocumentExpired = "document_expired"
+	pcDocumentUnread  = "document_unread"
+)
+
+// DocumentNotes are the review's warnings about the document (job.Prechecks.Warnings:
+// an expired document, a zone not found), each a sentence the review shows after a
+// warning sign and the word "Warning". An expired document's sentence gives the expiry
+// date when dr has it.
+func DocumentNotes(pc job.Prechecks, dr *DocumentRead) []string {
+	var out []string
+	for _, p := range pc.Warnings {
+		switch p.Code {
+		case pcDocumentExpired:
+			if dr != nil && !dr.Expiry.IsZero() {
+				out = append(out, Msg("precheck.document_expired", "Date", dr.Expiry.Format(time.DateOnly)))
+			} else {
+				out = append(out, T("review.doc-expired"))
+			}
+		case pcDocumentUnread:
+			out = append(out, Msg("precheck.document_unread"))
+		default:
+			out = append(out, precheckText(p))
+		}
+	}
+	return out
+}
+
+// documentNumber is the document number as the review shows it, in full, with the
+// document's type and issuing state ("L898902C3 · P · UTO"); "" when the zone was not
+// read or a check digit failed. It is personal data: the review is the one screen
+// that shows it.
+func documentNumber(dr *DocumentRead) string {
+	if dr == nil || !dr.Valid || dr.Number == "" {
+		return ""
+	}
+	parts := []string{dr.Number}
+	for _, s := range []string{dr.Type, dr.IssuingState} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 // OutcomeText is the result screen's words for the API's answer.

@@ -84,3 +84,41 @@ func TestDocumentCardGates(t *testing.T) {
 		t.Errorf("faces on the document: %d", shots[0].Verdict.Faces)
 	}
 }
+
+// Take it now: with the card's gates on, a frame whose card is whole is kept flattened
+// to the card, its face found; a frame with no card, or with the gates off, as it is.
+func TestTakeNowFlattensTheCard(t *testing.T) {
+	eng := inferencetest.Get(t)
+	spec, err := cardtest.Specimen(testimages.Path("id_specimen_utopia_passport_td3.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	turned := cardtest.Scene{W: 1280, H: 960, Corners: cardtest.Placed(640, 480, 760, 25, 0)}.Render(spec)
+	desk := cardtest.Scene{W: 1280, H: 960}.Render(spec)
+	for _, gates := range []bool{true, false} {
+		c := testConfig(t)
+		c.Capture.DocumentCardGates = gates
+		a, err := New(Options{Config: c, NoCameras: true, NoNetwatch: true, Engine: eng})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		e := NewEnrollments(a)
+		img, face, err := e.TakeNow(context.Background(), codes.CaptureDocument, turned)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := img.Bounds()
+		flat := math.Abs(float64(b.Dx())/float64(b.Dy())-card.AspectPassport) < 0.02 && b.Dx() < 1280
+		if flat != gates {
+			t.Errorf("gates %v: the turned card kept as %dx%d", gates, b.Dx(), b.Dy())
+		}
+		if face == nil {
+			t.Errorf("gates %v: no face found on the kept image", gates)
+		}
+		img, _, err = e.TakeNow(context.Background(), codes.CaptureDocument, desk)
+		if err != nil || img != image.Image(desk) {
+			t.Errorf("gates %v: a frame with no card is not kept as it is (%v)", gates, err)
+		}
+	}
+}

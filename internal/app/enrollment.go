@@ -64,6 +64,9 @@ type Draft struct {
 	// The images the steps kept (an imported ID photo is ImportComparison's image).
 	Comparison, Selfie image.Image
 	Liveness           []image.Image
+	// ComparisonOrigin is how the comparison image was taken (auto, manual, import):
+	// the job's CaptureOrigin.
+	ComparisonOrigin job.CaptureOrigin
 }
 
 // NoCameraError is OpenCamera's error when the camera a step needs is not there.
@@ -357,16 +360,18 @@ func (e *Enrollments) ImportComparison(path string) (image.Image, *capture.Box, 
 	return img, v.Face, nil
 }
 
-// checkedJob is a draft's job as Prechecks encoded it.
+// checkedJob is a draft's job as Prechecks encoded it, and what its prechecks read
+// from the document's zone (nil: nothing), for the review.
 type checkedJob struct {
 	draft Draft
 	job   *job.Job
+	read  *precheck.DocumentRead
 }
 
 // same reports whether two drafts hold the same images and ids (the images compared by
 // identity: a retake gives a new image).
 func (d Draft) same(o Draft) bool {
-	return d.JobID == o.JobID && d.UserID == o.UserID && d.ComparisonType == o.ComparisonType &&
+	return d.JobID == o.JobID && d.UserID == o.UserID && d.ComparisonType == o.ComparisonType && d.ComparisonOrigin == o.ComparisonOrigin &&
 		d.AllowNewEnroll == o.AllowNewEnroll && d.Comparison == o.Comparison && d.Selfie == o.Selfie &&
 		slices.Equal(d.Liveness, o.Liveness)
 }
@@ -396,7 +401,10 @@ func (e *Enrollments) job(d Draft) (*job.Job, error) {
 		en.Comparison, en.ComparisonType = d.Comparison, d.ComparisonType
 	}
 	en.Selfie, en.Liveness = d.Selfie, d.Liveness
-	j, err := en.Job(job.Job{ID: d.JobID, UserID: d.UserID, AllowNewEnroll: d.AllowNewEnroll})
+	if !d.ComparisonOrigin.Valid() {
+		return nil, fmt.Errorf("encoding job %s: capture origin %q is not auto, manual or import", d.JobID, d.ComparisonOrigin)
+	}
+	j, err := en.Job(job.Job{ID: d.JobID, UserID: d.UserID, AllowNewEnroll: d.AllowNewEnroll, CaptureOrigin: d.ComparisonOrigin})
 	if err != nil {
 		return nil, err
 	}
@@ -420,17 +428,68 @@ func (e *Enrollments) Prechecks(ctx context.Context, d Draft) (job.Prechecks, er
 	if err != nil {
 		return job.Prechecks{}, fmt.Errorf("checking the enrollment: %w", err)
 	}
-	pc, rec, err := precheck.RunWith(ctx, eng, j, precheck.RunOptions{OCR: e.a.OCR(), Now: e.a.clk.Now()})
+	var read *precheck.DocumentRead
+	pc, rec, err := precheck.RunWith(ctx, eng, j, precheck.RunOptions{OCR: e.a.OCR(), Now: e.a.clk.Now(),
+		OnRead: func(r *precheck.DocumentRead) { read = r }})
 	if err != nil {
 		return job.Prechecks{}, fmt.Errorf("checking the enrollment: %w", err)
 	}
 	e.mu.Lock()
 	if c := e.checked; c != nil && c.draft.same(d) {
 		c.job.Document = rec // Seal's job carries it
+		c.read = read        // the review's; never in the job
 	}
 	e.mu.Unlock()
 	e.a.PrechecksRan(pc)
 	return pc, nil
+}
+
+// DocumentRead is what the last Prechecks of job jobID read from the document's zone
+// (nil: none read, or the job was sealed since), for the review screen. Its document
+// number is personal data: shown on the review, never logged nor kept in the job.
+func (e *Enrollments) DocumentRead(jobID string) *precheck.DocumentRead {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c := e.checked; c != nil && c.draft.JobID == jobID {
+		return c.read
+	}
+	return nil
+}
+
+// TakeNow makes the comparison image of a frame the agent kept by hand ("Take it now")
+// on the step of kind, and finds its largest face (nil: none): for the document, with
+// the card's gates on (capture.document_card_gates), the card flattened when one is
+// found whole in the frame (card.Find, card.Flatten: the auto-capture's image); else
+// the frame as it is (no card, a card partly out of the frame, the gates off, the
+// portrait).
+func (e *Enrollments) TakeNow(ctx context.Context, kind codes.CaptureKind, frame image.Image) (image.Image, *capture.Box, error) {
+	if frame == nil {
+		return nil, nil, errors.New("taking the frame: no frame")
+	}
+	eng, err := e.a.Engine()
+	if err != nil {
+		return nil, nil, fmt.Errorf("taking the frame: %w", err)
+	}
+	img := frame
+	judged := capture.KindSelfie
+	if kind == codes.CaptureDocument {
+		judged = capture.KindDocument
+		if e.a.cfg.Capture.DocumentCardGates {
+			if fd := card.Find(frame); fd.Found && !fd.Clipped {
+				if flat := card.Flatten(frame, fd, 1280); flat != nil {
+					img = flat
+				}
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	v, err := precheck.EngineJudge{Engine: eng}.Judge(img, judged)
+	if err != nil {
+		return nil, nil, fmt.Errorf("taking the frame: %w", err)
+	}
+	return img, v.Face, nil
 }
 
 // Seal seals the draft with its prechecks through App.Seal (the operator, the kiosk,

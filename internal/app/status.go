@@ -186,6 +186,9 @@ type Settings struct {
 	Language   string
 	IdleLock   time.Duration
 	ResultWait time.Duration
+	// DocumentManualAfter is how long the document step waits before it offers "Take
+	// it now" (capture.document_manual_after).
+	DocumentManualAfter time.Duration
 	Thresholds gates.Thresholds
 	// ImportDirs are the folders the ID photo import lists (ui.import_dirs).
 	ImportDirs []string
@@ -202,7 +205,8 @@ func (a *App) Settings() Settings {
 	a.mu.Unlock()
 	s := Settings{KioskID: c.KioskID, APIURL: c.Compare.APIURL, PartnerID: c.Compare.PartnerID,
 		KeyPresent: a.sending.Sender != nil, Training: a.training, Language: lang,
-		IdleLock: idle, ResultWait: c.UI.ResultWait.D(), Thresholds: parts.Thresholds(c),
+		IdleLock: idle, ResultWait: c.UI.ResultWait.D(), DocumentManualAfter: c.Capture.DocumentManualAfter.D(),
+		Thresholds: parts.Thresholds(c),
 		ImportDirs: slices.Clone(c.UI.ImportDirs), SocketPath: a.srv.Path()}
 	cams := parts.CameraConfig(c)
 	s.SelfieCamera = cams.SelfieCamera.Describe()

@@ -69,7 +69,7 @@ func (e *uiEnrollment) Capture(ctx context.Context, kind ui.CaptureKind, fr ui.F
 	var hooks app.CaptureHooks
 	if h.Guidance != nil {
 		hooks.Guidance = func(g capture.Guidance) {
-			h.Guidance(ui.Guidance{OK: g.Accepted, Problems: g.Problems, Face: g.Verdict.Face})
+			h.Guidance(guidance(g))
 		}
 	}
 	hooks.Prompt = h.Prompt
@@ -81,9 +81,51 @@ func (e *uiEnrollment) Capture(ctx context.Context, kind ui.CaptureKind, fr ui.F
 	}
 	out := make([]ui.Shot, len(shots))
 	for i, s := range shots {
-		out[i] = ui.Shot{Image: s.Image, Face: s.Verdict.Face, Prompt: s.Prompt}
+		out[i] = ui.Shot{Image: s.Image, Face: s.Verdict.Face, Prompt: s.Prompt, Origin: job.OriginAuto}
 	}
 	return out, nil
+}
+
+// guidance is a judged frame's guidance as the wizard reads it: the card's outline as
+// fractions of the frame (nil when no card was found or looked for) and its problems.
+func guidance(g capture.Guidance) ui.Guidance {
+	out := ui.Guidance{OK: g.Accepted, Problems: g.Problems, Face: g.Verdict.Face}
+	if c := g.Card; c != nil && c.Found && c.Width > 0 && c.Height > 0 {
+		var q ui.CardOutline
+		for i, p := range c.Corners {
+			q[i] = ui.CardPoint{X: p.X / float64(c.Width), Y: p.Y / float64(c.Height)}
+		}
+		out.Card = &q
+	}
+	for _, p := range g.CardProblems {
+		out.CardProblems = append(out.CardProblems, ui.CardProblem(p))
+	}
+	return out
+}
+
+func (e *uiEnrollment) TakeNow(ctx context.Context, kind ui.CaptureKind, frame image.Image) (ui.Shot, error) {
+	img, face, err := e.Enrollments.TakeNow(ctx, kind, frame)
+	return ui.Shot{Image: img, Face: face, Origin: job.OriginManual}, err
+}
+
+// DocumentRead is the review's reading of the document's zone: the number in full
+// (personal data, for the review screen only), the type, issuing state and expiry of a
+// zone whose check digits hold.
+func (e *uiEnrollment) DocumentRead(jobID string) *ui.DocumentRead {
+	r := e.Enrollments.DocumentRead(jobID)
+	if r == nil || r.Doc == nil {
+		return nil
+	}
+	d := r.Doc
+	if !d.Valid() {
+		return &ui.DocumentRead{}
+	}
+	out := &ui.DocumentRead{Valid: true, Number: d.DocumentNumber, Type: d.DocumentCode, IssuingState: d.IssuingState,
+		Expired: d.Expired(r.Now)}
+	if d.ExpiryDate.Valid {
+		out.Expiry = d.ExpiryDate.Time
+	}
+	return out
 }
 
 func (e *uiEnrollment) Imports(ctx context.Context) ([]ui.ImportFile, error) {
@@ -97,12 +139,12 @@ func (e *uiEnrollment) Imports(ctx context.Context) ([]ui.ImportFile, error) {
 
 func (e *uiEnrollment) ImportComparison(path string) (ui.Shot, error) {
 	img, face, err := e.Enrollments.ImportComparison(path)
-	return ui.Shot{Image: img, Face: face}, err
+	return ui.Shot{Image: img, Face: face, Origin: job.OriginImport}, err
 }
 
 func draft(d ui.Draft) app.Draft {
 	out := app.Draft{JobID: d.JobID, UserID: d.UserID, ComparisonType: d.ComparisonType, AllowNewEnroll: d.AllowNewEnroll,
-		Comparison: d.Comparison.Image, Selfie: d.Selfie.Image}
+		Comparison: d.Comparison.Image, Selfie: d.Selfie.Image, ComparisonOrigin: d.Comparison.Origin}
 	for _, l := range d.Liveness {
 		out.Liveness = append(out.Liveness, l.Image)
 	}

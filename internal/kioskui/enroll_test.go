@@ -2,6 +2,7 @@ package kioskui
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -361,6 +362,9 @@ func TestEnrollmentGood(t *testing.T) {
 		e.ComparisonType != job.IDPhoto || e.LivenessFrames != 4 {
 		t.Fatalf("queue entry %+v", e)
 	}
+	if e.CaptureOrigin != job.OriginImport {
+		t.Errorf("an imported ID photo recorded as %q, want import", e.CaptureOrigin)
+	}
 	// Delivered, its images are purged (offline.purge_images_after 0): the audit log
 	// keeps who enrolled it.
 	if evs, err := r.a.Queue().Audit(offline.AuditFilter{Kind: offline.AuditEnrolled, JobID: e.ID}); err != nil ||
@@ -458,6 +462,14 @@ func TestEnrollmentDocumentOfSomeoneElse(t *testing.T) {
 	r.waitText(ui.T("comparison.face-found"))
 	r.tap(ui.T("wizard.continue"))
 	r.toReview()
+	// The specimen expired on 2012-04-15: the review warns, with the sign and the word,
+	// and shows the number read from the zone in full (there only).
+	if !r.has(ui.Msg("precheck.document_expired", "Date", "2012-04-15")) || !r.has(ui.T("review.warning")) {
+		t.Errorf("the review does not warn that the document expired: %q", r.texts())
+	}
+	if !r.has("L898902C3 · P · UTO") {
+		t.Errorf("the review does not show the document number: %q", r.texts())
+	}
 	noMatch := slices.ContainsFunc(r.texts(), func(s string) bool {
 		return strings.Contains(s, ui.Msg("precheck.no_match"))
 	})
@@ -482,6 +494,27 @@ func TestEnrollmentDocumentOfSomeoneElse(t *testing.T) {
 	// (which outlives the images, purged once the API answered).
 	if e.Document == nil || *e.Document != (job.DocumentRecord{Format: "TD3", Type: "P", IssuingState: "UTO"}) {
 		t.Fatalf("the document's record %+v", e.Document)
+	}
+	if e.CaptureOrigin != job.OriginAuto {
+		t.Errorf("the document taken by the step recorded as %q, want auto", e.CaptureOrigin)
+	}
+	// The number is on the review screen only: not in the sealed job, its entry, nor on
+	// the result screen.
+	if j, err := r.a.Queue().Load(e.ID); err == nil { // (unless purged already, the answer in)
+		if b, _ := json.Marshal(j); strings.Contains(string(b), "L898902C3") || j.CaptureOrigin != job.OriginAuto {
+			t.Errorf("the sealed job: origin %q, number kept %v", j.CaptureOrigin, strings.Contains(string(b), "L898902C3"))
+		}
+	}
+	if b, _ := json.Marshal(e); strings.Contains(string(b), "L898902C3") {
+		t.Error("the queue entry keeps the document number")
+	}
+	for _, s := range r.texts() {
+		if strings.Contains(s, "L898902C3") {
+			t.Errorf("the result screen shows the document number: %q", s)
+		}
+	}
+	if r.a.Settings().DocumentManualAfter != 20*time.Second {
+		t.Errorf("Take it now after %v, want the default 20s", r.a.Settings().DocumentManualAfter)
 	}
 	evs, err := r.a.Queue().Audit(offline.AuditFilter{Kind: offline.AuditEnrolled, JobID: e.ID})
 	if err != nil || len(evs) != 1 || evs[0].Operator != "amina" || !strings.Contains(evs[0].Detail, "allowed by supervisor zawadi") {

@@ -115,6 +115,8 @@ func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
 		Preview:    ui.NewCameraPreview(enr, uiSettings{a}, clk),
 		Enrollment: enr,
 		ResultWait: a.Settings().ResultWait,
+		// "Take it now" on the document and portrait steps (capture.document_manual_after).
+		ManualAfter: a.Settings().DocumentManualAfter,
 		About:      ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint, KeyProtector: s.KeyProtector},
 		Clock:      clk,
 		Quit:       quit,

@@ -234,6 +234,11 @@ type RunOptions struct {
 	OCR *ocr.Reader
 	// Now is the day an expiry is judged on (zero: time.Now()).
 	Now time.Time
+	// OnRead, if set, receives the reading of the document's zone when there was one to
+	// make (a DOCUMENT comparison image and OCR): the wizard's review shows its number.
+	// The number is personal data: the callee must not log it, nor keep it past the
+	// enrollment.
+	OnRead func(*DocumentRead)
 }
 
 // RunWith is Run with, for a DOCUMENT comparison image and o.OCR, the "document read"
@@ -259,6 +264,9 @@ func RunWith(ctx context.Context, e *inference.Engine, j *job.Job, o RunOptions)
 		}
 		if r.Document, err = ReadDocument(o.OCR, in.Comparison, now); err != nil {
 			return job.Prechecks{Ran: true}, nil, fmt.Errorf("reading the document: %w", err)
+		}
+		if o.OnRead != nil {
+			o.OnRead(r.Document)
 		}
 	}
 	return r.Prechecks(), r.Document.Record(), nil

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,6 +65,13 @@ type Scenario struct {
 	// Still: every frame is the same picture (no sway), so that a screenshot does not
 	// depend on which frame was on screen.
 	Still bool
+	// CardTilt turns the ID card in front of the document camera by so many degrees
+	// (clockwise): the card's outline in the guidance turns with it, and the card's
+	// first problem is then "tilted" until the script's good frames.
+	CardTilt float64
+	// DocumentExpired: the prechecks of a document warn that it has expired
+	// (document_expired), and its reading says so.
+	DocumentExpired bool
 }
 
 // Enrollment is the fake ui.Enrollment.
@@ -87,6 +95,7 @@ type Enrollment struct {
 	replug    chan struct{}
 	mirror    bool
 	sealed    []ui.SealRequest
+	checked   map[string]bool // the jobs whose prechecks read a document
 	opened    map[ui.CaptureKind]int
 	captured  map[ui.CaptureKind][]ui.Shot
 	moves     []string
@@ -146,7 +155,7 @@ func NewEnrollment(c clock.Clock, sc Scenario) *Enrollment {
 	}
 	e := &Enrollment{Clock: c, photos: map[string]*image.RGBA{}, seen: map[*image.RGBA]string{},
 		imported: map[image.Image]string{}, replug: make(chan struct{}), opened: map[ui.CaptureKind]int{},
-		captured: map[ui.CaptureKind][]ui.Shot{}}
+		captured: map[ui.CaptureKind][]ui.Shot{}, checked: map[string]bool{}}
 	e.SetScenario(sc)
 	e.ImportFiles = []ui.ImportFile{
 		{Path: testimages.Path("obama_3.jpg"), Name: "id-photo-obama.jpg", Where: "USB KINGSTON"},
@@ -215,7 +224,7 @@ func (e *Enrollment) OpenCamera(kind ui.CaptureKind) (ui.LiveCamera, error) {
 	}
 	photo := sc.Selfie
 	if kind == ui.CaptureDocument {
-		photo = "card:" + sc.Document
+		photo = cardPhoto(sc)
 	}
 	pic, err := e.picture(photo)
 	if err != nil {
@@ -300,7 +309,12 @@ func (e *Enrollment) picture(name string) (*image.RGBA, error) {
 	}
 	var err error
 	if card, ok := cutPrefix(name, "card:"); ok {
-		p, err = cardPicture(card)
+		tilt := 0.0
+		if at := strings.IndexByte(card, '@'); at >= 0 {
+			tilt, _ = strconv.ParseFloat(card[at+1:], 64)
+			card = card[:at]
+		}
+		p, err = cardPicture(card, tilt)
 	} else {
 		var img image.Image
 		if img, err = loadPhoto(name); err == nil {
@@ -390,8 +404,17 @@ var (
 	photoRect = image.Rect(90, 130, 230, 310)
 )
 
-// cardPicture is a desk with an ID card holding the photo.
-func cardPicture(photo string) (*image.RGBA, error) {
+// cardPhoto is the name of the document camera's picture in scenario sc.
+func cardPhoto(sc Scenario) string {
+	if sc.CardTilt != 0 {
+		return "card:" + sc.Document + "@" + strconv.FormatFloat(sc.CardTilt, 'f', -1, 64)
+	}
+	return "card:" + sc.Document
+}
+
+// cardPicture is a desk with an ID card holding the photo, turned tilt degrees
+// clockwise about its centre.
+func cardPicture(photo string, tilt float64) (*image.RGBA, error) {
 	img, err := loadPhoto(photo)
 	if err != nil {
 		return nil, err
@@ -408,7 +431,39 @@ func cardPicture(photo string) (*image.RGBA, error) {
 	}
 	fill(dst, image.Rect(cardRect.Min.X+20, 360, cardRect.Max.X-20, 368), color.RGBA{0x90, 0x98, 0xa0, 0xff})
 	fill(dst, image.Rect(cardRect.Min.X+20, 376, cardRect.Max.X-20, 384), color.RGBA{0x90, 0x98, 0xa0, 0xff})
-	return dst, nil
+	if tilt == 0 {
+		return dst, nil
+	}
+	// Turned: each pixel of the picture shows the straight card's pixel it came from
+	// (the inverse turn), the desk around it.
+	out := image.NewRGBA(dst.Rect)
+	fill(out, out.Rect, color.RGBA{0x5a, 0x44, 0x34, 0xff})
+	sin, cos := math.Sincos(-tilt * math.Pi / 180)
+	cx, cy := float64(cardRect.Min.X+cardRect.Max.X)/2, float64(cardRect.Min.Y+cardRect.Max.Y)/2
+	for y := 0; y < out.Rect.Dy(); y++ {
+		for x := 0; x < out.Rect.Dx(); x++ {
+			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
+			sx, sy := int(math.Floor(cx+dx*cos-dy*sin)), int(math.Floor(cy+dx*sin+dy*cos))
+			if image.Pt(sx, sy).In(cardRect) {
+				copy(out.Pix[out.PixOffset(x, y):out.PixOffset(x, y)+4], dst.Pix[dst.PixOffset(sx, sy):dst.PixOffset(sx, sy)+4])
+			}
+		}
+	}
+	return out, nil
+}
+
+// CardOutline is the fake card's outline in the document camera's picture, turned tilt
+// degrees clockwise about its centre, as fractions of the picture.
+func CardOutline(tilt float64) *ui.CardOutline {
+	sin, cos := math.Sincos(tilt * math.Pi / 180)
+	cx, cy := float64(cardRect.Min.X+cardRect.Max.X)/2, float64(cardRect.Min.Y+cardRect.Max.Y)/2
+	corners := [4]image.Point{cardRect.Min, {cardRect.Max.X, cardRect.Min.Y}, cardRect.Max, {cardRect.Min.X, cardRect.Max.Y}}
+	var q ui.CardOutline
+	for i, c := range corners {
+		dx, dy := float64(c.X)-cx, float64(c.Y)-cy
+		q[i] = ui.CardPoint{X: (cx + dx*cos - dy*sin) / FrameSize, Y: (cy + dx*sin + dy*cos) / (FrameSize * 3 / 4)}
+	}
+	return &q
 }
 
 func fill(dst *image.RGBA, r image.Rectangle, c color.RGBA) {
@@ -421,14 +476,25 @@ var (
 	cardFace   = ui.Box{X1: float64(photoRect.Min.X + 20), Y1: float64(photoRect.Min.Y + 20), X2: float64(photoRect.Max.X - 20), Y2: float64(photoRect.Max.Y - 40)}
 )
 
-// scripts are the guidance each capture plays, one frame each, before it keeps a shot.
+// documentScript is the document step's guidance in scenario sc: no card, then the card
+// with a problem (glare, or tilted when the card is turned), then moving, then good.
+func documentScript(sc Scenario) []ui.Guidance {
+	q := CardOutline(sc.CardTilt)
+	adjust := ui.CardGlare
+	if sc.CardTilt != 0 {
+		adjust = ui.CardTilted
+	}
+	return []ui.Guidance{
+		{Problems: []ui.Problem{ui.ProblemNoFace}, CardProblems: []ui.CardProblem{ui.CardNoDocument}},
+		{Problems: []ui.Problem{ui.ProblemTooSmall}, Face: &cardFace, Card: q, CardProblems: []ui.CardProblem{adjust}},
+		{Problems: []ui.Problem{ui.ProblemMoving}, Face: &cardFace, Card: q, CardProblems: []ui.CardProblem{ui.CardMoving}},
+		{OK: true, Face: &cardFace, Card: q}, {OK: true, Face: &cardFace, Card: q}, {OK: true, Face: &cardFace, Card: q},
+	}
+}
+
+// scripts are the guidance each capture plays, one frame each, before it keeps a shot
+// (the document's: documentScript).
 var scripts = map[ui.CaptureKind][]ui.Guidance{
-	ui.CaptureDocument: {
-		{Problems: []ui.Problem{ui.ProblemNoFace}},
-		{Problems: []ui.Problem{ui.ProblemTooSmall}, Face: &cardFace},
-		{Problems: []ui.Problem{ui.ProblemMoving}, Face: &cardFace},
-		{OK: true, Face: &cardFace}, {OK: true, Face: &cardFace}, {OK: true, Face: &cardFace},
-	},
 	ui.CapturePortrait: {
 		{Problems: []ui.Problem{ui.ProblemTooSmall}, Face: &selfieFace},
 		{OK: true, Face: &selfieFace}, {OK: true, Face: &selfieFace}, {OK: true, Face: &selfieFace},
@@ -450,7 +516,7 @@ func (e *Enrollment) Capture(ctx context.Context, kind ui.CaptureKind, frames ui
 	sc := e.scenario()
 	photo := sc.Selfie
 	if kind == ui.CaptureDocument {
-		photo = "card:" + sc.Document
+		photo = cardPhoto(sc)
 	}
 	judge := func(g ui.Guidance) (ui.Frame, error) {
 		f, err := frames.Next(ctx)
@@ -472,6 +538,9 @@ func (e *Enrollment) Capture(ctx context.Context, kind ui.CaptureKind, frames ui
 		return e.liveness(ctx, sc, judge, h)
 	}
 	script := scripts[kind]
+	if kind == ui.CaptureDocument {
+		script = documentScript(sc)
+	}
 	var last ui.Frame
 	for i := 0; ; i++ {
 		if sc.Hold == kind && i >= sc.HoldAt {
@@ -488,7 +557,43 @@ func (e *Enrollment) Capture(ctx context.Context, kind ui.CaptureKind, frames ui
 		}
 	}
 	g := script[len(script)-1]
-	return e.capturedShots(kind, []ui.Shot{{Image: last.Image, Face: g.Face}}), nil
+	shot := ui.Shot{Image: last.Image, Face: g.Face, Origin: job.OriginAuto}
+	if kind == ui.CaptureDocument {
+		shot = e.flatten(last.Image, photo)
+		shot.Origin = job.OriginAuto
+	}
+	return e.capturedShots(kind, []ui.Shot{shot}), nil
+}
+
+// flatten is the fake's flattened card: the card's rectangle of a document frame (a
+// turned card's too: the fake does not warp), its face where the photo is on it.
+func (e *Enrollment) flatten(img image.Image, photo string) ui.Shot {
+	rgba, ok := img.(*image.RGBA)
+	if !ok || !cardRect.In(rgba.Rect) {
+		return ui.Shot{Image: img, Face: &cardFace}
+	}
+	flat := cloneRGBA(rgba.SubImage(cardRect).(*image.RGBA))
+	e.remember(flat, photo)
+	face := cardFace
+	face.X1, face.X2 = face.X1-float64(cardRect.Min.X), face.X2-float64(cardRect.Min.X)
+	face.Y1, face.Y2 = face.Y1-float64(cardRect.Min.Y), face.Y2-float64(cardRect.Min.Y)
+	return ui.Shot{Image: flat, Face: &face}
+}
+
+// cloneRGBA copies img into a new image whose bounds start at 0,0.
+func cloneRGBA(img *image.RGBA) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, img.Rect.Dx(), img.Rect.Dy()))
+	draw.Draw(out, out.Rect, img, img.Rect.Min, draw.Src)
+	return out
+}
+
+// TakeNow is the frame kept by hand: a document frame flattened to the fake card (the
+// frame shows the card whenever the document camera is on), another frame as it is.
+func (e *Enrollment) TakeNow(ctx context.Context, kind ui.CaptureKind, frame image.Image) (ui.Shot, error) {
+	if kind != ui.CaptureDocument {
+		return ui.Shot{Image: frame, Face: &selfieFace}, nil
+	}
+	return e.flatten(frame, cardPhoto(e.scenario())), nil
 }
 
 func (e *Enrollment) liveness(ctx context.Context, sc Scenario, judge func(ui.Guidance) (ui.Frame, error), h ui.CaptureHooks) ([]ui.Shot, error) {
@@ -571,7 +676,7 @@ func (e *Enrollment) ImportComparison(path string) (ui.Shot, error) {
 	e.mu.Lock()
 	e.imported[img] = name
 	e.mu.Unlock()
-	return ui.Shot{Image: img, Face: &face}, nil
+	return ui.Shot{Image: img, Face: &face, Origin: job.OriginImport}, nil
 }
 
 // photoOf is the photo a shot shows ("" when unknown).
@@ -616,7 +721,40 @@ func (e *Enrollment) Prechecks(ctx context.Context, d ui.Draft) (job.Prechecks, 
 		add("pair", "identical", "The selfie and the comparison image are the same picture.")
 	}
 	pc.OK = len(pc.Problems) == 0
+	if d.ComparisonType == job.Document {
+		if e.scenario().DocumentExpired {
+			pc.Warnings = append(pc.Warnings, job.PrecheckProblem{Image: "comparison", Code: "document_expired",
+				Message: "The document expired on " + SpecimenExpiry.Format(time.DateOnly) + ": check whether the bank accepts it."})
+		}
+		e.mu.Lock()
+		e.checked[d.JobID] = true
+		e.mu.Unlock()
+	}
 	return pc, nil
+}
+
+// The fake document's zone as the prechecks read it: ICAO 9303's specimen passport.
+var (
+	SpecimenNumber = "L898902C3"
+	SpecimenExpiry = time.Date(2012, 4, 15, 0, 0, 0, 0, time.UTC)
+)
+
+// DocumentRead is the specimen's reading after the prechecks of a document job (nil
+// before, for another comparison image and once the job is sealed): expired when the
+// scenario says so.
+func (e *Enrollment) DocumentRead(jobID string) *ui.DocumentRead {
+	e.mu.Lock()
+	ok := e.checked[jobID]
+	expired := e.sc.DocumentExpired
+	e.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	expiry := SpecimenExpiry
+	if !expired {
+		expiry = time.Date(2034, 4, 15, 0, 0, 0, 0, time.UTC)
+	}
+	return &ui.DocumentRead{Valid: true, Number: SpecimenNumber, Type: "P", IssuingState: "UTO", Expiry: expiry, Expired: expired}
 }
 
 // Seal records the request and queues the job.
@@ -626,6 +764,7 @@ func (e *Enrollment) Seal(ctx context.Context, r ui.SealRequest) error {
 	}
 	e.mu.Lock()
 	e.sealed = append(e.sealed, r)
+	delete(e.checked, r.Draft.JobID) // the reading is forgotten with the images
 	e.mu.Unlock()
 	if e.Queue != nil {
 		e.Queue.Add(ui.Job{ID: r.Draft.JobID, Created: e.Clock.Now(), State: ui.JobQueued})
@@ -705,3 +844,7 @@ func manifest() (map[string]photoInfo, error) {
 	})
 	return manifestRows, manifestErr
 }
+
+// CardSize is the size of the fake card in the document camera's picture: the size of
+// its flattened image.
+func CardSize() image.Point { return cardRect.Size() }
