@@ -16,6 +16,16 @@
 // each box scaled to a height of 48, (v/255−0.5)/0.5, and a greedy CTC decode that may be
 // restricted to an alphabet (MRZAlphabet), keeping each character's runner-up.
 //
+// ReadMRZ reads the captured still, the card flattened (capture/card), where the zone's
+// lines are at a known place: the bottom 40 % of the image, projected row by row (ink is
+// darker than halfway between its paper and its darkest greys), gives bands of rows; the
+// last two or three that span most of the width, are as tall as each other and not
+// solid are the zone's lines, and only the recognizer runs on them (about half the work
+// of detection and recognition). When that finds no lines, or what it reads fails a
+// check digit, the detector looks for the zone in the bottom 45 % of the image, then in
+// the whole of it: a photo of a document (kioskctl document on a file) reads as before.
+// The detector's boxes are axis-aligned: a turned document is flattened first.
+//
 //	r, err := ocr.Open(ocr.Options{})
 //	res, err := r.ReadMRZ(img) // errors.Is(err, ocr.ErrNoMRZ) when there is none
 //	if res.Doc.Valid() { ... }
