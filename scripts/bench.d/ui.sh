@@ -2,8 +2,10 @@
 # Wizard preview figures: the selfie step in a real 1024x600 window under Xvfb, the
 # fake camera replaying a photo at 30 fps, the real capture.Selfie judging the newest
 # frames with the face engine; then the same with a fixed 250 ms analysis (a slow ARM
-# kiosk). Prints camera and painted frames per second, analyses per second, the delay
-# from a frame to its guidance, and the process's CPU. UI_BENCH_SECONDS sets the time.
+# kiosk); then the document step with the card's gates on (the face engine and
+# card.Find on each frame analysed). Prints camera and painted frames per second,
+# analyses per second, the delay from a frame to its guidance, and the process's CPU.
+# UI_BENCH_SECONDS sets the time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${CGO_CFLAGS:=-O2 -g -DV4L2_PIX_FMT_P012=0x32313050 -DV4L2_PIX_FMT_AV1_FRAME=0x46315641 -DV4L2_FMT_FLAG_META_LINE_BASED=0x0200}"
@@ -21,3 +23,4 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for cost in 0 250ms; do
   DISPLAY=$display FYNE_SCALE=1 LIBGL_ALWAYS_SOFTWARE=1 "$tmp/previewbench" -d "${UI_BENCH_SECONDS:-10}s" -cost "$cost" 2>/dev/null
 done
+DISPLAY=$display FYNE_SCALE=1 LIBGL_ALWAYS_SOFTWARE=1 "$tmp/previewbench" -d "${UI_BENCH_SECONDS:-10}s" -step document 2>/dev/null

@@ -3,7 +3,10 @@
 // capture procedure (capture.Selfie) judges the newest frames with the real face engine
 // (internal/precheck.EngineJudge, passive liveness on), through the same ui.Frames the
 // kiosk uses. With -cost it replaces the engine by a fixed analysis time (a slow ARM
-// kiosk does 3 to 5 analyses a second). It prints, over -d:
+// kiosk does 3 to 5 analyses a second). With -step document it measures the document
+// step instead, with the card's gates on (capture.Document with DocumentOptions.Card:
+// the judge and card.Find on each frame analysed, as the kiosk's wizard runs it), the
+// fake document camera showing an ID card on a desk. It prints, over -d:
 //
 //   - frames per second from the camera and painted (canvas.Image refreshes made on
 //     Fyne's goroutine; the GL driver draws at most once per refresh of the screen);
@@ -31,6 +34,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/card"
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/clock"
 	"github.com/smartselfie/kiosk-agent/internal/precheck"
@@ -50,7 +54,11 @@ func run() error {
 	dur := flag.Duration("d", 10*time.Second, "how long to measure")
 	fps := flag.Int("fps", 30, "camera frames per second")
 	cost := flag.Duration("cost", 0, "fixed analysis time instead of the face engine (0: the engine)")
+	step := flag.String("step", "selfie", "the wizard step measured: selfie, or document (the card's gates on)")
 	flag.Parse()
+	if *step != "selfie" && *step != "document" {
+		return fmt.Errorf("-step %q: want selfie or document", *step)
+	}
 	var w, h int
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
 		return fmt.Errorf("reading -size %q: %w (want e.g. 1024x600)", *size, err)
@@ -65,6 +73,9 @@ func run() error {
 		defer e.Close()
 		judge = precheck.EngineJudge{Engine: e, Liveness: true}
 		what = "the face engine (selfie gates and passive liveness)"
+		if *step == "document" {
+			what = "the face engine (document gates) and the card's gates (card.Find, Gates, Tracker)"
+		}
 	} else {
 		judge = costJudge(*cost)
 	}
@@ -78,7 +89,8 @@ func run() error {
 	win.SetFullScreen(true)
 
 	clk := clock.Real{}
-	enr := &benchEnrollment{Enrollment: fake.NewEnrollment(clk, fake.Scenario{Interval: time.Second / time.Duration(*fps)}), judge: judge}
+	enr := &benchEnrollment{Enrollment: fake.NewEnrollment(clk, fake.Scenario{Interval: time.Second / time.Duration(*fps)}), judge: judge,
+		document: *step == "document"}
 	deps := fake.Demo(clk, "en", false, false)
 	deps.Enrollment = enr
 	var report string
@@ -90,7 +102,7 @@ func run() error {
 		if err != nil {
 			return
 		}
-		if err = toSelfie(win); err != nil {
+		if err = toStep(win, enr.document); err != nil {
 			return
 		}
 		time.Sleep(2 * time.Second) // warm up: the engine's first runs, the first paints
@@ -103,10 +115,10 @@ func run() error {
 		if an > 0 {
 			delay = (s1.GuidanceDelay - s0.GuidanceDelay) / time.Duration(an)
 		}
-		report = fmt.Sprintf("selfie step, %s window, camera %d fps (%dx%d), analysis: %s\n"+
+		report = fmt.Sprintf("%s step, %s window, camera %d fps (%dx%d), analysis: %s\n"+
 			"  camera frames/s      %6.1f\n  painted frames/s     %6.1f\n  analyses/s           %6.1f\n"+
 			"  frame→guidance (mean) %5.0f ms\n  process CPU          %6.0f %% of one core (%d cores)\n",
-			*size, *fps, fake.FrameSize, fake.FrameSize*3/4, what,
+			stepName(enr.document), *size, *fps, fake.FrameSize, fake.FrameSize*3/4, what,
 			float64(s1.Frames-s0.Frames)/wall, float64(s1.Painted-s0.Painted)/wall, float64(an)/wall,
 			float64(delay)/float64(time.Millisecond), 100*(c1-c0).Seconds()/wall, runtime.NumCPU())
 	}()
@@ -118,8 +130,19 @@ func run() error {
 	return nil
 }
 
-// toSelfie signs in and taps through to the selfie step.
-func toSelfie(win fyne.Window) error {
+func stepName(document bool) string {
+	if document {
+		return "document (card gates on)"
+	}
+	return "selfie"
+}
+
+// toStep signs in and taps through to the selfie step, or to the document step.
+func toStep(win fyne.Window, document bool) error {
+	source, want := ui.SourceText("PORTRAIT"), ui.T("selfie.title")
+	if document {
+		source, want = ui.SourceText("DOCUMENT"), ui.T("document.title")
+	}
 	var err error
 	tap := func(label string) {
 		if err != nil {
@@ -140,16 +163,19 @@ func toSelfie(win fyne.Window) error {
 		tap(ui.T("pin.ok"))
 		tap(ui.T("home.new"))
 		tap(ui.T("consent.agree"))
-		tap(ui.SourceText("PORTRAIT"))
+		tap(source)
 	})
 	if err != nil {
 		return err
 	}
-	// The customer id, then straight to the selfie: the bench enrollment's portrait
-	// step ends at once.
+	// The customer id, then straight to the step: the bench enrollment's portrait step
+	// ends at once.
 	fyne.DoAndWait(func() {
 		fake.WalkCanvas(win.Canvas(), func(o fyne.CanvasObject) {
-			if e, ok := o.(*widget.Entry); ok {
+			switch e := o.(type) {
+			case *widget.Entry:
+				e.SetText("BENCH-1")
+			case *ui.TextField: // the wizard's fields (the on-screen keyboard's)
 				e.SetText("BENCH-1")
 			}
 		})
@@ -162,13 +188,18 @@ func toSelfie(win fyne.Window) error {
 	for time.Now().Before(deadline) {
 		var on bool
 		fyne.DoAndWait(func() {
+			// the step's title, and not the customer screen (which names the document
+			// step among the sources)
+			title, customer := false, false
+			for _, t := range fake.Texts(win.Canvas()) {
+				title = title || t == want
+				customer = customer || t == ui.T("customer.user-id")
+			}
+			if on = title && !customer; on {
+				return
+			}
 			if b := fake.FindButton(win.Canvas(), ui.T("wizard.continue")); b != nil {
 				b.OnTapped()
-			}
-			for _, t := range fake.Texts(win.Canvas()) {
-				if t == ui.T("selfie.title") {
-					on = true
-				}
 			}
 		})
 		if on {
@@ -176,22 +207,35 @@ func toSelfie(win fyne.Window) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("the selfie step did not show")
+	return fmt.Errorf("the %s step did not show", stepName(document))
 }
 
-// benchEnrollment runs the real capture.Selfie for the selfie step, for ever (it
-// starts again after each selfie so that the step stays on screen); the other steps
-// are the fake's.
+// benchEnrollment runs the real capture.Selfie for the selfie step (or, with document,
+// the real capture.Document with the card's gates for the document step), for ever (it
+// starts again after each shot so that the step stays on screen); the other steps are
+// the fake's.
 type benchEnrollment struct {
 	*fake.Enrollment
-	judge capture.Judge
+	judge    capture.Judge
+	document bool
 }
 
 func (b *benchEnrollment) Capture(ctx context.Context, kind ui.CaptureKind, frames ui.Frames, h ui.CaptureHooks) ([]ui.Shot, error) {
+	src := &source{frames: frames}
+	if kind == ui.CaptureDocument && b.document {
+		gates := card.DefaultGates()
+		for ctx.Err() == nil {
+			_, err := capture.Document(ctx, src, b.judge, capture.DocumentOptions{Timeout: time.Hour, Card: &gates,
+				OnFrame: func(_ capture.Frame, g capture.Guidance) { h.Guidance(guidance(g.Verdict)) }})
+			if err != nil && ctx.Err() == nil {
+				return nil, err
+			}
+		}
+		return nil, ctx.Err()
+	}
 	if kind != ui.CaptureSelfie {
 		return b.Enrollment.Capture(ctx, kind, frames, h)
 	}
-	src := &source{frames: frames}
 	for ctx.Err() == nil {
 		_, err := capture.Selfie(ctx, src, b.judge, capture.SelfieOptions{Timeout: time.Hour, Settle: 1 << 30,
 			OnVerdict: func(v capture.Verdict) { h.Guidance(guidance(v)) }})
