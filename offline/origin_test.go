@@ -156,3 +156,46 @@ func TestOldAndUnknownOriginsOnDisk(t *testing.T) {
 		t.Fatalf("Load j-new: %v, origin %q (the sealed job's own)", err, lj.CaptureOrigin)
 	}
 }
+
+// A job sealed by a build that knows an origin this one does not (written here past
+// Enqueue's check, as that build would) loads, passes the send's validation and can be
+// enrolled again, its origin kept as it was: reading never refuses an origin.
+func TestSealedUnknownOriginLoadsAndSends(t *testing.T) {
+	e := newEnv(t, Settings{})
+	j := testJob("j-future", 500)
+	j.CaptureOrigin = "nfc_chip"
+	j.KioskID, j.Created = "kiosk-1", t0
+	blob, sig, err := e.q.key.seal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &record{Sig: sig, Entry: Entry{ID: j.ID, Version: SchemaVersion, State: StateQueued, Created: t0, Updated: t0,
+		UserHash: e.q.key.hashUser(j.UserID), ComparisonType: j.ComparisonType, LivenessFrames: len(j.Liveness),
+		SealedBytes: int64(len(blob)), PrechecksOK: true, CaptureOrigin: j.CaptureOrigin}}
+	if err := e.q.update(func(tx *bolt.Tx, c *commit) error {
+		if err := putRecord(tx, r); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketBlobs).Put([]byte(j.ID), blob)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.reopen(t, Settings{})
+	lj, err := e.q.Load("j-future")
+	if err != nil || lj.CaptureOrigin != "nfc_chip" {
+		t.Fatalf("Load: %v, origin %q", err, lj.CaptureOrigin)
+	}
+	if err := lj.ValidateSend(); err != nil {
+		t.Fatalf("the job cannot be sent: %v", err)
+	}
+	if _, err := e.q.Claim("j-future"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.q.SetState("j-future", StateNeedsOperator, Update{Reason: "2209: already enrolled"}); err != nil {
+		t.Fatal(err)
+	}
+	ne, err := e.q.EnrollAgain("j-future", EnrollAgainOptions{NewID: "j-future-2"})
+	if err != nil || ne.CaptureOrigin != "nfc_chip" {
+		t.Fatalf("EnrollAgain: %v, origin %q", err, ne.CaptureOrigin)
+	}
+}
