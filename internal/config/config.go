@@ -77,11 +77,12 @@ type Capture struct {
 	// DocumentCamera scans the ID document. Left out (no path, name or bus), the
 	// selfie camera scans the document too.
 	DocumentCamera Camera `json:"document_camera"`
-	// DocumentCardGates makes the document step find the card in each frame and wait
-	// until it holds every card gate (capture/card: found, in the frame, near enough,
-	// centred, straight, lit, no glare, sharp, still), and send the card flattened. Off:
-	// the face on a sharp, still document is enough and the whole frame is sent.
-	DocumentCardGates bool `json:"document_card_gates,omitempty"`
+	// DocumentCardGates (on by default) makes the document step find the card in each
+	// frame and wait until it holds every card gate (capture/card: found, in the frame,
+	// near enough, centred, straight, lit, no glare, sharp, still), and send the card
+	// flattened. Off: the face on a sharp, still document is enough and the whole frame
+	// is sent (a document camera that shows a page with no card edge to find).
+	DocumentCardGates bool `json:"document_card_gates"`
 	// DocumentManualAfter is how long the document and portrait steps wait before they
 	// offer "Take it now" (the frame on screen, recorded as a manual capture): the
 	// auto-capture gets its chance first. 0: at once.
@@ -257,7 +258,7 @@ func Default() Config {
 		DataDir:   "/var/lib/kiosk-agent",
 		KioskID:   host,
 		LogLevel:  "info",
-		Capture:   Capture{SelfieCamera: cam, DocumentCamera: cam, DocumentManualAfter: Duration(20 * time.Second)},
+		Capture:   Capture{SelfieCamera: cam, DocumentCamera: cam, DocumentCardGates: true, DocumentManualAfter: Duration(20 * time.Second)},
 		Inference: gates.Default(),
 		Offline: Offline{
 			MaxJobs:          1000,

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/smartselfie/kiosk-agent/capture/card/cardtest"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
@@ -448,11 +449,7 @@ func TestEnrollmentDocumentOfSomeoneElse(t *testing.T) {
 		t.Setenv("KIOSK_OCR_MODELS", dir)
 	}
 	camDir := enrolltest.ReplayDir(t)
-	os.MkdirAll(filepath.Join(camDir, replay.DocumentDir), 0o755)
-	if err := os.WriteFile(filepath.Join(camDir, replay.DocumentDir, "passport.jpg"),
-		testimages.Read(t, "id_specimen_utopia_passport_td3.jpg"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	passportScenes(t, camDir)
 	r := newEnrollRig(t, camDir, importDir(t), true)
 	if got := r.a.Settings().DocumentCamera; got != "replay "+filepath.Join(camDir, replay.DocumentDir) {
 		t.Errorf("the settings name the document camera %q", got)
@@ -572,5 +569,19 @@ func TestSettingsPreview(t *testing.T) {
 	}
 	stop()
 	for r.pump.one() {
+	}
+}
+
+// passportScenes puts the passport specimen (someone else) in front of camDir's document
+// camera: its data page on a desk, turned, glared, then held straight
+// (enrolltest.DocumentScenes), as the card's gates want it.
+func passportScenes(t *testing.T, camDir string) {
+	t.Helper()
+	spec, err := cardtest.Specimen(testimages.Path("id_specimen_utopia_passport_td3.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enrolltest.WriteDocument(camDir, spec); err != nil {
+		t.Fatal(err)
 	}
 }

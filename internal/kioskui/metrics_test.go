@@ -11,14 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/internal/config"
 	"github.com/smartselfie/kiosk-agent/internal/doctor"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/metrics"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/metricstest"
-	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/ui"
 )
@@ -38,11 +36,7 @@ func TestPrometheusScrapesTheKiosk(t *testing.T) {
 	addr := metricstest.FreePort(t)
 	textDir := t.TempDir()
 	camDir := enrolltest.ReplayDir(t)
-	os.MkdirAll(filepath.Join(camDir, replay.DocumentDir), 0o755)
-	if err := os.WriteFile(filepath.Join(camDir, replay.DocumentDir, "passport.jpg"),
-		testimages.Read(t, "id_specimen_utopia_passport_td3.jpg"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	passportScenes(t, camDir)
 	r := newEnrollRig(t, camDir, importDir(t), true, rigOptions{
 		sandboxKey: []byte("another-partners-key"),
 		config: func(c *config.Config) {

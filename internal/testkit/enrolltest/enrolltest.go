@@ -1,5 +1,9 @@
 // Package enrolltest makes the replay cameras of the enrollment tests from the vendored
-// photos (internal/testkit/testimages).
+// photos (internal/testkit/testimages): the selfie and liveness photos of a customer and,
+// for the document camera, the customer's own ID card (made from their portrait) lying on
+// a desk, first turned, then under a glare spot, then held straight and still, so that
+// the document step's card gates (capture/card) refuse the first frames and take the
+// last.
 package enrolltest
 
 import (
@@ -36,13 +40,10 @@ func ReplayDir(t testing.TB) string {
 // (see scripts/demo.sh), as capture/replay.OpenScripted reads it: the selfie camera
 // shows dfA_img6; the liveness frames are dfA_img11 and dfA_img5, each plain and
 // mirrored, as scripts/demoframes makes them, farther from the camera; with document
-// set, the document camera shows that vendored photo.
+// set, the document camera shows the scenes (DocumentScenes) of an ID card made from that
+// vendored portrait (Card).
 func Write(dir, document string) error {
-	subs := []string{replay.SelfieDir, replay.LivenessDir}
-	if document != "" {
-		subs = append(subs, replay.DocumentDir)
-	}
-	for _, sub := range subs {
+	for _, sub := range []string{replay.SelfieDir, replay.LivenessDir} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return fmt.Errorf("writing the replay camera: %w", err)
 		}
@@ -61,7 +62,11 @@ func Write(dir, document string) error {
 		return err
 	}
 	if document != "" {
-		if err := copyPhoto(document, filepath.Join(dir, replay.DocumentDir, document)); err != nil {
+		c, err := Card(document)
+		if err != nil {
+			return fmt.Errorf("writing the replay camera: %w", err)
+		}
+		if err := WriteDocument(dir, c); err != nil {
 			return err
 		}
 	}
