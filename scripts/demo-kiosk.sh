@@ -30,7 +30,7 @@ cat <<TXT
    Sign in as   Demo Agent       PIN $op_pin
    Supervisor   Demo Supervisor  PIN $sup_pin   (settings, sealing a job that failed a check, closing)
    The camera replays customer A (testdata/photos). Try:
-    - New enrollment → Scan the ID document: the document camera shows A's portrait; a match (0840).
+    - New enrollment → Scan the ID document: the document camera shows A's ID card (made from the portrait), turned, glared, then held straight: taken on the good frames, flattened; a match (0840).
     - New enrollment → Import an ID photo → passport-someone-else.jpg: "no match" at review.
    Stop the compare API (kill $sandbox_pid) to see a job saved offline, then start it again.
    Files: $demo ; queue: bin/kioskctl --config $demo/config.json queue list

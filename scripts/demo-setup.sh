@@ -51,7 +51,8 @@ demo_files() {
   # The API key the kiosk and the sandbox share.
   head -c 24 /dev/urandom | base64 | tr -d '\n' > "$demo/api-key"; chmod 600 "$demo/api-key"
   # The replay camera: customer A's selfie, the liveness photos shown one per prompt,
-  # and A's portrait on file in front of the document camera.
+  # and A's ID card (cardtest's synthetic card of A's portrait) on a desk in front of the
+  # document camera: turned, glared, then held straight, as the card's gates want it.
   go run ./scripts/demoreplay -out "$demo/camera" -document dfA_img5.jpg
   # A "USB stick" with two ID photos: customer A's (a match) and someone else's passport.
   mkdir -p "$demo/usb/DEMO-STICK"

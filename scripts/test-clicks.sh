@@ -9,6 +9,8 @@
 # French. Each run's start must print none of the warnings a kiosk start used to
 # (XDG_RUNTIME_DIR, dbus-launch, "Preferences load error"). scripts/clickthrough drives
 # it from the kiosk's screen map (KIOSK_UI_MAP).
+# The document step's screen, as the step opens and once the card is taken, is kept for a
+# look in bin/test-output/clicks/SIZE-LANG/ (document-live.png, document-taken.png).
 # CLICK_SIZES and CLICK_LANGS narrow the runs; KEEP=1 keeps the files (printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +60,8 @@ for size in ${CLICK_SIZES:-1024x600 1920x1080}; do
     kiosk=$!
     echo "test-clicks: $size $lang"
     if ! DISPLAY=$display "$bin/clickthrough" -map "$map" -lang "$lang" -operator "Demo Agent" -pin "$op_pin" \
-        -user "CUST-$runs$RANDOM" -screen "$size" -scale "$scale" -min-key "$min_key"; then
+        -user "CUST-$runs$RANDOM" -screen "$size" -scale "$scale" -min-key "$min_key" \
+        -shots "$bin/test-output/clicks/$size-$lang"; then
       echo "test-clicks: $size $lang FAILED; the kiosk's log:" >&2
       cat "$log" >&2
       exit 1

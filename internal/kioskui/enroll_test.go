@@ -120,6 +120,8 @@ type erig struct {
 type rigOptions struct {
 	sandboxKey []byte
 	config     func(*config.Config)
+	// enrollment, if set, wraps the wizard's service (a recorder).
+	enrollment func(*uiEnrollment) ui.Enrollment
 }
 
 func newEnrollRig(t *testing.T, replayDir, importDir string, online bool, opts ...rigOptions) *erig {
@@ -184,6 +186,11 @@ func newEnrollRig(t *testing.T, replayDir, importDir string, online bool, opts .
 	w.Resize(fyne.NewSize(1024, 600))
 	d := deps(a, clock.Real{}, nil)
 	d.ResultWait = 2 * time.Minute // the sandbox's analysis is slow on a busy machine
+	for _, o := range opts {
+		if o.enrollment != nil {
+			d.Enrollment = o.enrollment(d.Enrollment.(*uiEnrollment))
+		}
+	}
 	shell, err := ui.NewShell(w, d)
 	if err != nil {
 		t.Fatal(err)

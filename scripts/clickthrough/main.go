@@ -8,7 +8,11 @@
 //
 // Usage: clickthrough -map FILE -lang en|fr -operator NAME -pin PIN -user ID
 //
-//	[-screen WxH -scale S -min-key PX]
+//	[-screen WxH -scale S -min-key PX -shots DIR]
+//
+// With -shots it saves the document step's screen (through xwd, as scripts/xgrab does)
+// into DIR: document-live.png as the step opens (the camera's preview), document-taken.png
+// once the document is taken.
 //
 // It fails (exit 1, with what the screen shows) when the window does not fill the
 // screen at the scale given, when a step does not come, when a button it clicks is
@@ -22,11 +26,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"image/png"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/smartselfie/kiosk-agent/internal/xwd"
 	"github.com/smartselfie/kiosk-agent/ui"
 )
 
@@ -57,6 +64,7 @@ func run() error {
 	screen := flag.String("screen", "1024x600", "the screen's size: the window must fill it")
 	scale := flag.Float64("scale", 1, "the scale the kiosk must choose for the screen")
 	flag.DurationVar(&d.timeout, "timeout", 90*time.Second, "the longest wait for one step")
+	shots := flag.String("shots", "", "a folder for pictures of the document step's screen")
 	flag.Parse()
 	d.minKey = float32(*minKey)
 	if d.mapPath == "" || *operator == "" || *pin == "" || *user == "" {
@@ -111,7 +119,16 @@ func run() error {
 		}},
 		{"continue to the document", func() error { return d.click(ui.T("wizard.continue")) }},
 		{"keep the document", func() error {
+			if err := d.waitText(ui.T("document.title")); err != nil {
+				return err
+			}
+			if err := shot(*shots, "document-live.png"); err != nil {
+				return err
+			}
 			if err := d.waitText(ui.T("comparison.face-found")); err != nil {
+				return err
+			}
+			if err := shot(*shots, "document-taken.png"); err != nil {
 				return err
 			}
 			if err := d.click(ui.T("wizard.continue")); err != nil {
@@ -146,6 +163,29 @@ func run() error {
 		fmt.Printf("clickthrough: %d. %s (%.1f s)\n", i+1, s.what, time.Since(start).Seconds())
 	}
 	return nil
+}
+
+// shot saves the screen into dir/name (nothing when dir is "").
+func shot(dir, name string) error {
+	if dir == "" {
+		return nil
+	}
+	img, err := xwd.Grab("")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return f.Close()
 }
 
 // taken checks that the click on text did what it should (check); when it did not, it

@@ -4,8 +4,11 @@
 // a folder given as capture.selfie_camera.replay_dir).
 //
 // Usage: go run ./scripts/demoreplay -out DIR [-document PHOTO]
-// PHOTO is a vendored photo's name (testdata/photos) for the document camera; without
-// it the document camera shows the selfie camera's picture.
+// PHOTO is the vendored portrait (testdata/photos) of a demo customer
+// (capture/card/cardtest.Customers): the document camera shows that customer's ID card
+// on a desk, turned, then glared, then held straight (enrolltest.DocumentScenes), so the
+// document step's card gates refuse the first frames and take the card flattened on the
+// good ones. Without it the document camera shows the selfie camera's picture.
 package main
 
 import (
@@ -18,7 +21,7 @@ import (
 
 func main() {
 	out := flag.String("out", "", "output folder")
-	doc := flag.String("document", "", "vendored photo shown by the document camera (e.g. dfA_img5.jpg)")
+	doc := flag.String("document", "", "vendored portrait whose ID card the document camera shows (e.g. dfA_img5.jpg)")
 	flag.Parse()
 	if *out == "" || flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "usage: demoreplay -out DIR [-document PHOTO]")

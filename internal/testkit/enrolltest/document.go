@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
 	"image/jpeg"
-	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
-	"github.com/smartselfie/kiosk-agent/capture/card"
 	"github.com/smartselfie/kiosk-agent/capture/card/cardtest"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
@@ -26,45 +23,33 @@ const (
 	DocumentHeight = 720
 )
 
-// Card is the ID-1 card of the customer whose portrait is the vendored photo portrait
-// (testimages): the portrait on the left of a printed card.
+// Card is the synthetic ID-1 card (cardtest.IDCard) of the demo customer whose portrait
+// is the vendored photo portrait (cardtest.Customers): their portrait, the fictional
+// holder's printed fields and a TD1 zone whose check digits hold.
 func Card(portrait string) (*image.RGBA, error) {
+	i := slices.IndexFunc(cardtest.Customers, func(c cardtest.Customer) bool { return c.Portrait == portrait })
+	if i < 0 {
+		return nil, fmt.Errorf("the card of %s: not a demo customer's portrait (capture/card/cardtest.Customers)", portrait)
+	}
 	img, err := inference.DecodeFile(testimages.Path(portrait))
 	if err != nil {
 		return nil, fmt.Errorf("the card of %s: %w", portrait, err)
 	}
-	return idCard(img), nil
+	c, err := cardtest.IDCard(img, cardtest.Customers[i].Holder)
+	if err != nil {
+		return nil, fmt.Errorf("the card of %s: %w", portrait, err)
+	}
+	return c, nil
 }
 
-// idCard draws an ID-1 card (1012x638 pixels, 85.6x54 mm at 300 dpi) with portrait on
-// its left: a pale card, a light blue band near its top, grey lines of print.
-func idCard(portrait image.Image) *image.RGBA {
-	const w, h = 1012, 638
-	c := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(c, c.Bounds(), image.NewUniform(color.RGBA{236, 240, 232, 255}), image.Point{}, draw.Src)
-	draw.Draw(c, image.Rect(30, 30, w-30, 110), image.NewUniform(color.RGBA{150, 180, 225, 255}), image.Point{}, draw.Src)
-	// the portrait, cropped to 3:4 around its middle
-	pr := image.Rect(50, 150, 50+300, 150+400)
-	b := portrait.Bounds()
-	cw, ch := b.Dx(), b.Dx()*4/3
-	if ch > b.Dy() {
-		cw, ch = b.Dy()*3/4, b.Dy()
-	}
-	x0, y0 := b.Min.X+(b.Dx()-cw)/2, b.Min.Y+(b.Dy()-ch)/2
-	for y := pr.Min.Y; y < pr.Max.Y; y++ {
-		for x := pr.Min.X; x < pr.Max.X; x++ {
-			sx := x0 + (x-pr.Min.X)*cw/pr.Dx()
-			sy := y0 + (y-pr.Min.Y)*ch/pr.Dy()
-			c.Set(x, y, portrait.At(sx, sy))
+// Holder is who the card of Card(portrait) names (the zero Holder when none).
+func Holder(portrait string) cardtest.Holder {
+	for _, c := range cardtest.Customers {
+		if c.Portrait == portrait {
+			return c.Holder
 		}
 	}
-	// lines of print beside the portrait and under the band
-	for i, n := range []int{420, 300, 520, 260, 380, 460} {
-		y := 170 + i*60
-		draw.Draw(c, image.Rect(400, y, 400+n, y+22), image.NewUniform(color.RGBA{60, 60, 70, 255}), image.Point{}, draw.Src)
-		draw.Draw(c, image.Rect(400, y+28, 400+n/3, y+36), image.NewUniform(color.RGBA{140, 140, 150, 255}), image.Point{}, draw.Src)
-	}
-	return c
+	return cardtest.Holder{}
 }
 
 // A DocumentScene is one frame of the document camera.
@@ -79,13 +64,15 @@ func (s DocumentScene) Good() bool { return s.Kind == "good" }
 
 // DocumentScenes are the frames the document camera shows of the card c (an ID-1 card or a
 // passport page: its own aspect), in this order: turned by 25 degrees and less lit (2
-// frames), held straight under a glare spot on the card (2), held straight and still (5).
-// Each frame differs from the others by the desk's noise.
+// frames), held straight under a glare spot on the card (2), held straight and still
+// (12: a capture that judges every second or third frame, as a busy kiosk does, still
+// sees three good frames in a row). Each frame differs from the others by the desk's
+// noise.
 func DocumentScenes(c *image.RGBA) []DocumentScene {
 	aspect := float64(c.Bounds().Dx()) / float64(c.Bounds().Dy())
 	cx, cy := DocumentWidth/2.0, DocumentHeight/2.0
-	good := Placed(cx, cy, 640, aspect, 2)
-	tilted := Placed(cx, cy, 600, aspect, 25)
+	good := cardtest.PlacedAspect(cx, cy, 640, aspect, 2, 0)
+	tilted := cardtest.PlacedAspect(cx, cy, 600, aspect, 25, 0)
 	glare := []cardtest.Glare{{X: 0.62, Y: 0.45, R: 0.12}}
 	var out []DocumentScene
 	add := func(kind string, s cardtest.Scene) {
@@ -98,22 +85,10 @@ func DocumentScenes(c *image.RGBA) []DocumentScene {
 	for range 2 {
 		add("glared", cardtest.Scene{Corners: good, Glare: glare})
 	}
-	for range 5 {
+	for range 12 {
 		add("good", cardtest.Scene{Corners: good})
 	}
 	return out
-}
-
-// Placed is a card of the given width (pixels) and aspect (width over height) centred at
-// (cx, cy), turned by rot degrees.
-func Placed(cx, cy, w, aspect, rot float64) card.Quad {
-	h := w / aspect
-	q := card.Quad{{X: -w / 2, Y: -h / 2}, {X: w / 2, Y: -h / 2}, {X: w / 2, Y: h / 2}, {X: -w / 2, Y: h / 2}}
-	s, co := math.Sincos(rot * math.Pi / 180)
-	for i, p := range q {
-		q[i] = card.Point{X: cx + p.X*co - p.Y*s, Y: cy + p.X*s + p.Y*co}
-	}
-	return q
 }
 
 // WriteDocument writes dir's document folder (made if missing; its images replaced): the
