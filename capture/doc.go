@@ -28,7 +28,9 @@
 // card in each frame (capture/card) and counts a frame only when the card holds every
 // card gate and is still by its corners; Guidance then carries the card (its corners for
 // an outline) and its problems ("card."); the shot kept is the sharpest card of the run,
-// flattened to its true aspect (Shot.Card holds the finding, Shot.Frame the raw frame).
+// flattened to its true aspect (Shot.Card holds the finding, Shot.Frame the raw frame),
+// and its Verdict is the judge's on the flattened card (the face box in its pixels; a
+// card on which the judge finds no face is not kept).
 //
 // Encode scales an image to a longest side (SelfieMaxSide, LivenessMaxSide,
 // ComparisonMaxSide) and encodes it as baseline JPEG without EXIF or other metadata;

@@ -56,7 +56,7 @@ func TestDocumentWithTheCardsGates(t *testing.T) {
 	for _, s := range scenes {
 		src.imgs = append(src.imgs, s.Render(spec))
 	}
-	j := &fakeJudge{verdict: func(i int, k Kind) Verdict { return Verdict{OK: true, Faces: 1, Score: 0.5} }}
+	j := &boxJudge{}
 	gates := card.DefaultGates()
 	var seen [][]card.Problem
 	shot, err := Document(context.Background(), src, j, DocumentOptions{Clock: src.c, Card: &gates,
@@ -77,6 +77,14 @@ func TestDocumentWithTheCardsGates(t *testing.T) {
 	if a := float64(b.Dx()) / float64(b.Dy()); math.Abs(a-card.AspectPassport) > 0.02 || b.Dx() < 380 || b.Dx() > 460 {
 		t.Errorf("the shot is %dx%d: not the card flattened", b.Dx(), b.Dy())
 	}
+	// The shot's verdict is the judge's on the flattened card: its face box is in the
+	// card's pixels, not in the frame's.
+	if n := len(j.judged); n == 0 || j.judged[n-1] != b.Size() {
+		t.Errorf("the last image judged is %v, not the flattened card (%v)", j.judged, b.Size())
+	}
+	if f := shot.Verdict.Face; f == nil || *f != boxOf(b) {
+		t.Errorf("the shot's face box %v, want %v (the flattened card's)", f, boxOf(b))
+	}
 	want := []card.Problem{card.ProblemTilted, card.ProblemTilted, card.ProblemGlare, card.ProblemGlare}
 	for i, w := range want {
 		if i >= len(seen) || len(seen[i]) == 0 || seen[i][0] != w {
@@ -88,4 +96,19 @@ func TestDocumentWithTheCardsGates(t *testing.T) {
 			t.Errorf("good frame %d: card problems %v", i, seen[i])
 		}
 	}
+}
+
+// boxJudge accepts every image with one face, its box the image's middle third, and
+// records the sizes it judged.
+type boxJudge struct{ judged []image.Point }
+
+func (j *boxJudge) Judge(img image.Image, k Kind) (Verdict, error) {
+	j.judged = append(j.judged, img.Bounds().Size())
+	b := boxOf(img.Bounds())
+	return Verdict{OK: true, Faces: 1, Face: &b, Score: 0.5}, nil
+}
+
+func boxOf(r image.Rectangle) Box {
+	w, h := float64(r.Dx()), float64(r.Dy())
+	return Box{X1: float64(r.Min.X) + w/3, Y1: float64(r.Min.Y) + h/3, X2: float64(r.Min.X) + 2*w/3, Y2: float64(r.Min.Y) + 2*h/3}
 }

@@ -51,7 +51,8 @@ type Shot struct {
 	// Prompt is what the customer was asked (liveness frames only).
 	Prompt Prompt
 	// Card is the card found on the kept frame when the document was taken with the
-	// card's gates (DocumentOptions.Card); Image is then that card flattened.
+	// card's gates (DocumentOptions.Card); Image is then that card flattened, and
+	// Verdict the judge's on it (its face box in the flattened card's pixels).
 	Card *card.Finding
 }
 
@@ -392,7 +393,17 @@ func documentCard(ctx context.Context, src Source, j Judge, o DocumentOptions) (
 				run = 0
 				continue
 			}
-			best.Image, best.Card = flat, &bestCard
+			// The shot is the flattened card: its verdict (the face box the screens
+			// crop, the faces counted) is judged on it, not on the frame it came from.
+			fv, err := j.Judge(flat, KindDocument)
+			if err != nil {
+				return Shot{}, fmt.Errorf("taking the document: judging the flattened card: %w", err)
+			}
+			if fv.Faces == 0 {
+				run = 0 // no face on the card as it will be sent: keep looking
+				continue
+			}
+			best.Image, best.Card, best.Verdict = flat, &bestCard, fv
 			return best, nil
 		}
 	}

@@ -25,6 +25,7 @@ type docRecorder struct {
 	*uiEnrollment
 	mu   sync.Mutex
 	seen []judgedFrame
+	shot ui.Shot // the document step's
 }
 
 type judgedFrame struct {
@@ -62,7 +63,13 @@ func (d *docRecorder) Capture(ctx context.Context, kind ui.CaptureKind, fr ui.Fr
 			next(g)
 		}
 	}
-	return d.uiEnrollment.Capture(ctx, kind, rf, h)
+	shots, err := d.uiEnrollment.Capture(ctx, kind, rf, h)
+	if len(shots) == 1 {
+		d.mu.Lock()
+		d.shot = shots[0]
+		d.mu.Unlock()
+	}
+	return shots, err
 }
 
 // meanDiff is the mean absolute difference of a and b's RGB, over every third pixel of
@@ -150,7 +157,7 @@ func TestEnrollmentDocumentCard(t *testing.T) {
 		files[i] = toRGBA(img)
 	}
 	rec.mu.Lock()
-	seen := rec.seen
+	seen, shot := rec.seen, rec.shot
 	rec.mu.Unlock()
 	refusedBad, acceptedGood := 0, 0
 	for i, f := range seen {
@@ -189,6 +196,12 @@ func TestEnrollmentDocumentCard(t *testing.T) {
 	b := got.Bounds()
 	if a := float64(b.Dx()) / float64(b.Dy()); math.Abs(a-card.AspectID1)/card.AspectID1 > 0.03 {
 		t.Fatalf("the comparison image is %dx%d (aspect %.3f): not an ID-1 card flattened", b.Dx(), b.Dy(), a)
+	}
+	// The face the step shows ("Face found on the photo") is the card's portrait, on
+	// its left, in the flattened card's pixels.
+	if f := shot.Face; f == nil || shot.Image == nil || shot.Image.Bounds().Size() != b.Size() ||
+		f.X1 < 0 || f.X2 > 0.4*float64(b.Dx()) || f.Y1 < 0.1*float64(b.Dy()) || f.Y2 > 0.8*float64(b.Dy()) {
+		t.Errorf("the document's face box %v on its %v image: not the card's portrait", f, b.Size())
 	}
 	diff := map[string]float64{}
 	for i, s := range scenes {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/capture/card/cardtest"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
-	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
@@ -31,11 +30,7 @@ func Card(portrait string) (*image.RGBA, error) {
 	if i < 0 {
 		return nil, fmt.Errorf("the card of %s: not a demo customer's portrait (capture/card/cardtest.Customers)", portrait)
 	}
-	img, err := inference.DecodeFile(testimages.Path(portrait))
-	if err != nil {
-		return nil, fmt.Errorf("the card of %s: %w", portrait, err)
-	}
-	c, err := cardtest.IDCard(img, cardtest.Customers[i].Holder)
+	c, err := cardtest.CustomerCard(filepath.Dir(testimages.Path(portrait)), cardtest.Customers[i])
 	if err != nil {
 		return nil, fmt.Errorf("the card of %s: %w", portrait, err)
 	}
