@@ -221,6 +221,9 @@ func TestEnrollmentDocumentCard(t *testing.T) {
 	if j.Document == nil || *j.Document != (job.DocumentRecord{Format: "TD1", Type: "I", IssuingState: "UTO"}) {
 		t.Errorf("the document's record %+v (prechecks %+v)", j.Document, j.Prechecks)
 	}
+	if j.CaptureOrigin != job.OriginAuto {
+		t.Errorf("the document taken by the step recorded as %q, want auto", j.CaptureOrigin)
+	}
 	if !j.Prechecks.OK {
 		t.Errorf("prechecks %+v", j.Prechecks)
 	}
