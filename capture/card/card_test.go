@@ -273,3 +273,18 @@ func TestCornersOnTurnedAndSkewedCards(t *testing.T) {
 		cornersNear(t, f.Corners, want, 4)
 	}
 }
+
+// Flatten runs once a document is taken (not per frame): the sharpest card of the run
+// warped to its true aspect, from a 1280x720 frame at the card's apparent width.
+func BenchmarkFlatten1280x720(b *testing.B) {
+	img := scene{W: 1280, H: 720, Corners: placed(640, 360, 900, 3, 0.05)}.render(b, specimen(b))
+	f := Find(img)
+	if !f.Found {
+		b.Fatal("no card")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Flatten(img, f, 1280)
+	}
+}

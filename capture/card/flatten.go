@@ -51,31 +51,33 @@ func Flatten(img image.Image, f Finding, maxW int) *image.RGBA {
 	b := src.Bounds()
 	out := image.NewRGBA(image.Rect(0, 0, fw, fh))
 	for y := 0; y < fh; y++ {
+		// Homography.Apply's sums, with the row's terms computed once
+		yf := float64(y) + 0.5
+		ry0, ry1, ry2 := hm[1]*yf, hm[4]*yf, hm[7]*yf
+		row := out.Pix[y*out.Stride : y*out.Stride+4*fw]
 		for x := 0; x < fw; x++ {
-			sx, sy := hm.Apply(float64(x)+0.5, float64(y)+0.5)
-			sx -= 0.5
-			sy -= 0.5
+			xf := float64(x) + 0.5
+			d := hm[6]*xf + ry2 + hm[8]
+			sx := (hm[0]*xf+ry0+hm[2])/d - 0.5
+			sy := (hm[3]*xf+ry1+hm[5])/d - 0.5
 			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
 			tx, ty := sx-float64(x0), sy-float64(y0)
-			o := out.PixOffset(x, y)
+			// the four source pixels, clamped to the frame
+			xa, xb := min(max(x0, b.Min.X), b.Max.X-1), min(max(x0+1, b.Min.X), b.Max.X-1)
+			ya, yb := min(max(y0, b.Min.Y), b.Max.Y-1), min(max(y0+1, b.Min.Y), b.Max.Y-1)
+			o00, o10 := src.PixOffset(xa, ya), src.PixOffset(xb, ya)
+			o01, o11 := src.PixOffset(xa, yb), src.PixOffset(xb, yb)
+			o := 4 * x
 			for c := 0; c < 3; c++ {
-				p00 := px(src, b, x0, y0, c)
-				p10 := px(src, b, x0+1, y0, c)
-				p01 := px(src, b, x0, y0+1, c)
-				p11 := px(src, b, x0+1, y0+1, c)
+				p00, p10 := float64(src.Pix[o00+c]), float64(src.Pix[o10+c])
+				p01, p11 := float64(src.Pix[o01+c]), float64(src.Pix[o11+c])
 				v := (p00*(1-tx)+p10*tx)*(1-ty) + (p01*(1-tx)+p11*tx)*ty
-				out.Pix[o+c] = uint8(v + 0.5)
+				row[o+c] = uint8(v + 0.5)
 			}
-			out.Pix[o+3] = 255
+			row[o+3] = 255
 		}
 	}
 	return out
-}
-
-func px(src *image.RGBA, b image.Rectangle, x, y, c int) float64 {
-	x = min(max(x, b.Min.X), b.Max.X-1)
-	y = min(max(y, b.Min.Y), b.Max.Y-1)
-	return float64(src.Pix[src.PixOffset(x, y)+c])
 }
 
 func toRGBA(img image.Image) *image.RGBA {

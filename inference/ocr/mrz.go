@@ -44,17 +44,22 @@ func (r *Reader) ReadMRZ(img image.Image) (*MRZResult, error) {
 		}
 		fast = res // read, a check digit failing: the detector may read it better
 	}
-	// Detection costs in proportion to the area: the bottom 45 % first (the zone is in the
-	// bottom part of every TD1, TD2 and TD3 document), the whole image only when the band
-	// holds no zone.
+	res, err := r.readDetected(img)
+	if err != nil && errors.Is(err, ErrNoMRZ) && fast != nil {
+		return fast, nil
+	}
+	return res, err
+}
+
+// readDetected is the zone found by the text detector. Detection costs in proportion to
+// the area: the bottom 45 % first (the zone is in the bottom part of every TD1, TD2 and
+// TD3 document), the whole image only when the band holds no zone.
+func (r *Reader) readDetected(img image.Image) (*MRZResult, error) {
 	b := img.Bounds()
 	band := image.Rect(b.Min.X, b.Max.Y-b.Dy()*45/100, b.Max.X, b.Max.Y)
 	res, err := r.readMRZIn(img, band)
 	if err != nil && errors.Is(err, ErrNoMRZ) {
 		res, err = r.readMRZIn(img, b)
-	}
-	if err != nil && errors.Is(err, ErrNoMRZ) && fast != nil {
-		return fast, nil
 	}
 	return res, err
 }

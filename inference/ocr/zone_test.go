@@ -127,8 +127,18 @@ func TestZoneLinesNotOnRawFrames(t *testing.T) {
 // kiosk: docs/benchmarks.md), and on the raw frame it was found in (kioskctl document on
 // a photo: the projection finds nothing, the detector reads the zone).
 func BenchmarkReadMRZFlattened(b *testing.B) {
+	r := testReader(b)
 	for _, s := range stills(b) {
 		b.Run(s.name, func(b *testing.B) { benchRead(b, s.flat) })
+		// the same still read by the detector's way alone (ReadMRZ before the projection):
+		// the comparison the projection is measured against
+		b.Run(s.name+" by the detector", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := r.readDetected(s.flat); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
