@@ -81,12 +81,19 @@
 // Capture(ctx, kind, frames, hooks) runs capture's procedure (Document, Selfie for the
 // portrait and the selfie, LivenessSequence) over the wizard's Frames and reports
 // Guidance (capture.Verdict) and liveness prompts through CaptureHooks, and returns
-// Shots or a *CaptureError (the last problems, the prompt not answered); Imports and
-// ImportComparison read ID photos from the import folder and USB sticks; Prechecks
-// returns job.Prechecks; Seal(SealRequest) seals (forced prechecks carry the
-// supervisor); WaitResult waits for the API's answer (or ErrOffline). Problem and
-// Prompt are internal/codes' types (capture's too) so that ui links neither capture
-// nor the engine; job's types (ComparisonType, Prechecks) are used as they are.
+// Shots or a *CaptureError (the last problems, the prompt not answered); TakeNow makes
+// the comparison image of the frame the agent kept by hand (the card flattened when one
+// is found on it, its face found); Imports and ImportComparison read ID photos from the
+// import folder and USB sticks; Prechecks returns job.Prechecks, and DocumentRead what
+// they read from the document's zone (number, type, issuing state, expiry) for the
+// review only, kept in memory until Seal; Seal(SealRequest) seals (forced prechecks
+// carry the supervisor); WaitResult waits for the API's answer (or ErrOffline). Each
+// Shot carries its Origin (job.CaptureOrigin): the wizard sets auto for what Capture
+// kept, manual for Take it now, import for a file, and the comparison image's is sealed
+// as the job's capture_origin. Problem and Prompt are internal/codes' types (capture's
+// too) so that ui links neither capture nor the engine; CardProblem has capture/card's
+// values (a test reads them from its source) and CardOutline gives the card's corners as
+// fractions of the frame; job's types (ComparisonType, Prechecks) are used as they are.
 //
 // The screens: consent (what is captured and why; English/French switch, restored to
 // the operator's language when the wizard closes; no camera opens before consent; a
@@ -98,13 +105,22 @@
 // "already enrolled: enroll again" = allow_new_enroll); the camera steps (a card guide
 // for the document, an oval, canvas.Ellipse, for faces, grey/amber/green for
 // wait/adjust/good, ONE instruction: the first problem in problemOrder, where a face
-// that does not look live comes right after the face count; "Take it now" for the
-// document and portrait; "Use this photo anyway" on the selfie once its procedure gave
+// that does not look live comes right after the face count; on the document, when the
+// step judges the card (Guidance.Card, CardProblems), the card found is outlined where
+// it is — four canvas.Line made once and moved for each frame, laid out over the
+// picture's aspect-fitted rectangle (OutlinePoints) — amber while a gate fails, green
+// when every gate holds, the fixed ID-1 frame showing only while no card is found, and
+// the instruction is the card's first problem (internal/messages card.<code>); "Take it
+// now" for the document and portrait, shown after Deps.ManualAfter on the shell's clock
+// (config capture.document_manual_after, 20 s by default; 0 at once); "Use this photo anyway" on the selfie once its procedure gave
 // up on a face judged not live (the review then shows the failed liveness check, so
 // the job is sealed only through the supervisor gate); liveness shows the prompt's arrow, its words and
 // "3 of 8", and a failed sequence says why and starts again); the comparison image with
 // the face found on it; review (thumbnails with Retake, the prechecks as six traffic
-// lights, CheckLines, each an icon and a word as well as a colour; a failed job is sealed only through the supervisor gate, with
+// lights, CheckLines, each an icon and a word as well as a colour; above them the
+// document's warnings, DocumentNotes — an expired document, a zone not found — each a
+// warning sign and "Warning", which do not fail the checks, and the document number in
+// full, the one screen that shows it; a failed job is sealed only through the supervisor gate, with
 // Prechecks.Forced); result (sealed at once, waits Deps.ResultWait — default 20 s — for
 // the answer, says match / no match / the error's sentence, its code, and what to do, or "Saved on
 // this kiosk; it will be sent automatically"; Next customer at once).

@@ -156,20 +156,25 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 			noteMarks, noteWords = append(noteMarks, mark), append(noteWords, word)
 			width = max(width, mark.MinSize().Width)
 		}
-		for i, l := range CheckLines(pc) {
-			checks.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(width, words[i].MinSize().Height), marks[i]), nil, wrapped(l.Text)))
-		}
-		// The document's warnings (an expired document) and its number, under the
-		// lights: a warning does not fail the checks, the bank decides.
+		// The document's warnings (an expired document) first, where the eye lands: a
+		// warning does not fail the checks, the bank decides.
 		for i, n := range notes {
 			checks.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(width, noteWords[i].MinSize().Height), noteMarks[i]), nil, wrapped(n)))
 		}
-		if num := documentNumber(w.dr); num != "" {
-			checks.Add(widget.NewSeparator())
+		// The document number read from its zone, in full for the agent to compare with
+		// the document in hand: on this screen only (personal data).
+		num := documentNumber(w.dr)
+		if num != "" {
 			caption := widget.NewLabelWithStyle(T("review.doc-number"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			value := widget.NewLabelWithStyle(num, fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
 			value.Wrapping = fyne.TextWrapBreak
 			checks.Add(container.NewBorder(nil, nil, caption, nil, value))
+		}
+		if len(notes) > 0 || num != "" {
+			checks.Add(widget.NewSeparator())
+		}
+		for i, l := range CheckLines(pc) {
+			checks.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(width, words[i].MinSize().Height), marks[i]), nil, wrapped(l.Text)))
 		}
 		checks.Refresh()
 		failed := pc.Ran && !pc.OK

@@ -287,7 +287,7 @@ func DocumentNotes(pc job.Prechecks, dr *DocumentRead) []string {
 		switch p.Code {
 		case pcDocumentExpired:
 			if dr != nil && !dr.Expiry.IsZero() {
-				out = append(out, Msg("precheck.document_expired", "Date", dr.Expiry.Format(time.DateOnly)))
+				out = append(out, Msg("precheck.document_expired", "Date", dateText(dr.Expiry)))
 			} else {
 				out = append(out, T("review.doc-expired"))
 			}
@@ -298,6 +298,12 @@ func DocumentNotes(pc job.Prechecks, dr *DocumentRead) []string {
 		}
 	}
 	return out
+}
+
+// dateText is a day as the agent reads it: 2012-04-15 in English, 15/04/2012 in
+// French (the translations' date.layout, a Go time layout).
+func dateText(t time.Time) string {
+	return t.Format(T("date.layout"))
 }
 
 // documentNumber is the document number as the review shows it, in full, with the

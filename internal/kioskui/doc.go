@@ -11,7 +11,10 @@
 //     status, queue and settings adapters;
 //   - operators.go: the settings' operators page, enrolling a 2209 job again;
 //   - checks.go: the status screen's checks (internal/doctor, in-process);
-//   - enroll.go: the wizard's ui.Enrollment over app.Enrollments.
+//   - enroll.go: the wizard's ui.Enrollment over app.Enrollments: a document frame's
+//     card (corners as fractions of the frame) and its problems into ui.Guidance, Take
+//     it now (Enrollments.TakeNow), the review's DocumentRead (the number in full, for
+//     that screen only), the comparison image's origin into app.Draft.
 //
 // Its tests run the real app (bbolt queue, replay cameras, ONNX Runtime, the compare
 // sandbox on loopback) under the screens of Fyne's test package.
