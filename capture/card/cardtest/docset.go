@@ -141,7 +141,7 @@ func DocSet(cards map[string]*image.RGBA, g card.Gates) ([]Frame, error) {
 			out = append(out, f)
 		}
 		for i := 0; i < 9; i++ {
-			f := still(rng, sp, i)
+			f := still(rng, sp, si, i)
 			f.Seed = int64(si*1000 + 500 + i)
 			f.File = fmt.Sprintf("%s_s%d.jpg", sp, i)
 			f.Labels = labels(f, c, g)
@@ -159,7 +159,8 @@ func round(v float64, per float64) float64 { return math.Round(v*per) / per }
 
 func preview(rng *rand.Rand, sp string, i int) Frame {
 	const W, H = 640.0, 480.0
-	f := Frame{Kind: KindPreview, Specimen: sp, Light: 1, Background: Background(i % 4),
+	// each case (i % 10) on the four backgrounds in turn
+	f := Frame{Kind: KindPreview, Specimen: sp, Light: 1, Background: Background((i + i/10) % 4),
 		CX: W/2 + between(rng, -20, 20), CY: H/2 + between(rng, -15, 15), CardW: between(rng, 380, 520)}
 	f.Rotation = between(rng, -4, 4)
 	switch i % 10 {
@@ -218,9 +219,10 @@ func preview(rng *rand.Rand, sp string, i int) Frame {
 	return tidy(f)
 }
 
-func still(rng *rand.Rand, sp string, i int) Frame {
+func still(rng *rand.Rand, sp string, si, i int) Frame {
 	const W, H = 1280.0, 720.0
-	f := Frame{Kind: KindStill, Specimen: sp, Light: 1, Background: Background(i % 4),
+	// each case on a different background from one specimen to the next
+	f := Frame{Kind: KindStill, Specimen: sp, Light: 1, Background: Background((i + si) % 4),
 		CX: W/2 + between(rng, -30, 30), CY: H/2 + between(rng, -20, 20), CardW: between(rng, 800, 900)}
 	f.Rotation = between(rng, -3, 3)
 	switch i {
