@@ -181,4 +181,3 @@ func ratio(a, b int) string {
 	}
 	return strings.TrimSpace(fmt.Sprintf("%9.2f", float64(a)/float64(b)))
 }
-
