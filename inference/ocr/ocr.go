@@ -313,59 +313,69 @@ func (r *Reader) Recognize(img image.Image, box image.Rectangle, allowed string)
 	w := int(math.Ceil(float64(recHeight) * float64(box.Dx()) / float64(box.Dy())))
 	w = clamp(w, 16, recMaxWidth)
 	data := planes(img, box, w, recHeight, [3]float32{0.5, 0.5, 0.5}, [3]float32{0.5, 0.5, 0.5})
-	outs, err := r.rec.Run([]int64{1, 3, recHeight, int64(w)}, data)
+	line := Line{Box: box}
+	var sum float32
+	var bad error // the output is not what the model should give
+	// the scores are decoded where the runtime wrote them (steps × the dictionary's 6625
+	// classes: megabytes a line, not copied)
+	err := r.rec.RunFunc([]int64{1, 3, recHeight, int64(w)}, data, func(outs []onnx.Output) error {
+		o := outs[0]
+		if len(o.Shape) != 3 {
+			bad = fmt.Errorf("ocr: recognition output of shape %v", o.Shape)
+			return bad
+		}
+		steps, classes := int(o.Shape[1]), int(o.Shape[2])
+		if classes != len(r.dict)+1 {
+			bad = fmt.Errorf("ocr: recognition has %d classes for a dictionary of %d", classes, len(r.dict))
+			return bad
+		}
+		var allow []int
+		if allowed != "" {
+			allow = append(allow, 0)
+			for i, s := range r.dict {
+				if len(s) == 1 && strings.Contains(allowed, s) {
+					allow = append(allow, i+1)
+				}
+			}
+		}
+		prev := 0
+		for t := 0; t < steps; t++ {
+			row := o.Data[t*classes : (t+1)*classes]
+			best, second := -1, -1
+			consider := func(c int) {
+				switch {
+				case best < 0 || row[c] > row[best]:
+					second, best = best, c
+				case second < 0 || row[c] > row[second]:
+					second = c
+				}
+			}
+			if allow != nil {
+				for _, c := range allow {
+					consider(c)
+				}
+			} else {
+				for c := range row {
+					consider(c)
+				}
+			}
+			if best != 0 && best != prev {
+				ch := Char{Text: r.dict[best-1], Prob: row[best]}
+				if second > 0 {
+					ch.Alt, ch.AltProb = r.dict[second-1], row[second]
+				}
+				line.Chars = append(line.Chars, ch)
+				sum += row[best]
+			}
+			prev = best
+		}
+		return nil
+	})
+	if bad != nil {
+		return Line{}, bad
+	}
 	if err != nil {
 		return Line{}, fmt.Errorf("ocr: recognition: %w", err)
-	}
-	o := outs[0]
-	if len(o.Shape) != 3 {
-		return Line{}, fmt.Errorf("ocr: recognition output of shape %v", o.Shape)
-	}
-	steps, classes := int(o.Shape[1]), int(o.Shape[2])
-	if classes != len(r.dict)+1 {
-		return Line{}, fmt.Errorf("ocr: recognition has %d classes for a dictionary of %d", classes, len(r.dict))
-	}
-	var allow []int
-	if allowed != "" {
-		allow = append(allow, 0)
-		for i, s := range r.dict {
-			if len(s) == 1 && strings.Contains(allowed, s) {
-				allow = append(allow, i+1)
-			}
-		}
-	}
-	line := Line{Box: box}
-	prev := 0
-	var sum float32
-	for t := 0; t < steps; t++ {
-		row := o.Data[t*classes : (t+1)*classes]
-		best, second := -1, -1
-		consider := func(c int) {
-			switch {
-			case best < 0 || row[c] > row[best]:
-				second, best = best, c
-			case second < 0 || row[c] > row[second]:
-				second = c
-			}
-		}
-		if allow != nil {
-			for _, c := range allow {
-				consider(c)
-			}
-		} else {
-			for c := range row {
-				consider(c)
-			}
-		}
-		if best != 0 && best != prev {
-			ch := Char{Text: r.dict[best-1], Prob: row[best]}
-			if second > 0 {
-				ch.Alt, ch.AltProb = r.dict[second-1], row[second]
-			}
-			line.Chars = append(line.Chars, ch)
-			sum += row[best]
-		}
-		prev = best
 	}
 	var sb strings.Builder
 	for _, c := range line.Chars {

@@ -9,6 +9,7 @@
 //     Calling it again with the same path is a no-op; with another path it is an error.
 //   - A Session holds a small pool of runtime sessions, each with its own input and output
 //     tensors, so concurrent callers never share buffers; callers beyond the pool size wait.
-//     The slices handed out by Session.Do are only valid inside the callback.
+//     The slices handed out by Session.Do are only valid inside the callback; so are the
+//     outputs DynamicSession.RunFunc hands out (Run returns copies).
 //   - Close frees the C memory; it waits for runs in progress to finish.
 package onnx

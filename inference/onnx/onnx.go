@@ -336,36 +336,52 @@ type Output struct {
 
 // Run runs the model on data (of the given shape) and returns copies of the outputs.
 func (d *DynamicSession) Run(shape []int64, data []float32) ([]Output, error) {
+	var res []Output
+	err := d.RunFunc(shape, data, func(outs []Output) error {
+		res = make([]Output, len(outs))
+		for i, o := range outs {
+			res[i] = Output{Data: append([]float32(nil), o.Data...), Shape: o.Shape}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// RunFunc runs the model on data (of the given shape) and hands the outputs to use
+// without copying them: their Data is the runtime's memory, valid only until use
+// returns (a large output read once, such as a recognizer's scores over a big
+// dictionary, is not copied). use's error is RunFunc's.
+func (d *DynamicSession) RunFunc(shape []int64, data []float32, use func([]Output) error) error {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.sess == nil {
-		return nil, fmt.Errorf("running %s: %w", d.name, ErrClosed)
+		return fmt.Errorf("running %s: %w", d.name, ErrClosed)
 	}
 	in, err := ort.NewTensor(ort.NewShape(shape...), data)
 	if err != nil {
-		return nil, fmt.Errorf("running %s: input tensor %v: %w", d.name, shape, err)
+		return fmt.Errorf("running %s: input tensor %v: %w", d.name, shape, err)
 	}
 	defer in.Destroy()
 	outs := make([]ort.Value, len(d.outNames))
 	if err := d.sess.Run([]ort.Value{in}, outs); err != nil {
-		return nil, fmt.Errorf("running %s on %v: %w", d.name, shape, err)
+		return fmt.Errorf("running %s on %v: %w", d.name, shape, err)
 	}
+	defer func() {
+		for _, v := range outs {
+			if v != nil {
+				v.Destroy()
+			}
+		}
+	}()
 	res := make([]Output, len(outs))
 	for i, v := range outs {
-		if v == nil {
-			continue
+		t, ok := v.(*ort.Tensor[float32])
+		if !ok {
+			return fmt.Errorf("running %s: output %s is not a float32 tensor", d.name, d.outNames[i])
 		}
-		if t, ok := v.(*ort.Tensor[float32]); ok {
-			res[i] = Output{Data: append([]float32(nil), t.GetData()...), Shape: append([]int64(nil), t.GetShape()...)}
-		}
-		v.Destroy()
+		res[i] = Output{Data: t.GetData(), Shape: append([]int64(nil), t.GetShape()...)}
 	}
-	for i, r := range res {
-		if r.Data == nil {
-			return nil, fmt.Errorf("running %s: output %s is not a float32 tensor", d.name, d.outNames[i])
-		}
-	}
-	return res, nil
+	return use(res)
 }
 
 // Close frees the session, waiting for runs in progress.
