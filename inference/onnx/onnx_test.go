@@ -156,7 +156,26 @@ func TestInitIdempotentAndSessions(t *testing.T) {
 	if _, err := d.Run([]int64{1, 3, 81, 80}, make([]float32, 3*81*80)); err == nil {
 		t.Error("wrong input shape accepted")
 	}
+	// RunFunc hands over the same outputs uncopied, and returns the callback's error
+	called := false
+	err = d.RunFunc([]int64{1, 3, 80, 80}, in, func(o []Output) error {
+		called = true
+		if len(o) != 1 || len(o[0].Data) != 3 || o[0].Data[0] != ref[0] || len(o[0].Shape) != 2 || o[0].Shape[1] != 3 {
+			t.Errorf("RunFunc outputs %+v, want %v", o, ref)
+		}
+		return nil
+	})
+	if err != nil || !called {
+		t.Errorf("RunFunc: %v (callback called %v)", err, called)
+	}
+	stop := errors.New("stop")
+	if err := d.RunFunc([]int64{1, 3, 80, 80}, in, func([]Output) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("RunFunc's callback error: %v", err)
+	}
 	d.Close()
+	if err := d.RunFunc([]int64{1, 3, 80, 80}, in, func([]Output) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Errorf("RunFunc after Close: %v", err)
+	}
 	if _, err := d.Run([]int64{1, 3, 80, 80}, in); !errors.Is(err, ErrClosed) {
 		t.Errorf("dynamic run after Close: %v", err)
 	}
