@@ -122,6 +122,19 @@ func run() error {
 			if err := d.waitText(ui.T("document.title")); err != nil {
 				return err
 			}
+			// The card on screen: the step's first instruction about it, or the card taken.
+			said := []string{ui.T("comparison.face-found")}
+			for _, p := range []ui.CardProblem{ui.CardTilted, ui.CardGlare, ui.CardMoving} {
+				said = append(said, ui.Msg("card."+string(p)))
+			}
+			if err := d.wait("the card's instruction", func(items []ui.MapItem) bool {
+				return slices.ContainsFunc(items, func(i ui.MapItem) bool { return slices.Contains(said, i.Text) })
+			}); err != nil {
+				return err
+			}
+			if *shots != "" {
+				time.Sleep(250 * time.Millisecond) // the map is written before X paints it
+			}
 			if err := shot(*shots, "document-live.png"); err != nil {
 				return err
 			}
