@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/smartselfie/kiosk-agent/capture"
+	"github.com/smartselfie/kiosk-agent/capture/card"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/inference/ocr"
@@ -164,6 +165,14 @@ func runEnroll(g *globals, args []string) int {
 func cameraJob(ctx context.Context, g *globals, e *inference.Engine, in *jobInput, meta job.Job) (*job.Job, error) {
 	var o enroll.Options
 	var cams enroll.Cameras
+	c, err := g.config()
+	if err != nil {
+		return nil, err
+	}
+	if c.Capture.DocumentCardGates { // the kiosk's document step: the card found, judged, flattened
+		gates := card.DefaultGates()
+		o.Document.Card = &gates
+	}
 	kind, arg, _ := strings.Cut(in.camera, ":")
 	switch kind {
 	case "replay":
@@ -175,10 +184,6 @@ func cameraJob(ctx context.Context, g *globals, e *inference.Engine, in *jobInpu
 		r.Apply(&o.Liveness)
 		cams = enroll.Cameras{Document: r.Document, Selfie: r.Selfie, Liveness: r.Liveness}
 	case "config":
-		c, err := g.config()
-		if err != nil {
-			return nil, err
-		}
 		vc, err := parts.OpenCameras(ctx, c, g.clock(), g.logger(c))
 		if err != nil {
 			return nil, err

@@ -2,17 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/smartselfie/kiosk-agent/capture/replay"
+	"github.com/smartselfie/kiosk-agent/capture/card"
 	"github.com/smartselfie/kiosk-agent/inference"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
+	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 )
 
@@ -83,26 +85,51 @@ func TestEnrollCameraUsage(t *testing.T) {
 	}
 }
 
-// The document photographed by --camera (the replay's document/ folder) is an auto
-// capture: the job, the queue's entry and its enrolled event say so.
+// The document photographed by --camera (the replay's document/ folder: the customer's
+// ID card on a desk, turned, glared, then straight) is taken with the card's gates, as
+// the kiosk's step takes it (capture.document_card_gates, on by default): the sealed
+// comparison image is the card flattened, its zone read (TD1), the prechecks pass, and
+// it is an auto capture: the job, the queue's entry and its enrolled event say so.
 func TestEnrollCameraDocumentIsAuto(t *testing.T) {
 	if os.Getenv("ONNXRUNTIME_LIB") == "" {
 		t.Skip("ONNXRUNTIME_LIB is not set (make test sets it)")
 	}
+	if os.Getenv("KIOSK_OCR_MODELS") == "" { // go test without make: the checkout's models
+		dir, _ := filepath.Abs("../../.cache/ocr")
+		t.Setenv("KIOSK_OCR_MODELS", dir)
+	}
 	data := filepath.Join(t.TempDir(), "data")
-	cam := enrolltest.ReplayDir(t)
-	os.MkdirAll(filepath.Join(cam, replay.DocumentDir), 0o755)
-	if err := os.WriteFile(filepath.Join(cam, replay.DocumentDir, "passport.jpg"),
-		testimages.Read(t, "id_specimen_utopia_passport_td3.jpg"), 0o644); err != nil {
+	cam := t.TempDir()
+	if err := enrolltest.Write(cam, enrolltest.Comparison); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errs := kioskctlEnv(t, "enroll", "--data-dir", data, "--camera", "replay:"+cam, "--user-id", "CUST-CAM-2",
-		"--job-id", "cam-doc", "--no-prechecks", "--json")
+		"--job-id", "cam-doc", "--json")
 	var eo enrollOutput
-	if code != exitOK || json.Unmarshal([]byte(out), &eo) != nil || eo.State != "queued" || eo.CaptureOrigin != job.OriginAuto {
+	if code != exitOK || json.Unmarshal([]byte(out), &eo) != nil || eo.State != "queued" || eo.CaptureOrigin != job.OriginAuto ||
+		!eo.Prechecks.OK {
 		t.Fatalf("enroll --camera with the document: exit %d, %s %s", code, out, errs)
+	}
+	if eo.Document == nil || *eo.Document != (job.DocumentRecord{Format: "TD1", Type: "I", IssuingState: "UTO"}) {
+		t.Errorf("the document's record %+v", eo.Document)
 	}
 	if code, out, _ := kioskctlEnv(t, "audit", "--data-dir", data, "--kind", "enrolled"); code != exitOK || !strings.Contains(out, "capture auto") {
 		t.Fatalf("audit: %d\n%s", code, out)
+	}
+	q, err := offline.Open(data, offline.Options{Settings: offline.Settings{MinFreeDiskMB: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	j, err := q.Load("cam-doc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := inference.DecodeImage(j.Comparison)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); math.Abs(float64(b.Dx())/float64(b.Dy())-card.AspectID1)/card.AspectID1 > 0.03 {
+		t.Errorf("the sealed comparison image is %dx%d: not the ID-1 card flattened", b.Dx(), b.Dy())
 	}
 }
