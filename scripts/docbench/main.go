@@ -125,22 +125,6 @@ func flattened(img *image.RGBA) (*image.RGBA, card.Finding) {
 	return card.Flatten(img, fd, flatWidth), fd
 }
 
-// cardRight reports whether a finding is the scene's card: each corner within 2 % of
-// the frame's diagonal of the true one.
-func cardRight(fd card.Finding, f cardtest.Frame) bool {
-	if !fd.Found {
-		return false
-	}
-	want := f.Scene().Corners
-	diag := math.Hypot(float64(fd.Width), float64(fd.Height))
-	for i := range want {
-		if math.Hypot(fd.Corners[i].X-want[i].X, fd.Corners[i].Y-want[i].Y) > 0.02*diag {
-			return false
-		}
-	}
-	return true
-}
-
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -251,7 +235,7 @@ func benchMRZ(w io.Writer, dir string) error {
 			src = flat
 			flatN++
 		}
-		right := cardRight(fd, f)
+		right := f.FoundRight(fd)
 		if right {
 			t.right[0]++
 		}
@@ -411,7 +395,7 @@ func benchMatch(w io.Writer, dir, photos string) error {
 		}
 		var flatJPEG []byte
 		flat, fd := flattened(img)
-		right := cardRight(fd, f)
+		right := f.FoundRight(fd)
 		if flat != nil {
 			if flatJPEG, err = jpegBytes(flat); err != nil {
 				return err

@@ -37,14 +37,14 @@ func TestCardRight(t *testing.T) {
 	f := cardtest.Frame{Kind: cardtest.KindStill, Specimen: "id1_obama", CX: 640, CY: 360, CardW: 860, Light: 1}
 	q := f.Scene().Corners
 	fd := card.Finding{Found: true, Corners: q, Width: 1280, Height: 720}
-	if !cardRight(fd, f) {
+	if !f.FoundRight(fd) {
 		t.Error("the true corners are not right")
 	}
 	fd.Corners[2].X += 40 // 2.7 % of the diagonal
-	if cardRight(fd, f) {
+	if f.FoundRight(fd) {
 		t.Error("a corner 40 px off is right")
 	}
-	if cardRight(card.Finding{}, f) {
+	if f.FoundRight(card.Finding{}) {
 		t.Error("no card found is right")
 	}
 }

@@ -110,6 +110,22 @@ func (f Frame) Scene() Scene {
 	return s
 }
 
+// FoundRight reports whether a finding is the frame's card: each corner within 2 % of
+// the frame's diagonal of the scene's. A frame without a card has none to find.
+func (f Frame) FoundRight(fd card.Finding) bool {
+	if !fd.Found || f.Specimen == "" {
+		return false
+	}
+	want := f.Scene().Corners
+	diag := math.Hypot(float64(fd.Width), float64(fd.Height))
+	for i := range want {
+		if math.Hypot(fd.Corners[i].X-want[i].X, fd.Corners[i].Y-want[i].Y) > 0.02*diag {
+			return false
+		}
+	}
+	return true
+}
+
 // Has reports whether the frame is labelled with p.
 func (f Frame) Has(p card.Problem) bool { return slices.Contains(f.Labels, p) }
 

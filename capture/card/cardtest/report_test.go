@@ -67,7 +67,8 @@ func TestCardBenchReport(t *testing.T) {
 		}
 		return t
 	}
-	groups := []string{"previews, TD3 passport page", "previews, ID-1 cards", "previews, all", "stills 1280x720, all"}
+	groups := []string{"previews, TD3 passport page", "previews, ID-1 cards", "previews, all", "stills 1280x720, all",
+		"previews whose card was found right, or without a card (the gates alone)"}
 	tallies := map[string]*tally{}
 	for _, gname := range groups {
 		tallies[gname] = newTally()
@@ -111,6 +112,9 @@ func TestCardBenchReport(t *testing.T) {
 			in = []string{groups[2]}
 		default:
 			in = []string{groups[1], groups[2]}
+		}
+		if f.Kind == KindPreview && (f.Specimen == "" || f.FoundRight(fd)) {
+			in = append(in, groups[4])
 		}
 		for _, gname := range in {
 			tl := tallies[gname]
