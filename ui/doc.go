@@ -102,7 +102,11 @@
 // every capture step names the customer, review and result show the id in full (on
 // screen only, never logged);
 // customer (the id checked with job.ValidUserID, the job id from job.NewID, the source,
-// "already enrolled: enroll again" = allow_new_enroll); the camera steps (a card guide
+// "already enrolled: enroll again" = allow_new_enroll; with Deps.CustomerIDFromDocument,
+// config ui.customer_id_from, the id may be left empty for a document until it is
+// taken: Continue on the document taken reads its zone, Enrollment.ReadDocument, and its
+// number becomes the id, or, none read, the wizard goes back to the customer step with
+// the document kept and asks for the id); the camera steps (a card guide
 // for the document, an oval, canvas.Ellipse, for faces, grey/amber/green for
 // wait/adjust/good, ONE instruction: the first problem in problemOrder, where a face
 // that does not look live comes right after the face count; on the document, when the

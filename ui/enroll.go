@@ -282,6 +282,10 @@ type Enrollment interface {
 	TakeNow(ctx context.Context, kind CaptureKind, frame image.Image) (Shot, error)
 	// Prechecks runs the on-device checks of the draft (internal/precheck).
 	Prechecks(ctx context.Context, d Draft) (job.Prechecks, error)
+	// ReadDocument reads the machine readable zone of a document image now (Deps.
+	// CustomerIDFromDocument: the customer's id from the document number); nil when no
+	// zone was found. It may take a second: the wizard calls it off the UI goroutine.
+	ReadDocument(ctx context.Context, img image.Image) (*DocumentRead, error)
 	// DocumentRead is what the last Prechecks of job jobID read from its document's
 	// machine readable zone, for the review screen; nil when nothing was read (not a
 	// document, no zone, no OCR models). It is kept in memory only, until Seal.

@@ -40,6 +40,10 @@ type Deps struct {
 	// ManualAfter is how long the document and portrait steps wait before they offer
 	// "Take it now" (config capture.document_manual_after; 0: at once).
 	ManualAfter time.Duration
+	// CustomerIDFromDocument lets the agent leave the customer's id empty when the
+	// comparison image is the document: once it is taken, the document number read from
+	// its zone becomes the id (config ui.customer_id_from "mrz_document_number").
+	CustomerIDFromDocument bool
 	// NewEnrollment, when set, replaces the wizard: it builds the enrollment screen for
 	// session s; back returns home.
 	NewEnrollment func(s Session, back func()) fyne.CanvasObject
@@ -71,7 +75,7 @@ func (d Deps) Validate() error {
 		return nil
 	}
 	sort.Strings(missing)
-	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, ManualAfter, NewEnrollment, Quit, Checks, OperatorAdmin and NewJobID)", strings.Join(missing, ", "))
+	return fmt.Errorf("%s not set (internal/app must set every one but Preview, Enrollment, ResultWait, ManualAfter, CustomerIDFromDocument, NewEnrollment, Quit, Checks, OperatorAdmin and NewJobID)", strings.Join(missing, ", "))
 }
 
 // ScreenID names a screen of the shell.

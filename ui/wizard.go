@@ -58,6 +58,8 @@ type wizard struct {
 	// it); pendingKind its capture kind (0: imported).
 	pending     *Shot
 	pendingKind CaptureKind
+	// note is said on the customer screen once (the document's number was not read).
+	note string
 }
 
 // newWizard starts an enrollment for the signed-in operator.
@@ -379,6 +381,10 @@ func (s *Shell) ask(question, yes, no string, ok func()) {
 // customerScreen: the user id, the job id, the comparison image's source, re-enroll.
 func (w *wizard) customerScreen() fyne.CanvasObject {
 	msg := newMessage()
+	if w.note != "" {
+		setMessage(msg, w.note)
+		w.note = ""
+	}
 	user := w.s.textField()
 	user.Upper = true
 	w.userField = user
@@ -391,10 +397,21 @@ func (w *wizard) customerScreen() fyne.CanvasObject {
 			setMessage(msg, "")
 		}
 	}
+	caption := widget.NewLabelWithStyle(T("customer.user-id"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	// With ui.customer_id_from the id may wait for the document's number, until the
+	// document is taken (then the number was not read: the agent types the id).
+	fromDocument := func() bool {
+		return w.s.d.CustomerIDFromDocument && w.d.ComparisonType == job.Document && !w.st.Has(flow.Comparison)
+	}
 	jobID := widget.NewLabelWithStyle(w.d.JobID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	var sources []*widget.Button
 	pick := func(t job.ComparisonType) {
 		w.d.ComparisonType = t
+		if fromDocument() {
+			caption.SetText(T("customer.user-id.or-document"))
+		} else {
+			caption.SetText(T("customer.user-id"))
+		}
 		for i, b := range sources {
 			b.Importance = widget.MediumImportance
 			if job.ComparisonTypes()[sourceOrder[i]] == t {
@@ -415,10 +432,7 @@ func (w *wizard) customerScreen() fyne.CanvasObject {
 	pick(w.d.ComparisonType)
 	again := widget.NewCheck(T("customer.re-enroll"), func(v bool) { w.s.Touch(); w.d.AllowNewEnroll = v })
 	again.SetChecked(w.d.AllowNewEnroll)
-	left := container.NewVBox(
-		widget.NewLabelWithStyle(T("customer.user-id"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		user, msg,
-	)
+	left := container.NewVBox(caption, user, msg)
 	// The job id goes under its caption, where the column's whole width holds it on one
 	// line at 1024x600; it breaks anywhere rather than widen the screen.
 	jobID.Wrapping = fyne.TextWrapBreak
@@ -429,7 +443,7 @@ func (w *wizard) customerScreen() fyne.CanvasObject {
 		container.NewGridWithColumns(1, cells...),
 	)
 	next := w.primary(T("wizard.continue"), theme.NavigateNextIcon(), func() {
-		if !job.ValidUserID(w.d.UserID) {
+		if !job.ValidUserID(w.d.UserID) && !(w.d.UserID == "" && fromDocument()) {
 			setMessage(msg, T("customer.user-id.invalid"))
 			return
 		}
@@ -913,9 +927,14 @@ func (w *wizard) comparisonTaken(kind CaptureKind, shot Shot) {
 		w.pending = nil
 		w.apply(flow.Event{Kind: flow.Again})
 	})
-	next := w.primary(T("wizard.continue"), theme.NavigateNextIcon(), func() {
+	var next *widget.Button
+	next = w.primary(T("wizard.continue"), theme.NavigateNextIcon(), func() {
 		w.d.Comparison = shot
 		w.d.ComparisonType = w.st.Source
+		if w.s.d.CustomerIDFromDocument && w.d.UserID == "" && w.st.Source == job.Document {
+			w.idFromDocument(shot, found, again, next)
+			return
+		}
 		w.apply(flow.Event{Kind: flow.Captured})
 	})
 	title := stepTitle(kind)
@@ -926,6 +945,50 @@ func (w *wizard) comparisonTaken(kind CaptureKind, shot Shot) {
 	content := container.NewBorder(nil, nil, nil, container.NewStack(spacer(panelWidth, 0), panel), pic)
 	w.root.Objects = []fyne.CanvasObject{w.frame(title, content, again, next)}
 	w.root.Refresh()
+}
+
+// idFromDocument reads the document's number (Enrollment.ReadDocument) and makes it the
+// customer's id (ui.customer_id_from), then goes on to the selfie. When no number is read
+// (no zone, a check digit fails, not a valid id, no OCR) the wizard goes back to the
+// customer step, the document kept, and asks the agent to type the id.
+func (w *wizard) idFromDocument(shot Shot, status *widget.Label, buttons ...*widget.Button) {
+	for _, b := range buttons {
+		b.Disable()
+	}
+	status.SetText(T("customer.reading-number"))
+	ctx, gen := w.stepContext()
+	go func() {
+		dr, err := w.enr.ReadDocument(ctx, shot.Image)
+		if ctx.Err() != nil {
+			return
+		}
+		do(func() {
+			if w.gen != gen {
+				return
+			}
+			if err == nil && dr != nil && dr.Valid && job.ValidUserID(dr.Number) {
+				w.d.UserID = dr.Number
+				w.apply(flow.Event{Kind: flow.Captured})
+				return
+			}
+			// Kept, then back to the customer step (the comparison step shows it taken
+			// when the agent comes back through it).
+			st := w.st
+			for _, e := range []flow.Event{{Kind: flow.Captured}, {Kind: flow.Back}, {Kind: flow.Back}} {
+				n, err := flow.Next(st, e)
+				if err != nil {
+					return
+				}
+				st = n
+			}
+			w.moved(w.st.Step.String(), st.Step.String(), false)
+			w.st = st
+			w.epoch++
+			w.pending = nil
+			w.note = T("customer.number-unread")
+			w.show()
+		})
+	}()
 }
 
 // comparisonKind is the capture kind of a comparison source (0: the ID photo import).

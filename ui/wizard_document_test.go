@@ -376,3 +376,63 @@ func TestReviewDocumentRead(t *testing.T) {
 		t.Errorf("review of a document in date: %q", fake.Texts(r.canvas()))
 	}
 }
+
+// ui.customer_id_from "mrz_document_number": the agent leaves the id empty for a
+// document; once it is taken its number becomes the id (header, review, seal).
+func TestCustomerIDFromDocument(t *testing.T) {
+	from := func(d *ui.Deps) { d.CustomerIDFromDocument = true }
+	r := newWizardRigIn(t, fake.Scenario{}, "en", from)
+	r.signIn("Amina Diallo", fake.OperatorPIN)
+	r.tap(ui.T("home.new"))
+	r.tap(ui.T("consent.agree"))
+	r.tap(ui.SourceText(job.IDPhoto))
+	r.tap(ui.T("wizard.continue"))
+	if !r.has(ui.T("customer.user-id.invalid")) {
+		t.Fatalf("an empty id accepted for an ID photo: %q", fake.Texts(r.canvas()))
+	}
+	r.tap(ui.SourceText(job.Document))
+	if !r.has(ui.T("customer.user-id.or-document")) {
+		t.Errorf("the caption does not say the document's number may be the id: %q", fake.Texts(r.canvas()))
+	}
+	r.tap(ui.T("wizard.continue"))
+	r.scanDocument()
+	r.waitText(ui.T("selfie.title"))
+	if !r.has(ui.Tf("wizard.customer", map[string]any{"ID": fake.SpecimenNumber})) {
+		t.Errorf("the selfie step does not name the customer by the document's number: %q", fake.Texts(r.canvas()))
+	}
+	r.toReview()
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.ResultText("0840"))
+	if id := sealed(t, r.enr, 1).Draft.UserID; id != fake.SpecimenNumber {
+		t.Errorf("sealed with the id %q, want the document's number", id)
+	}
+	r.shell.Stop()
+
+	// No number read: back to the customer step, the document kept; the id is needed.
+	r = newWizardRigIn(t, fake.Scenario{DocumentUnread: true}, "fr", from)
+	r.signIn("Amina Diallo", fake.OperatorPIN)
+	r.tap(ui.T("home.new"))
+	r.tap(ui.T("consent.agree"))
+	r.tap(ui.SourceText(job.Document))
+	r.tap(ui.T("wizard.continue"))
+	r.scanDocument()
+	r.waitText(ui.T("customer.number-unread"))
+	r.tap(ui.T("wizard.continue"))
+	if !r.has(ui.T("customer.user-id.invalid")) {
+		t.Fatalf("an empty id accepted once the number was not read: %q", fake.Texts(r.canvas()))
+	}
+	test.Type(r.entry(), "CUST-0077")
+	r.tap(ui.T("wizard.continue"))
+	r.waitText(ui.T("comparison.face-found")) // the document taken, shown kept
+	r.tap(ui.T("wizard.continue"))
+	r.waitText(ui.T("selfie.title"))
+	if n := r.enr.Opened(ui.CaptureDocument); n != 1 {
+		t.Errorf("the document camera opened %d times, want 1 (the document is kept)", n)
+	}
+	r.toReview()
+	r.tap(ui.T("review.seal"))
+	r.waitText(ui.ResultText("0840"))
+	if id := sealed(t, r.enr, 1).Draft.UserID; id != "CUST-0077" {
+		t.Errorf("sealed with the id %q", id)
+	}
+}

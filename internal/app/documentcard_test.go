@@ -4,6 +4,8 @@ import (
 	"context"
 	"image"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -120,5 +122,31 @@ func TestTakeNowFlattensTheCard(t *testing.T) {
 		if err != nil || img != image.Image(desk) {
 			t.Errorf("gates %v: a frame with no card is not kept as it is (%v)", gates, err)
 		}
+	}
+}
+
+// ReadDocument (ui.customer_id_from) reads the specimen passport's zone with the real
+// OCR: its number, every check digit holding.
+func TestReadDocumentNumber(t *testing.T) {
+	if os.Getenv("KIOSK_OCR_MODELS") == "" { // go test without make: the checkout's models
+		dir, _ := filepath.Abs("../../.cache/ocr")
+		t.Setenv("KIOSK_OCR_MODELS", dir)
+	}
+	eng := inferencetest.Get(t)
+	a, err := New(Options{Config: testConfig(t), NoCameras: true, NoNetwatch: true, Engine: eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	spec, err := cardtest.Specimen(testimages.Path("id_specimen_utopia_passport_td3.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewEnrollments(a).ReadDocument(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r == nil || r.Doc == nil || !r.Doc.Valid() || r.Doc.DocumentNumber != "L898902C3" {
+		t.Fatalf("the specimen's zone read as %+v", r)
 	}
 }

@@ -456,6 +456,28 @@ func (e *Enrollments) DocumentRead(jobID string) *precheck.DocumentRead {
 	return nil
 }
 
+// ReadDocument reads the machine readable zone of a document image now, with the app's
+// OCR (ui.customer_id_from: the customer's id from the document number); Doc is nil when
+// no zone was found. ErrNoOCR when the OCR models are not installed.
+func (e *Enrollments) ReadDocument(ctx context.Context, img image.Image) (*precheck.DocumentRead, error) {
+	r := e.a.OCR()
+	if r == nil {
+		return nil, ErrNoOCR
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d, err := precheck.ReadDocument(r, img, e.a.clk.Now())
+	if err != nil {
+		return nil, fmt.Errorf("reading the document: %w", err)
+	}
+	return d, nil
+}
+
+// ErrNoOCR is ReadDocument's error when the kiosk has no OCR models: the document's zone
+// cannot be read (scripts/fetch-ocr.sh installs them).
+var ErrNoOCR = errors.New("reading the document: the OCR models are not installed")
+
 // TakeNow makes the comparison image of a frame the agent kept by hand ("Take it now")
 // on the step of kind, and finds its largest face (nil: none): for the document, with
 // the card's gates on (capture.document_card_gates), the card flattened when one is

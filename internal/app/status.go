@@ -189,6 +189,9 @@ type Settings struct {
 	// DocumentManualAfter is how long the document step waits before it offers "Take
 	// it now" (capture.document_manual_after).
 	DocumentManualAfter time.Duration
+	// CustomerIDFromDocument: the customer's id may be left to the document number
+	// read from its zone (ui.customer_id_from "mrz_document_number").
+	CustomerIDFromDocument bool
 	Thresholds gates.Thresholds
 	// ImportDirs are the folders the ID photo import lists (ui.import_dirs).
 	ImportDirs []string
@@ -206,6 +209,7 @@ func (a *App) Settings() Settings {
 	s := Settings{KioskID: c.KioskID, APIURL: c.Compare.APIURL, PartnerID: c.Compare.PartnerID,
 		KeyPresent: a.sending.Sender != nil, Training: a.training, Language: lang,
 		IdleLock: idle, ResultWait: c.UI.ResultWait.D(), DocumentManualAfter: c.Capture.DocumentManualAfter.D(),
+		CustomerIDFromDocument: c.UI.CustomerIDFrom == config.CustomerIDFromMRZ,
 		Thresholds: parts.Thresholds(c),
 		ImportDirs: slices.Clone(c.UI.ImportDirs), SocketPath: a.srv.Path()}
 	cams := parts.CameraConfig(c)

@@ -243,7 +243,16 @@ type UI struct {
 	// .jpg, .jpeg and .png files, and those of the folders one and two levels below it
 	// (a USB stick mounted at /media/USER/LABEL). Absolute paths.
 	ImportDirs []string `json:"import_dirs"`
+	// CustomerIDFrom, "mrz_document_number", lets the agent leave the customer's id
+	// empty when the comparison image is the document: the wizard fills it with the
+	// document number read from the document's zone once the document is taken. Empty:
+	// the agent always types the id.
+	CustomerIDFrom string `json:"customer_id_from,omitempty"`
 }
+
+// CustomerIDFromMRZ is ui.customer_id_from's one value: the customer's id is the
+// document number read from the document's machine readable zone.
+const CustomerIDFromMRZ = "mrz_document_number"
 
 // Languages are the languages of the screens.
 var Languages = []string{"en", "fr"}
@@ -665,6 +674,9 @@ func (u UI) validate(v *validator) {
 	v.dur("ui.result_wait", u.ResultWait, Duration(time.Second), Duration(10*time.Minute), "wait for the API's answer on screen; default 20s")
 	if !slices.Contains(Languages, u.Language) {
 		v.add("ui.language %q is not one of %s", u.Language, strings.Join(Languages, ", "))
+	}
+	if u.CustomerIDFrom != "" && u.CustomerIDFrom != CustomerIDFromMRZ {
+		v.add("ui.customer_id_from %q is not known: give %q (the document number read from the document's zone) or leave it out (the agent types the id)", u.CustomerIDFrom, CustomerIDFromMRZ)
 	}
 	for _, d := range u.ImportDirs {
 		if !filepath.IsAbs(d) || filepath.Clean(d) != d {

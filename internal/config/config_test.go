@@ -178,6 +178,7 @@ var badValues = []struct {
 	{"onnxruntime_lib", `{"onnxruntime_lib":" "}`, "onnxruntime_lib is blank"},
 
 	{"capture.document_card_gates", `{"capture":{"document_card_gates":"yes"}}`, "document_card_gates"},
+	{"ui.customer_id_from", `{"ui":{"customer_id_from":"passport"}}`, `ui.customer_id_from "passport" is not known: give "mrz_document_number"`},
 	{"capture.document_manual_after", `{"capture":{"document_manual_after":"-5s"}}`, "capture.document_manual_after -5s is out of range: give 0s to 10m"},
 	{"capture.document_manual_after", `{"capture":{"document_manual_after":"11m"}}`, "capture.document_manual_after 11m is out of range: give 0s to 10m"},
 	{"capture.document_manual_after", `{"capture":{"document_manual_after":"soon"}}`, `duration "soon": write a number and a unit`},

@@ -12,6 +12,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/capture"
 	"github.com/smartselfie/kiosk-agent/internal/app"
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/precheck"
 	"github.com/smartselfie/kiosk-agent/ui"
 )
 
@@ -112,7 +113,20 @@ func (e *uiEnrollment) TakeNow(ctx context.Context, kind ui.CaptureKind, frame i
 // (personal data, for the review screen only), the type, issuing state and expiry of a
 // zone whose check digits hold.
 func (e *uiEnrollment) DocumentRead(jobID string) *ui.DocumentRead {
-	r := e.Enrollments.DocumentRead(jobID)
+	return documentRead(e.Enrollments.DocumentRead(jobID))
+}
+
+// ReadDocument reads a document image's zone now (ui.customer_id_from).
+func (e *uiEnrollment) ReadDocument(ctx context.Context, img image.Image) (*ui.DocumentRead, error) {
+	r, err := e.Enrollments.ReadDocument(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	return documentRead(r), nil
+}
+
+// documentRead is a reading of the zone as ui shows it (nil: no zone found).
+func documentRead(r *precheck.DocumentRead) *ui.DocumentRead {
 	if r == nil || r.Doc == nil {
 		return nil
 	}

@@ -117,6 +117,8 @@ func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
 		ResultWait: a.Settings().ResultWait,
 		// "Take it now" on the document and portrait steps (capture.document_manual_after).
 		ManualAfter: a.Settings().DocumentManualAfter,
+		// The customer's id from the document's number (ui.customer_id_from).
+		CustomerIDFromDocument: a.Settings().CustomerIDFromDocument,
 		About:      ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint, KeyProtector: s.KeyProtector},
 		Clock:      clk,
 		Quit:       quit,

@@ -72,6 +72,8 @@ type Scenario struct {
 	// DocumentExpired: the prechecks of a document warn that it has expired
 	// (document_expired), and its reading says so.
 	DocumentExpired bool
+	// DocumentUnread: ReadDocument finds no zone on the document.
+	DocumentUnread bool
 }
 
 // Enrollment is the fake ui.Enrollment.
@@ -738,6 +740,27 @@ var (
 	SpecimenNumber = "L898902C3"
 	SpecimenExpiry = time.Date(2012, 4, 15, 0, 0, 0, 0, time.UTC)
 )
+
+// ReadDocument reads the specimen's zone on a frame of the fake card (none when the
+// scenario says DocumentUnread, or on a picture that is not the card's).
+func (e *Enrollment) ReadDocument(ctx context.Context, img image.Image) (*ui.DocumentRead, error) {
+	if e.scenario().DocumentUnread {
+		return nil, nil
+	}
+	rgba, _ := img.(*image.RGBA)
+	e.mu.Lock()
+	_, card := cutPrefix(e.seen[rgba], "card:")
+	e.mu.Unlock()
+	if !card {
+		return nil, nil
+	}
+	expired := e.scenario().DocumentExpired
+	expiry := SpecimenExpiry
+	if !expired {
+		expiry = time.Date(2034, 4, 15, 0, 0, 0, 0, time.UTC)
+	}
+	return &ui.DocumentRead{Valid: true, Number: SpecimenNumber, Type: "P", IssuingState: "UTO", Expiry: expiry, Expired: expired}, nil
+}
 
 // DocumentRead is the specimen's reading after the prechecks of a document job (nil
 // before, for another comparison image and once the job is sealed): expired when the
