@@ -33,7 +33,9 @@ type Gates struct {
 	StableFrames int     // frames in a row that hold every gate before the capture
 }
 
-// DefaultGates are the limits a kiosk uses unless its config says otherwise.
+// DefaultGates are the limits a kiosk uses unless its config says otherwise. The labels
+// of testdata/docset follow them: after a change, run go run ./scripts/docset and commit
+// its manifest.csv (go test ./scripts/docset says when it is stale).
 func DefaultGates() Gates {
 	return Gates{
 		MinFill:      0.20,

@@ -14,6 +14,11 @@
 //	c, _ := cardtest.CustomerOf("deepface_A")
 //	img, err := cardtest.CustomerCard("testdata/photos", c)
 //	zone, _ := c.Holder.Zone() // the three lines printed
+//
+// DocSet is the labelled document set of the benchmarks (testdata/docset, written by
+// scripts/docset): every specimen in previews and stills with each frame's labels per
+// gate from its scene; WriteManifest and ReadManifest are its manifest.csv, and
+// Frame.FoundRight tells a finding that is the frame's card.
 package cardtest
 
 import (
