@@ -14,9 +14,9 @@ const zoneShare = 40
 // darker than halfway between the bottom part's paper and its darkest grey) gives bands
 // of rows; a band is a zone line when its ink spans most of the width, it is not solid
 // (a strip of background under a card cut a little wide) and is as tall as its
-// neighbours. It returns the boxes of the last two or three such lines, padded about as
-// the detector pads its boxes, top to bottom; nil when the bottom part shows no such
-// lines (a raw frame, a portrait side).
+// neighbours. It returns the boxes of the last two or three such lines, cut about as the
+// detector cuts them, top to bottom; nil when the bottom part shows no such lines (a raw
+// frame, a portrait side).
 func zoneLines(img image.Image) []image.Rectangle {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()*zoneShare/100
@@ -156,21 +156,14 @@ func zoneLines(img image.Image) []image.Rectangle {
 	if n < 2 {
 		return nil
 	}
-	// each line padded by 30 % of its height (the recognizer reads a line with a margin),
-	// but never past half the gap to the next line (nor into its characters)
+	// each line cut tight above and below (the recognizer reads the characters at their
+	// largest: a margin, or a neighbour's strokes in it, costs TD1's close lines their
+	// leading letters) and with 30 % of its height either side
 	zl := lines[len(lines)-n:]
 	out := make([]image.Rectangle, 0, n)
-	for i, bd := range zl {
-		bh := bd.y1 - bd.y0
-		py, px := (bh*3+5)/10, (bh+1)/2
-		top, bottom := py, py
-		if i > 0 {
-			top = min(top, (bd.y0-zl[i-1].y1)/2)
-		}
-		if i < len(zl)-1 {
-			bottom = min(bottom, (zl[i+1].y0-bd.y1)/2)
-		}
-		r := image.Rect(area.Min.X+bd.x0-px, area.Min.Y+bd.y0-top, area.Min.X+bd.x1+px, area.Min.Y+bd.y1+bottom).Intersect(b)
+	for _, bd := range zl {
+		px := (3*(bd.y1-bd.y0) + 5) / 10
+		r := image.Rect(area.Min.X+bd.x0-px, area.Min.Y+bd.y0, area.Min.X+bd.x1+px, area.Min.Y+bd.y1).Intersect(b)
 		out = append(out, r)
 	}
 	return out
