@@ -158,12 +158,28 @@ func zoneLines(img image.Image) []image.Rectangle {
 	}
 	// each line cut tight above and below (the recognizer reads the characters at their
 	// largest: a margin, or a neighbour's strokes in it, costs TD1's close lines their
-	// leading letters) and with 30 % of its height either side
+	// leading letters) but with the rows of ink just outside the band (a Q's tail: cut,
+	// it reads O), up to a quarter of its height, and 30 % of its height either side
 	zl := lines[len(lines)-n:]
 	out := make([]image.Rectangle, 0, n)
-	for _, bd := range zl {
-		px := (3*(bd.y1-bd.y0) + 5) / 10
-		r := image.Rect(area.Min.X+bd.x0-px, area.Min.Y+bd.y0, area.Min.X+bd.x1+px, area.Min.Y+bd.y1).Intersect(b)
+	for i, bd := range zl {
+		bh := bd.y1 - bd.y0
+		top, bottom := 0, h
+		if i > 0 {
+			top = zl[i-1].y1
+		}
+		if i < len(zl)-1 {
+			bottom = zl[i+1].y0
+		}
+		y0, y1 := bd.y0, bd.y1
+		for y0 > top && bd.y0-y0 < bh/4 && rows[y0-1].dark > 0 {
+			y0--
+		}
+		for y1 < bottom && y1-bd.y1 < bh/4 && rows[y1].dark > 0 {
+			y1++
+		}
+		px := (3*bh + 5) / 10
+		r := image.Rect(area.Min.X+bd.x0-px, area.Min.Y+y0, area.Min.X+bd.x1+px, area.Min.Y+y1).Intersect(b)
 		out = append(out, r)
 	}
 	return out
