@@ -157,29 +157,24 @@ func zoneLines(img image.Image) []image.Rectangle {
 		return nil
 	}
 	// each line cut tight above and below (the recognizer reads the characters at their
-	// largest: a margin, or a neighbour's strokes in it, costs TD1's close lines their
-	// leading letters) but with the rows of ink just outside the band (a Q's tail: cut,
-	// it reads O), up to a quarter of its height, and 30 % of its height either side
+	// largest: a margin, or a neighbour's strokes or the noise in it, costs TD1's close
+	// lines their letters) but for a character's tail under the band (a Q's: cut, it
+	// reads O): rows below it with ink in one to three of the 16 columns, up to a quarter
+	// of its height; and 30 % of its height either side
 	zl := lines[len(lines)-n:]
 	out := make([]image.Rectangle, 0, n)
 	for i, bd := range zl {
 		bh := bd.y1 - bd.y0
-		top, bottom := 0, h
-		if i > 0 {
-			top = zl[i-1].y1
-		}
+		bottom := h
 		if i < len(zl)-1 {
 			bottom = zl[i+1].y0
 		}
-		y0, y1 := bd.y0, bd.y1
-		for y0 > top && bd.y0-y0 < bh/4 && rows[y0-1].dark > 0 {
-			y0--
-		}
-		for y1 < bottom && y1-bd.y1 < bh/4 && rows[y1].dark > 0 {
+		y1 := bd.y1
+		for y1 < bottom && y1-bd.y1 < bh/4 && rows[y1].spread > 0 && rows[y1].spread <= 3 {
 			y1++
 		}
 		px := (3*bh + 5) / 10
-		r := image.Rect(area.Min.X+bd.x0-px, area.Min.Y+y0, area.Min.X+bd.x1+px, area.Min.Y+y1).Intersect(b)
+		r := image.Rect(area.Min.X+bd.x0-px, area.Min.Y+bd.y0, area.Min.X+bd.x1+px, area.Min.Y+y1).Intersect(b)
 		out = append(out, r)
 	}
 	return out
