@@ -234,7 +234,9 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 	}
 	// The lights speak for themselves: no caption, room for all six at 1024x600.
 	right := container.NewVScroll(checks)
-	content := container.New(&splitLayout{left: 0.42}, left, right)
+	// Both columns scroll: a two-line message beside the buttons (a failed check, in
+	// French) must not push the status bar off a 1024x600 screen.
+	content := container.New(&splitLayout{left: 0.42}, container.NewVScroll(left), right)
 	// The message goes beside the buttons, where the eye goes to seal.
 	return w.frameMsg(T("review.title"), content, msg, force, seal)
 }

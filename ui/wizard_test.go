@@ -557,7 +557,9 @@ func loadFR(t *testing.T) map[string]string {
 // that grows past the screen).
 func (r *wrig) fits(where string) {
 	r.t.Helper()
-	if m := r.canvas().Content().MinSize(); m.Width > 1024 || m.Height > 600 {
+	m := r.canvas().Content().MinSize()
+	r.t.Logf("%s: %v", where, m)
+	if m.Width > 1024 || m.Height > 600 {
 		r.t.Errorf("%s (%s): the screen needs %.0fx%.0f, more than 1024x600", where, ui.Language(), m.Width, m.Height)
 	}
 }
