@@ -2,9 +2,11 @@ package capture
 
 import (
 	"context"
+	"errors"
 	"image"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,4 +113,48 @@ func (j *boxJudge) Judge(img image.Image, k Kind) (Verdict, error) {
 func boxOf(r image.Rectangle) Box {
 	w, h := float64(r.Dx()), float64(r.Dy())
 	return Box{X1: float64(r.Min.X) + w/3, Y1: float64(r.Min.Y) + h/3, X2: float64(r.Min.X) + 2*w/3, Y2: float64(r.Min.Y) + 2*h/3}
+}
+
+// A card whose flattened picture shows no face (the frame's face was elsewhere, or the
+// flattening lost it) is not kept, and the step says why: the guidance after the run
+// names no_face, and the step's error at its end too.
+func TestDocumentFlattenedWithoutAFaceSaysWhy(t *testing.T) {
+	spec, err := cardtest.Specimen(filepath.Join("..", "testdata", "photos", "id_specimen_utopia_passport_td3.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := cardtest.Placed(320, 240, 420, 2, 0)
+	src := &frames{c: clock.NewFake(time0), period: 100 * time.Millisecond}
+	for i := range 12 {
+		src.imgs = append(src.imgs, cardtest.Scene{W: 640, H: 480, Corners: good, Seed: int64(i)}.Render(spec))
+	}
+	j := &frameOnlyJudge{frame: image.Pt(640, 480)}
+	gates := card.DefaultGates()
+	var last Guidance
+	noFace := 0
+	_, err = Document(context.Background(), src, j, DocumentOptions{Clock: src.c, Card: &gates, Timeout: time.Second,
+		OnFrame: func(f Frame, g Guidance) {
+			last = g
+			if !g.Accepted && len(g.Problems) > 0 && g.Problems[0] == ProblemNoFace {
+				noFace++
+			}
+		}})
+	if !errors.Is(err, ErrNotAccepted) || !strings.Contains(err.Error(), string(ProblemNoFace)) {
+		t.Fatalf("the step ended with %v, want not accepted: no_face", err)
+	}
+	if noFace == 0 {
+		t.Errorf("no guidance said no_face (last: %+v)", last.Problems)
+	}
+}
+
+// frameOnlyJudge finds a face on images of the camera frame's size only: never on a
+// flattened card.
+type frameOnlyJudge struct{ frame image.Point }
+
+func (j *frameOnlyJudge) Judge(img image.Image, k Kind) (Verdict, error) {
+	if img.Bounds().Size() != j.frame {
+		return Verdict{Problems: []Problem{ProblemNoFace}}, nil
+	}
+	b := boxOf(img.Bounds())
+	return Verdict{OK: true, Faces: 1, Face: &b, Score: 0.5}, nil
 }

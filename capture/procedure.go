@@ -400,7 +400,17 @@ func documentCard(ctx context.Context, src Source, j Judge, o DocumentOptions) (
 				return Shot{}, fmt.Errorf("taking the document: judging the flattened card: %w", err)
 			}
 			if fv.Faces == 0 {
-				run = 0 // no face on the card as it will be sent: keep looking
+				// No face on the card as it will be sent: the step says so (the
+				// judge's no_face on the frame the run kept) and keeps looking.
+				run = 0
+				if len(fv.Problems) == 0 {
+					fv.Problems = []Problem{ProblemNoFace}
+				}
+				fv.OK, last = false, fv
+				if o.OnFrame != nil {
+					o.OnFrame(best.Frame, Guidance{Kind: KindDocument, Image: best.Image, Verdict: fv, Problems: fv.Problems,
+						Card: &bestCard})
+				}
 				continue
 			}
 			best.Image, best.Card, best.Verdict = flat, &bestCard, fv
