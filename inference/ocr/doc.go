@@ -20,10 +20,13 @@
 // lines are at a known place: the bottom 40 % of the image, projected row by row (ink is
 // darker than halfway between its paper and its darkest greys), gives bands of rows; the
 // last two or three that span most of the width, are as tall as each other and not
-// solid are the zone's lines, and only the recognizer runs on them (about half the work
-// of detection and recognition). When that finds no lines, or what it reads fails a
-// check digit, the detector looks for the zone in the bottom 45 % of the image, then in
-// the whole of it: a photo of a document (kioskctl document on a file) reads as before.
+// solid are the zone's lines, cut tight above and below (the recognizer reads best with
+// the characters at their largest), and only the recognizer runs on them (a quarter to a
+// third less work than detection and recognition; a line is read at most 1600 px wide,
+// as the recognizer's cost grows faster than the width). When that finds no lines, or
+// what it reads fails a check digit, the detector looks for the zone in the bottom 45 %
+// of the image, then in the whole of it: a photo of a document (kioskctl document on a
+// file) reads as before.
 // The detector's boxes are axis-aligned: a turned document is flattened first.
 //
 //	r, err := ocr.Open(ocr.Options{})
