@@ -193,30 +193,26 @@ func meanGreyDiff(a, b *image.RGBA, k float64) float64 {
 // is the same work; a 1280x720 frame is read at the same small size.
 func BenchmarkFind640x480(b *testing.B) {
 	img := scene{W: 640, H: 480, Corners: placed(320, 240, 420, 3, 0.05)}.render(b, specimen(b))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		Find(img)
-	}
+	benchFind(b, func() { Find(img) })
 }
 
 func BenchmarkFinder640x480(b *testing.B) {
 	img := scene{W: 640, H: 480, Corners: placed(320, 240, 420, 3, 0.05)}.render(b, specimen(b))
 	var fd Finder
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		fd.Find(img)
-	}
+	benchFind(b, func() { fd.Find(img) })
 }
 
 func BenchmarkFinder1280x720(b *testing.B) {
 	img := scene{W: 1280, H: 720, Corners: placed(640, 360, 840, 3, 0.05)}.render(b, specimen(b))
 	var fd Finder
+	benchFind(b, func() { fd.Find(img) })
+}
+
+func benchFind(b *testing.B, find func()) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		fd.Find(img)
+		find()
 	}
 }
 
