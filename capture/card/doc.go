@@ -3,7 +3,9 @@
 // frame (the goal is 5 ms at 640x480; `make bench` measures it).
 //
 // Find reads a frame: the grey frame downscaled to about 320 pixels wide, its edges
-// (Sobel magnitude over a fixed and a relative threshold), the edge pixels' 8-connected
+// (Sobel magnitude of the luma plus twice that of the chroma 2G-R-B, over a fixed
+// threshold: a tinted card on a grey counter of its own grey has its outline in the
+// chroma), the edge pixels' 8-connected
 // contours, each contour's convex hull reduced to the quadrilateral that keeps the most
 // of its area, and the largest quadrilateral whose four sides lie on edges (a side on
 // the frame's border counts: the card is then partly out of the frame). The card is
