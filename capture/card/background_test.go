@@ -3,7 +3,10 @@ package card_test
 import (
 	"fmt"
 	"image"
+	_ "image/jpeg"
+	_ "image/png"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -79,6 +82,26 @@ func TestNoCardOnBareBackgrounds(t *testing.T) {
 			if fd := card.Find(s.Render(c)); fd.Found {
 				t.Errorf("%s (seed %d): a card found at %v on the bare background", bg, seed, fd.Corners)
 			}
+		}
+	}
+}
+
+// Photographs hold no card: a face, people, a cat, a cup. Their convex outline runs along
+// the picture's frame, which is not a card's.
+func TestNoCardInPhotographs(t *testing.T) {
+	for _, name := range []string{"obama_1.jpg", "biden_1.jpg", "dfB_img3.jpg", "dfC_img21.jpg", "selfie_many_people.jpg",
+		"two_people.jpg", "astronaut.png", "noface_cat_chelsea.png", "noface_coffee.png"} {
+		fh, err := os.Open(filepath.Join(photos, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := image.Decode(fh)
+		fh.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if fd := card.Find(img); fd.Found {
+			t.Errorf("%s: a card found at %v (fill %.2f)", name, fd.Corners, fd.Fill)
 		}
 	}
 }

@@ -243,6 +243,11 @@ const edgeThreshold = 400
 // a wooden desk's grain for edges (measured on testdata/docset).
 const chromaWeight = 2
 
+// frameMargin is the share of the frame's larger side within which a side of a
+// quadrilateral runs along the frame's border: three such sides are the picture's own
+// frame (a photograph, a scan's page), not a card.
+const frameMargin = 0.03
+
 // findQuad finds the largest quadrilateral contour whose sides lie on edges.
 func (fd *Finder) findQuad(g grey) (Quad, bool, bool) {
 	w, h := g.w, g.h
@@ -409,14 +414,28 @@ func abs32(v int32) int32 {
 
 // supported says whether each side of q lies on edge pixels (at least 70 % of its
 // points within 2 pixels of one) or on the frame's border, and whether one is on the
-// border.
+// border. A quadrilateral with three or four sides along the border (within
+// frameMargin) is the picture's own frame, not a card: not supported.
 func supported(q Quad, edge []uint8, w, h int) (clipped, ok bool) {
 	const border = 3.0
+	near := frameMargin * float64(max(w, h))
+	onFrame := func(a, b Point, d float64) bool {
+		return (a.X <= d && b.X <= d) || (a.Y <= d && b.Y <= d) ||
+			(a.X >= float64(w)-1-d && b.X >= float64(w)-1-d) ||
+			(a.Y >= float64(h)-1-d && b.Y >= float64(h)-1-d)
+	}
+	nearSides := 0
+	for i := 0; i < 4; i++ {
+		if onFrame(q[i], q[(i+1)%4], near) {
+			nearSides++
+		}
+	}
+	if nearSides > 2 {
+		return false, false
+	}
 	for i := 0; i < 4; i++ {
 		a, b := q[i], q[(i+1)%4]
-		onBorder := (a.X <= border && b.X <= border) || (a.Y <= border && b.Y <= border) ||
-			(a.X >= float64(w)-1-border && b.X >= float64(w)-1-border) ||
-			(a.Y >= float64(h)-1-border && b.Y >= float64(h)-1-border)
+		onBorder := onFrame(a, b, border)
 		if onBorder {
 			clipped = true
 			continue

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smartselfie/kiosk-agent/capture/card"
 	"github.com/smartselfie/kiosk-agent/capture/card/cardtest"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
@@ -22,9 +23,9 @@ func init() {
 }
 
 // The specimen passport: a face, a TD3 zone whose check digits hold, expired in 2012,
-// and no card (a scan: a white page on white, no edge to find; the zone is read on the
-// whole image); a portrait: a face, no card and no zone. The document number never
-// appears whole.
+// and its data page found by the line drawn around it (a scan: the page fills the
+// image, class passport); a portrait: a face, no card (its picture's own frame is not
+// one) and no zone. The document number never appears whole.
 func TestDocumentJSON(t *testing.T) {
 	code, out, errs := kioskctl(t, "document", "--json", testimages.Path("id_specimen_utopia_passport_td3.jpg"), testimages.Path("obama_1.jpg"))
 	if code != exitOK {
@@ -48,8 +49,14 @@ func TestDocumentJSON(t *testing.T) {
 		spec.MRZ.IssuingState != "UTO" || spec.MRZ.DocumentNumber != "•••••••C3" || !spec.MRZ.Expired {
 		t.Errorf("specimen: %+v %+v", spec, spec.MRZ)
 	}
-	if codes(spec.Problems) != docNoDocument+","+docExpired {
-		t.Errorf("specimen problems %v, want no_document and expired", spec.Problems)
+	if spec.Card == nil || spec.Card.Class != card.ClassPassport || spec.Card.Fill < 0.7 {
+		t.Errorf("specimen: card %+v, want its data page (class passport, most of the scan)", spec.Card)
+	}
+	if codes(spec.Problems) != docExpired {
+		t.Errorf("specimen problems %v, want expired only", spec.Problems)
+	}
+	if face.Card != nil {
+		t.Errorf("portrait: a card found at %v", face.Card.Corners)
 	}
 	if face.MRZ != nil || codes(face.Problems) != docNoDocument+","+docMRZMissing {
 		t.Errorf("portrait: mrz %+v problems %v", face.MRZ, face.Problems)
