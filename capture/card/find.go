@@ -170,8 +170,11 @@ func (fd *Finder) smallGrey(img image.Image) (grey, float64) {
 				p, q := r0[8*x:8*x+8], r1[8*x:8*x+8]
 				s := luma8(p[0], p[1], p[2]) + luma8(p[4], p[5], p[6]) + luma8(q[0], q[1], q[2]) + luma8(q[4], q[5], q[6])
 				out[x] = uint8(s / 4)
-				c := chroma8(p[0], p[1], p[2]) + chroma8(p[4], p[5], p[6]) + chroma8(q[0], q[1], q[2]) + chroma8(q[4], q[5], q[6])
-				cout[x] = int16(c / 4)
+				// the chroma is linear: the sum of the pixels' is that of the sums
+				r := int32(p[0]) + int32(p[4]) + int32(q[0]) + int32(q[4])
+				gg := int32(p[1]) + int32(p[5]) + int32(q[1]) + int32(q[5])
+				bb := int32(p[2]) + int32(p[6]) + int32(q[2]) + int32(q[6])
+				cout[x] = int16((2*gg - r - bb) / 4)
 			}
 		}
 		return g, float64(k)
@@ -188,6 +191,18 @@ func (fd *Finder) smallGrey(img image.Image) (grey, float64) {
 		for dy := 0; dy < k; dy++ {
 			o := rgba.PixOffset(b.Min.X, b.Min.Y+y*k+dy)
 			row := rgba.Pix[o : o+4*w*k]
+			if k == 4 { // 1280x720, a document camera's default: unrolled
+				for x := range acc {
+					p := row[16*x : 16*x+16]
+					acc[x] += luma8(p[0], p[1], p[2]) + luma8(p[4], p[5], p[6]) + luma8(p[8], p[9], p[10]) + luma8(p[12], p[13], p[14])
+					// the chroma is linear: the sum of the pixels' is that of the sums
+					r := int32(p[0]) + int32(p[4]) + int32(p[8]) + int32(p[12])
+					gg := int32(p[1]) + int32(p[5]) + int32(p[9]) + int32(p[13])
+					bb := int32(p[2]) + int32(p[6]) + int32(p[10]) + int32(p[14])
+					cacc[x] += 2*gg - r - bb
+				}
+				continue
+			}
 			for x := range acc {
 				s, c := uint32(0), int32(0)
 				px := row[4*k*x : 4*k*(x+1)]
