@@ -64,6 +64,8 @@ test-deb-arm64:
 
 vet:
 	go vet ./...
+	@files=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
+	  if [ -n "$$files" ]; then echo "vet: not gofmt-formatted (run gofmt -w):"; echo "$$files"; exit 1; fi
 
 # Every suite in turn, each one's time printed, then a table and the total
 # (scripts/test-all.sh; docs/testing.md has the times of a fresh and a warm machine).

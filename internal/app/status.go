@@ -192,7 +192,7 @@ type Settings struct {
 	// CustomerIDFromDocument: the customer's id may be left to the document number
 	// read from its zone (ui.customer_id_from "mrz_document_number").
 	CustomerIDFromDocument bool
-	Thresholds gates.Thresholds
+	Thresholds             gates.Thresholds
 	// ImportDirs are the folders the ID photo import lists (ui.import_dirs).
 	ImportDirs []string
 	// Selfie and document camera, as the config chooses them (path, name or replay dir).
@@ -210,8 +210,8 @@ func (a *App) Settings() Settings {
 		KeyPresent: a.sending.Sender != nil, Training: a.training, Language: lang,
 		IdleLock: idle, ResultWait: c.UI.ResultWait.D(), DocumentManualAfter: c.Capture.DocumentManualAfter.D(),
 		CustomerIDFromDocument: c.UI.CustomerIDFrom == config.CustomerIDFromMRZ,
-		Thresholds: parts.Thresholds(c),
-		ImportDirs: slices.Clone(c.UI.ImportDirs), SocketPath: a.srv.Path()}
+		Thresholds:             parts.Thresholds(c),
+		ImportDirs:             slices.Clone(c.UI.ImportDirs), SocketPath: a.srv.Path()}
 	cams := parts.CameraConfig(c)
 	s.SelfieCamera = cams.SelfieCamera.Describe()
 	s.DocumentCamera = "the selfie camera"

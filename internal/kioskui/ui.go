@@ -119,10 +119,10 @@ func deps(a *app.App, clk clock.Clock, quit func()) ui.Deps {
 		ManualAfter: a.Settings().DocumentManualAfter,
 		// The customer's id from the document's number (ui.customer_id_from).
 		CustomerIDFromDocument: a.Settings().CustomerIDFromDocument,
-		About:      ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint, KeyProtector: s.KeyProtector},
-		Clock:      clk,
-		Quit:       quit,
-		Checks:     newChecks(a),
+		About:                  ui.About{Version: s.Version, KioskID: s.KioskID, KeyFingerprint: s.DeviceFingerprint, KeyProtector: s.KeyProtector},
+		Clock:                  clk,
+		Quit:                   quit,
+		Checks:                 newChecks(a),
 		// The settings' operators page.
 		OperatorAdmin: uiOperatorAdmin{a},
 	}
