@@ -210,38 +210,6 @@ func (r *recordSender) Send(_ context.Context, j uploader.Job, _ func(int64, int
 	return uploader.Result{Code: "0840"}, nil
 }
 
-// A training job reaches only a loopback API; any job may reach a loopback one; a
-// production job reaches production.
-func TestTrainingGuard(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		url      string
-		training bool
-		sent     bool
-	}{
-		{"training to the sandbox", "http://127.0.0.1:8080", true, true},
-		{"training to localhost", "http://localhost:8080", true, true},
-		{"training to production", "https://api.example.com", true, false},
-		{"training to a name that resolves anywhere", "https://127.0.0.1.example.com", true, false},
-		{"production job to production", "https://api.example.com", false, true},
-		{"production job to the sandbox", "http://127.0.0.1:8080", false, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rec := &recordSender{}
-			j := testJob("j")
-			j.Training = tc.training
-			_, err := TrainingGuard{Next: rec, APIURL: tc.url}.Send(context.Background(), uploader.Job{ID: "j", Job: j}, nil)
-			if sent := len(rec.sent) == 1; sent != tc.sent {
-				t.Fatalf("sent = %v, want %v (err %v)", sent, tc.sent, err)
-			}
-			var se *uploader.SendError
-			if !tc.sent && (!errors.As(err, &se) || se.Class != uploader.ClassPermanent || !errors.Is(err, ErrTrainingProduction) || !strings.Contains(se.Message, "api.example.com") && !strings.Contains(se.Message, "example.com")) {
-				t.Fatalf("refusal = %#v", err)
-			}
-		})
-	}
-}
-
 // Training mode: a loopback API URL (or training: true) makes every sealed job a
 // training job and the status says TRAINING; training with a production URL is
 // refused at start.

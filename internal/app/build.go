@@ -18,8 +18,8 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/parts"
 )
 
-// newSending builds the sender (through parts.NewSync, wrapped in the TrainingGuard),
-// its prober and fingerprint. With no API URL it returns a zero Sync: the app keeps jobs
+// newSending builds the sender (parts.NewSync: the compare client, whose training guard
+// holds for every sender), its prober and fingerprint. With no API URL it returns a zero Sync: the app keeps jobs
 // until one is set.
 func newSending(cfg config.Config, getenv func(string) string, log *slog.Logger) (parts.Sync, error) {
 	if cfg.Compare.APIURL == "" {
@@ -29,7 +29,6 @@ func newSending(cfg config.Config, getenv func(string) string, log *slog.Logger)
 	if err != nil {
 		return parts.Sync{}, fmt.Errorf("building the compare client: %w", err)
 	}
-	s.Sender = TrainingGuard{Next: s.Sender, APIURL: cfg.Compare.APIURL}
 	return s, nil
 }
 

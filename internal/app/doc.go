@@ -5,8 +5,8 @@
 // # What New builds
 //
 //   - the offline queue (internal/parts.OpenQueue) and its operator store;
-//   - the sender (parts.NewSync: compare client, dial prober, halt fingerprint) wrapped
-//     in the TrainingGuard, and the sync engine (parts.NewUploader). With no
+//   - the sender (parts.NewSync: compare client, dial prober, halt fingerprint), and
+//     the sync engine (parts.NewUploader). With no
 //     compare.api_url there is no sender: jobs stay queued, Status says so (AlertNoAPI)
 //     and SyncNow answers ErrNoAPI;
 //   - the local API's socket (internal/localapi.Listen: local_api.socket, mode 0660,
@@ -61,10 +61,11 @@
 // a local compare-sandbox), makes a practice kiosk: Status.Training and the local
 // API's status say so (the screens show TRAINING), and every job it seals carries
 // job.Job.Training, sealed with the job. The config refuses training with a URL that
-// is not loopback, or with a callback URL that is not a loopback IP. TrainingGuard fails
-// a training job for good (uploader.ClassPermanent, ErrTrainingProduction) when the URL
-// is not loopback; the compare client, which every sender shares (kioskctl's too),
-// holds the same rule on the address it actually dials (see sync/compare's doc).
+// is not loopback, or with a callback URL that is not a loopback IP. The one guard of a
+// practice job's destination is the compare client's, which every sender goes through
+// (the app's and kioskctl sync's, both built by parts.NewSync): it fails a training job
+// for good (uploader.ClassPermanent, ErrTrainingProduction) when the API URL is not
+// loopback, and again when the address actually dialed is not (see sync/compare's doc).
 //
 // # Metrics
 //

@@ -1,0 +1,105 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/smartselfie/kiosk-agent/sync/uploader"
+)
+
+// apiServer is a real HTTP server on addr ("127.0.0.1:0", or this machine's
+// non-loopback address) that counts the requests it receives.
+func apiServer(t *testing.T, addr string) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Error(w, "counted", http.StatusServiceUnavailable)
+	}))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// nonLoopbackIP is an IPv4 address of this machine that is not loopback: where a
+// production API would be, as far as the training guard can tell.
+func nonLoopbackIP(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() && ipn.IP.To4() != nil {
+			return ipn.IP.String()
+		}
+	}
+	t.Skip("this machine has no IPv4 address other than loopback")
+	return ""
+}
+
+// The app's sender (newSending, the one kioskctl sync builds too: parts.NewSync) sends
+// a practice job only to a loopback API, over real HTTP: a server on this machine's
+// non-loopback address never receives one, a name is refused before anything is
+// dialed, and the refusal is for good with the reason; a production job goes anywhere,
+// and a practice job reaches the loopback sandbox.
+func TestTrainingJobsReachOnlyLoopback(t *testing.T) {
+	prod, prodGot := apiServer(t, net.JoinHostPort(nonLoopbackIP(t), "0"))
+	local, localGot := apiServer(t, "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(local.Listener.Addr().String())
+	for _, tc := range []struct {
+		name     string
+		url      string
+		training bool
+		got      *atomic.Int32 // the server that must (sent) or must not receive it
+		sent     bool
+		host     string // named by the refusal
+	}{
+		{"training to a non-loopback API", prod.URL, true, prodGot, false, strings.TrimPrefix(prod.URL, "http://")},
+		{"training to a name", "https://api.example.com", true, prodGot, false, "api.example.com"},
+		{"training to a name that looks loopback", "https://127.0.0.1.example.com", true, prodGot, false, "127.0.0.1.example.com"},
+		{"production job to a non-loopback API", prod.URL, false, prodGot, true, ""},
+		{"training to the sandbox", local.URL, true, localGot, true, ""},
+		{"training to localhost", "http://localhost:" + port, true, localGot, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig(t)
+			c.Compare.APIURL = tc.url
+			c.Compare.PartnerID = "0001"
+			c.Compare.APIKeyEnv = "TEST_KEY"
+			c.Compare.AllowInsecureHTTP = true
+			c.Sync.CallbackURL = "http://127.0.0.1:9/cb"
+			s, err := newSending(c, func(string) string { return "k" }, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := tc.got.Load()
+			j := testJob("j")
+			j.Training = tc.training
+			_, err = s.Sender.Send(context.Background(), uploader.Job{ID: "j", Job: j}, nil)
+			if got := tc.got.Load() - before; got != map[bool]int32{true: 1, false: 0}[tc.sent] {
+				t.Fatalf("the server received %d requests (err %v)", got, err)
+			}
+			if tc.sent {
+				return
+			}
+			var se *uploader.SendError
+			if !errors.As(err, &se) || se.Class != uploader.ClassPermanent || !errors.Is(err, ErrTrainingProduction) || !strings.Contains(se.Message, tc.host) {
+				t.Fatalf("refusal = %#v", err)
+			}
+		})
+	}
+}
