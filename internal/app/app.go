@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
@@ -99,6 +100,9 @@ type App struct {
 	// shutdown takes it for writing once closing is set.
 	sealing sync.RWMutex
 	closing bool
+	// forcedChecks counts the supervisor rule's checks (checkForced: once per seal;
+	// the tests count them).
+	forcedChecks atomic.Int32
 
 	// customerIDs are the jobs' customer ids read for the screens (CustomerID).
 	idsMu       sync.Mutex
@@ -318,18 +322,31 @@ func (a *App) Close() error {
 // locked, or the app is shutting down; a job sealed before the shutdown began always
 // commits first.
 func (a *App) Seal(j *job.Job) (offline.Entry, error) {
+	return a.seal(j.ID, j.Prechecks, func() (*job.Job, error) { return j, nil })
+}
+
+// seal is Seal with the job built (encoded) by build only once the seal is allowed:
+// nobody signed in, a locked session, the shutdown or the supervisor rule refuse it
+// before anything is encoded (Enrollments.Seal). pc are the prechecks build's job
+// carries; the rule is checked once, on them.
+func (a *App) seal(id string, pc job.Prechecks, build func() (*job.Job, error)) (offline.Entry, error) {
 	a.sealing.RLock()
 	defer a.sealing.RUnlock()
 	if a.closing {
-		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", j.ID, ErrShuttingDown)
+		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", id, ErrShuttingDown)
 	}
 	s, err := a.activeSession()
 	if err != nil {
-		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", j.ID, err)
+		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", id, err)
 	}
-	if err := a.checkForced(j.Prechecks); err != nil {
-		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", j.ID, err)
+	if err := a.checkForced(pc); err != nil {
+		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", id, err)
 	}
+	j, err := build()
+	if err != nil {
+		return offline.Entry{}, fmt.Errorf("sealing job %s: %w", id, err)
+	}
+	j.Prechecks = pc
 	j.OperatorID = s.Operator.ID
 	j.KioskID = a.cfg.KioskID
 	j.Training = a.training
@@ -348,6 +365,7 @@ func (a *App) Seal(j *job.Job) (offline.Entry, error) {
 // only when forced (Prechecks.Forced) by an enabled supervisor named in
 // Prechecks.ForcedBy (the screen's gate checked their PIN; the audit log names them).
 func (a *App) checkForced(pc job.Prechecks) error {
+	a.forcedChecks.Add(1)
 	if !pc.Ran || pc.OK {
 		return nil
 	}

@@ -94,7 +94,8 @@
 // the end), Capture runs a step of internal/enroll over the wizard's RGBA frames (a
 // scripted replay's liveness photos follow the prompts), Imports and ImportComparison
 // (internal/media, internal/imagelimit; a JPEG sealed as it is), Prechecks encodes the
-// draft once and Seal reuses that job (App.Seal checks the supervisor rule, checkForced),
+// draft once and Seal reuses that job (the seal checks the supervisor rule once,
+// checkForced, before the job is encoded),
 // WaitAnswer reads the job's entry after each event of the queue and the sync engine
 // (no polling). cmd/kiosk adapts these to package ui's interfaces, so internal/app does
 // not link Fyne.

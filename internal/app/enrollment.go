@@ -514,22 +514,16 @@ func (e *Enrollments) TakeNow(ctx context.Context, kind codes.CaptureKind, frame
 	return img, v.Face, nil
 }
 
-// Seal seals the draft with its prechecks through App.Seal (the operator, the kiosk,
-// training; a failed precheck forced by supervisor, who App.Seal checks is one), reusing
-// the job Prechecks encoded, then forgets the imported photo and that job.
+// Seal seals the draft with its prechecks as App.Seal does (the operator, the kiosk,
+// training; a failed precheck forced by supervisor, who the seal checks is one, once,
+// before the job is encoded), reusing the job Prechecks encoded, then forgets the
+// imported photo and that job.
 func (e *Enrollments) Seal(ctx context.Context, d Draft, pc job.Prechecks, supervisor string) error {
 	if pc.Ran && !pc.OK && pc.Forced {
 		pc.ForcedBy = supervisor
 	}
-	if err := e.a.checkForced(pc); err != nil { // before encoding: App.Seal checks it with the same rule
-		return fmt.Errorf("sealing job %s: %w", d.JobID, err)
-	}
-	j, err := e.job(d)
+	_, err := e.a.seal(d.JobID, pc, func() (*job.Job, error) { return e.job(d) }) // encoded once the seal is allowed
 	if err != nil {
-		return fmt.Errorf("sealing job %s: %w", d.JobID, err)
-	}
-	j.Prechecks = pc
-	if _, err := e.a.Seal(j); err != nil {
 		return err
 	}
 	e.mu.Lock()

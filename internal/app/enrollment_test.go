@@ -318,8 +318,20 @@ func TestJobEncodedOncePerSeal(t *testing.T) {
 	if _, err := e.Prechecks(context.Background(), d); err != nil { // back to the first selfie
 		t.Fatal(err)
 	}
+	refused := job.Prechecks{Ran: true, Forced: true, Problems: []job.PrecheckProblem{{Image: "pair", Code: "no_match"}}}
+	other := d
+	other.JobID = "k-refused"
+	if err := e.Seal(context.Background(), other, refused, "amina"); !errors.Is(err, offline.ErrNotSupervisor) || e.encodes != 3 {
+		t.Fatalf("forced by an operator: %v, %d encodings (refused before encoding: 3)", err, e.encodes)
+	}
+	if n := a.forcedChecks.Load(); n != 1 {
+		t.Fatalf("a refused seal checked the supervisor rule %d times, want once", n)
+	}
 	if err := e.Seal(context.Background(), d, pc, "zawadi"); err != nil {
 		t.Fatal(err)
+	}
+	if n := a.forcedChecks.Load(); n != 2 {
+		t.Errorf("two seals checked the supervisor rule %d times, want once each", n)
 	}
 	if e.encodes != 3 {
 		t.Errorf("checked then sealed: %d encodings, want 3 (the seal reuses the review's job)", e.encodes)
