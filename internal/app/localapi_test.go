@@ -20,15 +20,19 @@ import (
 	"github.com/smartselfie/kiosk-agent/offline"
 )
 
-// counting wraps an API and counts the submissions (POSTs) it receives.
+// counting wraps an API and counts the submissions (POSTs) and the sync engine's
+// probes (compare.Client.Ping's HEADs) it receives.
 type counting struct {
-	h     http.Handler
-	posts atomic.Int64
+	h            http.Handler
+	posts, heads atomic.Int64
 }
 
 func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPost {
+	switch r.Method {
+	case http.MethodPost:
 		c.posts.Add(1)
+	case http.MethodHead:
+		c.heads.Add(1)
 	}
 	c.h.ServeHTTP(w, r)
 }
@@ -49,8 +53,9 @@ func waitUntil(d time.Duration, cond func() bool) bool {
 // Finding 3: 50 wake-ups in a second gave 50 signed uploads with a wrong key (each
 // lifted the halt the last one caused). Now a halt is lifted at most once a minute.
 // And 50 wake-ups by a reader, then by an admin, against an API that fails every
-// upload, give at most one upload each: the engine's backoff is cut at most once per
-// ReaderWakeEvery or AdminWakeEvery, and the job's own next attempt holds.
+// upload: the engine's backoff is cut (the API probed at once) at most once per
+// ReaderWakeEvery or AdminWakeEvery, counted by the probes the API receives, and the
+// job's own next attempt holds (no upload at all).
 func TestWakeStorm(t *testing.T) {
 	t.Run("lifting a wrong key's halt", func(t *testing.T) {
 		api := &counting{h: startSandbox(t).Config.Handler}
@@ -113,23 +118,29 @@ func TestWakeStorm(t *testing.T) {
 		if !waitUntil(20*time.Second, func() bool { return api.posts.Load() > 0 && a.Queue().Counts().ByState[offline.StateQueued] == 1 }) {
 			t.Fatal("the job was not tried")
 		}
+		// A cut backoff is a probe at once (compare.Client.Ping, a HEAD); a nudge
+		// probes nothing. The job failed with an hour's backoff: no wake-up sends it.
+		posts := api.posts.Load()
 		storm := func(role localapi.Role) int64 {
-			before := api.posts.Load()
+			before := api.heads.Load()
 			ctx := localapi.WithActor(context.Background(), localapi.Actor{UID: 1000, Role: role})
 			for range 50 {
 				if _, err := a.Backend().SyncNow(ctx, localapi.SyncRequest{}); err != nil {
 					t.Fatalf("wake-up: %v", err)
 				}
-				n := api.posts.Load()
-				waitUntil(50*time.Millisecond, func() bool { return api.posts.Load() != n })
+				n := api.heads.Load()
+				waitUntil(50*time.Millisecond, func() bool { return api.heads.Load() != n })
 			}
-			return api.posts.Load() - before
+			return api.heads.Load() - before
 		}
-		if got := storm(localapi.RoleReader); got > 1 {
-			t.Fatalf("50 wake-ups by a reader gave %d uploads through an hour's backoff; want at most 1", got)
+		if got := storm(localapi.RoleReader); got != 1 {
+			t.Fatalf("50 wake-ups by a reader gave %d probes of the API; want 1 (the first cuts the backoff, the others within 30 s nudge)", got)
 		}
 		if got := storm(localapi.RoleAdmin); got > 1 {
-			t.Fatalf("50 wake-ups by an admin within 5 s gave %d uploads; want at most 1", got)
+			t.Fatalf("50 wake-ups by an admin within 5 s gave %d probes of the API; want at most 1", got)
+		}
+		if got := api.posts.Load() - posts; got != 0 {
+			t.Fatalf("the wake-ups gave %d uploads through the job's hour of backoff; want none", got)
 		}
 	})
 }
