@@ -16,6 +16,11 @@ for t in Xvfb xwd; do
 done
 export TZ=UTC
 mkdir -p bin
+# The session's runtime folder, as a login session has one (scripts/demo-setup.sh does the
+# same): without it the display libraries warn at start (XDG_RUNTIME_DIR, dbus-launch).
+run=$here/bin/.screenshots-run
+mkdir -p "$run"; chmod 700 "$run"
+export XDG_RUNTIME_DIR=$run
 # no_animations: a still text cursor and still buttons (the cursor blinks otherwise).
 go build -tags no_animations -o bin/ui-screenshots ./ui/internal/screenshots
 out=${SCREENSHOTS_OUT:-bin/screenshots}
@@ -30,7 +35,9 @@ for size in $sizes; do
   for _ in $(seq 100); do [ -s bin/.screenshots-display ] && break; sleep 0.1; done
   display=:$(tr -d '\n' <bin/.screenshots-display)
   [ "$display" != : ] || { echo "screenshots: Xvfb did not start" >&2; exit 1; }
-  DISPLAY=$display FYNE_SCALE=1 LIBGL_ALWAYS_SOFTWARE=1 bin/ui-screenshots -out "$out" -size "$size"
+  # The program sets Fyne's scale the kiosk chooses for the size (ui.ScaleFor: 1 at
+  # 1024x600, 1.8 at 1920x1080): the pictures are what the kiosk shows.
+  DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1 bin/ui-screenshots -out "$out" -size "$size"
   kill "$xvfb" 2>/dev/null || true
   wait "$xvfb" 2>/dev/null || true
   trap - EXIT

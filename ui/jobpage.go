@@ -82,7 +82,7 @@ func (s *Shell) jobScreen() fyne.CanvasObject {
 	s.refreshBody = draw
 	back := s.button(T("job.back"), theme.NavigateBackIcon(), func() { s.show(ScreenQueue) })
 	top := container.NewVBox(container.NewBorder(nil, nil, back, actions), note, done, msg)
-	return s.screenFrame(T("job.title"), container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewPadded(body))))
+	return s.screenFrame(T("job.title"), container.NewBorder(top, nil, nil, nil, vscroll(container.NewPadded(body))))
 }
 
 // jobDetails fills body with j's rows and actions.

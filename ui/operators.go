@@ -141,7 +141,7 @@ func (s *Shell) operatorsScreen() fyne.CanvasObject {
 	add.Importance = widget.HighImportance
 	back := s.button(T("operators.back"), theme.NavigateBackIcon(), func() { s.show(ScreenSettings) })
 	top := container.NewVBox(container.NewBorder(nil, nil, back, add), done, msg)
-	return s.screenFrame(T("operators.title"), container.NewBorder(top, nil, nil, nil, container.NewVScroll(rows)))
+	return s.screenFrame(T("operators.title"), container.NewBorder(top, nil, nil, nil, vscroll(rows)))
 }
 
 // operatorRow is one operator: name, id and role, state, and the actions.
@@ -319,5 +319,5 @@ func (s *Shell) operatorAddScreen() fyne.CanvasObject {
 	form := container.NewVBox(
 		row(T("operators.id"), id), row(T("operators.name"), name), row(T("operators.role"), roleBox),
 		msg, container.NewHBox(cancel, next))
-	return s.screenFrame(T("operators.add-title"), container.NewVScroll(container.NewPadded(form)))
+	return s.screenFrame(T("operators.add-title"), vscroll(container.NewPadded(form)))
 }

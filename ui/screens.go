@@ -68,7 +68,7 @@ func (s *Shell) signInScreen() fyne.CanvasObject {
 		}
 		s.signedIn(sess)
 	})
-	left := container.NewBorder(heading, msg, nil, nil, container.NewVScroll(list))
+	left := container.NewBorder(heading, msg, nil, nil, vscroll(list))
 	right := container.NewVBox(who, pad.object(s, pinKeyHeight))
 	return container.NewPadded(container.NewGridWithColumns(2, left, container.NewCenter(container.NewGridWrap(fyne.NewSize(400, right.MinSize().Height), right))))
 }
@@ -109,7 +109,7 @@ func (s *Shell) homeScreen() fyne.CanvasObject {
 		s.button(T("home.about"), theme.QuestionIcon(), func() { s.show(ScreenAbout) }),
 		s.button(T("home.sign-out"), theme.LogoutIcon(), s.signOut))
 	return container.NewPadded(container.NewBorder(nil, container.NewVBox(mains, others), nil, nil,
-		container.NewVScroll(alerts)))
+		vscroll(alerts)))
 }
 
 // alertCard is one alert: a coloured band, the title and the sentence.
@@ -144,7 +144,7 @@ func (s *Shell) enrollmentScreen() fyne.CanvasObject {
 func (s *Shell) queueScreen() fyne.CanvasObject {
 	msg := newMessage()
 	rows := container.NewVBox()
-	scroll := container.NewVScroll(rows)
+	scroll := vscroll(rows)
 	var draw func()
 	draw = func() {
 		jobs, err := s.d.Queue.Jobs()
@@ -268,7 +268,7 @@ func (s *Shell) statusScreen() fyne.CanvasObject {
 	}
 	draw()
 	s.refreshBody = draw
-	return s.screenFrame(T("status.title"), container.NewVScroll(rows))
+	return s.screenFrame(T("status.title"), vscroll(rows))
 }
 
 func partRow(st Status, p Part, now time.Time) fyne.CanvasObject {
@@ -388,7 +388,7 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 	}
 	form.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(260, 40), widget.NewLabel(T("settings.language"))), nil, langSel))
 	form.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(260, 40), widget.NewLabel(T("settings.idle-lock"))), nil, idleSel))
-	return s.screenFrame(T("settings.title"), container.NewBorder(msg, nil, nil, nil, container.NewVScroll(container.NewPadded(form))))
+	return s.screenFrame(T("settings.title"), container.NewBorder(msg, nil, nil, nil, vscroll(container.NewPadded(form))))
 }
 
 func (s *Shell) aboutScreen() fyne.CanvasObject {

@@ -4,6 +4,8 @@ import (
 	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 )
 
@@ -62,4 +64,11 @@ func (t kioskTheme) Size(n fyne.ThemeSizeName) float32 {
 		return 6
 	}
 	return t.base.Size(n)
+}
+
+// vscroll scrolls content up and down with room kept at its right for the scroll bar
+// (which Fyne draws over the content): a row's buttons never sit under the bar.
+func vscroll(content fyne.CanvasObject) *container.Scroll {
+	gap := theme.ScrollBarSize() + theme.Padding()
+	return container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 0, 0, gap), content))
 }

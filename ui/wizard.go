@@ -334,7 +334,7 @@ func (w *wizard) consentScreen() fyne.CanvasObject {
 		wrapped(T("consent.no")),
 	)
 	content := container.NewBorder(container.NewHBox(append([]fyne.CanvasObject{widget.NewLabel(T("consent.language"))}, langs...)...),
-		nil, nil, nil, container.NewVScroll(text))
+		nil, nil, nil, vscroll(text))
 	decline := w.s.button(T("consent.decline"), theme.CancelIcon(), w.declined)
 	agree := w.primary(T("consent.agree"), theme.ConfirmIcon(), func() { w.apply(flow.Event{Kind: flow.Agree}) })
 	return w.frame(T("consent.title"), content, decline, agree)
@@ -433,10 +433,11 @@ func (w *wizard) customerScreen() fyne.CanvasObject {
 	again := widget.NewCheck(T("customer.re-enroll"), func(v bool) { w.s.Touch(); w.d.AllowNewEnroll = v })
 	again.SetChecked(w.d.AllowNewEnroll)
 	left := container.NewVBox(caption, user, msg)
-	// The job id goes under its caption, where the column's whole width holds it on one
-	// line at 1024x600; it breaks anywhere rather than widen the screen.
+	// The job id goes on one line after its caption, level with the customer's id, so that
+	// it stays in sight above the on-screen keyboard at 1024x600; it breaks anywhere
+	// rather than widen the screen.
 	jobID.Wrapping = fyne.TextWrapBreak
-	right := container.NewVBox(again, widget.NewLabel(T("customer.job-id")), jobID)
+	right := container.NewVBox(again, container.NewBorder(nil, nil, widget.NewLabel(T("customer.job-id")), nil, jobID))
 	form := container.NewVBox(
 		container.NewGridWithColumns(2, left, right),
 		widget.NewLabelWithStyle(T("customer.source"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -449,7 +450,7 @@ func (w *wizard) customerScreen() fyne.CanvasObject {
 		}
 		w.apply(flow.Event{Kind: flow.CustomerDone, Source: w.d.ComparisonType})
 	})
-	return w.frame(T("customer.title"), container.NewVScroll(form), next)
+	return w.frame(T("customer.title"), vscroll(form), next)
 }
 
 // sourceOrder is the order of job.ComparisonTypes() on the customer screen: the
@@ -772,7 +773,7 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 			anyway.Show()
 		}
 	})
-	right := container.NewBorder(nil, nil, nil, nil, container.NewVScroll(panel))
+	right := container.NewBorder(nil, nil, nil, nil, vscroll(panel))
 	content := container.NewBorder(nil, nil, nil, container.NewStack(spacer(panelWidth, 0), right), p.obj)
 	return w.frame(stepTitle(kind), content, actions...)
 }
@@ -1094,7 +1095,7 @@ func (w *wizard) importScreen() fyne.CanvasObject {
 	}
 	look = w.s.button(T("import.look-again"), theme.ViewRefreshIcon(), func() { draw() })
 	draw()
-	content := container.NewBorder(container.NewVBox(wrapped(T("import.help")), msg), nil, nil, nil, container.NewVScroll(list))
+	content := container.NewBorder(container.NewVBox(wrapped(T("import.help")), msg), nil, nil, nil, vscroll(list))
 	return w.frame(T("import.title"), content, look)
 }
 

@@ -233,10 +233,10 @@ func (w *wizard) reviewScreen() fyne.CanvasObject {
 		}()
 	}
 	// The lights speak for themselves: no caption, room for all six at 1024x600.
-	right := container.NewVScroll(checks)
+	right := vscroll(checks)
 	// Both columns scroll: a two-line message beside the buttons (a failed check, in
 	// French) must not push the status bar off a 1024x600 screen.
-	content := container.New(&splitLayout{left: 0.42}, container.NewVScroll(left), right)
+	content := container.New(&splitLayout{left: 0.42}, vscroll(left), right)
 	// The message goes beside the buttons, where the eye goes to seal.
 	return w.frameMsg(T("review.title"), content, msg, force, seal)
 }
@@ -327,7 +327,7 @@ func (w *wizard) resultScreen() fyne.CanvasObject {
 	next := w.primary(T("result.next"), theme.ContentAddIcon(), func() { w.apply(flow.Event{Kind: flow.NextCustomer}) })
 	home := w.s.button(T("nav.home"), theme.HomeIcon(), func() { w.close(); w.s.show(ScreenHome) })
 	content := container.NewVBox(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(64, 64), icon), nil, head), text, code, bar, who, jobLine)
-	return w.frame(T("result.title"), container.NewVScroll(content), home, next)
+	return w.frame(T("result.title"), vscroll(content), home, next)
 }
 
 // outcomeIcon is the icon of an answer: a tick for a match, a cross otherwise.

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,8 +58,17 @@ func run() error {
 	}
 	// As cmd/kiosk/FyneApp.toml: widgets change only through fyne.Do. A plain `go
 	// build` reads FyneApp.toml only next to the sources, so say it here too.
-	app.SetMetadata(fyne.AppMetadata{ID: "com.smartselfie.kiosk.screenshots", Name: "Kiosk screenshots",
+	// The scale the kiosk chooses for this screen (Shell.Kiosk, ui.ScaleFor): 1.8 at
+	// 1920x1080. Fyne reads FYNE_SCALE when the app starts.
+	os.Setenv("FYNE_SCALE", strconv.FormatFloat(float64(ui.ScaleFor(fyne.NewSize(float32(w), float32(h)))), 'f', 1, 32))
+	// As the kiosk starts Fyne (internal/kioskui.Run): no app ID (no preferences file)
+	// and the light theme said, so Fyne does not watch the desktop's colour scheme over a
+	// D-Bus that Xvfb has not (it would warn that dbus-launch is missing).
+	app.SetMetadata(fyne.AppMetadata{Name: "Kiosk screenshots",
 		Migrations: map[string]bool{"fyneDo": true}})
+	if os.Getenv("FYNE_THEME") == "" {
+		os.Setenv("FYNE_THEME", "light")
+	}
 	a := app.New()
 	a.Settings().SetTheme(ui.Theme())
 	win := a.NewWindow("Kiosk")
