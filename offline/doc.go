@@ -98,7 +98,10 @@
 // (100 years) are taken as MaxDays, so none overflows a time.Duration. Images of a done
 // job are deleted with the transition (or after PurgeImagesAfterMinutes, by Sweep); failed, needs-operator and quarantined jobs keep
 // their images until an operator purges them or FailedImagesMaxDays pass; finished
-// records are deleted after KeepResultsDays. The audit log is never cut by age: beyond
+// records are deleted after KeepResultsDays. The customer's id in full lives only in the
+// sealed payload and goes with the images; the record keeps its keyed hash (UserHash,
+// for the audit) and its masked form (UserMasked, MaskUserID: the last four characters)
+// for the operator's screens. The audit log is never cut by age: beyond
 // AuditMaxEvents (default 200000) the oldest events go, and an audit_dropped event says
 // how many, which sequence numbers and which times. Ages are wall clock ages, so Sweep
 // first checks the wall clock against the time that really passed since its last pass

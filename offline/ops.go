@@ -151,7 +151,7 @@ func (q *Queue) Enqueue(j *job.Job) (Entry, error) {
 	}
 	r := &record{Sig: sig, Entry: Entry{
 		ID: j.ID, Version: SchemaVersion, State: StateQueued, Created: j.Created, Updated: now,
-		UserHash: q.key.hashUser(j.UserID), ComparisonType: j.ComparisonType, LivenessFrames: len(j.Liveness),
+		UserHash: q.key.hashUser(j.UserID), UserMasked: MaskUserID(j.UserID), ComparisonType: j.ComparisonType, LivenessFrames: len(j.Liveness),
 		SealedBytes: int64(len(blob)), PrechecksOK: j.Prechecks.OK, Forced: j.Prechecks.Forced,
 		Document: j.Document, CaptureOrigin: j.CaptureOrigin,
 	}}

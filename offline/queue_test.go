@@ -295,6 +295,10 @@ func TestDoneRecordsResultAndPurgesImages(t *testing.T) {
 	if _, err := e.q.Load("j"); !errors.Is(err, ErrImagesPurged) {
 		t.Fatalf("Load after done: %v", err)
 	}
+	// The id in full went with the images; its masked form stays for the screens.
+	if uid := testJob("j", 1000).UserID; ent.UserMasked != MaskUserID(uid) || ent.UserMasked == uid || !strings.HasSuffix(ent.UserMasked, uid[len(uid)-2:]) {
+		t.Fatalf("masked user id %q for %q", ent.UserMasked, uid)
+	}
 	want := []string{"enqueued j →queued", "state j queued→sending", "state j sending→done", "images-purged j done→done"}
 	for _, w := range want {
 		ev := <-events
@@ -810,5 +814,15 @@ func TestHugeDayValues(t *testing.T) {
 	}
 	if _, err := e.q.Get("done"); err != nil {
 		t.Fatalf("finished job gone: %v", err)
+	}
+}
+
+func TestMaskUserID(t *testing.T) {
+	for in, want := range map[string]string{
+		"CUST-0042": "•••••0042", "A1234567": "••••4567", "AB12345": "•••••45", "ABC": "•BC", "AB": "••", "": "",
+	} {
+		if got := MaskUserID(in); got != want {
+			t.Errorf("MaskUserID(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -136,7 +136,7 @@ func (q *Queue) upgradeV1(tx *bolt.Tx, key, val []byte) error {
 	}
 	r := record{Sig: sig, Entry: Entry{
 		ID: j.ID, Version: SchemaVersion, State: state, Created: j.Created, Updated: r1.Updated, Attempts: r1.Attempts,
-		Reason: r1.Reason, Code: reasonCode(r1.Reason), UserHash: q.key.hashUser(j.UserID), ComparisonType: j.ComparisonType,
+		Reason: r1.Reason, Code: reasonCode(r1.Reason), UserHash: q.key.hashUser(j.UserID), UserMasked: MaskUserID(j.UserID), ComparisonType: j.ComparisonType,
 		LivenessFrames: len(j.Liveness), SealedBytes: int64(len(blob)), PrechecksOK: j.Prechecks.OK,
 	}}
 	if err := putRecord(tx, &r); err != nil {

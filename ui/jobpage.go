@@ -94,11 +94,7 @@ func (s *Shell) jobDetails(body, actions *fyne.Container, note *widget.Label, j 
 		n := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		body.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(240, MinTarget), n), nil, v))
 	}
-	customer := j.CustomerID
-	if customer == "" {
-		customer = T("job.customer-gone")
-	}
-	row(T("job.customer"), customer, j.CustomerID != "")
+	row(T("job.customer"), CustomerText(j), j.CustomerID != "")
 	row(T("job.id"), j.ID, true)
 	row(T("job.created"), j.Created.Local().Format("2006-01-02 15:04:05"), false)
 	if !j.Updated.IsZero() {

@@ -232,7 +232,12 @@ type Job struct {
 	// CustomerID is the customer's id, shown in full to the operator on the screen
 	// only (never logged); empty once the job's photos (and sealed ids) are deleted.
 	CustomerID string
-	Created    time.Time
+	// CustomerMasked is the customer's id with all but its last characters hidden: what
+	// the kiosk keeps of it once the photos are deleted (empty for older jobs).
+	CustomerMasked string
+	// ImagesPurged: the job's photos (and its customer id in full) are deleted.
+	ImagesPurged bool
+	Created      time.Time
 	// Updated is when the job last changed state.
 	Updated  time.Time
 	State    JobState

@@ -195,8 +195,9 @@ func (s *Shell) jobRow(j Job, now time.Time, msg *widget.Label, redraw func()) f
 	outcome := widget.NewLabel(text)
 	outcome.Wrapping = fyne.TextWrapWord
 	center := container.NewVBox()
-	if j.CustomerID != "" { // in full, for the operator (never logged)
-		cust := widget.NewLabelWithStyle(j.CustomerID, fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
+	// In full, for the operator (never logged); masked once the photos are deleted.
+	if j.CustomerID != "" || j.CustomerMasked != "" {
+		cust := widget.NewLabelWithStyle(CustomerText(j), fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
 		cust.Truncation = fyne.TextTruncateEllipsis
 		center.Add(cust)
 	}

@@ -242,8 +242,9 @@ func ActionsFor(j Job, r Role) JobActions {
 		a.Retry, a.NoRetry2209 = false, true
 		a.EnrollAgain = j.State == JobNeedsOperator && j.ReplacedBy == ""
 	}
-	// A supervisor may purge a job that will not be sent as it is (or is done).
-	if r == RoleSupervisor {
+	// A supervisor may purge a job that will not be sent as it is (or is done), unless
+	// its photos are gone already.
+	if r == RoleSupervisor && !j.ImagesPurged {
 		switch j.State {
 		case JobFailed, JobNeedsOperator, JobQuarantined, JobDone:
 			a.Purge = true
@@ -267,4 +268,19 @@ func LockLeft(e *LockedError, now time.Time) time.Duration {
 		d = d.Truncate(time.Second) + time.Second
 	}
 	return d
+}
+
+// CustomerText is the customer id as a job's screens show it: in full while the kiosk
+// holds it; once the photos are deleted (the id in full goes with them) its masked form
+// and why, or, for a job sealed before that was kept, that it is deleted.
+func CustomerText(j Job) string {
+	switch {
+	case j.CustomerID != "":
+		return j.CustomerID
+	case j.CustomerMasked != "":
+		return Tf("job.customer-masked", map[string]any{"ID": j.CustomerMasked})
+	case j.ImagesPurged:
+		return T("job.customer-gone")
+	}
+	return T("job.customer-unread")
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -248,4 +249,36 @@ func TestDurationText(t *testing.T) {
 			t.Errorf("DurationText(%v) = %q, want %q", tc.d, got, tc.want)
 		}
 	}
+}
+
+// A done job whose photos were deleted: no Purge, and its customer id as the kiosk keeps
+// it (masked), never a claim that it is unreadable.
+func TestPurgedJobCustomerAndActions(t *testing.T) {
+	j := Job{ID: "j", State: JobDone, ImagesPurged: true, CustomerMasked: "•••••0042"}
+	if a := ActionsFor(j, RoleSupervisor); a.Purge {
+		t.Fatal("Purge offered for a job whose photos are deleted")
+	}
+	if a := ActionsFor(Job{ID: "j", State: JobDone}, RoleSupervisor); !a.Purge {
+		t.Fatal("no Purge for a done job that still holds its photos")
+	}
+	for _, lang := range Languages {
+		SetLanguage(lang)
+		if got := CustomerText(j); !strings.Contains(got, "•••••0042") || got == "•••••0042" {
+			t.Errorf("%s: masked customer shown as %q, want the masked id and why", lang, got)
+		}
+		j2 := j
+		j2.CustomerMasked = ""
+		if got := CustomerText(j2); got != T("job.customer-gone") {
+			t.Errorf("%s: purged job without a masked id shows %q", lang, got)
+		}
+		j3 := Job{ID: "j", State: JobFailed}
+		if got := CustomerText(j3); got != T("job.customer-unread") {
+			t.Errorf("%s: unread customer shows %q", lang, got)
+		}
+		j3.CustomerID = "CUST-0042"
+		if got := CustomerText(j3); got != "CUST-0042" {
+			t.Errorf("%s: customer shows %q, want it in full", lang, got)
+		}
+	}
+	SetLanguage("en")
 }

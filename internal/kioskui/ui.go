@@ -277,7 +277,8 @@ func (u uiQueue) Jobs() ([]ui.Job, error) {
 	for i := len(es) - 1; i >= 0; i-- { // newest first
 		e := es[i]
 		j := ui.Job{ID: e.ID, Created: e.Created, Updated: e.Updated, State: e.State, Progress: progress[e.ID], NextAttempt: e.NextAttempt,
-			Attempts: e.Attempts, EnrolledAgainFrom: e.EnrolledAgainFrom, ReplacedBy: e.ReplacedBy}
+			Attempts: e.Attempts, EnrolledAgainFrom: e.EnrolledAgainFrom, ReplacedBy: e.ReplacedBy,
+			CustomerMasked: e.UserMasked, ImagesPurged: e.ImagesPurged}
 		if !e.ImagesPurged && e.State != offline.StateQuarantined {
 			j.CustomerID, _ = u.a.CustomerID(e.ID) // on the screen only
 		} else {
