@@ -26,6 +26,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smartselfie/kiosk-agent/internal/clock"
@@ -297,6 +298,7 @@ var shots = []shot{
 func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 	var prev *ui.Shell
 	var last *image.RGBA // the previous shot's picture
+	var cut []string     // the screens that do not fit the window
 	defer func() {
 		if prev != nil {
 			fyne.DoAndWait(prev.Stop)
@@ -351,6 +353,20 @@ func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 				}
 				time.Sleep(settle)
 			}
+			// A screen whose content needs more than the window is cut (the status bar
+			// or the actions pushed off the screen): drawn still, then the program fails
+			// naming it. Measured here, once the real window has laid the screen out:
+			// a word-wrapped label measures its lines at the width it was given.
+			var need, have fyne.Size
+			fyne.DoAndWait(func() {
+				need, have = win.Canvas().Content().MinSize(), win.Canvas().Size()
+				if win.Padded() {
+					need = need.Add(fyne.NewSquareSize(2 * theme.Padding()))
+				}
+			})
+			if need.Width > have.Width+0.5 || need.Height > have.Height+0.5 {
+				cut = append(cut, fmt.Sprintf("%s/%s needs %.0fx%.0f of %.0fx%.0f", lang, sh.name, need.Width, need.Height, have.Width, have.Height))
+			}
 			// Fyne's Canvas.Capture reads the GL front buffer, which Mesa's software
 			// renderer under Xvfb leaves black: take what the X server shows instead.
 			img, err := grabSettled(last)
@@ -364,6 +380,9 @@ func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 			}
 			fmt.Println(strings.TrimPrefix(p, "./"))
 		}
+	}
+	if len(cut) > 0 {
+		return fmt.Errorf("%d screens do not fit the window (cut text, the status bar or the actions off the screen): %s; make their content scroll or shorter", len(cut), strings.Join(cut, "; "))
 	}
 	return nil
 }
