@@ -30,7 +30,10 @@
 // # Limits
 //
 // Limits (DefaultLimits) bound the clients: connections per user and in total (root
-// has its own share), answered 503 and closed at once beyond them; header, body,
+// has its own share), answered 503 with the reason beyond them, once the request is
+// read (an answer written before it is dropped by the client's HTTP transport, or
+// meets a broken pipe), then closed; at most 4 such wait for their request at once
+// (HeaderTimeout), beyond that they are answered at once; header, body,
 // write and idle timeouts; the supervisor's PIN checks per user (argon2id is heavy);
 // the readers' request rate (429 beyond it) and how many of
 // their requests are served at once.

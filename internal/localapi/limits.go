@@ -1,10 +1,13 @@
 package localapi
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -22,7 +25,7 @@ type Limits struct {
 	// MaxReaderConns is how many connections the readers hold together (default 32);
 	// MaxConns is how many every user but root holds together (default 64); root has
 	// MaxRootConns of its own (default 16). Beyond them a connection is answered 503
-	// and closed at once.
+	// once its request is read (HeaderTimeout at most), and closed.
 	MaxReaderConns int
 	MaxConns       int
 	MaxRootConns   int
@@ -198,7 +201,7 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 		}
 		release, why := l.s.conns.acquire(p.UID, l.s.roles.RoleOf(p))
 		if release == nil {
-			refuseBusy(c, why)
+			l.s.refusals.refuse(c, why, l.s.lim.HeaderTimeout)
 			continue
 		}
 		return &peerConn{UnixConn: c, peer: p, release: release}, nil
@@ -208,13 +211,74 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 func (l *limitedListener) Close() error   { return l.s.ln.Close() }
 func (l *limitedListener) Addr() net.Addr { return l.s.ln.Addr() }
 
-// refuseBusy answers a connection over the limit with a 503 that says why, and
-// closes it. The write goes into an empty socket buffer: it never waits.
-func refuseBusy(c *net.UnixConn, why string) {
+// maxRefusing bounds the refusals waiting for their request at once: beyond it (a
+// flood of connections that send nothing) a connection is answered without its
+// request being read, and closed.
+const maxRefusing = 4
+
+// refusals answers the connections over the limits: 503 with the reason, written
+// once the client's request has been read. Answered before, the answer races the
+// request: an HTTP client that reads an answer before it has written its request
+// drops it as unsolicited ("readLoopPeekFailLocked"), and one that writes after the
+// close gets a broken pipe; either way the caller is not told why.
+type refusals struct {
+	mu     sync.Mutex
+	conns  map[*net.UnixConn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// refuse answers c (over the limits) in a goroutine of its own once its request is
+// read, or at once when maxRefusing are waiting already or the server is closing.
+func (r *refusals) refuse(c *net.UnixConn, why string, wait time.Duration) {
+	r.mu.Lock()
+	if r.closed || len(r.conns) >= maxRefusing {
+		r.mu.Unlock()
+		answerBusy(c, why)
+		c.Close()
+		return
+	}
+	if r.conns == nil {
+		r.conns = map[*net.UnixConn]struct{}{}
+	}
+	r.conns[c] = struct{}{}
+	r.wg.Add(1)
+	r.mu.Unlock()
+	go func() {
+		defer r.wg.Done()
+		c.SetReadDeadline(time.Now().Add(wait))
+		// The request's head, and a small body (the local API's are JSON of a few
+		// hundred bytes), so that the client's write is over before the answer.
+		br := bufio.NewReaderSize(io.LimitReader(c, 32<<10), 4<<10)
+		if req, err := http.ReadRequest(br); err == nil {
+			io.Copy(io.Discard, io.LimitReader(req.Body, 16<<10))
+		}
+		answerBusy(c, why)
+		r.mu.Lock()
+		delete(r.conns, c)
+		r.mu.Unlock()
+		c.Close()
+	}()
+}
+
+// close ends the refusals waiting for their request (each is answered at once) and
+// waits for them.
+func (r *refusals) close() {
+	r.mu.Lock()
+	r.closed = true
+	for c := range r.conns {
+		c.SetReadDeadline(time.Now())
+	}
+	r.mu.Unlock()
+	r.wg.Wait()
+}
+
+// answerBusy writes the 503 that says why. The write goes into an empty socket
+// buffer: it never waits.
+func answerBusy(c *net.UnixConn, why string) {
 	body := fmt.Sprintf(`{"error":%q,"code":"busy"}`, why+": close some (or wait for them to time out) and try again")
 	c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
 	fmt.Fprintf(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
-	c.Close()
 }
 
 // peerConn is an accepted connection with its peer's credentials and its share of

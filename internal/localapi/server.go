@@ -58,21 +58,22 @@ type Options struct {
 
 // Server serves the local API on a unix socket.
 type Server struct {
-	path    string
-	group   string // for messages
-	admin   string // for messages ("" when no admin group)
-	roles   Roles
-	sup     Supervisors
-	supMu   sync.Mutex // one PIN check at a time (argon2id is heavy)
-	lim     Limits
-	conns   *connLimiter
-	readers *readerLimiter
-	pins    *readerLimiter
-	users   sync.Map // uid → user name
-	ino     fileID   // the socket file this server made
-	ln      *net.UnixListener
-	observe func(string, int, time.Duration)
-	log     *slog.Logger
+	path     string
+	group    string // for messages
+	admin    string // for messages ("" when no admin group)
+	roles    Roles
+	sup      Supervisors
+	supMu    sync.Mutex // one PIN check at a time (argon2id is heavy)
+	lim      Limits
+	conns    *connLimiter
+	refusals refusals // the connections over the limits being answered
+	readers  *readerLimiter
+	pins     *readerLimiter
+	users    sync.Map // uid → user name
+	ino      fileID   // the socket file this server made
+	ln       *net.UnixListener
+	observe  func(string, int, time.Duration)
+	log      *slog.Logger
 }
 
 // fileID names a file for good (device and inode).
@@ -239,6 +240,7 @@ func (s *Server) Path() string { return s.path }
 // made). Serve calls it when ctx ends.
 func (s *Server) Close() error {
 	err := s.ln.Close()
+	s.refusals.close()
 	var st unix.Stat_t
 	if unix.Lstat(s.path, &st) == nil && (fileID{uint64(st.Dev), st.Ino}) == s.ino {
 		os.Remove(s.path)

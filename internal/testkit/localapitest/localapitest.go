@@ -117,8 +117,9 @@ func Flood(path string, n int) {
 	}
 	ask := func(h held) (int, error) {
 		h.c.SetDeadline(time.Now().Add(2 * time.Second))
-		// A kiosk over its limit answers 503 and closes at once, maybe before the
-		// request is written: the answer is read even when the write failed.
+		// A kiosk over its limit answers 503 once the request is read (at once,
+		// unread, when four such wait already): the answer is read even when the
+		// write failed.
 		fmt.Fprint(h.c, "GET /v1/status HTTP/1.1\r\nHost: kiosk.local\r\n\r\n")
 		resp, err := http.ReadResponse(h.r, nil)
 		if err != nil {
