@@ -69,22 +69,24 @@ var finders = sync.Pool{New: func() any { return new(Finder) }}
 // frames are judged without allocating. The zero value is ready; a Finder is not safe
 // for concurrent use (one per camera loop, or Find's pool).
 type Finder struct {
-	grey   []uint8   // the small grey frame
-	chroma []int16   // the small frame's green-magenta chroma, 2G-R-B
-	cblur  []int32   // 3x3 box sums of chroma
-	acc    []uint32  // one small row's sums while it is built
-	cacc   []int32   // and its chroma's
-	blur   []int32   // 3x3 box sums of grey
-	mag    []int32   // Sobel magnitude of blur
-	edge   []uint8   // 0 no edge, 1 an edge not yet in a contour, 2 an edge in one
-	stack  []int32   // the contour walk
-	rowMin []int32   // per small row, a contour's leftmost pixel (-1: none)
-	rowMax []int32   // and its rightmost
-	ext    []Point   // a contour's row extremes
-	hull   []Point   // their convex hull
-	quad   []Point   // the hull being reduced to four corners
-	xs, ys []float64 // refine's peaks along a side
-	card   []uint8   // the card's grey sampled through its homography
+	grey   []uint8    // the small grey frame
+	chroma []int16    // the small frame's green-magenta chroma, 2G-R-B
+	cblur  []int32    // 3x3 box sums of chroma
+	acc    []uint32   // one small row's sums while it is built
+	cacc   []int32    // and its chroma's
+	blur   []int32    // 3x3 box sums of grey
+	mag    []int32    // Sobel magnitude of blur
+	thin   []uint8    // thin lines' pixels (thinAcrossX...)
+	lines  [256]int32 // the long thin lines' starts (pixel<<1 | 1 when it runs up and down)
+	edge   []uint8    // 0 no edge, 1 an edge not yet in a contour, 2 an edge in one
+	stack  []int32    // the contour walk
+	rowMin []int32    // per small row, a contour's leftmost pixel (-1: none)
+	rowMax []int32    // and its rightmost
+	ext    []Point    // a contour's row extremes
+	hull   []Point    // their convex hull
+	quad   []Point    // the hull being reduced to four corners
+	xs, ys []float64  // refine's peaks along a side
+	card   []uint8    // the card's grey sampled through its homography
 }
 
 // Find looks for the card in img and measures it, as the package's Find does.
@@ -325,6 +327,7 @@ func (fd *Finder) findQuad(g grey) (Quad, bool, bool) {
 			edge[i] = 0
 		}
 	}
+	fd.dropLongLines(g, bl, edge)
 	// 8-connected components, each kept as the leftmost and rightmost pixel of its rows
 	// (a component's rows are contiguous)
 	rowMin, rowMax := grow(fd.rowMin, h), grow(fd.rowMax, h)
@@ -348,8 +351,25 @@ func (fd *Finder) findQuad(g grey) (Quad, bool, bool) {
 		for len(stack) > 0 {
 			o := int(stack[len(stack)-1])
 			stack = stack[:len(stack)-1]
-			count++
 			x, y := o%w, o/w
+			if edge[o] == edgeBridgeSeen {
+				// a bridge joins, it is not part of the outline
+				for ny := max(y-1, 0); ny <= min(y+1, h-1); ny++ {
+					for nx := max(x-1, 0); nx <= min(x+1, w-1); nx++ {
+						no := ny*w + nx
+						switch edge[no] {
+						case 1:
+							edge[no] = 2
+							stack = append(stack, int32(no))
+						case edgeBridge:
+							edge[no] = edgeBridgeSeen
+							stack = append(stack, int32(no))
+						}
+					}
+				}
+				continue
+			}
+			count++
 			if rowMin[y] < 0 || int32(x) < rowMin[y] {
 				rowMin[y] = int32(x)
 			}
@@ -360,8 +380,12 @@ func (fd *Finder) findQuad(g grey) (Quad, bool, bool) {
 			for ny := max(y-1, 0); ny <= min(y+1, h-1); ny++ {
 				for nx := max(x-1, 0); nx <= min(x+1, w-1); nx++ {
 					no := ny*w + nx
-					if edge[no] == 1 {
+					switch edge[no] {
+					case 1:
 						edge[no] = 2
+						stack = append(stack, int32(no))
+					case edgeBridge:
+						edge[no] = edgeBridgeSeen
 						stack = append(stack, int32(no))
 					}
 				}
@@ -419,6 +443,205 @@ func (fd *Finder) findQuad(g grey) (Quad, bool, bool) {
 	}
 	return best, bestClipped, found
 }
+
+// Long thin lines (dropLongLines): a pixel is on one when it is thinMargin grey levels
+// darker or lighter than the pixels 2 away on either side across it; a line is long
+// when it is followed over lineLength small pixels, across gaps of up to lineGap
+// (where two lines cross), from within lineBorder of the frame's border (a grid's lines
+// run to the border; a card's text and a page's drawn frame do not). Edges within
+// lineReach of such a line, with their gradient across it, are dropped; those left
+// bare within bridgeReach of an edge that stays bridge the outline's gaps. Only a grid
+// (gridLines such lines or more each way) is dropped.
+const (
+	thinMargin  = 12
+	lineLength  = 20
+	lineGap     = 6
+	lineBorder  = 3
+	lineReach   = 3
+	bridgeReach = 3
+	gridLines   = 3 // long lines each way that make a grid
+)
+
+// The bits of Finder.thin.
+const (
+	thinAcrossX = 1 << iota // darker or lighter than the grey 2 pixels left and right: a line running up and down
+	thinAcrossY             // the same across y: a line running sideways
+	thinSeen                // a chain walk went through it
+	thinLongX               // within a few pixels of a long thin line running up and down
+	thinLongY               // within a few pixels of a long thin line running sideways
+)
+
+// dropLongLines clears the edge pixels along long thin lines of g (a tiled counter's
+// grout, the lines of a grid: they run to the frame's border and would join the
+// card's outline to the background's), keeping those whose gradient runs along the
+// line (the card's own side where a line meets it), and keeps the cleared pixels next
+// to an edge that stays as bridges (edgeBridge: they join a contour, they are not in
+// its hull). A line is followed from one row (column) to the next within a pixel.
+func (fd *Finder) dropLongLines(g grey, bl []int32, edge []uint8) {
+	w, h := g.w, g.h
+	thin := grow(fd.thin, w*h)
+	fd.thin = thin
+	clear(thin)
+	mg := thinMargin
+	p := g.p
+	for y := 2; y < h-2; y++ {
+		for x := 2; x < w-2; x++ {
+			o := y*w + x
+			v := int(p[o])
+			a, b := int(p[o-2]), int(p[o+2])
+			if (v+mg <= a && v+mg <= b) || (v >= a+mg && v >= b+mg) {
+				thin[o] |= thinAcrossX
+			}
+			a, b = int(p[o-2*w]), int(p[o+2*w])
+			if (v+mg <= a && v+mg <= b) || (v >= a+mg && v >= b+mg) {
+				thin[o] |= thinAcrossY
+			}
+		}
+	}
+	nLines, nDown := 0, 0
+	// walk each chain: along y for lines across x, along x for lines across y
+	walk := func(o int, bit uint8, down bool, mark bool) (int, int) {
+		x, y := o%w, o/w
+		length, gap := 0, 0
+		for {
+			if mark {
+				for d := -lineReach; d <= lineReach; d++ {
+					if down {
+						if xx := x + d; xx >= 0 && xx < w {
+							thin[y*w+xx] |= thinLongX
+						}
+					} else if yy := y + d; yy >= 0 && yy < h {
+						thin[yy*w+x] |= thinLongY
+					}
+				}
+			}
+			thin[y*w+x] |= thinSeen
+			// the next row (column): straight on, or a pixel to either side
+			var nx, ny int
+			found := false
+			for _, s := range [3]int{0, -1, 1} {
+				if down {
+					nx, ny = x+s, y+1
+				} else {
+					nx, ny = x+1, y+s
+				}
+				if nx < 0 || ny < 0 || nx >= w || ny >= h {
+					continue
+				}
+				if thin[ny*w+nx]&bit != 0 {
+					found = true
+					break
+				}
+			}
+			if found {
+				x, y = nx, ny
+				length += 1 + gap
+				gap = 0
+				continue
+			}
+			if gap++; gap > lineGap {
+				if down {
+					return length, y
+				}
+				return length, x
+			}
+			if down {
+				y++
+			} else {
+				x++
+			}
+			if x >= w || y >= h {
+				if down {
+					return length, h
+				}
+				return length, w
+			}
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			o := y*w + x
+			for _, bit := range [2]uint8{thinAcrossX, thinAcrossY} {
+				if thin[o]&bit == 0 || thin[o]&thinSeen != 0 {
+					continue
+				}
+				down := bit == thinAcrossX
+				l, end := walk(o, bit, down, false)
+				// a grid's lines run to the frame's border; a card's text does not
+				from, last := x, w
+				if down {
+					from, last = y, h
+				}
+				if l >= lineLength && (from <= lineBorder || end >= last-1-lineBorder) {
+					if nLines < len(fd.lines) {
+						fd.lines[nLines] = int32(o)<<1 | int32(bit&thinAcrossX)
+					}
+					nLines++
+					if down {
+						nDown++
+					}
+				}
+			}
+		}
+	}
+	// a grid has such lines both ways; a card partly out of the frame has some of its
+	// own (its printed frame, the zone's lines) running to the border, mostly one way:
+	// they stay
+	if nDown < gridLines || nLines-nDown < gridLines {
+		return
+	}
+	for _, l := range fd.lines[:min(nLines, len(fd.lines))] {
+		bit := uint8(thinAcrossY)
+		if l&1 != 0 {
+			bit = thinAcrossX
+		}
+		walk(int(l>>1), bit, bit == thinAcrossX, true)
+	}
+	for y := 2; y < h-2; y++ {
+		for x := 2; x < w-2; x++ {
+			o := y*w + x
+			t := thin[o] & (thinLongX | thinLongY)
+			if edge[o] == 0 || t == 0 {
+				continue
+			}
+			// the line's own flanks have their gradient across it; a card's side that
+			// crosses the line has its gradient along it and stays
+			up, mid, dn := bl[o-w-1:o-w+2], bl[o-1:o+2], bl[o+w-1:o+w+2]
+			gx := abs32(up[2] + 2*mid[2] + dn[2] - up[0] - 2*mid[0] - dn[0])
+			gy := abs32(dn[0] + 2*dn[1] + dn[2] - up[0] - 2*up[1] - up[2])
+			if (t&thinLongX != 0 && 2*gx >= gy) || (t&thinLongY != 0 && 2*gy >= gx) {
+				edge[o] = edgeDropped
+			}
+		}
+	}
+	// a dropped pixel next to the outline that stays bridges the gap the line left in it
+	for y := 2; y < h-2; y++ {
+		for x := 2; x < w-2; x++ {
+			o := y*w + x
+			if edge[o] != edgeDropped {
+				continue
+			}
+			edge[o] = 0
+		near:
+			for ny := max(y-bridgeReach, 0); ny <= min(y+bridgeReach, h-1); ny++ {
+				for nx := max(x-bridgeReach, 0); nx <= min(x+bridgeReach, w-1); nx++ {
+					if edge[ny*w+nx] == 1 {
+						edge[o] = edgeBridge
+						break near
+					}
+				}
+			}
+		}
+	}
+}
+
+// The edge map's values besides 0 (none), 1 (an edge not yet in a contour) and 2 (an
+// edge in one).
+const (
+	edgeDropped    = 3 // on a long thin line, dropped
+	edgeBridge     = 4 // dropped, but next to an edge kept: joins contours, not in their hull
+	edgeBridgeSeen = 5 // a bridge a contour went through
+)
 
 func abs32(v int32) int32 {
 	if v < 0 {
