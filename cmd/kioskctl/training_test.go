@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -9,26 +8,10 @@ import (
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/internal/job"
+	"github.com/smartselfie/kiosk-agent/internal/testkit/hosttest"
 	"github.com/smartselfie/kiosk-agent/offline"
 	"github.com/smartselfie/kiosk-agent/sync/sandbox"
 )
-
-// nonLoopbackIP is an IPv4 address of this machine that is not loopback: where a
-// production API would be, as far as the training guard can tell.
-func nonLoopbackIP(t *testing.T) string {
-	t.Helper()
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range addrs {
-		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() && ipn.IP.To4() != nil {
-			return ipn.IP.String()
-		}
-	}
-	t.Skip("this machine has no IPv4 address other than loopback")
-	return ""
-}
 
 // The reported attack: practice jobs sealed by a training kiosk, then
 // `kioskctl --config prod.json sync` against an API that is not loopback. Nothing is
@@ -47,12 +30,8 @@ func TestSyncNeverSendsPracticeJobsToProduction(t *testing.T) {
 	}
 	defer sbx.Close()
 	prod := httptest.NewUnstartedServer(sbx.Handler())
-	l, err := net.Listen("tcp", net.JoinHostPort(nonLoopbackIP(t), "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	prod.Listener.Close()
-	prod.Listener = l
+	prod.Listener = hosttest.NonLoopbackListener(t)
 	prod.Start()
 	defer prod.Close()
 	local := httptest.NewServer(sbx.Handler())

@@ -11,44 +11,24 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/smartselfie/kiosk-agent/internal/testkit/hosttest"
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
-// apiServer is a real HTTP server on addr ("127.0.0.1:0", or this machine's
-// non-loopback address) that counts the requests it receives.
-func apiServer(t *testing.T, addr string) (*httptest.Server, *atomic.Int32) {
+// apiServer is a real HTTP server on l (loopback, or this machine's non-loopback
+// address) that counts the requests it receives.
+func apiServer(t *testing.T, l net.Listener) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
 	var n atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		http.Error(w, "counted", http.StatusServiceUnavailable)
 	}))
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv.Listener.Close()
 	srv.Listener = l
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv, &n
-}
-
-// nonLoopbackIP is an IPv4 address of this machine that is not loopback: where a
-// production API would be, as far as the training guard can tell.
-func nonLoopbackIP(t *testing.T) string {
-	t.Helper()
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range addrs {
-		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() && ipn.IP.To4() != nil {
-			return ipn.IP.String()
-		}
-	}
-	t.Skip("this machine has no IPv4 address other than loopback")
-	return ""
 }
 
 // The app's sender (newSending, the one kioskctl sync builds too: parts.NewSync) sends
@@ -57,8 +37,12 @@ func nonLoopbackIP(t *testing.T) string {
 // dialed, and the refusal is for good with the reason; a production job goes anywhere,
 // and a practice job reaches the loopback sandbox.
 func TestTrainingJobsReachOnlyLoopback(t *testing.T) {
-	prod, prodGot := apiServer(t, net.JoinHostPort(nonLoopbackIP(t), "0"))
-	local, localGot := apiServer(t, "127.0.0.1:0")
+	prod, prodGot := apiServer(t, hosttest.NonLoopbackListener(t))
+	loop, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, localGot := apiServer(t, loop)
 	_, port, _ := net.SplitHostPort(local.Listener.Addr().String())
 	for _, tc := range []struct {
 		name     string

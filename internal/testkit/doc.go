@@ -4,7 +4,9 @@
 // replay cameras of the enrollment tests), swtpmtest (a software TPM, Debian's swtpm, for the
 // key protector's tests), metricstest (Debian's promtool and a real Prometheus server on
 // loopback, and the check that no metric label names a customer, a job or an operator),
-// localapitest (a local API client run as another user, a connection flood). The shared
+// localapitest (a local API client run as another user, a connection flood), hosttest (a
+// listener on this machine's non-loopback address, a production API for the training
+// guard's tests). The shared
 // face engine of the tests is beside
 // the engine, in inference/inferencetest (like net/http/httptest). This package holds no
 // code.

@@ -11,30 +11,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-)
 
-// nonLoopbackListener listens on an address of this machine that is not loopback (the
-// address a production API would have, as far as the guard can tell), or skips when
-// the machine has none.
-func nonLoopbackListener(t *testing.T) net.Listener {
-	t.Helper()
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range addrs {
-		ipn, ok := a.(*net.IPNet)
-		if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() || ipn.IP.To4() == nil {
-			continue
-		}
-		l, err := net.Listen("tcp", net.JoinHostPort(ipn.IP.String(), "0"))
-		if err == nil {
-			return l
-		}
-	}
-	t.Skip("this machine has no IPv4 address other than loopback")
-	return nil
-}
+	"github.com/smartselfie/kiosk-agent/internal/testkit/hosttest"
+)
 
 // countingServer answers a match and counts the requests that reached it.
 func countingServer(t *testing.T, l net.Listener) (*httptest.Server, *atomic.Int32) {
@@ -82,7 +61,7 @@ func wantTrainingRefusal(t *testing.T, err error, got int32) {
 // A production job still goes wherever the config says.
 func TestTrainingJobOnlyToLoopback(t *testing.T) {
 	local, localN := countingServer(t, nil)
-	prod, prodN := countingServer(t, nonLoopbackListener(t))
+	prod, prodN := countingServer(t, hosttest.NonLoopbackListener(t))
 	insecure := func(o *Options) { o.AllowInsecureHTTP = true }
 
 	t.Run("to the local sandbox", func(t *testing.T) {
