@@ -222,9 +222,9 @@ func Parse(lines []string) (*Document, error) {
 	case len(lines) == 3 && allLen(lines, 30):
 		return parseTD1(lines), nil
 	case len(lines) == 2 && allLen(lines, 36):
-		return parseTD2(lines), nil
+		return parseTwoLines(lines, TD2), nil
 	case len(lines) == 2 && allLen(lines, 44):
-		return parseTD3(lines), nil
+		return parseTwoLines(lines, TD3), nil
 	}
 	lens := make([]string, len(lines))
 	for i, l := range lines {
@@ -501,56 +501,39 @@ func finish(d *Document, lines [][]byte, fields []field, composite func([][]byte
 	d.Lines = toStrings(lines)
 }
 
-func parseTD3(in []string) *Document {
-	lines := toBytes(in)
-	fields := []field{
-		{FieldDocumentNumber, 1, 0, 9, 9, alnum},
-		{FieldBirthDate, 1, 13, 19, 19, digit},
-		{FieldExpiryDate, 1, 21, 27, 27, digit},
-		{FieldPersonalNumber, 1, 28, 42, 42, alnum},
-	}
-	d := &Document{Format: TD3}
-	letterFields(d, lines, []span{{FieldDocumentCode, 0, 0, 2}, {FieldIssuingState, 0, 2, 5}, {FieldName, 0, 5, 44}, {FieldNationality, 1, 10, 13}})
-	finish(d, lines, fields, func(l [][]byte) string {
-		s := string(l[1])
-		return s[0:10] + s[13:20] + s[21:43]
-	}, [2]int{1, 43})
-	l1, l2 := d.Lines[0], d.Lines[1]
-	d.DocumentCode = trim(l1[0:2])
-	d.IssuingState = trim(l1[2:5])
-	d.Surname, d.GivenNames = names(l1[5:44])
-	d.DocumentNumber = trim(l2[0:9])
-	d.Nationality = trim(l2[10:13])
-	d.BirthDate = date(l2[13:19], true, now())
-	d.Sex = sex(l2[20])
-	d.ExpiryDate = date(l2[21:27], false, now())
-	d.OptionalData = trim(l2[28:42])
-	return d
-}
-
-func parseTD2(in []string) *Document {
+// parseTwoLines parses the two-line formats, TD3 (passport: 44 characters a line) and
+// TD2 (36), whose fields stand at the same places but the name and the optional data,
+// which run to the line's end: its last character is the composite check digit, and
+// TD3's optional data (the personal number) has a check digit of its own before it.
+func parseTwoLines(in []string, format Format) *Document {
+	n := len(in[0]) // 44 or 36
 	lines := toBytes(in)
 	fields := []field{
 		{FieldDocumentNumber, 1, 0, 9, 9, alnum},
 		{FieldBirthDate, 1, 13, 19, 19, digit},
 		{FieldExpiryDate, 1, 21, 27, 27, digit},
 	}
-	d := &Document{Format: TD2}
-	letterFields(d, lines, []span{{FieldDocumentCode, 0, 0, 2}, {FieldIssuingState, 0, 2, 5}, {FieldName, 0, 5, 36}, {FieldNationality, 1, 10, 13}})
+	optEnd := n - 1 // the optional data ends at the composite
+	if format == TD3 {
+		optEnd = n - 2 // and at the personal number's check digit
+		fields = append(fields, field{FieldPersonalNumber, 1, 28, optEnd, optEnd, alnum})
+	}
+	d := &Document{Format: format}
+	letterFields(d, lines, []span{{FieldDocumentCode, 0, 0, 2}, {FieldIssuingState, 0, 2, 5}, {FieldName, 0, 5, n}, {FieldNationality, 1, 10, 13}})
 	finish(d, lines, fields, func(l [][]byte) string {
 		s := string(l[1])
-		return s[0:10] + s[13:20] + s[21:35]
-	}, [2]int{1, 35})
+		return s[0:10] + s[13:20] + s[21:n-1]
+	}, [2]int{1, n - 1})
 	l1, l2 := d.Lines[0], d.Lines[1]
 	d.DocumentCode = trim(l1[0:2])
 	d.IssuingState = trim(l1[2:5])
-	d.Surname, d.GivenNames = names(l1[5:36])
+	d.Surname, d.GivenNames = names(l1[5:n])
 	d.DocumentNumber = trim(l2[0:9])
 	d.Nationality = trim(l2[10:13])
 	d.BirthDate = date(l2[13:19], true, now())
 	d.Sex = sex(l2[20])
 	d.ExpiryDate = date(l2[21:27], false, now())
-	d.OptionalData = trim(l2[28:35])
+	d.OptionalData = trim(l2[28:optEnd])
 	return d
 }
 
