@@ -15,20 +15,13 @@ import (
 	"github.com/smartselfie/kiosk-agent/sync/uploader"
 )
 
-// apiServer is a real HTTP server on l (loopback, or this machine's non-loopback
-// address) that counts the requests it receives.
+// apiServer is a real HTTP server on l (nil: loopback; or this machine's non-loopback
+// address) that counts the requests it receives, and answers each 503.
 func apiServer(t *testing.T, l net.Listener) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
-	var n atomic.Int32
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
+	return hosttest.CountingServer(t, l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "counted", http.StatusServiceUnavailable)
 	}))
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv, &n
 }
 
 // The app's sender (newSending, the one kioskctl sync builds too: parts.NewSync) sends
@@ -38,11 +31,7 @@ func apiServer(t *testing.T, l net.Listener) (*httptest.Server, *atomic.Int32) {
 // and a practice job reaches the loopback sandbox.
 func TestTrainingJobsReachOnlyLoopback(t *testing.T) {
 	prod, prodGot := apiServer(t, hosttest.NonLoopbackListener(t))
-	loop, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	local, localGot := apiServer(t, loop)
+	local, localGot := apiServer(t, nil)
 	_, port, _ := net.SplitHostPort(local.Listener.Addr().String())
 	for _, tc := range []struct {
 		name     string

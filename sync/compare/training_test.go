@@ -18,20 +18,11 @@ import (
 // countingServer answers a match and counts the requests that reached it.
 func countingServer(t *testing.T, l net.Listener) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
-	var n atomic.Int32
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return hosttest.CountingServer(t, l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
-		n.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, matchBody)
 	}))
-	if l != nil {
-		srv.Listener.Close()
-		srv.Listener = l
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv, &n
 }
 
 func trainingRequest(callback string) *Request {
