@@ -485,17 +485,20 @@ func (fd *Finder) dropLongLines(g grey, bl []int32, edge []uint8) {
 	mg := thinMargin
 	p := g.p
 	for y := 2; y < h-2; y++ {
+		row, up, dn := p[y*w:(y+1)*w], p[(y-2)*w:(y-1)*w], p[(y+2)*w:(y+3)*w]
+		out := thin[y*w : (y+1)*w]
 		for x := 2; x < w-2; x++ {
-			o := y*w + x
-			v := int(p[o])
-			a, b := int(p[o-2]), int(p[o+2])
-			if (v+mg <= a && v+mg <= b) || (v >= a+mg && v >= b+mg) {
-				thin[o] |= thinAcrossX
+			v := int(row[x])
+			a, b := int(row[x-2]), int(row[x+2])
+			var t uint8
+			if v+mg <= min(a, b) || v >= max(a, b)+mg {
+				t = thinAcrossX
 			}
-			a, b = int(p[o-2*w]), int(p[o+2*w])
-			if (v+mg <= a && v+mg <= b) || (v >= a+mg && v >= b+mg) {
-				thin[o] |= thinAcrossY
+			a, b = int(up[x]), int(dn[x])
+			if v+mg <= min(a, b) || v >= max(a, b)+mg {
+				t |= thinAcrossY
 			}
+			out[x] = t
 		}
 	}
 	nLines, nDown := 0, 0
@@ -561,6 +564,9 @@ func (fd *Finder) dropLongLines(g grey, bl []int32, edge []uint8) {
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			o := y*w + x
+			if thin[o]&(thinAcrossX|thinAcrossY) == 0 || thin[o]&thinSeen != 0 {
+				continue
+			}
 			for _, bit := range [2]uint8{thinAcrossX, thinAcrossY} {
 				if thin[o]&bit == 0 || thin[o]&thinSeen != 0 {
 					continue
