@@ -5,10 +5,13 @@
 // Find reads a frame: the grey frame downscaled to about 320 pixels wide, its edges
 // (Sobel magnitude of the luma plus twice that of the chroma 2G-R-B, over a fixed
 // threshold: a tinted card on a grey counter of its own grey has its outline in the
-// chroma), the edge pixels' 8-connected
-// contours, each contour's convex hull reduced to the quadrilateral that keeps the most
-// of its area, and the largest quadrilateral whose four sides lie on edges (a side on
-// the frame's border counts: the card is then partly out of the frame). The card is
+// chroma), less a grid's lines (long thin lines running to the frame's border, three or
+// more each way, as a tiled counter's grout: their edges across them are dropped, those
+// next to the card's outline kept as bridges that join its contour), the edge pixels'
+// 8-connected contours, each contour's convex hull reduced to the quadrilateral that
+// keeps the most of its area, and the largest quadrilateral whose four sides lie on
+// edges (a side on the frame's border counts: the card is then partly out of the frame;
+// three or four sides along the border are the picture's own frame, not a card). The card is
 // then sampled through the quadrilateral's homography, flattened to its own aspect
 // (Flatten gives the same warp at full size), and judged on the flattened pixels:
 // sharpness (variance of the Laplacian on the card, not only on the face), glare (the
