@@ -2,6 +2,7 @@ package mrz
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -241,5 +242,38 @@ func TestDates(t *testing.T) {
 	}
 	if d := date("740231", true, now()); d.Valid {
 		t.Errorf("31 February accepted: %+v", d)
+	}
+}
+
+// The two-line formats' optional data runs to the composite: TD2's (7 characters, no
+// check digit of its own) is read whole and the composite covers it; TD3's personal
+// number stops at its check digit.
+func TestTwoLineOptionalData(t *testing.T) {
+	pin(t, "2026-12-08")
+	l2 := []byte(specTD2[1])
+	copy(l2[28:35], "AB12CD3")
+	l2[35] = byte('0' + CheckDigit(string(l2[0:10])+string(l2[13:20])+string(l2[21:35])))
+	d, err := Parse([]string{specTD2[0], string(l2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Format != TD2 || !d.Valid() || d.OptionalData != "AB12CD3" {
+		t.Errorf("TD2: format %s valid %v (failed %v) optional data %q, want AB12CD3", d.Format, d.Valid(), d.FailedChecks(), d.OptionalData)
+	}
+	for _, c := range d.Checks {
+		if c.Field == FieldPersonalNumber {
+			t.Error("TD2 has no personal number check digit")
+		}
+	}
+	l2[32] = 'X' // the composite no longer holds
+	if d, err := Parse([]string{specTD2[0], string(l2)}); err != nil || d.Valid() {
+		t.Errorf("TD2 with its optional data changed: valid %v, %v", d != nil && d.Valid(), err)
+	}
+	d, err = Parse(specTD3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.OptionalData != "ZE184226B" || !slices.ContainsFunc(d.Checks, func(c Check) bool { return c.Field == FieldPersonalNumber && c.OK }) {
+		t.Errorf("TD3: optional data %q, checks %+v", d.OptionalData, d.Checks)
 	}
 }
