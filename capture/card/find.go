@@ -425,7 +425,15 @@ func (fd *Finder) findQuad(g grey) (Quad, bool, bool) {
 		}
 		clipped, ok := supported(q, edge, w, h)
 		if !ok {
-			continue
+			// a stub of a line left on the outline pulls a corner of the hull off the
+			// card: each side refitted on the gradient, then judged again
+			q = fd.refine(q, mag, w, h)
+			if qa = q.Area(); qa <= bestArea || qa < minArea {
+				continue
+			}
+			if clipped, ok = supported(q, edge, w, h); !ok {
+				continue
+			}
 		}
 		if qa > bestArea {
 			best, bestArea, bestClipped, found = q, qa, clipped, true
@@ -499,6 +507,43 @@ func (fd *Finder) dropLongLines(g grey, bl []int32, edge []uint8) {
 				t |= thinAcrossY
 			}
 			out[x] = t
+		}
+	}
+	// the frame's outer two rows and columns: the missing side mirrored (a line along
+	// the border is a line too)
+	edgeThin := func(x, y int) {
+		v := int(p[y*w+x])
+		xa, xb := x-2, x+2
+		if xa < 0 {
+			xa = xb
+		} else if xb >= w {
+			xb = xa
+		}
+		ya, yb := y-2, y+2
+		if ya < 0 {
+			ya = yb
+		} else if yb >= h {
+			yb = ya
+		}
+		var t uint8
+		a, b := int(p[y*w+xa]), int(p[y*w+xb])
+		if v+mg <= min(a, b) || v >= max(a, b)+mg {
+			t = thinAcrossX
+		}
+		a, b = int(p[ya*w+x]), int(p[yb*w+x])
+		if v+mg <= min(a, b) || v >= max(a, b)+mg {
+			t |= thinAcrossY
+		}
+		thin[y*w+x] = t
+	}
+	for y := 0; y < h; y++ {
+		for _, x := range [4]int{0, 1, w - 2, w - 1} {
+			edgeThin(x, y)
+		}
+	}
+	for _, y := range [4]int{0, 1, h - 2, h - 1} {
+		for x := 2; x < w-2; x++ {
+			edgeThin(x, y)
 		}
 	}
 	nLines, nDown := 0, 0
