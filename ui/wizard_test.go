@@ -618,6 +618,21 @@ func fitsInFrench(t *testing.T, sc fake.Scenario) {
 		r.fits("consent")
 		r.tap(ui.T("consent.agree"))
 		r.fits("customer")
+		// The job id on one line beside its caption (a broken id is cut at the fold
+		// with the keyboard up).
+		line := widget.NewLabel("x").MinSize().Height
+		ids := 0
+		fake.WalkCanvas(r.canvas(), func(o fyne.CanvasObject) {
+			if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "k-") && job.ValidID(l.Text) {
+				ids++
+				if h := l.Size().Height; h > line+0.5 {
+					t.Errorf("the customer step's job id %q is %.0f high, more than one line (%.0f)", l.Text, h, line)
+				}
+			}
+		})
+		if ids != 1 {
+			t.Errorf("the customer step shows %d job ids, want 1", ids)
+		}
 		test.Type(r.entry(), "CUST-0042")
 		r.tap(ui.T("wizard.continue"))
 		r.waitText(ui.T("document.title"))
