@@ -209,7 +209,10 @@
 // `make screenshots` draws every screen and every wizard step in a real window under Xvfb
 // (ui/internal/screenshots, scripts/screenshots.sh) into
 // bin/screenshots/<size>/<lang>/<screen>.png, from a fixed clock and job id (Deps.NewJobID),
-// and copies a curated set (its gallery.go) into docs/screenshots/ and docs/gallery.md.
+// and copies a curated set (its gallery.go) into docs/screenshots/ and docs/gallery.md,
+// at the scale the kiosk chooses for the screen (ScaleFor); it fails naming every screen
+// whose content needs more than the window. Scrolled content keeps room at its right for
+// the scroll bar (vscroll), so a row's buttons never sit under it.
 // Fyne's Canvas.Capture reads the GL front buffer, which Mesa's software renderer under
 // Xvfb leaves black, so the program grabs the X screen with xwd (internal/xwd) instead.
 //

@@ -74,6 +74,9 @@ type Scenario struct {
 	DocumentExpired bool
 	// DocumentUnread: ReadDocument finds no zone on the document.
 	DocumentUnread bool
+	// Dark: the selfie camera's room is dim (its picture at a third of its light), as
+	// the selfie script's "too dark" guidance says: a screenshot held there shows it.
+	Dark bool
 }
 
 // Enrollment is the fake ui.Enrollment.
@@ -227,6 +230,8 @@ func (e *Enrollment) OpenCamera(kind ui.CaptureKind) (ui.LiveCamera, error) {
 	photo := sc.Selfie
 	if kind == ui.CaptureDocument {
 		photo = cardPhoto(sc)
+	} else if sc.Dark {
+		photo = "dark:" + photo
 	}
 	pic, err := e.picture(photo)
 	if err != nil {
@@ -310,7 +315,11 @@ func (e *Enrollment) picture(name string) (*image.RGBA, error) {
 		return p, nil
 	}
 	var err error
-	if card, ok := cutPrefix(name, "card:"); ok {
+	if dim, ok := cutPrefix(name, "dark:"); ok {
+		if p, err = e.picture(dim); err == nil {
+			p = darken(p)
+		}
+	} else if card, ok := cutPrefix(name, "card:"); ok {
 		tilt := 0.0
 		if at := strings.IndexByte(card, '@'); at >= 0 {
 			tilt, _ = strconv.ParseFloat(card[at+1:], 64)
@@ -871,3 +880,14 @@ func manifest() (map[string]photoInfo, error) {
 // CardSize is the size of the fake card in the document camera's picture: the size of
 // its flattened image.
 func CardSize() image.Point { return cardRect.Size() }
+
+// darken is a copy of p at a third of its light (a dim room).
+func darken(p *image.RGBA) *image.RGBA {
+	out := cloneRGBA(p)
+	for i := range out.Pix {
+		if i%4 != 3 {
+			out.Pix[i] /= 3
+		}
+	}
+	return out
+}

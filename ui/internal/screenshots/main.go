@@ -178,9 +178,9 @@ var wizardShots = []shot{
 	wiz("wizard-3-document-face", fake.Scenario{}, then(toDocument, waitK("comparison.face-found"))...),
 	wiz("wizard-3-no-camera", fake.Scenario{NoCamera: []ui.CameraRole{ui.CameraDocument}}, then(toDocument, waitK("capture.import-instead"))...),
 	wiz("wizard-3-import", fake.Scenario{}, then(toCustomer, doK("source.id-photo"), doK("wizard.continue"), waitK("import.help"))...),
-	wiz("wizard-4-selfie", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1}, then(toSelfie, waitM("guidance.too_dark"))...),
+	wiz("wizard-4-selfie", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1, Dark: true}, then(toSelfie, waitM("guidance.too_dark"))...),
 	wiz("wizard-4-selfie-good", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 3}, then(toSelfie, waitK("guide.good"))...),
-	wiz("wizard-4-lock", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1}, then(toSelfie, waitM("guidance.too_dark"), doK("status.lock"), waitK("lock.enrollment-kept"))...),
+	wiz("wizard-4-lock", fake.Scenario{Hold: ui.CaptureSelfie, HoldAt: 1, Dark: true}, then(toSelfie, waitM("guidance.too_dark"), doK("status.lock"), waitK("lock.enrollment-kept"))...),
 	wiz("wizard-5-liveness", fake.Scenario{Hold: ui.CaptureLiveness, HoldAt: 2}, then(toSelfie,
 		act{until: func() string { return ui.Tf("liveness.count", map[string]any{"N": 3, "Total": 8}) }})...),
 	wiz("wizard-5-liveness-failed", fake.Scenario{Hold: ui.CaptureLiveness, HoldAt: 0, LivenessFailures: 1}, then(toSelfie, waitK("liveness.failed.left"))...),
@@ -271,6 +271,9 @@ var shots = []shot{
 	{name: "home-alerts-training", alerts: true, training: true, steps: steps(supervisor...)},
 	// The sending job's progress is drawn after the screen's first refresh.
 	{name: "queue", steps: steps(thenF(supervisor, tapK("home.queue"))...), then: []act{{ready: progressShown}}},
+	// Its last rows: their buttons clear of the scroll bar; the finished jobs' customer
+	// ids as the kiosk keeps them once the photos are deleted.
+	{name: "queue-bottom", steps: steps(thenF(supervisor, tapK("home.queue"))...), then: []act{{ready: progressShown}}, late: scrollDown},
 	{name: "status", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"))...)},
 	{name: "status-checks", alerts: true, steps: steps(thenF(supervisor, tapK("home.status"), tapK("status.run-checks"))...),
 		then: []act{{until: func() string {
@@ -315,14 +318,18 @@ func shoot(win fyne.Window, dir, only string, settle time.Duration) error {
 			deps.Quit = func() {}
 			deps.NewJobID = func(time.Time) string { return shotJobID }
 			deps.Checks = fake.DemoChecks()
+			var sc fake.Scenario
 			if sh.enroll != nil {
-				sc := *sh.enroll
-				// 10 frames a second: enough for a still picture, and Mesa's software
-				// renderer keeps up at 1920x1080.
-				sc.Interval = 100 * time.Millisecond
-				sc.Still = true // the same picture whichever frame is drawn
-				deps.Enrollment = fake.NewEnrollment(clock.Real{}, sc)
+				sc = *sh.enroll
 			}
+			// 10 frames a second: enough for a still picture, and Mesa's software
+			// renderer keeps up at 1920x1080.
+			sc.Interval = 100 * time.Millisecond
+			sc.Still = true // the same picture whichever frame is drawn
+			deps.Enrollment = fake.NewEnrollment(clock.Real{}, sc)
+			// The settings' camera previews as the kiosk draws them (internal/kioskui):
+			// each camera's picture through the capture steps' preview.
+			deps.Preview = ui.NewCameraPreview(deps.Enrollment, deps.Settings, clock.Real{})
 			var err error
 			fyne.DoAndWait(func() {
 				if prev != nil {
