@@ -75,6 +75,18 @@ func TestFrenchIsTranslated(t *testing.T) {
 	}
 }
 
+// A name or a word put in the French by a template cannot take the elision it may need
+// ("de Amina" is "d'Amina"): no "de", "le", "la" or "que" right before a placeholder.
+func TestFrenchNeedsNoElision(t *testing.T) {
+	for k, f := range loadTranslations(t, "fr") {
+		for _, w := range []string{"de {{", "le {{", "la {{", "que {{", "De {{", "Le {{", "La {{"} {
+			if i := strings.Index(f, w); i >= 0 && (i == 0 || f[i-1] == ' ' || f[i-1] == '(') {
+				t.Errorf("%s: %q has %q before a placeholder (d', l', qu' depend on the word)", k, f, w)
+			}
+		}
+	}
+}
+
 // uiSource parses the package's non-test files.
 func uiSource(t *testing.T) (*token.FileSet, []*ast.File) {
 	t.Helper()
