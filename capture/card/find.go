@@ -461,8 +461,8 @@ func (fd *Finder) findQuad(g grey) (Quad, bool, bool) {
 // bare within bridgeReach of an edge that stays bridge the outline's gaps. Only a grid
 // (gridLines such lines or more each way) is dropped.
 const (
-	thinMargin  = 12
-	lineLength  = 20
+	thinMargin  = 10
+	lineLength  = 16
 	lineGap     = 6
 	lineBorder  = 3
 	lineReach   = 3
