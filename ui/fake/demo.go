@@ -62,7 +62,7 @@ func DemoJobs(now time.Time, training bool) []ui.Job {
 		{ID: "j-5", CustomerID: "CI-1975-660-021", Created: now.Add(-18 * time.Minute), Updated: now.Add(-17 * time.Minute), Attempts: 1, State: ui.JobNeedsOperator, ErrorCode: "2209", Training: training},
 		{ID: "j-4", CustomerID: "CI-2002-381-907", Created: now.Add(-31 * time.Minute), Updated: now.Add(-30 * time.Minute), Attempts: 1, State: ui.JobFailed, ErrorCode: "2413", Training: training},
 		{ID: "j-3", CustomerID: "CI-1990-225-148", Created: now.Add(-46 * time.Minute), Updated: now.Add(-40 * time.Minute), Attempts: 1, State: ui.JobHeld, ErrorCode: "2205", Training: training},
-		{ID: "j-2", CustomerMasked: "•••••••••••-148", ImagesPurged: true, Created: now.Add(-63 * time.Minute), Updated: now.Add(-61 * time.Minute), Attempts: 1, State: ui.JobDone, ResultCode: "0841", Training: training},
+		{ID: "j-2", CustomerMasked: "•••••••••••-716", ImagesPurged: true, Created: now.Add(-63 * time.Minute), Updated: now.Add(-61 * time.Minute), Attempts: 1, State: ui.JobDone, ResultCode: "0841", Training: training},
 		{ID: "j-1", ImagesPurged: true, Created: now.Add(-80 * time.Minute), Updated: now.Add(-79 * time.Minute), Attempts: 1, State: ui.JobDone, ResultCode: "0840", Training: training},
 	}
 }
