@@ -197,7 +197,8 @@ func (s *Shell) jobRow(j Job, now time.Time, msg *widget.Label, redraw func()) f
 	center := container.NewVBox()
 	// In full, for the operator (never logged); masked once the photos are deleted.
 	if j.CustomerID != "" || j.CustomerMasked != "" {
-		cust := widget.NewLabelWithStyle(CustomerText(j), fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
+		// The id in a fixed-width font; its masked form's words in the screen's own.
+		cust := widget.NewLabelWithStyle(CustomerText(j), fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: j.CustomerID != ""})
 		cust.Truncation = fyne.TextTruncateEllipsis
 		center.Add(cust)
 	}
@@ -395,16 +396,21 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 func (s *Shell) aboutScreen() fyne.CanvasObject {
 	a := s.d.About
 	form := container.NewVBox()
-	row := func(name, value string) {
-		v := widget.NewLabelWithStyle(value, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	// Codes in a fixed-width font, to be read out character by character; a sentence in
+	// the screen's own font, broken between words.
+	row := func(name, value string, code bool) {
+		v := widget.NewLabelWithStyle(value, fyne.TextAlignLeading, fyne.TextStyle{Monospace: code})
 		v.Wrapping = fyne.TextWrapBreak
+		if !code {
+			v.Wrapping = fyne.TextWrapWord
+		}
 		form.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(300, 40), widget.NewLabel(name)), nil, v))
 	}
-	row(T("about.version"), a.Version)
-	row(T("about.kiosk-id"), a.KioskID)
-	row(T("about.key"), a.KeyFingerprint)
+	row(T("about.version"), a.Version, true)
+	row(T("about.kiosk-id"), a.KioskID, true)
+	row(T("about.key"), a.KeyFingerprint, true)
 	if a.KeyProtector != "" {
-		row(T("about.protector"), protectorText(a.KeyProtector))
+		row(T("about.protector"), protectorText(a.KeyProtector), false)
 	}
 	return s.screenFrame(T("about.title"), container.NewPadded(form))
 }
