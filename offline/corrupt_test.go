@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -28,7 +29,11 @@ func TestRandomDamageNeverPanics(t *testing.T) {
 	key, _ := os.ReadFile(filepath.Join(base, DeviceKeyFile))
 	r := rand.New(rand.NewPCG(1, 2))
 	outcomes := map[string]int{}
-	for trial := range 120 {
+	trials := 300 // OFFLINE_DAMAGE_TRIALS=5000 for a longer soak
+	if n, err := strconv.Atoi(os.Getenv("OFFLINE_DAMAGE_TRIALS")); err == nil && n > 0 {
+		trials = n
+	}
+	for trial := range trials {
 		dir := t.TempDir()
 		b := append([]byte(nil), orig...)
 		for range 8 {
@@ -82,7 +87,7 @@ func TestRandomDamageNeverPanics(t *testing.T) {
 			}
 		}()
 	}
-	t.Logf("outcomes of 120 damaged files: %v", outcomes)
+	t.Logf("outcomes of %d damaged files: %v", trials, outcomes)
 }
 
 // TestBucketWhereAJobShouldBe: a key in the jobs bucket that is a bucket (what a flipped

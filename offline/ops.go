@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -29,10 +30,14 @@ func getRecord(tx *bolt.Tx, id string) (*record, error) {
 	}
 	r := &record{}
 	if err := json.Unmarshal(v, r); err != nil {
-		return nil, fmt.Errorf("job %s: record does not decode: %w", id, err)
+		return nil, fmt.Errorf("job %s: record does not decode: %w (%w)", id, errRecordDecode, err)
 	}
 	return r, nil
 }
+
+// errRecordDecode marks a job record that does not decode: at start-up such a record is
+// quarantined; found later (it decoded at start), the page it lies on is damaged.
+var errRecordDecode = errors.New("damaged record")
 
 // update runs fn in a write transaction under q.mu, then (after the commit) applies
 // the index changes and emits the events that fn collected.
@@ -69,6 +74,7 @@ func (q *Queue) update(fn func(tx *bolt.Tx, c *commit) error) error {
 
 // safely runs fn, turning a panic of bbolt on a damaged page into ErrDamaged.
 func (q *Queue) safely(fn func() error) (err error) {
+	defer faultsPanic()()
 	defer func() {
 		if r := recover(); r != nil {
 			q.log.Error("queue database damaged", "file", q.path, "panic", fmt.Sprint(r))
@@ -76,6 +82,16 @@ func (q *Queue) safely(fn func() error) (err error) {
 		}
 	}()
 	return fn()
+}
+
+// faultsPanic makes a memory fault of this goroutine a panic (recovered by the caller's
+// deferred recover) until the function it returns is called: bbolt reads the file
+// through mmap and has no page checksums, so a damaged page id points past the mapping,
+// and the read is a fault that would otherwise kill the kiosk (runtime: "unexpected fault
+// address"), not a panic. Use: defer faultsPanic()(), before the defer that recovers.
+func faultsPanic() func() {
+	old := debug.SetPanicOnFault(true)
+	return func() { debug.SetPanicOnFault(old) }
 }
 
 // view is db.View through safely.
@@ -506,10 +522,10 @@ func (q *Queue) Load(id string) (*job.Job, error) {
 	if damaged && errors.Is(err, ErrDamaged) {
 		err = nil
 	}
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, errRecordDecode) {
 		q.mu.Lock()
 		if _, listed := q.idx[id]; listed {
-			err = fmt.Errorf("%w: job %s was read at start-up but its record can no longer be found; restart the agent, and call support if this repeats", ErrDamaged, id)
+			err = fmt.Errorf("%w: job %s was read at start-up but its record can no longer be found or read; restart the agent, and call support if this repeats", ErrDamaged, id)
 			q.alertLocked(err.Error())
 		}
 		q.mu.Unlock()

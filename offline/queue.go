@@ -162,11 +162,14 @@ func Open(dir string, opts Options) (*Queue, error) {
 }
 
 // structural reports an error that bbolt gives only for a damaged file, such as a key
-// whose page flags say bucket where a value is expected (ErrIncompatibleValue), or a
-// bucket gone after init created it.
+// whose page flags say bucket where a value is expected (ErrIncompatibleValue), a key of
+// impossible length, or a bucket gone after init created it.
 func structural(err error) bool {
 	for _, e := range []error{berrors.ErrIncompatibleValue, berrors.ErrInvalid, berrors.ErrInvalidMapping,
-		berrors.ErrVersionMismatch, berrors.ErrChecksum, berrors.ErrBucketNotFound} {
+		berrors.ErrVersionMismatch, berrors.ErrChecksum, berrors.ErrBucketNotFound,
+		// a key or value whose length was read from a damaged page (the queue's own keys
+		// are job ids, bounded by job.ValidID, and its values are far under bbolt's limit)
+		berrors.ErrKeyTooLarge, berrors.ErrKeyRequired, berrors.ErrValueTooLarge} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -186,6 +189,7 @@ func isCorrupt(err error) bool {
 }
 
 func (q *Queue) openDB(timeout time.Duration) (db *bolt.DB, err error) {
+	defer faultsPanic()()
 	defer func() {
 		if r := recover(); r != nil {
 			db, err = nil, &corruptError{fmt.Errorf("reading the database panicked: %v", r)}
@@ -223,6 +227,7 @@ func (q *Queue) moveAside() (string, error) {
 // left in sending, and builds the index. Panics from a damaged file become a
 // corruptError.
 func (q *Queue) init(db *bolt.DB) (plan keyPlan, err error) {
+	defer faultsPanic()()
 	defer func() {
 		if r := recover(); r != nil {
 			err = &corruptError{fmt.Errorf("reading the database panicked: %v", r)}
