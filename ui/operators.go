@@ -317,7 +317,8 @@ func (s *Shell) operatorAddScreen() fyne.CanvasObject {
 	next.Importance = widget.HighImportance
 	cancel := s.button(T("common.cancel"), theme.CancelIcon(), func() { s.show(ScreenOperators) })
 	form := container.NewVBox(
-		row(T("operators.id"), id), row(T("operators.name"), name), row(T("operators.role"), roleBox),
-		msg, container.NewHBox(cancel, next))
-	return s.screenFrame(T("operators.add-title"), vscroll(container.NewPadded(form)))
+		row(T("operators.id"), id), row(T("operators.name"), name), row(T("operators.role"), roleBox))
+	// The actions at the bottom right, the message beside them, as on the wizard's steps.
+	actions := container.NewBorder(nil, nil, nil, container.NewHBox(cancel, next), msg)
+	return s.screenFrame(T("operators.add-title"), container.NewBorder(nil, actions, nil, nil, vscroll(container.NewPadded(form))))
 }

@@ -665,11 +665,12 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 	var lastG Guidance
 	var onJudged func()
 	var actions []fyne.CanvasObject
+	var take *widget.Button
+	noCamera := false // the step's camera is missing: nothing to take
 	if kind == CaptureDocument || kind == CapturePortrait {
 		// "Take it now": the agent keeps the frame on screen, recorded as manual. It
 		// shows after Deps.ManualAfter (config capture.document_manual_after), so that
 		// the auto-capture gets its chance first, and works once a frame was judged.
-		var take *widget.Button
 		take = w.primary(T("capture.take-now"), theme.MediaPhotoIcon(), func() {
 			if last.Image == nil {
 				return
@@ -687,7 +688,7 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 				select {
 				case <-t.C():
 					do(func() {
-						if w.gen == gen {
+						if w.gen == gen && !noCamera {
 							take.Show()
 						}
 					})
@@ -765,6 +766,10 @@ func (w *wizard) captureScreen(kind CaptureKind) fyne.CanvasObject {
 		}
 		missing.Show()
 		instr.SetText("")
+		noCamera = true
+		if take != nil {
+			take.Hide() // a greyed "Take it now" with no camera would only puzzle
+		}
 	}, func(e *CaptureError) {
 		reasonText.SetText(CaptureFailedText(kind, e))
 		reason.Show()

@@ -395,6 +395,10 @@ func TestNoDocumentCameraImportsAnIDPhoto(t *testing.T) {
 	r.start(job.Document)
 	missing := ui.Tf("camera.missing", map[string]any{"Camera": ui.CameraName(ui.CameraDocument), "Device": "/dev/video2"})
 	r.waitText(missing)
+	// No camera, nothing to take: no greyed "Take it now" beside "Import a photo instead".
+	if b := fake.FindButton(r.canvas(), ui.T("capture.take-now")); b != nil && b.Visible() {
+		t.Error("Take it now is shown with no document camera")
+	}
 	r.tap(ui.T("capture.import-instead"))
 	r.waitText(ui.T("import.help"))
 	r.waitText("id-photo-obama.jpg  ·  USB KINGSTON") // listed off the UI goroutine
