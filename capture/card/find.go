@@ -130,6 +130,28 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
+// boxSums writes into dst (w×h) the sum of each pixel's 3x3 neighbourhood in src; the
+// outer rows and columns are 0. It returns dst.
+func boxSums[T uint8 | int16](dst []int32, src []T, w, h int) []int32 {
+	n := w * h
+	clear(dst[:w])
+	clear(dst[n-w:])
+	for y := 1; y < h-1; y++ {
+		r0, r1, r2 := src[(y-1)*w:y*w], src[y*w:(y+1)*w], src[(y+1)*w:(y+2)*w]
+		out := dst[y*w : (y+1)*w]
+		out[0], out[w-1] = 0, 0
+		// the column sums of the three rows, slid along
+		c0 := int32(r0[0]) + int32(r1[0]) + int32(r2[0])
+		c1 := int32(r0[1]) + int32(r1[1]) + int32(r2[1])
+		for x := 1; x < w-1; x++ {
+			c2 := int32(r0[x+1]) + int32(r1[x+1]) + int32(r2[x+1])
+			out[x] = c0 + c1 + c2
+			c0, c1 = c1, c2
+		}
+	}
+	return dst
+}
+
 // smallGrey is img's luma box-averaged down to about workWidth pixels wide (k×k frame
 // pixels per small pixel, the mean of their lumas); scale is k.
 func (fd *Finder) smallGrey(img image.Image) (grey, float64) {
@@ -269,40 +291,12 @@ const frameMargin = 0.03
 func (fd *Finder) findQuad(g grey) (Quad, bool, bool) {
 	w, h := g.w, g.h
 	n := w * h
-	// 3x3 box sums, then Sobel magnitude (the frame's outer rows and columns stay 0)
-	bl := grow(fd.blur, n)
+	// 3x3 box sums of the luma and of the chroma, then Sobel magnitude (the frame's
+	// outer rows and columns stay 0)
+	bl := boxSums(grow(fd.blur, n), g.p, w, h)
 	fd.blur = bl
-	clear(bl[:w])
-	clear(bl[n-w:])
-	for y := 1; y < h-1; y++ {
-		r0, r1, r2 := g.p[(y-1)*w:y*w], g.p[y*w:(y+1)*w], g.p[(y+1)*w:(y+2)*w]
-		out := bl[y*w : (y+1)*w]
-		out[0], out[w-1] = 0, 0
-		// the column sums of the three rows, slid along
-		c0 := int32(r0[0]) + int32(r1[0]) + int32(r2[0])
-		c1 := int32(r0[1]) + int32(r1[1]) + int32(r2[1])
-		for x := 1; x < w-1; x++ {
-			c2 := int32(r0[x+1]) + int32(r1[x+1]) + int32(r2[x+1])
-			out[x] = c0 + c1 + c2
-			c0, c1 = c1, c2
-		}
-	}
-	cb := grow(fd.cblur, n)
+	cb := boxSums(grow(fd.cblur, n), g.c, w, h)
 	fd.cblur = cb
-	clear(cb[:w])
-	clear(cb[n-w:])
-	for y := 1; y < h-1; y++ {
-		r0, r1, r2 := g.c[(y-1)*w:y*w], g.c[y*w:(y+1)*w], g.c[(y+1)*w:(y+2)*w]
-		out := cb[y*w : (y+1)*w]
-		out[0], out[w-1] = 0, 0
-		c0 := int32(r0[0]) + int32(r1[0]) + int32(r2[0])
-		c1 := int32(r0[1]) + int32(r1[1]) + int32(r2[1])
-		for x := 1; x < w-1; x++ {
-			c2 := int32(r0[x+1]) + int32(r1[x+1]) + int32(r2[x+1])
-			out[x] = c0 + c1 + c2
-			c0, c1 = c1, c2
-		}
-	}
 	mag := grow(fd.mag, n)
 	fd.mag = mag
 	clear(mag)
