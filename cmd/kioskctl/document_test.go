@@ -5,22 +5,18 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/capture/card"
 	"github.com/smartselfie/kiosk-agent/capture/card/cardtest"
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
+	"github.com/smartselfie/kiosk-agent/inference/ocr"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
 // go test without make: the OCR models of the checkout's cache (scripts/fetch-ocr.sh).
-func init() {
-	if os.Getenv("KIOSK_OCR_MODELS") == "" {
-		_, file, _, _ := runtime.Caller(0)
-		os.Setenv("KIOSK_OCR_MODELS", filepath.Join(filepath.Dir(file), "..", "..", ".cache", "ocr"))
-	}
-}
+func init() { os.Setenv(ocr.EnvModels, inferencetest.OCRModels()) }
 
 // The specimen passport: a face, a TD3 zone whose check digits hold, expired in 2012,
 // and its data page found by the line drawn around it (a scan: the page fills the

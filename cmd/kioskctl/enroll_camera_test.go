@@ -11,6 +11,7 @@ import (
 
 	"github.com/smartselfie/kiosk-agent/capture/card"
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
@@ -94,10 +95,7 @@ func TestEnrollCameraDocumentIsAuto(t *testing.T) {
 	if os.Getenv("ONNXRUNTIME_LIB") == "" {
 		t.Skip("ONNXRUNTIME_LIB is not set (make test sets it)")
 	}
-	if os.Getenv("KIOSK_OCR_MODELS") == "" { // go test without make: the checkout's models
-		dir, _ := filepath.Abs("../../.cache/ocr")
-		t.Setenv("KIOSK_OCR_MODELS", dir)
-	}
+	inferencetest.SetOCRModels(t) // go test without make: the checkout's models
 	data := filepath.Join(t.TempDir(), "data")
 	cam := t.TempDir()
 	if err := enrolltest.Write(cam, enrolltest.Comparison); err != nil {

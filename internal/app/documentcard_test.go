@@ -4,8 +4,6 @@ import (
 	"context"
 	"image"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -128,10 +126,7 @@ func TestTakeNowFlattensTheCard(t *testing.T) {
 // ReadDocument (ui.customer_id_from) reads the specimen passport's zone with the real
 // OCR: its number, every check digit holding.
 func TestReadDocumentNumber(t *testing.T) {
-	if os.Getenv("KIOSK_OCR_MODELS") == "" { // go test without make: the checkout's models
-		dir, _ := filepath.Abs("../../.cache/ocr")
-		t.Setenv("KIOSK_OCR_MODELS", dir)
-	}
+	inferencetest.SetOCRModels(t) // go test without make: the checkout's models
 	eng := inferencetest.Get(t)
 	a, err := New(Options{Config: testConfig(t), NoCameras: true, NoNetwatch: true, Engine: eng})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"image"
 	"math"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/smartselfie/kiosk-agent/capture/card"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/testkit/enrolltest"
 	"github.com/smartselfie/kiosk-agent/offline"
@@ -115,10 +115,7 @@ func TestEnrollmentDocumentCard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a whole enrollment with the face engine")
 	}
-	if os.Getenv("KIOSK_OCR_MODELS") == "" { // go test without make: the checkout's models
-		dir, _ := filepath.Abs("../../.cache/ocr")
-		t.Setenv("KIOSK_OCR_MODELS", dir)
-	}
+	inferencetest.SetOCRModels(t) // go test without make: the checkout's models
 	camDir := enrolltest.ReplayDir(t)
 	idCard, err := enrolltest.Card(enrolltest.Comparison)
 	if err != nil {

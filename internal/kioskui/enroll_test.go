@@ -17,7 +17,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-
 	"github.com/smartselfie/kiosk-agent/capture/card/cardtest"
 	"github.com/smartselfie/kiosk-agent/capture/replay"
 	"github.com/smartselfie/kiosk-agent/inference"
@@ -451,10 +450,7 @@ func TestEnrollmentDocumentOfSomeoneElse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a whole enrollment with the face engine")
 	}
-	if os.Getenv("KIOSK_OCR_MODELS") == "" { // go test without make: the checkout's models
-		dir, _ := filepath.Abs("../../.cache/ocr")
-		t.Setenv("KIOSK_OCR_MODELS", dir)
-	}
+	inferencetest.SetOCRModels(t) // go test without make: the checkout's models
 	camDir := enrolltest.ReplayDir(t)
 	passportScenes(t, camDir)
 	r := newEnrollRig(t, camDir, importDir(t), true)

@@ -3,15 +3,12 @@ package precheck_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/smartselfie/kiosk-agent/inference"
+	"github.com/smartselfie/kiosk-agent/inference/inferencetest"
 	"github.com/smartselfie/kiosk-agent/inference/ocr"
 	"github.com/smartselfie/kiosk-agent/internal/job"
 	"github.com/smartselfie/kiosk-agent/internal/mrz"
@@ -19,30 +16,8 @@ import (
 	"github.com/smartselfie/kiosk-agent/internal/testkit/testimages"
 )
 
-var (
-	ocrOnce   sync.Once
-	ocrReader *ocr.Reader
-	ocrErr    error
-)
-
-// testOCR opens the real PP-OCRv4 models (make setup fetches them; go test alone finds
-// the checkout's .cache/ocr).
-func testOCR(t *testing.T) *ocr.Reader {
-	t.Helper()
-	testEngine(t) // the runtime is started once, by the face engine
-	ocrOnce.Do(func() {
-		dir := ""
-		if os.Getenv(ocr.EnvModels) == "" {
-			_, file, _, _ := runtime.Caller(0)
-			dir = filepath.Join(filepath.Dir(file), "..", "..", ".cache", "ocr")
-		}
-		ocrReader, ocrErr = ocr.Open(ocr.Options{ModelsDir: dir})
-	})
-	if ocrErr != nil {
-		t.Fatalf("opening the OCR (run scripts/fetch-ocr.sh or make setup): %v", ocrErr)
-	}
-	return ocrReader
-}
+// testOCR is the shared document reader on the real PP-OCRv4 models.
+func testOCR(t *testing.T) *ocr.Reader { return inferencetest.OCR(t) }
 
 // documentPrechecks runs the policy on a report whose selfie passed, with the reading.
 func documentPrechecks(d *precheck.DocumentRead) job.Prechecks {

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/smartselfie/kiosk-agent/capture/card"
@@ -28,26 +27,7 @@ func photo(name string) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "photos", name)
 }
 
-var (
-	readerOnce sync.Once
-	reader     *ocr.Reader
-	readerErr  error
-)
-
-func ocrReader(t *testing.T) *ocr.Reader {
-	t.Helper()
-	readerOnce.Do(func() {
-		dir := ""
-		if os.Getenv(ocr.EnvModels) == "" {
-			dir = filepath.Join(filepath.Dir(photo("")), "..", "..", ".cache", "ocr")
-		}
-		reader, readerErr = ocr.Open(ocr.Options{ModelsDir: dir})
-	})
-	if readerErr != nil {
-		t.Fatalf("opening the OCR (run scripts/fetch-ocr.sh or make setup; set ONNXRUNTIME_LIB): %v", readerErr)
-	}
-	return reader
-}
+func ocrReader(t *testing.T) *ocr.Reader { return inferencetest.OCR(t) }
 
 // customerCard draws customer c's card (its portrait cropped around the stored face box).
 func customerCard(t *testing.T, c cardtest.Customer) *image.RGBA {
